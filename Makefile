@@ -1,0 +1,27 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set themselves up.
+VENV := .venv
+PY := $(VENV)/bin/python
+NR := $(VENV)/bin/netrosetta
+
+.PHONY: setup run test lint bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	$(NR) lab --run
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --no-error-summary netrosetta engine collectors exporter
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy netrosetta engine collectors exporter
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""netrosetta: one unified, OpenTelemetry-shaped schema for network device metrics."""
+
+__version__ = "0.1.0"

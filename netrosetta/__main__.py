@@ -1,0 +1,5 @@
+import sys
+
+from netrosetta.cli import main
+
+sys.exit(main())
