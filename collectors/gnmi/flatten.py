@@ -1,0 +1,163 @@
+"""SubscribeResponse / Notification -> flat leaves ``(origin, path, keys, value, ts)``.
+
+Every rule and the Dataset see leaves in one normalised form, whatever the device did with
+prefixes, origins, module-qualified names, key-only elements or JSON subtrees (see paths.py and
+values.py). A leaf that cannot be decoded is counted and skipped; the rest of the notification
+is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .juniper import JUNIPER_HEADER_ID, WireError, decode_header
+from .paths import Keys, canonical_origin, split_module
+from .proto import gnmi_pb2
+from .values import BadValue, LeafTypes, decimal64, normalise, walk_json
+
+log = logging.getLogger(__name__)
+
+_DIRECT = frozenset({"uint_val", "int_val", "double_val", "bool_val", "float_val", "ascii_val"})
+
+
+class Leaf(NamedTuple):
+    origin: str
+    path: str          # "/interfaces/interface/state/counters/in-octets"
+    keys: Keys         # (("interface", "name", "eth0"),)
+    value: Any
+    ts: int            # device timestamp, ns since the epoch
+    ext: Mapping[str, Any] | None = None   # e.g. the Juniper header (component, component_id...)
+
+
+class Delete(NamedTuple):
+    origin: str
+    path: str          # a path prefix: everything below it (with matching keys) ends
+    keys: Keys
+    ts: int
+
+
+@dataclass
+class Flat:
+    """One response flattened."""
+
+    leaves: list[Leaf] = field(default_factory=list)
+    deletes: list[Delete] = field(default_factory=list)
+    sync: bool = False
+    errors: list[str] = field(default_factory=list)   # malformed updates, one line each
+
+
+def _elems(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, str, str]]]:
+    parts: list[str] = []
+    keys: list[tuple[str, str, str]] = []
+    if path.origin:
+        origin = path.origin
+    for i, e in enumerate(path.elem):
+        name = e.name
+        if ":" in name:
+            mod, name = split_module(name)
+            if i == 0 and not path.origin and mod:
+                origin = mod
+        if not name:
+            # Junos sends key-only elements: the keys belong to the element before them
+            if not e.key or not parts:
+                raise BadValue("path element with neither name nor keys")
+            keys.extend((parts[-1], k, v) for k, v in sorted(e.key.items()))
+            continue
+        parts.append(name)
+        if e.key:
+            keys.extend((name, k, v) for k, v in sorted(e.key.items()))
+    return origin, "/".join(parts), keys
+
+
+def _typed(val: gnmi_pb2.TypedValue, kind: str | None) -> Any:
+    if kind == "string_val":
+        return val.string_val
+    if kind == "decimal_val":
+        return decimal64(val.decimal_val.digits, val.decimal_val.precision)
+    if kind == "bytes_val":
+        return val.bytes_val
+    if kind == "leaflist_val":
+        return [_typed(e, e.WhichOneof("value")) for e in val.leaflist_val.element]
+    if kind in _DIRECT:
+        return getattr(val, kind)
+    if kind is None:
+        raise BadValue("empty TypedValue")
+    raise BadValue(f"unsupported value kind {kind}")
+
+
+def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes | None = None,
+                         ext: Mapping[str, Any] | None = None) -> None:
+    ts = n.timestamp
+    p_origin, p_path, p_keys = _elems(n.prefix, "") if n.HasField("prefix") else ("", "", [])
+    for u in n.update:
+        try:
+            origin, rel, keys = _elems(u.path, p_origin)
+            path = f"{p_path}/{rel}" if p_path else rel
+            if p_keys:
+                keys = p_keys + keys
+            origin = canonical_origin(origin)
+            full = "/" + path
+            val = u.val
+            kind = val.WhichOneof("value")
+            if kind == "json_ietf_val" or kind == "json_val":
+                blob = getattr(val, kind)
+                try:
+                    obj = json.loads(blob)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise BadValue(f"{kind} is not JSON: {exc}") from None
+                base_keys = tuple(keys)
+                elem = full.rsplit("/", 1)[-1]
+                for lp, lk, lv in walk_json(obj, full if full != "/" else "", base_keys, types, elem):
+                    out.leaves.append(Leaf(origin, lp or "/", lk, lv, ts, ext))
+                continue
+            if kind is None and u.HasField("value"):
+                # gNMI < 0.4 devices: deprecated Value{bytes, type}; JSON encodings only
+                obj = json.loads(u.value.value)
+                for lp, lk, lv in walk_json(obj, full, tuple(keys), types, full.rsplit("/", 1)[-1]):
+                    out.leaves.append(Leaf(origin, lp, lk, lv, ts, ext))
+                continue
+            value = _typed(val, kind)
+            if types is not None and (kind == "string_val" or kind == "bytes_val"):
+                value = normalise(value, types.leaf_base(full))
+            out.leaves.append(Leaf(origin, full, tuple(keys), value, ts, ext))
+        except (BadValue, ValueError, UnicodeDecodeError) as exc:
+            out.errors.append(f"update {_safe_text(u.path)}: {exc}")
+    for d in n.delete:
+        try:
+            origin, rel, keys = _elems(d, p_origin)
+        except BadValue as exc:
+            out.errors.append(f"delete {_safe_text(d)}: {exc}")
+            continue
+        path = f"{p_path}/{rel}" if p_path and rel else (p_path or rel)
+        out.deletes.append(Delete(canonical_origin(origin), "/" + path, tuple(p_keys + keys), ts))
+
+
+def _safe_text(path: gnmi_pb2.Path) -> str:
+    return "/" + "/".join(e.name or "?" for e in path.elem)
+
+
+def extensions(exts: Iterable[Any]) -> dict[str, Any] | None:
+    for e in exts:
+        if e.WhichOneof("ext") == "registered_ext" and e.registered_ext.id == JUNIPER_HEADER_ID:
+            try:
+                return decode_header(e.registered_ext.msg)
+            except WireError as exc:
+                log.warning("gnmi: undecodable Juniper header extension: %s", exc)
+    return None
+
+
+def flatten_response(resp: gnmi_pb2.SubscribeResponse, types: LeafTypes | None = None) -> Flat:
+    out = Flat()
+    kind = resp.WhichOneof("response")
+    if kind == "update":
+        ext = extensions(resp.extension) if len(resp.extension) else None
+        flatten_notification(resp.update, out, types, ext)
+    elif kind == "sync_response":
+        out.sync = True
+    elif kind == "error":  # deprecated in-band error
+        out.errors.append(f"target error {resp.error.code}: {resp.error.message}")
+    return out
