@@ -1,0 +1,133 @@
+"""NETCONF collection with ncclient: vendor device handlers, subtree/XPath filters, vendor RPCs,
+host-key verification on by default, bounded timeouts. ``await poll(target)`` -> SourceDataset.
+
+ncclient is thread-based, so each poll runs in a worker thread; its own connect and RPC timeouts
+bound that thread, and every failure becomes a TargetError on this target only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from lxml import etree
+from ncclient import manager, transport
+from ncclient.manager import make_device_handler
+from ncclient.operations import RaiseMode, RPCError, TimeoutExpiredError
+from ncclient.transport.errors import AuthenticationError, SSHError, SSHUnknownHostError
+from netrosetta.collectors.netconf.config import (
+    DEVICE_HANDLERS,
+    PLANS,
+    STRIP_NAMESPACES,
+    NetconfRequest,
+    NetconfTarget,
+)
+from netrosetta.collectors.netconf.dataset import facts_from_capabilities, parse_reply
+from netrosetta.collectors.recording import Recording, SourceDataset, TargetError
+
+log = logging.getLogger(__name__)
+
+
+def requests_for(target: NetconfTarget) -> list[NetconfRequest]:
+    if target.requests is not None:
+        return target.requests
+    if target.platform not in PLANS:
+        raise target.fail("config", f"no default NETCONF requests for platform {target.platform}; "
+                                    "give `requests`")
+    return PLANS[target.platform]
+
+
+def _connect(target: NetconfTarget) -> manager.Manager:
+    handler = make_device_handler({"name": DEVICE_HANDLERS.get(target.platform, "default")})
+    session = transport.SSHSession(handler)
+    if target.hostkey_verify and target.known_hosts is not None:
+        session.load_known_hosts(str(target.known_hosts))
+    if not target.hostkey_verify:
+        log.warning("%s: SSH host-key verification is OFF", target.name)
+    session.connect(
+        target.host, port=target.port or 830, username=target.username,
+        password=target.password.get_secret_value() if target.password else None,
+        key_filename=str(target.key_file) if target.key_file else None,
+        hostkey_verify=target.hostkey_verify, allow_agent=False, look_for_keys=False,
+        timeout=target.connect_timeout, ssh_config=None)
+    return manager.Manager(session, handler, timeout=target.timeout, raise_mode=RaiseMode.ERRORS)
+
+
+def _text(reply: object) -> str:
+    # an RPCReply has .xml; device handlers that transform replies (junos) return NCElement
+    xml = getattr(reply, "xml", None)
+    return str(xml if xml is not None else reply)
+
+
+def _send(m: manager.Manager, req: NetconfRequest) -> str:
+    if req.rpc is not None:
+        return _text(m.dispatch(etree.fromstring(req.rpc)))
+    if req.subtree is not None:
+        tops = etree.fromstring(f"<filter>{req.subtree}</filter>")
+        return _text(m.get(filter=[etree.tostring(t).decode() for t in tops if isinstance(t.tag, str)]))
+    return _text(m.get(filter=("xpath", (req.namespaces, req.xpath) if req.namespaces else req.xpath)))
+
+
+def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
+    reqs = requests_for(target)
+    try:
+        m = _connect(target)
+    except SSHUnknownHostError as exc:
+        raise target.fail("hostkey", f"host key not trusted or changed ({exc})") from None
+    except AuthenticationError:
+        raise target.fail("auth", "login failed") from None
+    except TimeoutError:
+        raise target.fail("timeout", f"no connection within {target.connect_timeout:g}s") from None
+    except (SSHError, OSError) as exc:
+        raise target.fail("connect", str(exc) or type(exc).__name__) from None
+    ds = SourceDataset("netconf", target.name, target.platform)
+    rec = Recording(record, kind="netconf", platform=target.platform) if record else None
+    strip = target.platform in STRIP_NAMESPACES
+    try:
+        ds.facts = facts_from_capabilities(list(m.server_capabilities), target.platform)
+        for req in reqs:
+            key = req.key()
+            try:
+                text = _send(m, req)
+            except RPCError as exc:
+                ds.errors[key] = target.scrub(f"rpc-error: {exc.tag or ''} {exc.message or exc}".strip())
+                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+                continue
+            except etree.XMLSyntaxError as exc:   # ncclient parses the reply itself
+                ds.errors[key] = f"bad-reply: malformed XML ({exc.msg})"
+                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+                continue
+            except TimeoutExpiredError:
+                raise target.fail("timeout", f"{key}: no reply within {target.timeout:g}s") from None
+            if rec is not None:
+                rec.write(key, text, ".xml")
+            try:
+                ds.documents[key] = parse_reply(text, strip_namespaces=strip)
+            except ValueError as exc:
+                ds.errors[key] = f"bad-reply: {exc}"
+                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+    except (SSHError, OSError, transport.TransportError) as exc:
+        raise target.fail("connect", f"session lost: {exc}") from None
+    finally:
+        with contextlib.suppress(Exception):   # a broken session must not mask the real error
+            m.close_session()
+    if rec is not None:
+        rec.save_manifest()
+    if not ds.documents and ds.errors:
+        raise target.fail("rpc-error", "; ".join(f"{k}: {v}" for k, v in ds.errors.items()))
+    return ds
+
+
+async def poll(target: NetconfTarget, *, record: Path | None = None) -> SourceDataset:
+    """Collect one NETCONF target; raises TargetError (reason: connect, timeout, auth, hostkey,
+    rpc-error, bad-reply). With ``record``, every reply is also written there (NAPALM layout)."""
+    budget = target.connect_timeout + target.timeout * (len(requests_for(target)) + 1)
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_poll_sync, target, record), budget)
+    except TimeoutError:
+        raise target.fail("timeout", f"poll exceeded {budget:g}s") from None
+
+
+__all__ = ["NetconfTarget", "TargetError", "poll"]

@@ -1,0 +1,92 @@
+"""NETCONF replies and recordings -> SourceDataset (parsed XML per RPC)."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+_STRIP = etree.XSLT(etree.XML(
+    '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+    '<xsl:template match="*"><xsl:element name="{local-name()}">'
+    '<xsl:apply-templates select="@*|node()"/></xsl:element></xsl:template>'
+    '<xsl:template match="@*"><xsl:attribute name="{local-name()}"><xsl:value-of select="."/>'
+    '</xsl:attribute></xsl:template>'
+    '<xsl:template match="text()|comment()|processing-instruction()"><xsl:copy/></xsl:template>'
+    '</xsl:stylesheet>'))
+
+
+class ReplyError(ValueError):
+    pass
+
+
+def parse_reply(text: str | bytes, *, strip_namespaces: bool = False) -> etree._Element:
+    """Parse a reply (or a recorded reply body); raise ValueError on malformed XML or rpc-error.
+
+    The result is the reply's content root: <data> for get, the vendor element for an RPC.
+    """
+    raw = text.encode() if isinstance(text, str) else text
+    if not raw.strip():
+        raise ReplyError("empty reply")
+    try:
+        root = etree.fromstring(raw, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ReplyError(f"malformed XML ({exc.msg}, line {exc.lineno})") from None
+    if strip_namespaces:
+        root = _STRIP(root).getroot()
+    if etree.QName(root).localname == "rpc-reply":
+        errors = [e for e in root if isinstance(e.tag, str) and etree.QName(e).localname == "rpc-error"]
+        if errors:
+            msg = errors[0].findtext("{*}error-message") or errors[0].findtext("error-message") or ""
+            tag = errors[0].findtext("{*}error-tag") or errors[0].findtext("error-tag") or ""
+            raise ReplyError(f"rpc-error {tag}: {msg.strip()}")
+        content = [e for e in root if isinstance(e.tag, str)]
+        if len(content) == 1:
+            return content[0]
+    return root
+
+
+def facts_from_capabilities(caps: list[str], platform: str | None) -> DeviceFacts:
+    facts = DeviceFacts(platform=platform)
+    joined = " ".join(caps)
+    if "xml.juniper.net" in joined:
+        facts.vendor = "Juniper"
+    elif "Cisco-IOS-XR" in joined:
+        facts.vendor = "Cisco"
+        facts.platform = facts.platform or "cisco_xr"
+    elif "huawei" in joined.lower():
+        facts.vendor = "Huawei"
+    return facts
+
+
+def platform_from_capabilities(caps: list[str]) -> str | None:
+    """Match a rulebook platform from the NETCONF hello when none was configured."""
+    joined = " ".join(caps)
+    for pattern, platform in ((r"xml\.juniper\.net", "juniper_junos"), (r"Cisco-IOS-XR-", "cisco_xr"),
+                              (r"Cisco-IOS-XE-", "cisco_ios"), (r"cisco-nx-os|nx-os", "cisco_nxos"),
+                              (r"huawei", "huawei_vrp")):
+        if re.search(pattern, joined, re.I):
+            return platform
+    return None
+
+
+def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset:
+    """Every .xml file of a recording, parsed; unreadable ones are counted in ``errors``."""
+    ds = SourceDataset("netconf", str(rec.path), platform or rec.platform)
+    strip = ds.platform == "juniper_junos"
+    for path in rec.files():
+        if path.suffix != ".xml" or path.name == "server_capabilities.xml":
+            continue
+        try:
+            ds.documents[path.stem] = parse_reply(path.read_bytes(), strip_namespaces=strip)
+        except ValueError as exc:
+            ds.errors[path.stem] = str(exc)
+    caps_file = rec.path / "server_capabilities.xml"
+    if caps_file.is_file():
+        caps = [c.text or "" for c in etree.fromstring(caps_file.read_bytes(), _PARSER).iter("{*}capability")]
+        ds.facts = facts_from_capabilities(caps, ds.platform)
+        ds.platform = ds.platform or platform_from_capabilities(caps)
+    return ds
