@@ -1,0 +1,367 @@
+"""Datagrams in, columns out: NetFlow v5/v9, IPFIX and sFlow v5 decoded in batches.
+
+The per-datagram Python work is only header and flowset walking; record bytes of all data
+flowsets that share a template are joined and decoded with one ``np.frombuffer``. Malformed input
+is counted (``stats.malformed``) and logged at debug level, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+from netrosetta.collectors.flow import netflow, sflow
+from netrosetta.collectors.flow.record import (
+    ADDR,
+    SCHEMA,
+    FlowBatch,
+    addr_from_bytes,
+)
+from netrosetta.collectors.flow.sampling import SamplingTable
+from netrosetta.collectors.flow.templates import Template, TemplateCache, TemplateKey, extract_columns
+
+log = logging.getLogger(__name__)
+
+NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
+
+
+class Datagram(NamedTuple):
+    payload: bytes
+    addr: str
+    port: int
+    recv_ns: int
+
+
+@dataclass
+class DecodeStats:
+    datagrams: int = 0
+    flows: int = 0
+    malformed: int = 0          # datagrams with an undecodable part (whole flowsets before it are kept)
+    length_mismatch: int = 0    # IPFIX header length differing from the datagram (bytes received win)
+    unsupported_version: int = 0
+    template_missing: int = 0   # data flowsets dropped because no template arrived in time
+    template_late: int = 0      # data flowsets held until their template arrived, then decoded
+    templates: int = 0
+    options_records: int = 0
+    counter_samples: int = 0
+    sflow_skipped_records: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class OptionsRecord:
+    exporter: str
+    version: int
+    domain: int
+    template_id: int
+    values: dict[str, Any]
+
+
+@dataclass
+class CounterSample:
+    """One sFlow counter sample: generic interface (and ethernet) counters of one port."""
+
+    agent: str
+    sub_agent_id: int
+    sequence: int
+    source_id: int
+    uptime_ms: int
+    time_received_ns: int
+    counters: dict[str, Any]
+
+
+@dataclass
+class DecodeResult:
+    flows: FlowBatch
+    options: list[OptionsRecord] = field(default_factory=list)
+    counters: list[CounterSample] = field(default_factory=list)
+
+
+# One row per datagram (or held flowset); data records point at it by index.
+HDR_DT = np.dtype([("type", "u1"), ("recv_ns", "u8"), ("exp", "u4"), ("seq", "u4"), ("domain", "u4"),
+                   ("secs", "u4"), ("uptime", "u4"), ("rate", "u4"), ("nsecs", "u4")])
+Hdr = tuple[int, int, int, int, int, int, int, int, int]
+
+
+class Batch:
+    """Accumulates one decode call's work before the vectorised finish."""
+
+    def __init__(self) -> None:
+        self.hdrs: list[Hdr] = []
+        self.groups: dict[int, tuple[Template, list[tuple[bytes, int, int, int]]]] = {}
+        self.v5: list[tuple[bytes, int, int]] = []
+        self.varlen: dict[int, tuple[Template, list[tuple[list[bytes], int]]]] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.options: list[OptionsRecord] = []
+        self.counters: list[CounterSample] = []
+
+    def segment(self, tpl: Template, payload: bytes, start: int, nbytes: int, hidx: int) -> None:
+        g = self.groups.get(id(tpl))
+        if g is None:
+            self.groups[id(tpl)] = (tpl, [(payload, start, nbytes, hidx)])
+        else:
+            g[1].append((payload, start, nbytes, hidx))
+
+
+class FlowDecoder:
+    def __init__(self, templates: TemplateCache | None = None, sampling: SamplingTable | None = None,
+                 hold_seconds: float = 10.0, max_held: int = 10_000) -> None:
+        self.templates = templates if templates is not None else TemplateCache()
+        self.sampling = sampling if sampling is not None else SamplingTable()
+        self.hold_seconds = hold_seconds
+        self.max_held = max_held
+        self.stats = DecodeStats()
+        self.exporters: list[str] = []
+        self._exporter_ids: dict[str, int] = {}
+        self._exporter_addr: list[bytes] = []
+        self.held: dict[TemplateKey, list[tuple[bytes, Hdr, float]]] = {}
+        self.n_held = 0
+        self.sys_init_ms: dict[tuple[str, int], int] = {}  # IPFIX systemInitTimeMilliseconds
+
+    # -- bookkeeping used by the protocol modules -------------------------------------------
+    def exporter_id(self, addr: str) -> int:
+        i = self._exporter_ids.get(addr)
+        if i is None:
+            i = len(self.exporters)
+            self._exporter_ids[addr] = i
+            self.exporters.append(addr)
+            try:
+                import ipaddress
+                self._exporter_addr.append(addr_from_bytes(ipaddress.ip_address(addr).packed))
+            except ValueError:
+                self._exporter_addr.append(bytes(16))
+        return i
+
+    def hold(self, key: TemplateKey, data: bytes, hdr: Hdr, now: float) -> None:
+        if self.n_held >= self.max_held:
+            self.stats.template_missing += 1
+            return
+        self.held.setdefault(key, []).append((data, hdr, now))
+        self.n_held += 1
+
+    def release(self, batch: Batch, tpl: Template) -> None:
+        """A template arrived: decode what was waiting for it."""
+        waiting = self.held.pop(tpl.key, None)
+        if not waiting:
+            return
+        self.n_held -= len(waiting)
+        for data, hdr, _ in waiting:
+            hidx = len(batch.hdrs)
+            batch.hdrs.append(hdr)
+            self.stats.template_late += 1
+            netflow.data_flowset(self, batch, tpl, data, 0, len(data), hidx)
+
+    def expire_held(self, now: float, everything: bool = False) -> int:
+        dropped = 0
+        for key in list(self.held):
+            keep = [w for w in self.held[key] if not everything and now - w[2] <= self.hold_seconds]
+            dropped += len(self.held[key]) - len(keep)
+            if keep:
+                self.held[key] = keep
+            else:
+                del self.held[key]
+        self.n_held -= dropped
+        self.stats.template_missing += dropped
+        return dropped
+
+    # -- entry points -------------------------------------------------------------------------
+    def decode(self, datagrams: Iterable[Datagram | tuple[bytes, str, int, int]]) -> DecodeResult:
+        batch = Batch()
+        stats = self.stats
+        now = time.time()
+        for payload, addr, port, recv_ns in datagrams:
+            stats.datagrams += 1
+            if len(payload) < 4:
+                stats.malformed += 1
+                continue
+            ver = (payload[0] << 8) | payload[1]
+            try:
+                if ver == 9:
+                    netflow.v9(self, batch, payload, addr, port, recv_ns, now)
+                elif ver == 10:
+                    netflow.ipfix(self, batch, payload, addr, port, recv_ns, now)
+                elif ver == 5:
+                    netflow.v5(self, batch, payload, addr, recv_ns)
+                elif ver == 0 and payload[2] == 0 and payload[3] == 5:
+                    sflow.datagram(self, batch, payload, recv_ns)
+                else:
+                    stats.unsupported_version += 1
+            except (struct.error, IndexError, ValueError, OverflowError) as exc:
+                stats.malformed += 1
+                log.debug("malformed datagram from %s:%s: %s", addr, port, exc)
+        self.expire_held(now)
+        flows = self._finish(batch)
+        stats.flows += len(flows)
+        return DecodeResult(flows, batch.options, batch.counters)
+
+    def decode_one(self, payload: bytes, addr: str = "0.0.0.0", port: int = 0,
+                   recv_ns: int | None = None) -> DecodeResult:
+        return self.decode([(payload, addr, port, recv_ns if recv_ns is not None else time.time_ns())])
+
+    # -- vectorised finish --------------------------------------------------------------------
+    def _finish(self, batch: Batch) -> FlowBatch:
+        parts: list[FlowBatch] = []
+        hdr = np.array(batch.hdrs, dtype=HDR_DT) if batch.hdrs else np.zeros(0, HDR_DT)
+        exp_addr = np.array(self._exporter_addr, dtype=ADDR) if self._exporter_addr else np.zeros(0, ADDR)
+        if batch.v5:
+            parts.append(netflow.finish_v5(self, batch.v5, hdr, exp_addr))
+        for tpl, segs in batch.groups.values():
+            rl = tpl.record_len
+            assert rl and tpl.dtype is not None
+            if len(segs) == 1:
+                p, s, n, h = segs[0]
+                arr = np.frombuffer(p, dtype=tpl.dtype, count=n // rl, offset=s)
+                hidx = np.full(len(arr), h, dtype=np.intp)
+            else:
+                buf = b"".join([p[s:s + n] for p, s, n, _ in segs])
+                arr = np.frombuffer(buf, dtype=tpl.dtype)
+                hidx = np.repeat(np.array([h for _, _, _, h in segs], dtype=np.intp),
+                                 np.array([n // rl for _, _, n, _ in segs], dtype=np.intp))
+            cols = extract_columns(tpl, arr)
+            parts.append(self._templated(tpl, cols, hdr[hidx], exp_addr))
+        for tpl, recs in batch.varlen.values():
+            parts.append(netflow.finish_varlen(self, tpl, recs, hdr, exp_addr))
+        if batch.rows:
+            parts.append(rows_to_batch(batch.rows))
+        return FlowBatch.concat(parts)
+
+    def _templated(self, tpl: Template, cols: dict[str, np.ndarray], h: np.ndarray,
+                   exp_addr: np.ndarray) -> FlowBatch:
+        n = len(h)
+        exporter, _, version, domain, _ = tpl.key
+        cols["type"] = h["type"]
+        cols["time_received_ns"] = h["recv_ns"]
+        cols["sequence_num"] = h["seq"]
+        cols["observation_domain_id"] = h["domain"]
+        cols["sampler_address"] = exp_addr[h["exp"]]
+        finish_times(self, cols, h, version, exporter, domain)
+        mask = derive_columns(cols)
+        # sampling: per sampler id when records name one, else per exporter/domain
+        dkey = (exporter, version, domain)
+        if "sampler_id" in cols:
+            sid = cols["sampler_id"]
+            rates = np.zeros(n, dtype=np.uint64)
+            known = np.zeros(n, dtype=bool)
+            for s in np.unique(sid).tolist():
+                r = self.sampling.sampler_rate(dkey, int(s))
+                if r is not None:
+                    sel = sid == s
+                    rates[sel] = r
+                    known |= sel
+            cols["sampling_rate"] = rates
+            b = FlowBatch(cols, mask)
+            if not known.all():
+                b.mask["sampling_rate"] = known
+            return b
+        r = self.sampling.domain_rate(dkey)
+        if r is not None:
+            cols["sampling_rate"] = np.full(n, r, dtype=np.uint64)
+        return FlowBatch(cols, mask)
+
+
+def finish_times(dec: FlowDecoder, cols: dict[str, np.ndarray], h: np.ndarray, version: int,
+                 exporter: str, domain: int) -> None:
+    """Turn whichever time elements a template carries into absolute ns since the epoch."""
+    for edge in ("start", "end"):
+        out = f"time_flow_{edge}_ns"
+        ns: np.ndarray | None = None
+        if (v := cols.pop(f"_{edge}_ntp", None)) is not None:
+            secs = (v >> np.uint64(32)).astype(np.int64) - NTP_EPOCH_OFFSET
+            frac = (v & np.uint64(0xFFFFFFFF)).astype(np.uint64)
+            ns = (secs * 1_000_000_000 + ((frac * np.uint64(1_000_000_000)) >> np.uint64(32))
+                  .astype(np.int64))
+        if (v := cols.pop(f"_{edge}_ms", None)) is not None and ns is None:
+            ns = v.astype(np.int64) * 1_000_000
+        if (v := cols.pop(f"_{edge}_s", None)) is not None and ns is None:
+            ns = v.astype(np.int64) * 1_000_000_000
+        if (v := cols.pop(f"_{edge}_delta_us", None)) is not None and ns is None:
+            ns = h["secs"].astype(np.int64) * 1_000_000_000 - v.astype(np.int64) * 1000
+        if (v := cols.pop(f"_{edge}_uptime_ms", None)) is not None and ns is None:
+            if version == 9:  # relative to sysUpTime in the header, which pairs with unix_secs
+                base = h["secs"].astype(np.int64) * 1000 - h["uptime"].astype(np.int64)
+                ns = (base + v.astype(np.int64)) * 1_000_000
+            else:
+                init = dec.sys_init_ms.get((exporter, domain))
+                if init is not None:
+                    ns = (init + v.astype(np.int64)) * 1_000_000
+        if ns is not None:
+            cols[out] = np.maximum(ns, 0).astype(np.uint64)
+
+
+def derive_columns(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Fill normalized columns computed from others; drop the helper (underscore) columns.
+
+    Returns presence masks for columns only some rows carry."""
+    mask: dict[str, np.ndarray] = {}
+    tc = cols.pop("_icmp_type_code", None)
+    if tc is not None:
+        cols.setdefault("icmp_type", tc >> np.uint64(8))
+        cols.setdefault("icmp_code", tc & np.uint64(0xFF))
+    # exporters that send only running totals (85/86) per finished flow: that is the flow's count
+    for total, col in (("_total_bytes", "bytes"), ("_total_packets", "packets")):
+        t = cols.pop(total, None)
+        if t is not None:
+            cols.setdefault(col, t)
+    ipv = cols.pop("_ip_version", None)
+    if "etype" not in cols:
+        if ipv is not None:
+            cols["etype"] = np.where(ipv == 6, 0x86DD, 0x0800).astype(np.uint16)
+        elif "src_addr" in cols:
+            raw = cols["src_addr"].view(np.uint8).reshape(-1, 16)
+            v4 = (raw[:, 10] == 0xFF) & (raw[:, 11] == 0xFF) & ~raw[:, :10].any(axis=1)
+            cols["etype"] = np.where(v4, 0x0800, 0x86DD).astype(np.uint16)
+    # label stack entries (3 bytes: 20-bit label, TC, bottom-of-stack bit): an entry counts
+    # when it is non-zero and no earlier entry closed the stack
+    open_stack: np.ndarray | None = None
+    for i in range(1, 7):
+        entry = cols.pop(f"_mpls{i}", None)
+        if entry is None:
+            break
+        present = entry != 0 if open_stack is None else (entry != 0) & open_stack
+        cols[f"mpls_label_{i}"] = entry >> np.uint64(4)
+        if not present.all():
+            mask[f"mpls_label_{i}"] = present
+        open_stack = present & ((entry & np.uint64(1)) == 0)
+    for k in list(cols):
+        if k.startswith("_"):
+            del cols[k]
+    for k, v in cols.items():
+        dt = SCHEMA.get(k)
+        if dt is not None and v.dtype != dt:
+            cols[k] = v.astype(dt)
+    return mask
+
+
+def rows_to_batch(rows: list[dict[str, Any]]) -> FlowBatch:
+    """Slow-path rows (sFlow samples, variable-length templates) to columns with masks."""
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    cols: dict[str, np.ndarray] = {}
+    mask: dict[str, np.ndarray] = {}
+    n = len(rows)
+    for k in names:
+        dt = SCHEMA.get(k)
+        present = np.array([k in r for r in rows], dtype=bool)
+        if dt is None:
+            vals = [r.get(k) for r in rows]
+            if all(isinstance(v, int) or v is None for v in vals):
+                cols[k] = np.array([v or 0 for v in vals], dtype=np.uint64)
+            else:
+                cols[k] = np.array(vals, dtype=object)
+        elif dt == ADDR:
+            cols[k] = np.array([r.get(k, bytes(16)) for r in rows], dtype=ADDR)
+        else:
+            cols[k] = np.array([r.get(k, 0) for r in rows], dtype=np.uint64).astype(dt)
+        if not present.all():
+            mask[k] = present
+    if n == 0:
+        return FlowBatch()
+    return FlowBatch(cols, mask)

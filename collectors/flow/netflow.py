@@ -1,0 +1,307 @@
+"""NetFlow v5, v9 and IPFIX datagram walking (headers, templates, options); records stay bytes here.
+
+Called by FlowDecoder for each datagram; anything inconsistent raises ValueError/struct.error,
+which the decoder counts as malformed. Record counts are always derived from the bytes present
+(the v9 header count is records, not flowsets, and is not trusted for allocation).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from netrosetta.collectors.flow import fields as F
+from netrosetta.collectors.flow.record import (
+    ADDR,
+    TYPE_IPFIX,
+    TYPE_NETFLOW_V5,
+    TYPE_NETFLOW_V9,
+    FlowBatch,
+    addr_from_bytes,
+    v4_to_addr,
+)
+from netrosetta.collectors.flow.sampling import rate_from_options
+from netrosetta.collectors.flow.templates import FieldSpec, Template
+from netrosetta.collectors.flow.values import V9_SCOPES, decode_value, walk_record
+
+if TYPE_CHECKING:
+    from netrosetta.collectors.flow.decoder import Batch, FlowDecoder, Hdr
+
+_V5_HDR = struct.Struct("!HHIIIIBBH")
+_V9_HDR = struct.Struct("!HIIII")
+_IPFIX_HDR = struct.Struct("!HIII")
+_SET = struct.Struct("!HH")
+_FIELD = struct.Struct("!HH")
+_U32 = struct.Struct("!I")
+
+V5_DT = np.dtype([("src", ">u4"), ("dst", ">u4"), ("nh", ">u4"), ("in_if", ">u2"), ("out_if", ">u2"),
+                  ("pkts", ">u4"), ("octets", ">u4"), ("first", ">u4"), ("last", ">u4"), ("sport", ">u2"),
+                  ("dport", ">u2"), ("pad1", "u1"), ("flags", "u1"), ("proto", "u1"), ("tos", "u1"),
+                  ("src_as", ">u2"), ("dst_as", ">u2"), ("src_mask", "u1"), ("dst_mask", "u1"),
+                  ("pad2", ">u2")])
+assert V5_DT.itemsize == 48
+
+
+# -- NetFlow v5 -------------------------------------------------------------------------------
+def v5(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, recv_ns: int) -> None:
+    _, count, uptime, secs, nsecs, seq, _etype, _eid, sampling = _V5_HDR.unpack_from(p, 0)
+    if count == 0 or len(p) < 24 + 48 * count:
+        raise ValueError(f"v5 header says {count} records, datagram holds {(len(p) - 24) // 48}")
+    rate = dec.sampling.reported(addr, sampling & 0x3FFF) or 0  # top 2 bits are the mode
+    hidx = len(batch.hdrs)
+    batch.hdrs.append((TYPE_NETFLOW_V5, recv_ns, dec.exporter_id(addr), seq, 0, secs, uptime, rate, nsecs))
+    batch.v5.append((p, count, hidx))
+
+
+def finish_v5(dec: FlowDecoder, segs: list[tuple[bytes, int, int]], hdr: np.ndarray,
+              exp_addr: np.ndarray) -> FlowBatch:
+    if len(segs) == 1:
+        p, n, h0 = segs[0]
+        a = np.frombuffer(p, V5_DT, count=n, offset=24)
+        hidx = np.full(n, h0, dtype=np.intp)
+    else:
+        a = np.frombuffer(b"".join([p[24:24 + 48 * n] for p, n, _ in segs]), V5_DT)
+        hidx = np.repeat(np.array([x for _, _, x in segs], dtype=np.intp),
+                         np.array([n for _, n, _ in segs], dtype=np.intp))
+    h = hdr[hidx]
+    # boot time in ns: export time minus uptime; flow times are uptime offsets from it
+    boot = h["secs"].astype(np.int64) * 1_000_000_000 + h["nsecs"].astype(np.int64) \
+        - h["uptime"].astype(np.int64) * 1_000_000
+    cols: dict[str, np.ndarray] = {
+        "type": h["type"], "time_received_ns": h["recv_ns"], "sequence_num": h["seq"],
+        "sampler_address": exp_addr[h["exp"]], "observation_domain_id": h["domain"],
+        "time_flow_start_ns": np.maximum(boot + a["first"].astype(np.int64) * 1_000_000, 0).astype(np.uint64),
+        "time_flow_end_ns": np.maximum(boot + a["last"].astype(np.int64) * 1_000_000, 0).astype(np.uint64),
+        "bytes": a["octets"].astype(np.uint64), "packets": a["pkts"].astype(np.uint64),
+        "src_addr": v4_to_addr(a["src"]), "dst_addr": v4_to_addr(a["dst"]),
+        "etype": np.full(len(a), 0x0800, dtype=np.uint16),
+        "proto": a["proto"].copy(), "src_port": a["sport"].astype(np.uint16),
+        "dst_port": a["dport"].astype(np.uint16), "in_if": a["in_if"].astype(np.uint32),
+        "out_if": a["out_if"].astype(np.uint32), "next_hop": v4_to_addr(a["nh"]),
+        "tcp_flags": a["flags"].astype(np.uint16), "ip_tos": a["tos"].copy(),
+        "src_as": a["src_as"].astype(np.uint32), "dst_as": a["dst_as"].astype(np.uint32),
+        "src_net": a["src_mask"].copy(), "dst_net": a["dst_mask"].copy(),
+        "sampling_rate": h["rate"].astype(np.uint64),
+    }
+    b = FlowBatch(cols)
+    known = h["rate"] > 0
+    if not known.all():
+        b.mask["sampling_rate"] = known
+    return b
+
+
+# -- NetFlow v9 -------------------------------------------------------------------------------
+def v9(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
+    _count, uptime, secs, seq, source_id = _V9_HDR.unpack_from(p, 2)
+    hdr: Hdr = (TYPE_NETFLOW_V9, recv_ns, dec.exporter_id(addr), seq, source_id, secs, uptime, 0, 0)
+    hidx = -1
+    off, end = 20, len(p)
+    while off + 4 <= end:
+        fsid, fslen = _SET.unpack_from(p, off)
+        if fslen < 4 or off + fslen > end:
+            raise ValueError(f"flowset length {fslen} at offset {off} overruns the datagram")
+        if fsid >= 256:
+            key = (addr, port, 9, source_id, fsid)
+            tpl = dec.templates.get(key, now)
+            if tpl is None:
+                dec.hold(key, p[off + 4:off + fslen], hdr, now)
+            else:
+                if hidx < 0:
+                    hidx = len(batch.hdrs)
+                    batch.hdrs.append(hdr)
+                data_flowset(dec, batch, tpl, p, off + 4, off + fslen, hidx)
+        elif fsid == 0:
+            _templates(dec, batch, p, off + 4, off + fslen, (addr, port, 9, source_id), False, now)
+        elif fsid == 1:
+            _v9_options_templates(dec, batch, p, off + 4, off + fslen, (addr, port, 9, source_id), now)
+        off += fslen
+
+
+def _v9_options_templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
+                          kbase: tuple[str, int, int, int], now: float) -> None:
+    while off + 6 <= end:
+        tid, scope_len, opt_len = struct.unpack_from("!HHH", p, off)
+        off += 6
+        if tid < 256:
+            break  # padding
+        if scope_len % 4 or opt_len % 4 or off + scope_len + opt_len > end:
+            raise ValueError("options template lengths do not fit the flowset")
+        flds: list[FieldSpec] = []
+        for _ in range((scope_len + opt_len) // 4):
+            ie, ln = _FIELD.unpack_from(p, off)
+            off += 4
+            flds.append((ie, ln, 0))
+        _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope_len // 4, is_options=True), now)
+
+
+def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
+               kbase: tuple[str, int, int, int], ipfix: bool, now: float, options: bool = False) -> None:
+    hdr_len = 6 if options else 4
+    while off + hdr_len <= end:
+        if options:
+            tid, count, scope = struct.unpack_from("!HHH", p, off)
+        else:
+            tid, count = _SET.unpack_from(p, off)
+            scope = 0
+        off += hdr_len
+        if tid < 256:
+            break  # padding at the end of the set
+        if count == 0 and ipfix:  # RFC 7011 8.1 template withdrawal
+            dec.templates.drop((*kbase, tid))
+            continue
+        if count == 0 or scope > count:
+            raise ValueError(f"template {tid} with {count} fields / {scope} scope fields")
+        flds: list[FieldSpec] = []
+        for _ in range(count):
+            ie, ln = _FIELD.unpack_from(p, off)
+            off += 4
+            pen = 0
+            if ipfix and ie & 0x8000:
+                (pen,) = _U32.unpack_from(p, off)
+                off += 4
+                ie &= 0x7FFF
+            if off > end:
+                raise ValueError("template runs past its set")
+            flds.append((ie, ln, pen))
+        _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope, is_options=options), now)
+
+
+def _store(dec: FlowDecoder, batch: Batch, tpl: Template, now: float) -> None:
+    dec.stats.templates += 1
+    old = dec.templates.get(tpl.key)
+    if old is not None and old.fields == tpl.fields and old.scope_count == tpl.scope_count:
+        old.last_seen = now  # a refresh keeps the compiled object (and its batch group)
+        tpl = old
+    else:
+        tpl.last_seen = now
+        dec.templates.put(tpl)
+    dec.release(batch, tpl)
+
+
+# -- IPFIX ------------------------------------------------------------------------------------
+def ipfix(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
+    length, export_time, seq, domain = _IPFIX_HDR.unpack_from(p, 2)
+    if length != len(p):
+        # seen in the field (Telegraf issue 14370): the header length disagrees with the UDP
+        # payload; sets are still bounds-checked against the bytes actually received
+        dec.stats.length_mismatch += 1
+        length = len(p)
+    hdr: Hdr = (TYPE_IPFIX, recv_ns, dec.exporter_id(addr), seq, domain, export_time, 0, 0, 0)
+    hidx = -1
+    off, end = 16, length
+    kbase = (addr, port, 10, domain)
+    while off + 4 <= end:
+        sid, slen = _SET.unpack_from(p, off)
+        if slen < 4 or off + slen > end:
+            raise ValueError(f"set length {slen} at offset {off} overruns the message")
+        if sid >= 256:
+            key = (addr, port, 10, domain, sid)
+            tpl = dec.templates.get(key, now)
+            if tpl is None:
+                dec.hold(key, p[off + 4:off + slen], hdr, now)
+            else:
+                if hidx < 0:
+                    hidx = len(batch.hdrs)
+                    batch.hdrs.append(hdr)
+                data_flowset(dec, batch, tpl, p, off + 4, off + slen, hidx)
+        elif sid == 2:
+            _templates(dec, batch, p, off + 4, off + slen, kbase, True, now)
+        elif sid == 3:
+            _templates(dec, batch, p, off + 4, off + slen, kbase, True, now, options=True)
+        else:
+            raise ValueError(f"reserved set id {sid}")
+        off += slen
+
+
+# -- data -------------------------------------------------------------------------------------
+def data_flowset(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int,
+                 hidx: int) -> None:
+    if tpl.is_options:
+        _options_data(dec, batch, tpl, p, start, end)
+        return
+    rl = tpl.record_len
+    if rl is None:
+        _varlen_data(dec, batch, tpl, p, start, end, hidx)
+        return
+    if rl == 0:
+        raise ValueError(f"template {tpl.key[-1]} has zero-length records")
+    n = (end - start) // rl  # what is left over is padding
+    if n:
+        batch.segment(tpl, p, start, n * rl, hidx)
+
+
+def _records(tpl: Template, p: bytes, start: int, end: int) -> list[list[bytes]]:
+    out = []
+    off = start
+    while end - off >= max(tpl.min_len, 1):
+        got = walk_record(tpl.fields, p, off, end)
+        if got is None:
+            break  # trailing padding, or a truncated record: the rest is not decodable
+        vals, off = got
+        out.append(vals)
+    return out
+
+
+def _options_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int) -> None:
+    from netrosetta.collectors.flow.decoder import OptionsRecord
+
+    exporter, _, version, domain, tid = tpl.key
+    for vals in _records(tpl, p, start, end):
+        rec: dict[str, Any] = {}
+        for i, ((ie, _ln, pen), raw) in enumerate(zip(tpl.fields, vals, strict=True)):
+            if version == 9 and i < tpl.scope_count:
+                name = V9_SCOPES.get(ie, f"scope_{ie}")
+                rec[name] = int.from_bytes(raw, "big") if len(raw) <= 8 else "0x" + raw.hex()
+                continue
+            el = F.element(ie, pen)
+            rec.setdefault(el.name, decode_value(el, raw))
+        dec.stats.options_records += 1
+        batch.options.append(OptionsRecord(exporter, version, domain, tid, rec))
+        nums = {k: v for k, v in rec.items() if isinstance(v, int)}
+        rate = rate_from_options(nums)
+        if rate:
+            sid = nums.get("samplerId", nums.get("selectorId"))
+            dec.sampling.learn((exporter, version, domain), rate, sid)
+        if "systemInitTimeMilliseconds" in nums:
+            dec.sys_init_ms[(exporter, domain)] = nums["systemInitTimeMilliseconds"]
+
+
+def _varlen_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int,
+                 hidx: int) -> None:
+    rows = _records(tpl, p, start, end)
+    if rows:
+        batch.varlen.setdefault(id(tpl), (tpl, []))[1].extend((r, hidx) for r in rows)
+
+
+def finish_varlen(dec: FlowDecoder, tpl: Template, recs: list[tuple[list[bytes], int]],
+                  hdr: np.ndarray, exp_addr: np.ndarray) -> FlowBatch:
+    """Variable-length records: per-field Python decode, then the same finishing as fixed ones."""
+    cols: dict[str, list[Any]] = {}
+    for i, (ie, _ln, pen) in enumerate(tpl.fields):
+        el = F.element(ie, pen)
+        name = el.column or el.name
+        if name in cols or el.id == 210:
+            continue
+        vals: list[Any] = []
+        for r, _ in recs:
+            raw = r[i]
+            if el.column is None:
+                vals.append(decode_value(el, raw))
+            elif el.kind in (F.IP4, F.IP6):
+                vals.append(addr_from_bytes(raw) if len(raw) in (4, 16) else bytes(16))
+            else:
+                vals.append(int.from_bytes(raw[-8:], "big"))
+        cols[name] = vals
+    arrays: dict[str, np.ndarray] = {}
+    for k, vals in cols.items():
+        el_is_addr = any(isinstance(v, bytes) and len(v) == 16 for v in vals[:1]) and k.endswith(
+            ("addr", "hop"))
+        if el_is_addr:
+            arrays[k] = np.array(vals, dtype=ADDR)
+        elif all(isinstance(v, int) for v in vals):
+            arrays[k] = np.array(vals, dtype=np.uint64)
+        else:
+            arrays[k] = np.array(vals, dtype=object)
+    hidx = np.array([h for _, h in recs], dtype=np.intp)
+    return dec._templated(tpl, arrays, hdr[hidx], exp_addr)
