@@ -1,0 +1,73 @@
+"""The one small interface every SNMP client implements, its errors, and the factory.
+
+Clients return ``engine.varbind.VarBind`` tuples exactly: ``(oid, tag, value)`` with the BER tag
+of the value type, ``int`` for numbers, ``bytes`` for OCTET STRING/Opaque, ``str`` for OIDs and
+IpAddress, ``None`` for Null and the v2 exceptions.
+
+Which client:
+- ``native`` (ber.py + native_client.py): our own asyncio BER client for v1/v2c. It keeps the
+  value types, which the engine needs (Counter32 vs Gauge32 vs TimeTicks), at a CPU cost close to
+  gufo-snmp's Rust core.
+- ``pysnmp``: everything, including SNMPv3 (SHA-2, AES-128/192/256) — about 25x the CPU.
+- gufo-snmp is NOT a client here: it returns bare Python values (Counter32, Gauge32, Integer and
+  TimeTicks all come back as ``int``; OID and IpAddress both as ``str``), so it cannot produce a
+  VarBind. gufo_client.py wraps it for the benchmark and a value cross-check only.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.engine.varbind import VarBind
+
+from netrosetta.errors import NetrosettaError
+
+
+class SnmpError(NetrosettaError):
+    """An SNMP request failed; the message names the target (host:port) and never a secret."""
+
+    def __init__(self, target: str, message: str) -> None:
+        super().__init__(f"{target}: {message}")
+        self.target = target
+
+
+class SnmpTimeout(SnmpError):
+    """No response after all tries: unreachable, filtered, or (v1/v2c) a wrong community."""
+
+
+class SnmpAuthError(SnmpError):
+    """SNMPv3 authentication/privacy failure (unknown user, wrong key, unsupported level...)."""
+
+
+class SnmpClient(Protocol):
+    async def get(self, oids: list[str]) -> list[VarBind]: ...
+
+    async def walk(self, root: str) -> list[VarBind]:
+        """Every varbind under ``root``: GETBULK for v2c/v3, GETNEXT for v1."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+Prefer = Literal["auto", "native", "gufo", "pysnmp"]
+
+
+def make_client(target: SnmpTarget, prefer: Prefer = "auto") -> SnmpClient:
+    """The cheapest client that can do ``target``: native for v1/v2c, pysnmp for v3.
+
+    ``prefer="gufo"`` is refused with a clear error (see module doc); it stays in the signature so
+    configs written against the planned interface fail loudly instead of silently switching.
+    """
+    if prefer == "gufo":
+        raise SnmpError(target.address, "gufo-snmp cannot report SNMP value types (Counter32, Gauge32, "
+                        "TimeTicks all come back as int); use prefer='native' or 'auto'")
+    if prefer == "native" and target.version == "3":
+        raise SnmpError(target.address, "the native client does not do SNMPv3; use 'auto' or 'pysnmp'")
+    if prefer == "pysnmp" or target.version == "3":
+        from netrosetta.collectors.snmp.pysnmp_client import PysnmpClient
+
+        return PysnmpClient(target)
+    from netrosetta.collectors.snmp.native_client import NativeClient
+
+    return NativeClient(target)

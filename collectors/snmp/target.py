@@ -1,0 +1,43 @@
+"""One SNMP device to poll: address, protocol version, credentials and request pacing."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class SnmpTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=161, ge=1, le=65535)
+    version: Literal["1", "2c", "3"] = "2c"
+    credentials: SnmpV2cCredentials | SnmpV3Credentials
+    timeout: float = Field(default=2.0, gt=0, le=60, description="seconds per request try")
+    retries: int = Field(default=2, ge=0, le=10, description="extra tries after the first")
+    max_repetitions: int = Field(default=25, ge=1, le=255)
+    name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_as_str(cls, data: object) -> object:
+        # YAML gives `version: 3` as an int
+        if isinstance(data, dict) and isinstance(data.get("version"), int):
+            data = {**data, "version": str(data["version"])}
+        return data
+
+    @model_validator(mode="after")
+    def _credentials_match_version(self) -> SnmpTarget:
+        if self.version == "3" and not isinstance(self.credentials, SnmpV3Credentials):
+            raise ValueError("version 3 needs v3 credentials (user, auth/priv)")
+        if self.version != "3" and not isinstance(self.credentials, SnmpV2cCredentials):
+            raise ValueError(f"version {self.version} needs a community")
+        return self
+
+    @property
+    def address(self) -> str:
+        """host:port, the only way a target is named in messages."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
