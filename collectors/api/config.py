@@ -1,0 +1,35 @@
+"""Device API target configuration (pydantic v2) and per-platform default commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from netrosetta.collectors.recording import TargetBase
+from pydantic import BaseModel, ConfigDict
+
+
+class ApiCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    command: str                    # CLI command (eAPI/NX-API) or RESTCONF data path
+    format: Literal["json", "text"] = "json"
+
+
+class ApiTarget(TargetBase):
+    kind: Literal["api"] = "api"
+    api: Literal["eapi", "nxapi", "restconf"]
+    port: int | None = 443
+    verify_tls: bool = True          # on by default; turning it off is logged
+    ca_file: Path | None = None      # trust this CA / pinned self-signed cert
+    commands: list[ApiCommand] | None = None   # default: PLANS[platform]
+
+
+PLANS: dict[str, list[ApiCommand]] = {
+    "arista_eos": [ApiCommand(command="show version"), ApiCommand(command="show interfaces"),
+                   ApiCommand(command="show system environment temperature"),
+                   ApiCommand(command="show processes top once", format="text")],
+    "cisco_nxos": [ApiCommand(command="show version"), ApiCommand(command="show interface"),
+                   ApiCommand(command="show environment")],
+}
+ENDPOINTS = {"eapi": "/command-api", "nxapi": "/ins", "restconf": "/restconf/data/"}
