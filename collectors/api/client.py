@@ -32,7 +32,8 @@ def commands_for(target: ApiTarget) -> list[ApiCommand]:
     if target.commands is not None:
         return target.commands
     if target.platform not in PLANS:
-        raise target.fail("config", f"no default API commands for platform {target.platform}; give `commands`")
+        raise target.fail("config", f"no default API commands for platform {target.platform}; "
+                                    "give `commands`")
     return PLANS[target.platform]
 
 

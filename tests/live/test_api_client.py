@@ -57,7 +57,8 @@ async def test_nxapi_and_restconf(eos_env: Path) -> None:
         assert ds.documents["show version"]["version"] == "4.15.5M"
         assert "Invalid params" in ds.errors["show nothing"]
         target.api = "restconf"
-        target.commands = [ApiCommand(command="show_version"), ApiCommand(command="openconfig-interfaces:interfaces")]
+        target.commands = [ApiCommand(command="show_version"),
+                           ApiCommand(command="openconfig-interfaces:interfaces")]
         ds = await poll(target)
         assert ds.documents["show_version"]["modelName"] == "DCS-7280SR-48C6-M-R"
         assert "HTTP 404" in ds.errors["openconfig-interfaces:interfaces"]

@@ -71,7 +71,8 @@ class ApiSimulator:
             return web.Response(status=500, text=HTML_500, content_type="text/html")
         expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
-            return web.Response(status=401, text="Unauthorized", headers={"WWW-Authenticate": 'Basic realm="api"'})
+            return web.Response(status=401, text="Unauthorized",
+                                headers={"WWW-Authenticate": 'Basic realm="api"'})
         return await handler(request)
 
     async def _output(self, command: str, fmt: str = "json") -> Any:
@@ -94,7 +95,7 @@ class ApiSimulator:
             except (NetrosettaError, ValueError):
                 msg = f"CLI command {i} of {len(params['cmds'])} '{cmd}' failed: invalid command"
                 return web.json_response({"jsonrpc": "2.0", "id": rid, "error": {
-                    "code": 1002, "message": msg, "data": results + [{"errors": ["Invalid input"]}]}})
+                    "code": 1002, "message": msg, "data": [*results, {"errors": ["Invalid input"]}]}})
         return web.json_response({"jsonrpc": "2.0", "id": rid, "result": results})
 
     async def _nxapi(self, request: web.Request) -> web.Response:
@@ -104,19 +105,22 @@ class ApiSimulator:
         for call in calls:
             cmd = (call.get("params") or {}).get("cmd", "")
             try:
-                out.append({"jsonrpc": "2.0", "id": call.get("id"), "result": {"body": await self._output(cmd)}})
+                body_ = await self._output(cmd)
+                out.append({"jsonrpc": "2.0", "id": call.get("id"), "result": {"body": body_}})
             except (NetrosettaError, ValueError):
                 out.append({"jsonrpc": "2.0", "id": call.get("id"), "error": {
                     "code": -32602, "message": "Invalid params", "data": {"msg": "Input CLI command error"}}})
-        return web.json_response(out if isinstance(body, list) else out[0], content_type="application/json-rpc")
+        return web.json_response(out if isinstance(body, list) else out[0],
+                                 content_type="application/json-rpc")
 
     async def _restconf(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         try:
             data = await self._output(path)
         except (NetrosettaError, ValueError):
-            err = {"ietf-restconf:errors": {"error": [{"error-type": "application", "error-tag": "invalid-value",
-                                                        "error-message": f"uri keypath not found: {path}"}]}}
+            err = {"ietf-restconf:errors": {"error": [{
+                "error-type": "application", "error-tag": "invalid-value",
+                "error-message": f"uri keypath not found: {path}"}]}}
             return web.json_response(err, status=404, content_type="application/yang-data+json")
         return web.json_response(data, content_type="application/yang-data+json")
 
