@@ -1,0 +1,137 @@
+"""A simulated device's state: leaves that move with time (counters grow, CPU and temperature wobble).
+
+Values are deterministic functions of elapsed seconds so tests can predict them. Leaves are kept in
+the collector's normalised form ``(origin, path, keys, value)``; the server encodes them per request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..paths import Keys
+
+
+@dataclass(frozen=True)
+class Dec:
+    """A decimal64 on the wire (digits, precision)."""
+
+    digits: int
+    precision: int
+
+    def __float__(self) -> float:
+        return self.digits / 10 ** self.precision
+
+
+SimLeaf = tuple[str, str, Keys, Any]
+
+OC_COUNTERS = ("in-octets", "out-octets", "in-pkts", "out-pkts", "in-unicast-pkts", "out-unicast-pkts",
+               "in-multicast-pkts", "out-multicast-pkts", "in-broadcast-pkts", "out-broadcast-pkts",
+               "in-errors", "out-errors", "in-discards", "out-discards")
+
+
+@dataclass
+class Interface:
+    name: str
+    ifindex: int
+    base: dict[str, int] = field(default_factory=dict)      # counter -> value at t=0
+    rate: dict[str, int] = field(default_factory=dict)      # counter -> growth per second
+    oper_status: str = "UP"
+    admin_status: str = "UP"
+    speed_bps: int = 10_000_000_000
+    description: str = ""
+
+
+@dataclass
+class SimDevice:
+    name: str = "sim1"
+    interfaces: list[Interface] = field(default_factory=list)
+    native: str | None = None          # "srl": also expose SR Linux native interface statistics
+    start: float = field(default_factory=time.time)
+    frozen: bool = False               # counters stay at their base values (parity tests)
+
+    @classmethod
+    def generated(cls, n: int = 4, name: str = "sim1", native: str | None = None) -> SimDevice:
+        ifs = []
+        for i in range(n):
+            it = Interface(f"Ethernet{i + 1}", i + 1)
+            for j, c in enumerate(OC_COUNTERS):
+                it.base[c] = (i + 1) * 1_000_000 + j * 1000
+                quiet = "error" in c or "discard" in c
+                it.rate[c] = 0 if quiet else (i + 1) * (1000 if "octets" in c else 10)
+            ifs.append(it)
+        return cls(name=name, interfaces=ifs, native=native)
+
+    @classmethod
+    def from_snmp_walk(cls, path: str | Path, name: str = "sim1") -> SimDevice:
+        """The same interfaces and counter values as a recorded SNMP walk (for parity tests)."""
+        from netrosetta.engine.varbind import read_snmprec
+
+        walk = read_snmprec(path)
+        cols: dict[str, dict[int, Any]] = {}
+        names = {"1.3.6.1.2.1.31.1.1.1.1": "ifName", "1.3.6.1.2.1.31.1.1.1.6": "in-octets",
+                 "1.3.6.1.2.1.31.1.1.1.10": "out-octets", "1.3.6.1.2.1.31.1.1.1.7": "in-unicast-pkts",
+                 "1.3.6.1.2.1.31.1.1.1.11": "out-unicast-pkts", "1.3.6.1.2.1.2.2.1.14": "in-errors",
+                 "1.3.6.1.2.1.2.2.1.20": "out-errors", "1.3.6.1.2.1.2.2.1.13": "in-discards",
+                 "1.3.6.1.2.1.2.2.1.19": "out-discards", "1.3.6.1.2.1.2.2.1.8": "oper",
+                 "1.3.6.1.2.1.31.1.1.1.8": "in-multicast-pkts",
+                 "1.3.6.1.2.1.31.1.1.1.12": "out-multicast-pkts",
+                 "1.3.6.1.2.1.31.1.1.1.9": "in-broadcast-pkts",
+                 "1.3.6.1.2.1.31.1.1.1.13": "out-broadcast-pkts"}
+        for oid, _tag, value in walk.varbinds:
+            col, _, idx = oid.rpartition(".")
+            if col in names and idx.isdigit():
+                cols.setdefault(names[col], {})[int(idx)] = value
+        oper = {1: "UP", 2: "DOWN", 3: "TESTING", 5: "DORMANT", 7: "LOWER_LAYER_DOWN"}
+        ifs = []
+        for idx, ifname in sorted(cols.get("ifName", {}).items()):
+            text = ifname.decode("utf-8", "replace") if isinstance(ifname, bytes) else str(ifname)
+            it = Interface(text, idx)
+            for c in OC_COUNTERS:
+                v = cols.get(c, {}).get(idx)
+                if isinstance(v, int):
+                    it.base[c] = v
+                    it.rate[c] = 0
+            op = cols.get("oper", {}).get(idx)
+            it.oper_status = oper.get(op, "UNKNOWN") if isinstance(op, int) else "UNKNOWN"
+            ifs.append(it)
+        return cls(name=name, interfaces=ifs, frozen=True)
+
+    def elapsed(self, now: float | None = None) -> int:
+        return 0 if self.frozen else int((now or time.time()) - self.start)
+
+    def leaves(self, now: float | None = None) -> list[SimLeaf]:
+        t = self.elapsed(now)
+        out: list[SimLeaf] = []
+        oc = "openconfig"
+        for it in self.interfaces:
+            k: Keys = (("interface", "name", it.name),)
+            st = "/interfaces/interface/state"
+            out.append((oc, "/interfaces/interface/name", k, it.name))
+            out.append((oc, f"{st}/name", k, it.name))
+            out.append((oc, f"{st}/ifindex", k, it.ifindex))
+            out.append((oc, f"{st}/oper-status", k, it.oper_status))
+            out.append((oc, f"{st}/admin-status", k, it.admin_status))
+            out.append((oc, f"{st}/description", k, it.description))
+            for c, base in it.base.items():
+                out.append((oc, f"{st}/counters/{c}", k, base + it.rate.get(c, 0) * t))
+            out.append((oc, "/interfaces/interface/ethernet/state/port-speed", k, "SPEED_10GB"))
+            if self.native == "srl":
+                nk: Keys = (("interface", "name", it.name),)
+                for c in ("in-octets", "out-octets", "in-unicast-packets", "out-unicast-packets"):
+                    src = c.replace("packets", "pkts")
+                    out.append(("srl_nokia-interfaces", f"/interface/statistics/{c}", nk,
+                                it.base.get(src, 0) + it.rate.get(src, 0) * t))
+        if not self.frozen:
+            cpu = 20 + int(10 * math.sin(t / 30))
+            ck: Keys = (("component", "name", "CPU0"),)
+            out.append((oc, "/components/component/cpu/utilization/state/instant", ck, cpu))
+            tk: Keys = (("component", "name", "TEMP1"),)
+            out.append((oc, "/components/component/state/temperature/instant", tk,
+                        Dec(400 + (t % 20), 1)))
+            out.append((oc, "/system/memory/state/physical", (), 8 * 2 ** 30))
+            out.append((oc, "/system/memory/state/used", (), 3 * 2 ** 30 + 4096 * (t % 100)))
+        return out
