@@ -1,0 +1,49 @@
+"""Datagrams from files: .pcap/.pcapng captures, raw .bin datagrams, .hex lines.
+
+Captures keep each datagram's real source address and port (templates are keyed by them); .bin
+and .hex carry no addressing, so they are attributed to ``exporter`` (default 0.0.0.0:0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from netrosetta.collectors.flow.decoder import Datagram
+from netrosetta.collectors.flow.pcap import PcapStats, read_hex, read_pcap
+
+from netrosetta.errors import NetrosettaError
+
+PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
+               b"\x0a\x0d\x0d\x0a")
+
+
+def kind_of(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise NetrosettaError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if head in PCAP_MAGICS:
+        return "pcap"
+    if path.suffix.lower() in (".hex", ".txt"):
+        return "hex"
+    return "bin"
+
+
+def datagrams_from_file(path: str | Path, exporter: str = "0.0.0.0", port: int = 0,
+                        pcap_stats: PcapStats | None = None) -> Iterator[Datagram]:
+    p = Path(path)
+    kind = kind_of(p)
+    if kind == "pcap":
+        for pkt in read_pcap(p, pcap_stats):
+            yield Datagram(pkt.payload, pkt.src, pkt.sport, pkt.ts_ns)
+    elif kind == "hex":
+        for _, data in read_hex(p):
+            yield Datagram(data, exporter, port, 0)
+    else:
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise NetrosettaError(f"cannot read: {exc.strerror}", file=str(p)) from None
+        yield Datagram(data, exporter, port, int(p.stat().st_mtime_ns))
