@@ -19,6 +19,7 @@ COMMANDS = [
     "netrosetta.cli.rulebook",    # rulebook lint|test|schema
     "netrosetta.cli.mibs",        # mibs compile
     "netrosetta.cli.run",         # run
+    "netrosetta.cli.flow",        # flow decode|listen
 ]
 
 
