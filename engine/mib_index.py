@@ -37,6 +37,7 @@ IndexValue = int | str
 _NUMERIC_OID = re.compile(r"^\.?\d+(\.\d+)*$")
 _INTEGER_BASES = frozenset({"Integer32", "Unsigned32", "Gauge32", "Counter32", "Counter64", "TimeTicks"})
 _STRING_BASES = frozenset({"OctetString", "Opaque", "Bits"})
+_GAUGE_TCS = frozenset({"CounterBasedGauge64"})
 
 
 class MibResolveError(NetrosettaError):
@@ -97,7 +98,8 @@ class MibSymbol(BaseModel):
 
     @property
     def is_counter(self) -> bool:
-        return self.syntax in ("Counter32", "Counter64")
+        """Monotonic counter? CounterBasedGauge64 (HCNUM-TC) is carried as Counter64 but is a gauge."""
+        return self.syntax in ("Counter32", "Counter64") and self.tc not in _GAUGE_TCS
 
     def __str__(self) -> str:
         return f"{self.qualname} ({self.oid})"

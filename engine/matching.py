@@ -1,0 +1,145 @@
+"""Choosing the rulebook for a device.
+
+SNMP: every ``match.snmp`` entry is a sysObjectID pattern and/or a sysDescr regex (AND within an
+entry, OR across entries). The most specific matching entry wins: more fixed OID components
+first, then an exact OID over a wildcard, then an entry that also checks sysDescr. Two rulebooks
+tied at the top is an ambiguity — ``rulebook lint`` reports it, and at run time the tie is broken
+by id with a warning. Other sources match by platform (netmiko device_type), gNMI models or
+NETCONF capabilities. When nothing matches, the ``generic`` rulebooks for that source apply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from .facts import DeviceFacts
+from .model import SnmpMatch
+from .rulebooks import ResolvedRulebook, RulebookSet
+
+log = logging.getLogger(__name__)
+
+Score = tuple[int, int, int]
+
+
+@dataclass
+class Candidate:
+    rulebook: ResolvedRulebook
+    score: Score
+    why: str
+
+
+@dataclass
+class MatchResult:
+    chosen: ResolvedRulebook | None
+    candidates: list[Candidate] = field(default_factory=list)
+    fell_back: bool = False
+    ambiguous: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+def oid_pattern_matches(pattern: str, oid: str) -> bool:
+    pat = pattern.lstrip(".").split(".")
+    parts = oid.lstrip(".").split(".")
+    if pat and pat[-1] == "*":
+        # trailing * : this OID or anything below it
+        head = pat[:-1]
+        if len(parts) < len(head):
+            return False
+        return all(p == "*" or p == q for p, q in zip(head, parts, strict=False))
+    if len(pat) != len(parts):
+        return False
+    return all(p == "*" or p == q for p, q in zip(pat, parts, strict=True))
+
+
+def snmp_entry_score(entry: SnmpMatch, facts: DeviceFacts) -> Score | None:
+    fixed, exact = 0, 0
+    if entry.sys_object_id is not None:
+        if not facts.sys_object_id or not oid_pattern_matches(entry.sys_object_id, facts.sys_object_id):
+            return None
+        comps = entry.sys_object_id.lstrip(".").split(".")
+        fixed = sum(1 for c in comps if c != "*")
+        exact = 0 if "*" in comps else 1
+    descr = facts.sys_descr or ""
+    if entry.sys_descr is not None and not re.search(entry.sys_descr, descr):
+        return None
+    if entry.sys_descr_not is not None and re.search(entry.sys_descr_not, descr):
+        return None
+    return (fixed, exact, 1 if entry.sys_descr is not None else 0)
+
+
+def _uses(rb: ResolvedRulebook, kinds: set[str]) -> bool:
+    return any(r.kind in kinds for r in rb.rules)
+
+
+def _source_candidates(rb: ResolvedRulebook, facts: DeviceFacts, source: str) -> list[Candidate]:
+    m = rb.book.match
+    out: list[Candidate] = []
+    if source == "snmp":
+        for entry in m.snmp:
+            score = snmp_entry_score(entry, facts)
+            if score is not None:
+                what = " and ".join(x for x in (
+                    f"sysObjectID {facts.sys_object_id} ~ {entry.sys_object_id}" if entry.sys_object_id else "",
+                    f"sysDescr ~ /{entry.sys_descr}/" if entry.sys_descr else "") if x)
+                out.append(Candidate(rb, score, what))
+        return out
+    if facts.platform and facts.platform in m.platform:
+        out.append(Candidate(rb, (10, 1, 0), f"platform {facts.platform}"))
+    if source == "gnmi" and m.gnmi and m.gnmi.models:
+        have = {x.split("@")[0] for x in facts.gnmi_models}
+        hits = [x for x in m.gnmi.models if x in have]
+        org_ok = m.gnmi.organization is None or m.gnmi.organization in facts.gnmi_organizations
+        if hits and org_ok:
+            out.append(Candidate(rb, (len(hits), 0, 1 if m.gnmi.organization else 0),
+                                 f"gNMI models {', '.join(hits)}"))
+    if source == "xpath" and m.netconf and m.netconf.capabilities:
+        hits = [c for c in m.netconf.capabilities if any(c in cap for cap in facts.netconf_capabilities)]
+        if hits:
+            out.append(Candidate(rb, (len(hits), 0, 0), f"NETCONF capabilities {', '.join(hits)}"))
+    return out
+
+
+def match_rulebook(rulebooks: RulebookSet, facts: DeviceFacts, source: str = "snmp") -> MatchResult:
+    concrete = [rb for rb in rulebooks.concrete() if _uses(rb, {source})]
+    cands: list[Candidate] = []
+    for rb in concrete:
+        if rb.book.match.generic:
+            continue
+        cands.extend(_source_candidates(rb, facts, source))
+    cands.sort(key=lambda c: (c.score, c.rulebook.id), reverse=True)
+    if cands:
+        best = cands[0]
+        tied = sorted({c.rulebook.id for c in cands if c.score == best.score})
+        chosen = best.rulebook
+        ambiguous: list[str] = []
+        if len(tied) > 1:
+            chosen = next(c.rulebook for c in cands if c.rulebook.id == tied[0])
+            ambiguous = tied
+            log.warning("device %s: rulebooks %s match equally well; using %s (fix with `rulebook lint`)",
+                        facts.name or facts.address or "?", ", ".join(tied), chosen.id)
+        why = next(c.why for c in cands if c.rulebook is chosen)
+        return MatchResult(chosen, cands, False, ambiguous, f"{chosen.id}: {why}")
+    generic = sorted((rb for rb in concrete if rb.book.match.generic), key=lambda rb: rb.id)
+    if generic:
+        chosen = generic[0]
+        log.info("device %s: no vendor rulebook matches (sysObjectID %s); using generic %s",
+                 facts.name or facts.address or "?", facts.sys_object_id, chosen.id)
+        return MatchResult(chosen, [Candidate(rb, (0, 0, 0), "generic fallback") for rb in generic], True, [],
+                           f"{chosen.id}: generic fallback, no vendor rulebook matched")
+    return MatchResult(None, [], False, [], f"no {source} rulebook matches and none is generic")
+
+
+def snmp_conflicts(rulebooks: RulebookSet) -> list[tuple[str, str, str]]:
+    """Pairs of concrete rulebooks with an identical match entry (an unresolvable tie)."""
+    seen: dict[tuple[str, str, str], str] = {}
+    out = []
+    for rb in rulebooks.concrete():
+        for e in rb.book.match.snmp:
+            key = ((e.sys_object_id or "").lstrip("."), e.sys_descr or "", e.sys_descr_not or "")
+            if key in seen and seen[key] != rb.id:
+                out.append((seen[key], rb.id, f"sys_object_id={key[0] or '-'} sys_descr={key[1] or '-'}"))
+            else:
+                seen[key] = rb.id
+    return out

@@ -1,0 +1,301 @@
+"""The rulebook model: what a YAML rulebook may say, validated strictly (unknown keys are errors).
+
+A rule is one source-specific selector (``snmp:``, ``gnmi:``, ``xpath:``, ``json:``, ``cli:``)
+plus one shared pipeline — ``where`` filters, ``attributes``, ``transforms``, ``states`` — and the
+unified ``metric`` it produces. Selectors only say where values come from; everything after that
+is source-independent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .selectors.cli import CliSelector
+from .selectors.gnmi import GnmiSelector
+from .selectors.json import JsonSelector
+from .selectors.snmp import SnmpSelector
+from .selectors.xpath import XpathSelector
+
+SELECTOR_KINDS = ("snmp", "gnmi", "xpath", "json", "cli")
+Scalar = str | int | float | bool
+
+SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- transforms ----------------------------------------------------------------------------
+
+Conversion = Literal[
+    "fahrenheit_to_celsius", "mw_to_dbm", "uw_to_dbm", "dbm_hundredths", "dbm_tenths",
+    "percent_to_ratio", "bps_to_bytes_per_s", "kbps_to_bytes_per_s", "mbps_to_bytes_per_s",
+    "centiseconds_to_seconds", "ma_to_a", "ua_to_a", "mv_to_v", "kb_to_bytes", "kib_to_bytes",
+    "mib_to_bytes", "status_to_up",
+]
+Format = Literal["auto", "ascii", "hex", "mac", "ip", "oid", "index_string", "int"]
+
+
+class Replace(Strict):
+    pattern: str
+    with_: str = Field(alias="with")
+
+
+class Transform(Strict):
+    """One step of a value or attribute pipeline; exactly one key per step."""
+
+    scale: float | None = Field(None, description="multiply by this factor")
+    divide: float | None = Field(None, description="divide by this number")
+    offset: float | None = Field(None, description="add this number")
+    convert: Conversion | None = Field(None, description="a named unit conversion")
+    map: dict[Scalar, Scalar] | None = Field(None, description="value map (enums); unmapped values use `default` or are skipped")
+    default: Scalar | None = Field(None, description="with `map`: result for unmapped values")
+    regex: str | None = Field(None, description="keep the first capture group (or the whole match)")
+    to_number: bool | None = Field(None, description="parse a string such as '42', '-3.5 dBm' as a number")
+    skip: list[Scalar] | None = Field(None, description="drop the data point when the value is one of these")
+    min: float | None = Field(None, description="drop values below (sensor sentinels)")
+    max: float | None = Field(None, description="drop values above")
+    format: Format | None = Field(None, description="render bytes as text: ascii, hex, mac, ip, oid...")
+    replace: Replace | None = None
+    strip: bool | None = None
+    lower: bool | None = None
+    round: int | None = Field(None, description="round to this many decimals")
+    # row-aware steps: the other operand is another field of the same row
+    multiply_by: str | None = Field(None, description="multiply by another field of the same row")
+    divide_by: str | None = Field(None, description="divide by another field of the same row")
+    subtract_from: str | None = Field(None, description="replace the value by (field - value), e.g. free = size - used")
+    add: str | None = Field(None, description="add another field of the same row")
+
+    @model_validator(mode="after")
+    def _one_step(self) -> Transform:
+        keys = [k for k, v in self.__dict__.items() if v is not None and k != "default"]
+        if len(keys) != 1:
+            raise ValueError("a transform step has exactly one of: " + ", ".join(
+                k for k in type(self).model_fields if k != "default") + f" (got {keys or 'none'})")
+        if self.default is not None and self.map is None:
+            raise ValueError("`default` only goes with `map`")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"bad regex {self.regex!r}: {exc}") from None
+        if self.divide == 0:
+            raise ValueError("divide by zero")
+        return self
+
+
+# --- attribute references ------------------------------------------------------------------
+
+class Lookup(Strict):
+    """Join: take the value of ``by`` and use it to find a row of another table/field.
+
+    Without ``match`` the value of ``by`` is the joined row's index (e.g. entPhysicalIndex);
+    with ``match`` the joined row is the one whose ``match`` field equals it (join by value).
+    ``by`` is itself a reference, so joins chain.
+    """
+
+    field: str
+    by: AttrRef
+    match: str | None = None
+
+
+class AttrRef(Strict):
+    const: Scalar | None = None
+    index: int | tuple[int, int] | None = Field(
+        None, description="index component n (0-based), or [start, end) components joined with '.'")
+    key: str | None = Field(None, description="a named key of the row (gNMI path key, JSON/XPath key)")
+    field: str | None = Field(None, description="another field of the same row (SNMP: column at the same index)")
+    lookup: Lookup | None = None
+    transforms: list[Transform] = Field(default_factory=list)
+    fallback: AttrRef | None = Field(None, description="used when this reference yields nothing")
+    default: Scalar | None = Field(None, description="used when nothing (fallbacks included) yields a value")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scalar_is_const(cls, data: Any) -> Any:
+        if isinstance(data, str | int | float | bool):
+            return {"const": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AttrRef:
+        kinds = [k for k in ("const", "index", "key", "field", "lookup") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an attribute takes exactly one of const, index, key, field, lookup (got {kinds or 'none'})")
+        return self
+
+
+Lookup.model_rebuild()
+
+
+class Condition(Strict):
+    """Row filter: keep a row when the referenced value satisfies every given test."""
+
+    field: str | None = None
+    index: int | None = None
+    equals: Scalar | None = None
+    not_equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(None, alias="in")
+    not_in: list[Scalar] | None = None
+    regex: str | None = None
+    not_regex: str | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Condition:
+        if (self.field is None) == (self.index is None):
+            raise ValueError("a condition names exactly one of `field` or `index`")
+        tests = [k for k in ("equals", "not_equals", "in_", "not_in", "regex", "not_regex", "exists")
+                 if getattr(self, k) is not None]
+        if not tests:
+            raise ValueError("a condition needs a test: equals, not_equals, in, not_in, regex, not_regex, exists")
+        for r in (self.regex, self.not_regex):
+            if r is not None:
+                try:
+                    re.compile(r)
+                except re.error as exc:
+                    raise ValueError(f"bad regex {r!r}: {exc}") from None
+        return self
+
+
+class StateSet(Strict):
+    """Expand one enum value into a state set: one point per state, 1 for the current state."""
+
+    attribute: str = "hw.state"
+    map: dict[Scalar, str]
+    states: list[str]
+    default: str | None = None
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+class _Sourced(Strict):
+    snmp: SnmpSelector | None = None
+    gnmi: GnmiSelector | None = None
+    xpath: XpathSelector | None = None
+    json_: JsonSelector | None = Field(None, alias="json")
+    cli: CliSelector | None = None
+
+    @property
+    def kind(self) -> str:
+        for k in SELECTOR_KINDS:
+            if getattr(self, "json_" if k == "json" else k) is not None:
+                return k
+        raise AssertionError("validated rule without selector")
+
+    @property
+    def selector(self) -> Any:
+        return getattr(self, "json_" if self.kind == "json" else self.kind)
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> _Sourced:
+        kinds = [k for k in SELECTOR_KINDS if getattr(self, "json_" if k == "json" else k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"exactly one selector is needed: one of {', '.join(SELECTOR_KINDS)} (got {kinds or 'none'})")
+        return self
+
+
+class Rule(_Sourced):
+    name: str = Field(description="unique within the rulebook (after extends); children override or remove by name")
+    metric: str = Field(description="a metric of the unified schema catalog")
+    description: str | None = None
+    where: list[Condition] = Field(default_factory=list)
+    attributes: dict[str, AttrRef] = Field(default_factory=dict)
+    transforms: list[Transform] = Field(default_factory=list)
+    states: StateSet | None = None
+    instrument: Literal["counter", "updowncounter", "gauge"] | None = Field(
+        None, description="override the catalog's instrument (rarely right; lint warns)")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", v):
+            raise ValueError("rule names use letters, digits and _ . : -")
+        return v
+
+
+class DeviceRule(_Sourced):
+    """A device (Resource) attribute read from the source: the first value found wins."""
+
+    where: list[Condition] = Field(default_factory=list)
+    transforms: list[Transform] = Field(default_factory=list)
+
+
+DeviceAttr = Annotated[Scalar | DeviceRule, Field(union_mode="left_to_right")]
+
+
+# --- matching -------------------------------------------------------------------------------
+
+class SnmpMatch(Strict):
+    sys_object_id: str | None = Field(None, description="OID, optionally ending in .* (prefix) or with * components")
+    sys_descr: str | None = Field(None, description="regex searched in sysDescr")
+    sys_descr_not: str | None = Field(None, description="regex that must NOT be found in sysDescr")
+
+    @model_validator(mode="after")
+    def _check(self) -> SnmpMatch:
+        if self.sys_object_id is None and self.sys_descr is None:
+            raise ValueError("an SNMP match needs sys_object_id and/or sys_descr")
+        if self.sys_object_id is not None:
+            parts = self.sys_object_id.lstrip(".").split(".")
+            if not all(p == "*" or p.isdigit() for p in parts):
+                raise ValueError(f"bad sysObjectID pattern {self.sys_object_id!r}")
+        for r in (self.sys_descr, self.sys_descr_not):
+            if r is not None:
+                try:
+                    re.compile(r)
+                except re.error as exc:
+                    raise ValueError(f"bad regex {r!r}: {exc}") from None
+        return self
+
+
+class GnmiMatch(Strict):
+    models: list[str] = Field(default_factory=list, description="model names a target must support (any of)")
+    organization: str | None = None
+
+
+class NetconfMatch(Strict):
+    capabilities: list[str] = Field(default_factory=list, description="capability URIs or substrings (any of)")
+
+
+class Match(Strict):
+    snmp: list[SnmpMatch] = Field(default_factory=list)
+    platform: list[str] = Field(default_factory=list, description="netmiko device_type names")
+    gnmi: GnmiMatch | None = None
+    netconf: NetconfMatch | None = None
+    generic: bool = Field(False, description="used for any device no vendor rulebook matches")
+
+
+class Rulebook(Strict):
+    id: str = Field(description="unique id, conventionally <vendor>/<family>")
+    version: str = Field(description="semantic version of this rulebook")
+    schema_: str = Field("unified/v1", alias="schema", description="unified schema version targeted")
+    description: str | None = None
+    abstract: bool = Field(False, description="a mixin: only used through `extends`")
+    extends: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list, description="names of inherited rules to drop")
+    match: Match = Field(default_factory=Match)
+    device: dict[str, DeviceAttr] = Field(default_factory=dict)
+    defaults: dict[Literal["snmp", "gnmi", "xpath", "json", "cli"], dict[str, AttrRef]] = Field(
+        default_factory=dict,
+        description="per source kind, attributes given to every rule whose metric requires them and "
+                    "that does not set them itself (e.g. how this vendor names interfaces); "
+                    "children override per attribute")
+    rules: list[Rule] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, v: str) -> str:
+        if not SEMVER.match(v):
+            raise ValueError(f"version {v!r} is not semantic (MAJOR.MINOR.PATCH)")
+        return v
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_./-]*", v):
+            raise ValueError("ids are lower-case: letters, digits, _ . / -")
+        return v

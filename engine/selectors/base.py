@@ -1,0 +1,92 @@
+"""What every selector kind and every source dataset provide to the engine.
+
+The engine sees each source as *columns*: a column is a mapping from a row index to a raw value.
+An SNMP column is a MIB column (index = the OID suffix, e.g. ``"3"`` or ``"1.22"``); a gNMI column
+is a leaf path with key wildcards (index = tuple of key values); an XPath/JSON/CLI column is a
+field of the rows a selector picks (index = the row key the selector names). Attributes, joins,
+filters and transforms are written once against this view, so a new source kind only has to
+provide a Selector (turns names in YAML into column references) and a Dataset (answers them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+from netrosetta.errors import NetrosettaError
+
+Index = Hashable
+ColumnRef = Hashable
+
+
+class SelectorError(NetrosettaError):
+    """A name in a selector or attribute that cannot be resolved (unknown symbol, bad path)."""
+
+
+@dataclass
+class BindContext:
+    """Resolvers a selector may need at compile time (loaded lazily by whoever needs them)."""
+
+    mibs: Any = None           # netrosetta.engine.mib_index.MibIndex
+    yang: Any = None           # compiled YANG catalog
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def mib_index(self) -> Any:
+        if self.mibs is None:
+            from netrosetta.engine.mib_index import MibIndex
+            self.mibs = MibIndex.default()
+        return self.mibs
+
+
+class Selector(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    kind: ClassVar[str] = ""
+
+    def value_ref(self, ctx: BindContext) -> ColumnRef:
+        """Column of the rule's value."""
+        raise NotImplementedError
+
+    def fallback_ref(self, ctx: BindContext) -> ColumnRef | None:
+        """Column used for rows where the value column has nothing (e.g. 32-bit counter)."""
+        return None
+
+    def field_ref(self, name: str, ctx: BindContext) -> ColumnRef:
+        """Column for an attribute's ``field:`` / a lookup's ``field:``, relative to this selector."""
+        raise NotImplementedError
+
+    def key_position(self, name: str, ctx: BindContext) -> int:
+        """Position in the row index of the key called ``name`` (for ``key:`` attributes)."""
+        raise SelectorError(f"{self.kind} rows have no named key {name!r}")
+
+    def describe(self) -> str:
+        """Short text for explain output."""
+        return repr(self)
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    """One device's data from one source, as columns."""
+
+    kind: str
+
+    def column(self, ref: ColumnRef) -> Mapping[Index, Any]:
+        """All rows of a column; an empty mapping when the source has none."""
+        ...
+
+    def index_parts(self, index: Index) -> tuple[Any, ...]:
+        """The components of a row index (``key:``/``index:`` attributes)."""
+        ...
+
+    def index_for(self, value: Any) -> Index:
+        """Turn a value read elsewhere into this source's index form (for lookups)."""
+        ...
+
+
+def timestamp_of(dataset: Dataset, ref: ColumnRef, index: Index) -> int | None:
+    """Device timestamp (ns) of a value when the source keeps them (gNMI), else None."""
+    fn = getattr(dataset, "timestamp", None)
+    return fn(ref, index) if fn else None

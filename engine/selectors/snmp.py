@@ -1,0 +1,122 @@
+"""SNMP selector: a MIB symbol (``IF-MIB::ifHCInOctets``, ``ifHCInOctets``) or numeric OID."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from netrosetta.engine.varbind import TAG_END_OF_MIB, TAG_NO_SUCH_INSTANCE, TAG_NO_SUCH_OBJECT, VarBind
+from pydantic import Field, field_validator
+
+from .base import BindContext, ColumnRef, Index, Selector, SelectorError
+
+_ABSENT = (TAG_NO_SUCH_OBJECT, TAG_NO_SUCH_INSTANCE, TAG_END_OF_MIB)
+
+
+def is_numeric_oid(text: str) -> bool:
+    t = text.lstrip(".")
+    return bool(t) and all(p.isdigit() for p in t.split("."))
+
+
+def resolve_oid(name: str, ctx: BindContext) -> str:
+    """Symbol or numeric OID -> dotted OID of the column/scalar object (no instance suffix)."""
+    if is_numeric_oid(name):
+        return name.lstrip(".")
+    sym = ctx.mib_index().resolve(name)
+    if sym.kind not in ("column", "scalar"):
+        raise SelectorError(f"{name} is a {sym.kind}, not a column or scalar")
+    return str(sym.oid)
+
+
+class SnmpSelector(Selector):
+    kind: ClassVar[str] = "snmp"
+
+    value: str = Field(description="column or scalar: MIB symbol (MODULE::name or name) or numeric OID")
+    fallback: str | None = Field(None, description="column used where `value` has no row (e.g. ifInOctets for ifHCInOctets)")
+
+    @field_validator("value", "fallback")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("empty OID/symbol")
+        return v
+
+    def value_ref(self, ctx: BindContext) -> ColumnRef:
+        return resolve_oid(self.value, ctx)
+
+    def fallback_ref(self, ctx: BindContext) -> ColumnRef | None:
+        return resolve_oid(self.fallback, ctx) if self.fallback else None
+
+    def field_ref(self, name: str, ctx: BindContext) -> ColumnRef:
+        return resolve_oid(name, ctx)
+
+    def key_position(self, name: str, ctx: BindContext) -> int:
+        if is_numeric_oid(self.value):
+            raise SelectorError(f"index names need a MIB symbol, not the numeric OID {self.value}")
+        sym = ctx.mib_index().resolve(self.value)
+        names = [n.split("::")[-1] for n in (sym.indexes or [])]
+        if name.split("::")[-1] not in names:
+            raise SelectorError(f"{self.value} is indexed by {', '.join(names) or 'nothing'}, not {name}")
+        return names.index(name.split("::")[-1])
+
+    def describe(self) -> str:
+        return self.value + (f" (fallback {self.fallback})" if self.fallback else "")
+
+
+class SnmpDataset:
+    """A walk (or poll result) indexed for column access: column OID -> {index suffix: value}."""
+
+    kind = "snmp"
+
+    def __init__(self, varbinds: Iterable[VarBind]) -> None:
+        rows = sorted((vb for vb in varbinds if vb[1] not in _ABSENT), key=lambda vb: vb[0])
+        self._oids = [vb[0] for vb in rows]
+        self._tags = [vb[1] for vb in rows]
+        self._values = [vb[2] for vb in rows]
+        self._columns: dict[ColumnRef, dict[Index, Any]] = {}
+        self.used: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._oids)
+
+    def _span(self, prefix: str) -> tuple[int, int]:
+        # all OIDs under "<col>." are contiguous in string order, whatever the numeric order
+        lo = bisect_left(self._oids, prefix)
+        hi = lo
+        oids = self._oids
+        n = len(oids)
+        while hi < n and oids[hi].startswith(prefix):
+            hi += 1
+        return lo, hi
+
+    def column(self, ref: ColumnRef) -> Mapping[Index, Any]:
+        col = self._columns.get(ref)
+        if col is None:
+            prefix = f"{ref}."
+            lo, hi = self._span(prefix)
+            cut = len(prefix)
+            col = {self._oids[i][cut:]: self._values[i] for i in range(lo, hi)}
+            self._columns[ref] = col
+            if col:
+                self.used.add(str(ref))
+        return col
+
+    def tag(self, ref: ColumnRef, index: Index) -> int | None:
+        oid = f"{ref}.{index}"
+        i = bisect_left(self._oids, oid)
+        return self._tags[i] if i < len(self._oids) and self._oids[i] == oid else None
+
+    def index_parts(self, index: Index) -> tuple[Any, ...]:
+        return tuple(str(index).split("."))
+
+    def index_for(self, value: Any) -> Index:
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        return str(value).strip().lstrip(".")
+
+    def scalar(self, oid: str) -> Any:
+        return self.column(oid).get("0")
+
+    def oids(self) -> list[str]:
+        return self._oids

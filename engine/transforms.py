@@ -1,0 +1,227 @@
+"""Compile a rule's transform steps into one fast callable.
+
+A compiled pipeline maps a raw value to a new value, or to SKIP when the data point must be
+dropped (skip values, out-of-range sentinels, unmapped enum without default, unparsable text);
+drops are counted by the caller, never silent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .model import Transform
+
+SKIP: Any = object()
+Fn = Callable[[Any], Any]
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def to_text(value: Any, fmt: str = "auto") -> str:
+    """Render a raw value as attribute text. OCTET STRINGs that are not text become hex."""
+    if isinstance(value, bytes):
+        if fmt == "hex":
+            return value.hex()
+        if fmt == "mac":
+            return ":".join(f"{b:02x}" for b in value)
+        if fmt == "ip":
+            if len(value) in (4, 16):
+                return str(ipaddress.ip_address(value))
+            return value.hex()
+        stripped = value.rstrip(b"\x00")
+        try:
+            text = stripped.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex() if fmt == "auto" else stripped.decode("latin-1")
+        if fmt == "auto" and not text.isprintable():
+            return value.hex()
+        return text.strip() if fmt == "auto" else text
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        m = _NUMBER.search(value)
+        if m:
+            text = m.group(0)
+            try:
+                return int(text)
+            except ValueError:
+                return float(text)
+    return SKIP
+
+
+def _index_string(value: Any) -> Any:
+    # an OID index suffix encoding a length-prefixed string: "5.104.101.108.108.111" -> "hello"
+    parts = [int(p) for p in str(value).split(".") if p.isdigit()]
+    if len(parts) > 1 and parts[0] == len(parts) - 1:
+        parts = parts[1:]
+    try:
+        return bytes(parts).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return str(value)
+
+
+def _mw_to_dbm(v: float) -> Any:
+    return 10.0 * math.log10(v) if v > 0 else SKIP
+
+
+_CONVERSIONS: dict[str, Fn] = {
+    "fahrenheit_to_celsius": lambda v: (v - 32.0) * 5.0 / 9.0,
+    "mw_to_dbm": _mw_to_dbm,
+    "uw_to_dbm": lambda v: _mw_to_dbm(v / 1000.0),
+    "dbm_hundredths": lambda v: v / 100.0,
+    "dbm_tenths": lambda v: v / 10.0,
+    "percent_to_ratio": lambda v: v / 100.0,
+    "bps_to_bytes_per_s": lambda v: v / 8,
+    "kbps_to_bytes_per_s": lambda v: v * 125,
+    "mbps_to_bytes_per_s": lambda v: v * 125_000,
+    "centiseconds_to_seconds": lambda v: v / 100.0,
+    "ma_to_a": lambda v: v / 1000.0,
+    "ua_to_a": lambda v: v / 1_000_000.0,
+    "mv_to_v": lambda v: v / 1000.0,
+    "kb_to_bytes": lambda v: v * 1000,
+    "kib_to_bytes": lambda v: v * 1024,
+    "mib_to_bytes": lambda v: v * 1048576,
+    # IF-MIB ifOperStatus style code -> 1 when up (code 1) else 0
+    "status_to_up": lambda v: 1 if v == 1 else 0,
+}
+
+
+def _numeric(fn: Fn) -> Fn:
+    def step(v: Any) -> Any:
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            v = to_number(v)
+            if v is SKIP:
+                return SKIP
+        return fn(v)
+    return step
+
+
+def _map_key(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace").strip()
+    return v
+
+
+ROW_STEPS = ("multiply_by", "divide_by", "subtract_from", "add")
+
+
+def is_row_step(t: Transform) -> bool:
+    return any(getattr(t, k) is not None for k in ROW_STEPS)
+
+
+def row_op(t: Transform) -> tuple[str, Callable[[Any, Any], Any]]:
+    """(field name, op(value, other)) of a row-aware step."""
+    if t.multiply_by is not None:
+        return t.multiply_by, lambda v, o: v * o
+    if t.divide_by is not None:
+        return t.divide_by, lambda v, o: v / o if o else SKIP
+    if t.subtract_from is not None:
+        return t.subtract_from, lambda v, o: o - v
+    assert t.add is not None
+    return t.add, lambda v, o: v + o
+
+
+def compile_step(t: Transform) -> Fn:
+    if is_row_step(t):
+        raise ValueError("row-aware steps (multiply_by, divide_by, subtract_from, add) only go in rule transforms")
+    if t.scale is not None:
+        k = t.scale
+        return _numeric(lambda v: v * k)
+    if t.divide is not None:
+        d = t.divide
+        return _numeric(lambda v: v / d)
+    if t.offset is not None:
+        o = t.offset
+        return _numeric(lambda v: v + o)
+    if t.convert is not None:
+        return _numeric(_CONVERSIONS[t.convert])
+    if t.map is not None:
+        # YAML keys may be ints or strings; match either form of the value
+        table: dict[Any, Any] = {}
+        for mk, mv in t.map.items():
+            table[mk] = mv
+            table[str(mk)] = mv
+        default: Any = t.default if t.default is not None else SKIP
+
+        def mapper(v: Any) -> Any:
+            key = _map_key(v)
+            hit = table.get(key, SKIP)
+            if hit is SKIP:
+                hit = table.get(str(key), default)
+            return hit
+        return mapper
+    if t.regex is not None:
+        rx = re.compile(t.regex)
+
+        def extract(v: Any) -> Any:
+            s = to_text(v, "ascii") if isinstance(v, bytes) else str(v)
+            m = rx.search(s)
+            if not m:
+                return SKIP
+            return m.group(1) if m.groups() else m.group(0)
+        return extract
+    if t.to_number:
+        return to_number
+    if t.skip is not None:
+        skips = set(t.skip) | {str(s) for s in t.skip}
+        return lambda v: SKIP if (_map_key(v) in skips or str(_map_key(v)) in skips) else v
+    if t.min is not None:
+        lo = t.min
+        return _numeric(lambda v: v if v >= lo else SKIP)
+    if t.max is not None:
+        hi = t.max
+        return _numeric(lambda v: v if v <= hi else SKIP)
+    if t.format is not None:
+        fmt = t.format
+        if fmt == "index_string":
+            return _index_string
+        if fmt == "int":
+            return _numeric(int)
+        if fmt == "oid":
+            return lambda v: str(v).lstrip(".")
+        return lambda v: to_text(v, fmt)
+    if t.replace is not None:
+        rx = re.compile(t.replace.pattern)
+        repl = t.replace.with_
+        return lambda v: rx.sub(repl, to_text(v))
+    if t.strip:
+        return lambda v: to_text(v).strip()
+    if t.lower:
+        return lambda v: to_text(v).lower()
+    if t.round is not None:
+        nd = t.round
+        return _numeric(lambda v: round(v, nd))
+    raise AssertionError(f"unhandled transform {t}")
+
+
+def compile_chain(steps: Sequence[Transform]) -> Fn | None:
+    """None when there is nothing to do (the caller then skips the call entirely)."""
+    fns = [compile_step(t) for t in steps]
+    if not fns:
+        return None
+    if len(fns) == 1:
+        return fns[0]
+
+    def chain(v: Any) -> Any:
+        for f in fns:
+            v = f(v)
+            if v is SKIP:
+                return SKIP
+        return v
+    return chain

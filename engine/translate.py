@@ -1,0 +1,466 @@
+"""Translation: a resolved rulebook compiled once, run against one device's dataset per poll.
+
+Compiling turns every selector name into a column reference, every attribute into a resolver and
+every transform list into one callable, so the per-point loop only does dictionary lookups and
+arithmetic. Resolved attributes are cached per row for the whole poll and shared by every rule
+that asks for the same thing (ifName is read once per interface, not once per counter).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import DeviceFacts
+from .matching import MatchResult, match_rulebook
+from .model import AttrRef, Condition, DeviceRule, Rule
+from .points import Attrs, DeviceTranslation, MetricPoints, RuleStat, ScopeBatch
+from .rulebooks import ResolvedRulebook, RulebookSet
+from .schema import MetricDef, UnifiedSchema, load_schema
+from .selectors.base import BindContext, ColumnRef, Dataset, Index, Selector, SelectorError, timestamp_of
+from .transforms import SKIP, compile_chain, is_row_step, row_op, to_number, to_text
+
+log = logging.getLogger(__name__)
+
+Resolver = Callable[["Run", Index], Any]
+
+
+def _row_step(ref: ColumnRef, op: Callable[[Any, Any], Any]) -> Callable[[Run, Index, Any], Any]:
+    def step(run: Run, idx: Index, v: Any) -> Any:
+        other = to_number(run.dataset.column(ref).get(idx))
+        v = to_number(v)
+        if other is SKIP or other is None or v is SKIP:
+            return SKIP
+        return op(v, other)
+    return step
+
+
+def _plain_step(fn: Callable[[Any], Any]) -> Callable[[Run, Index, Any], Any]:
+    return lambda run, idx, v: fn(v)
+
+
+class Run:
+    """Per-poll state: the dataset, and caches that live exactly as long as one translation."""
+
+    __slots__ = ("attr_values", "dataset", "reverse", "tuples")
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.attr_values: dict[str, dict[Index, Any]] = {}
+        self.tuples: dict[str, dict[Index, Any]] = {}
+        self.reverse: dict[ColumnRef, dict[str, Index]] = {}
+
+    def reverse_index(self, ref: ColumnRef) -> dict[str, Index]:
+        rev = self.reverse.get(ref)
+        if rev is None:
+            rev = {}
+            for idx, v in self.dataset.column(ref).items():
+                rev.setdefault(to_text(v), idx)
+            self.reverse[ref] = rev
+        return rev
+
+
+def _compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext, refs: set[ColumnRef]) -> Resolver:
+    """AttrRef -> resolver(run, index) giving the raw value (or None)."""
+    base: Resolver
+    if ref.const is not None:
+        c = ref.const
+        base = lambda run, idx: c
+    elif ref.index is not None:
+        if isinstance(ref.index, int):
+            n = ref.index
+
+            def base(run: Run, idx: Index) -> Any:
+                parts = run.dataset.index_parts(idx)
+                return parts[n] if -len(parts) <= n < len(parts) else None
+        else:
+            a, b = ref.index
+
+            def base(run: Run, idx: Index) -> Any:
+                parts = run.dataset.index_parts(idx)[a:b]
+                return ".".join(str(p) for p in parts) if parts else None
+    elif ref.key is not None:
+        pos = sel.key_position(ref.key, ctx)
+
+        def base(run: Run, idx: Index) -> Any:
+            parts = run.dataset.index_parts(idx)
+            return parts[pos] if pos < len(parts) else None
+    elif ref.field is not None:
+        col_ref = sel.field_ref(ref.field, ctx)
+        refs.add(col_ref)
+
+        def base(run: Run, idx: Index) -> Any:
+            return run.dataset.column(col_ref).get(idx)
+    else:
+        assert ref.lookup is not None
+        lk = ref.lookup
+        target = sel.field_ref(lk.field, ctx)
+        refs.add(target)
+        by = _compile_ref(lk.by, sel, ctx, refs)
+        if lk.match is not None:
+            match_ref = sel.field_ref(lk.match, ctx)
+            refs.add(match_ref)
+
+            def base(run: Run, idx: Index) -> Any:
+                key = by(run, idx)
+                if key is None:
+                    return None
+                j = run.reverse_index(match_ref).get(to_text(key))
+                return None if j is None else run.dataset.column(target).get(j)
+        else:
+            def base(run: Run, idx: Index) -> Any:
+                key = by(run, idx)
+                if key is None:
+                    return None
+                return run.dataset.column(target).get(run.dataset.index_for(key))
+    chain = compile_chain(ref.transforms)
+    fallback = _compile_ref(ref.fallback, sel, ctx, refs) if ref.fallback else None
+    default = ref.default
+    if chain is None and fallback is None and default is None:
+        return base
+
+    def resolve(run: Run, idx: Index) -> Any:
+        v = base(run, idx)
+        if v is not None and chain is not None:
+            v = chain(v)
+            if v is SKIP:
+                v = None
+        if (v is None or v == "" or v == b"") and fallback is not None:
+            v = fallback(run, idx)
+        if (v is None or v == "" or v == b"") and default is not None:
+            v = default
+        return v
+    return resolve
+
+
+def _cached(key: str, fn: Resolver) -> Resolver:
+    def resolve(run: Run, idx: Index) -> Any:
+        cache = run.attr_values.get(key)
+        if cache is None:
+            cache = run.attr_values[key] = {}
+        try:
+            return cache[idx]
+        except KeyError:
+            v = cache[idx] = fn(run, idx)
+            return v
+    return resolve
+
+
+def _equals_test(s: str, negate: bool) -> Callable[[Any], bool]:
+    return lambda v: (v is not None and to_text(v) == s) != negate
+
+
+def _in_test(ss: set[str], negate: bool) -> Callable[[Any], bool]:
+    return lambda v: (v is not None and to_text(v) in ss) != negate
+
+
+def _regex_test(rx: re.Pattern[str], negate: bool) -> Callable[[Any], bool]:
+    return lambda v: (v is not None and rx.search(to_text(v)) is not None) != negate
+
+
+def _compile_condition(cond: Condition, sel: Selector, ctx: BindContext,
+                       refs: set[ColumnRef]) -> Callable[[Run, Index], bool]:
+    if cond.field is not None:
+        get = _compile_ref(AttrRef(field=cond.field), sel, ctx, refs)
+    else:
+        get = _compile_ref(AttrRef(index=cond.index), sel, ctx, refs)
+    tests: list[Callable[[Any], bool]] = []
+    if cond.exists is not None:
+        want = cond.exists
+        tests.append(lambda v: (v is not None) == want)
+    for raw, negate in ((cond.equals, False), (cond.not_equals, True)):
+        if raw is not None:
+            tests.append(_equals_test(str(raw), negate))
+    for raw_set, negate in ((cond.in_, False), (cond.not_in, True)):
+        if raw_set is not None:
+            tests.append(_in_test({str(x) for x in raw_set}, negate))
+    for rx_s, negate in ((cond.regex, False), (cond.not_regex, True)):
+        if rx_s is not None:
+            tests.append(_regex_test(re.compile(rx_s), negate))
+
+    def check(run: Run, idx: Index) -> bool:
+        v = get(run, idx)
+        return all(t(v) for t in tests)
+    return check
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    kind: str
+    metric: MetricDef
+    instrument: str
+    value_ref: ColumnRef
+    fallback_ref: ColumnRef | None
+    chain: Callable[[Any], Any] | None
+    consts: tuple[tuple[str, Any], ...]
+    resolvers: list[tuple[str, Resolver, bool]]       # name, resolver, required
+    where: list[Callable[[Run, Index], bool]]
+    tuple_key: str
+    states: Any = None
+    refs: set[ColumnRef] = field(default_factory=set)
+    row_chain: Callable[[Run, Index, Any], Any] | None = None
+
+
+class Translator:
+    """One resolved rulebook, compiled. Reuse it across polls of every device it matches."""
+
+    def __init__(self, rb: ResolvedRulebook, schema: UnifiedSchema | None = None,
+                 ctx: BindContext | None = None) -> None:
+        self.rulebook = rb
+        self.schema = schema or load_schema(rb.book.schema_)
+        self.ctx = ctx or BindContext()
+        self.rules: list[CompiledRule] = []
+        self.device_rules: list[tuple[str, Any]] = []
+        self.refs: dict[str, set[ColumnRef]] = {}
+        for r in rb.rules:
+            self.rules.append(self._compile(r))
+        for name, spec in rb.device.items():
+            self.device_rules.append((name, self._compile_device(spec)))
+
+    # -- compile --
+    def _compile(self, r: Rule) -> CompiledRule:
+        metric = self.schema.metric(r.metric)
+        if metric is None:
+            raise SelectorError(f"rule {r.name}: unknown unified metric {r.metric!r}")
+        sel = r.selector
+        refs: set[ColumnRef] = set()
+        value_ref = sel.value_ref(self.ctx)
+        fallback_ref = sel.fallback_ref(self.ctx)
+        refs.add(value_ref)
+        if fallback_ref is not None:
+            refs.add(fallback_ref)
+        consts = []
+        resolvers = []
+        required = set(metric.attributes.required)
+        attributes = dict(r.attributes)
+        for name, ref in self.rulebook.defaults.get(r.kind, {}).items():
+            if name in required and name not in attributes:
+                attributes[name] = ref
+        for name, ref in attributes.items():
+            if ref.const is not None and not ref.transforms:
+                consts.append((name, ref.const if isinstance(ref.const, str) else to_text(ref.const)))
+                continue
+            scope = "" if (r.kind == "snmp" and ref.key is None) else sel.model_dump_json()
+            key = f"{r.kind}|{scope}|{ref.model_dump_json()}"
+            resolvers.append((name, _cached(key, _compile_ref(ref, sel, self.ctx, refs)), name in required))
+        where = [_compile_condition(c, sel, self.ctx, refs) for c in r.where]
+        row_chain = self._row_chain(r, sel, refs)
+        tuple_key = f"{r.kind}|{sel.model_dump_json() if r.kind != 'snmp' else ''}|" + \
+            "|".join(f"{n}={attributes[n].model_dump_json()}" for n in sorted(attributes)) + \
+            "|where=" + "|".join(c.model_dump_json() for c in r.where)
+        cr = CompiledRule(r, r.kind, metric, r.instrument or metric.instrument, value_ref, fallback_ref,
+                          None if row_chain else compile_chain(r.transforms), tuple(consts), resolvers,
+                          where, tuple_key, r.states, refs, row_chain)
+        self.refs.setdefault(r.kind, set()).update(refs)
+        return cr
+
+    def _row_chain(self, r: Rule, sel: Selector, refs: set[ColumnRef]) -> Callable[[Run, Index, Any], Any] | None:
+        """Transforms that read other fields of the row (e.g. hrStorageUsed x AllocationUnits)."""
+        if not any(is_row_step(t) for t in r.transforms):
+            return None
+        steps: list[Callable[[Run, Index, Any], Any]] = []
+        for t in r.transforms:
+            if is_row_step(t):
+                name, op = row_op(t)
+                ref = sel.field_ref(name, self.ctx)
+                refs.add(ref)
+                steps.append(_row_step(ref, op))
+            else:
+                fn = compile_chain([t])
+                assert fn is not None
+                steps.append(_plain_step(fn))
+
+        def chain(run: Run, idx: Index, v: Any) -> Any:
+            for st in steps:
+                v = st(run, idx, v)
+                if v is SKIP:
+                    return SKIP
+            return v
+        return chain
+
+    def _compile_device(self, spec: Any) -> Any:
+        if not isinstance(spec, DeviceRule):
+            return to_text(spec)
+        sel = spec.selector
+        refs: set[ColumnRef] = set()
+        value_ref = sel.value_ref(self.ctx)
+        refs.add(value_ref)
+        where = [_compile_condition(c, sel, self.ctx, refs) for c in spec.where]
+        self.refs.setdefault(spec.kind, set()).update(refs)
+        return (spec.kind, value_ref, where, compile_chain(spec.transforms))
+
+    def requirements(self, kind: str) -> set[ColumnRef]:
+        """Every column this rulebook reads from a source kind (what a collector must fetch)."""
+        return set(self.refs.get(kind, set()))
+
+    # -- run --
+    def translate(self, dataset: Dataset, facts: DeviceFacts | None = None, *,
+                  time_ns: int | None = None, match: MatchResult | None = None) -> DeviceTranslation:
+        facts = facts or DeviceFacts()
+        now = time_ns or time.time_ns()
+        run = Run(dataset)
+        kind = dataset.kind
+        scope = ScopeBatch(self.rulebook.id, self.rulebook.version, kind)
+        stats: dict[str, RuleStat] = {}
+        for cr in self.rules:
+            if cr.kind != kind:
+                continue
+            st = stats[cr.rule.name] = RuleStat()
+            self._run_rule(cr, run, scope, st)
+        resource = self._resource(run, facts)
+        boot = now - facts.sys_uptime * 10_000_000 if facts.sys_uptime is not None else None
+        return DeviceTranslation(resource, [scope] if scope.metrics else [], now, boot, stats, match)
+
+    def _run_rule(self, cr: CompiledRule, run: Run, scope: ScopeBatch, st: RuleStat) -> None:
+        ds = run.dataset
+        col: Mapping[Index, Any] = ds.column(cr.value_ref)
+        items: Iterable[tuple[Index, Any]] = col.items()
+        if cr.fallback_ref is not None:
+            fb = ds.column(cr.fallback_ref)
+            extra = [(i, v) for i, v in fb.items() if i not in col]
+            if extra:
+                items = [*col.items(), *extra]
+        mp = scope.metrics.get(cr.rule.metric)
+        if mp is None:
+            mp = scope.metrics[cr.rule.metric] = MetricPoints(
+                cr.rule.metric, cr.instrument, cr.metric.unit, cr.metric.description)
+        if cr.rule.name not in mp.rules:
+            mp.rules.append(cr.rule.name)
+        points = mp.points
+        chain = cr.chain
+        row_chain = cr.row_chain
+        tcache = run.tuples.get(cr.tuple_key)
+        if tcache is None:
+            tcache = run.tuples[cr.tuple_key] = {}
+        states = cr.states
+        skipped = st.skipped
+        ts: list[int] | None = None
+        if hasattr(ds, "timestamp"):
+            ts = mp.timestamps if mp.timestamps is not None else [0] * len(points)
+            mp.timestamps = ts
+        before = len(points)
+        for idx, raw in items:
+            attrs = tcache.get(idx)
+            if attrs is None:
+                attrs = tcache[idx] = self._attrs(cr, run, idx)
+            if isinstance(attrs, str):          # a reason the row yields no point
+                skipped[attrs] += 1
+                continue
+            if row_chain is not None:
+                v = row_chain(run, idx, raw)
+            else:
+                v = raw if chain is None else chain(raw)
+            if v is SKIP or v is None:
+                skipped["value skipped by transforms"] += 1
+                continue
+            if states is not None:
+                n = len(points)
+                self._emit_states(states, v, attrs, points, skipped)
+                if ts is not None:
+                    ts.extend([timestamp_of(ds, cr.value_ref, idx) or 0] * (len(points) - n))
+                continue
+            t = v.__class__
+            if t is not int and t is not float:
+                if t is bool:
+                    v = int(v)
+                else:
+                    skipped["value is not a number"] += 1
+                    continue
+            points.append((attrs, v))
+            if ts is not None:
+                ts.append(timestamp_of(ds, cr.value_ref, idx) or 0)
+        st.points += len(points) - before
+
+    def _attrs(self, cr: CompiledRule, run: Run, idx: Index) -> Attrs | str:
+        for cond in cr.where:
+            if not cond(run, idx):
+                return "filtered by where"
+        if not cr.resolvers:
+            return cr.consts
+        out = list(cr.consts)
+        for name, res, required in cr.resolvers:
+            v = res(run, idx)
+            if v is None or v == "" or v == b"":
+                if required:
+                    return f"missing attribute {name}"
+                continue
+            out.append((name, v if v.__class__ is str else to_text(v)))
+        return tuple(out)
+
+    @staticmethod
+    def _emit_states(states: Any, v: Any, attrs: Attrs, points: list[Any], skipped: Any) -> None:
+        key = v.decode() if isinstance(v, bytes) else v
+        state = states.map.get(key, states.map.get(str(key), states.default))
+        if state is None:
+            skipped["state not mapped"] += 1
+            return
+        for s in states.states:
+            points.append(((*attrs, (states.attribute, s)), 1 if s == state else 0))
+
+    def _resource(self, run: Run, facts: DeviceFacts) -> dict[str, str]:
+        res: dict[str, str] = {}
+        name = facts.name or facts.sys_name
+        if name:
+            res["host.name"] = name
+        if facts.address:
+            res["host.ip"] = facts.address
+        if facts.sys_descr:
+            res["os.description"] = facts.sys_descr
+        if facts.sys_object_id:
+            res["netrosetta.device.sys_object_id"] = facts.sys_object_id
+        for attr, spec in self.device_rules:
+            if isinstance(spec, str):
+                res[attr] = spec
+                continue
+            kind, value_ref, where, chain = spec
+            if kind != run.dataset.kind:
+                continue
+            col = run.dataset.column(value_ref)
+            for idx in sorted(col, key=_index_order):
+                if not all(c(run, idx) for c in where):
+                    continue
+                v = col[idx]
+                if chain is not None:
+                    v = chain(v)
+                    if v is SKIP:
+                        continue
+                text = to_text(v) if v is not None else ""
+                if text:
+                    res[attr] = text
+                    break
+        return res
+
+
+def _index_order(idx: Index) -> Any:
+    if isinstance(idx, str):
+        return tuple(int(p) if p.isdigit() else 0 for p in idx.split("."))
+    return (0,)
+
+
+# --- convenience entry points -------------------------------------------------------------
+
+_TRANSLATORS: dict[tuple[int, str], Translator] = {}
+
+
+def translator_for(rulebooks: RulebookSet, rb: ResolvedRulebook, ctx: BindContext | None = None) -> Translator:
+    key = (id(rulebooks), rb.id)
+    tr = _TRANSLATORS.get(key)
+    if tr is None:
+        tr = _TRANSLATORS[key] = Translator(rb, ctx=ctx)
+    return tr
+
+
+def translate(dataset: Dataset, facts: DeviceFacts, rulebooks: RulebookSet, *,
+              time_ns: int | None = None, ctx: BindContext | None = None) -> DeviceTranslation:
+    """Match a rulebook for the device and translate its dataset."""
+    m = match_rulebook(rulebooks, facts, dataset.kind)
+    if m.chosen is None:
+        now = time_ns or time.time_ns()
+        return DeviceTranslation({}, [], now, None, {}, m)
+    tr = translator_for(rulebooks, m.chosen, ctx)
+    return tr.translate(dataset, facts, time_ns=time_ns, match=m)
