@@ -10,6 +10,7 @@ Output: one ``<MODULE>.json`` per module in the output folder (format described 
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import re
@@ -231,10 +232,14 @@ class _Compiler:
             except smierr.PySmiSemanticError as exc:
                 if "Unknown parent" not in exc.msg or name in implicit_imports.IMPLICIT_IMPORTS:
                     raise
-                # pysmi's documented hook for vendor import omissions; retried once.
+                # pysmi's documented hook for vendor import omissions; retried once, and removed
+                # again so the repair stays visible (warned about) on every run.
                 implicit_imports.IMPLICIT_IMPORTS[name] = list(_REPAIR_IMPORTS)
                 self.symgen.duplicates = []
-                info, table = self.symgen.gen_code(tree, self.symtables)
+                try:
+                    info, table = self.symgen.gen_code(tree, self.symtables)
+                finally:
+                    implicit_imports.IMPLICIT_IMPORTS.pop(name, None)
                 self.report.warnings.append(
                     f"{src.shown}: {name} uses SMI base types it does not import ({exc.msg}); "
                     "compiled with the missing SNMPv2-SMI imports added")
@@ -250,6 +255,7 @@ class _Compiler:
         """Parse wanted modules and everything they import; return modules in dependency order."""
         queue = list(dict.fromkeys(wanted))
         seen: set[str] = set()
+        importers: dict[str, set[str]] = {}
         i = 0
         while i < len(queue):
             name = queue[i]
@@ -262,7 +268,11 @@ class _Compiler:
             src = self.sources.get(name)
             if src is None:
                 if name not in MACRO_MODULES:
-                    self.report.failed[name] = "source not found in the given folders (subfolders searched)"
+                    users = sorted(importers.get(name, ()))
+                    self.report.failed[name] = (
+                        "no source file defines this module in the given folders (subfolders searched)"
+                        + (f"; imported by {', '.join(users)}" if users else "")
+                        + _did_you_mean(suggest_modules(name, self.sources)))
                 continue
             try:
                 trees = self._parse_file(src)
@@ -279,7 +289,10 @@ class _Compiler:
                 continue
             imports = [m for m in info.imported if m != name]
             self.parsed[name] = _Parsed(src, tree, imports, bool(_SMIV1_MARKERS & set(imports)))
-            queue.extend(m for m in imports if m not in seen)
+            for m in imports:
+                importers.setdefault(m, set()).add(name)
+                if m not in seen:
+                    queue.append(m)
         if self.progress:
             self.progress("parse", "", len(queue), len(queue))
         return self._order()
@@ -306,12 +319,16 @@ class _Compiler:
         for name in order:
             missing = [d for d in self.parsed[name].imports
                        if d not in self.parsed and d not in MACRO_MODULES]
-            failed_deps = [d for d in missing if d in self.report.failed]
+            failed_deps = [d for d in missing if d in self.sources]  # found but broken
             if missing:
                 src = self.parsed[name].source.shown
-                why = ", ".join(
-                    f"{d} ({'failed' if d in failed_deps else 'not found'})" for d in missing)
-                self.report.failed[name] = f"{src}: imports from {why}"
+                absent = [d for d in missing if d not in failed_deps]
+                why = []
+                if absent:
+                    why.append(f"{', '.join(absent)} (not found in the given folders)")
+                if failed_deps:
+                    why.append(f"{', '.join(failed_deps)} (failed to compile)")
+                self.report.failed[name] = f"{src}: imports from {'; '.join(why)}"
         return [n for n in order if n not in self.report.failed]
 
     # -- phase 2: generate facts ---------------------------------------------------------------
@@ -325,7 +342,8 @@ class _Compiler:
             parsed = self.parsed[name]
             if any(d in self.report.failed for d in parsed.imports):
                 bad = [d for d in parsed.imports if d in self.report.failed]
-                self.report.failed[name] = f"{parsed.source.shown}: imports from {', '.join(bad)} (failed)"
+                self.report.failed[name] = \
+                    f"{parsed.source.shown}: imports from {', '.join(bad)} (failed to compile)"
                 continue
             try:
                 _, raw = self.codegen.gen_code(parsed.tree, self.symtables, genTexts=False)
@@ -556,6 +574,8 @@ def compile_mibs(dirs: Sequence[str | Path], out_dir: str | Path, modules: Itera
 
 
 def suggest_modules(name: str, sources: Iterable[str]) -> list[str]:
-    import difflib
-
     return difflib.get_close_matches(name, list(sources), n=3, cutoff=0.6)
+
+
+def _did_you_mean(options: list[str]) -> str:
+    return f" (did you mean {', '.join(options)}?)" if options else ""
