@@ -13,12 +13,12 @@ run: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --no-error-summary netrosetta engine collectors exporter
+	$(VENV)/bin/mypy --no-error-summary netrosetta engine collectors exporter service
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy netrosetta engine collectors exporter
+	$(VENV)/bin/mypy netrosetta engine collectors exporter service
 
 bench: setup
 	$(PY) -m bench

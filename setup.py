@@ -3,7 +3,8 @@
 from setuptools import find_packages, setup
 
 ROOTS = {"netrosetta": "netrosetta", "netrosetta.engine": "engine",
-         "netrosetta.collectors": "collectors", "netrosetta.exporter": "exporter"}
+         "netrosetta.collectors": "collectors", "netrosetta.exporter": "exporter",
+         "netrosetta.service": "service"}
 
 packages = []
 package_dir = {}
