@@ -256,6 +256,7 @@ class _Compiler:
         queue = list(dict.fromkeys(wanted))
         seen: set[str] = set()
         importers: dict[str, set[str]] = {}
+        queued = set(queue)
         i = 0
         while i < len(queue):
             name = queue[i]
@@ -291,7 +292,8 @@ class _Compiler:
             self.parsed[name] = _Parsed(src, tree, imports, bool(_SMIV1_MARKERS & set(imports)))
             for m in imports:
                 importers.setdefault(m, set()).add(name)
-                if m not in seen:
+                if m not in queued:
+                    queued.add(m)
                     queue.append(m)
         if self.progress:
             self.progress("parse", "", len(queue), len(queue))

@@ -235,3 +235,42 @@ def test_lookup_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mibs", "lookup", "ifHCInOctet"]) == 1
     err = capsys.readouterr().err
     assert "unknown MIB symbol" in err and "ifHCInOctets" in err and "Traceback" not in err
+
+
+TWO_IN_ONE = """\
+-- two modules in one file; the second imports from the first
+ACME-SMI DEFINITIONS ::= BEGIN
+IMPORTS enterprises FROM SNMPv2-SMI;
+acme OBJECT IDENTIFIER ::= { enterprises 99998 }
+END
+
+ACME-THING-MIB DEFINITIONS ::= BEGIN
+IMPORTS OBJECT-TYPE, Gauge32 FROM SNMPv2-SMI
+        acme FROM ACME-SMI;
+acmeLoad OBJECT-TYPE
+    SYNTAX      Gauge32 (0..100)
+    UNITS       "percent"
+    MAX-ACCESS  read-only
+    STATUS      current
+    DESCRIPTION "Load."
+    ::= { acme 1 }
+END
+"""
+
+
+def test_non_mib_files_are_counted_and_two_modules_in_one_file(tmp_path: Path) -> None:
+    mibs = need_shared("mibs")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "README.md").write_text("# not a MIB\n")
+    (src / "empty.mib").write_text("")
+    (src / "blob.bin").write_bytes(bytes(range(256)) * 4)
+    (src / ".hidden").write_text(BROKEN)  # hidden files are not searched
+    (src / "acme.txt").write_text(TWO_IN_ONE)
+    report = compile_mibs([src, mibs], tmp_path / "out", modules=["ACME-THING-MIB"])
+    assert report.ok, report.failed
+    assert report.skipped_files == 3
+    assert {"ACME-SMI", "ACME-THING-MIB"} <= set(report.compiled)
+    load = MibIndex.load(tmp_path / "out").resolve("acmeLoad")
+    assert load is not None
+    assert (load.oid, load.kind, load.syntax, load.units) == ("1.3.6.1.4.1.99998.1", "scalar", "Gauge32", "percent")

@@ -239,3 +239,42 @@ def test_missing_index_folder_is_a_clear_error(tmp_path) -> None:  # type: ignor
     with pytest.raises(NetrosettaError, match="mibs compile") as err:
         MibIndex.load(tmp_path / "nope")
     assert err.value.file == str(tmp_path / "nope")
+
+
+def _encode_instance(values: list[tuple[str, object]]) -> tuple[int, ...]:
+    """RFC 2578 section 7.7 instance encoding, written independently of the decoder."""
+    arcs: list[int] = []
+    for how, v in values:
+        if how == "int":
+            arcs.append(int(v))  # type: ignore[call-overload]
+        elif how == "str":
+            raw = str(v).encode()
+            arcs += [len(raw), *raw]
+        elif how == "implied":
+            arcs += list(str(v).encode())
+    return tuple(arcs)
+
+
+def test_index_round_trip_property(idx: MibIndex) -> None:
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    # SNMP-TARGET-MIB snmpTargetAddrEntry: INDEX { IMPLIED snmpTargetAddrName } (SnmpAdminString)
+    implied_col = idx.resolve("snmpTargetAddrTDomain")
+    # LLDP-MIB lldpRemEntry: INDEX { TimeFilter, LldpPortNumber, Integer32 }
+    lldp_col = idx.resolve("lldpRemSysName")
+    # IF-MIB ifRcvAddressEntry: INDEX { ifIndex, ifRcvAddressAddress } (PhysAddress: length-prefixed)
+    rcv_col = idx.resolve("ifRcvAddressStatus")
+    assert implied_col is not None and lldp_col is not None and rcv_col is not None
+    printable = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=32)
+
+    @hypothesis.given(name=printable, a=st.integers(0, 2**32 - 1), b=st.integers(1, 4096),
+                      c=st.integers(1, 2**31 - 1), mac=st.binary(min_size=1, max_size=20))
+    @hypothesis.settings(max_examples=60, deadline=None)
+    def check(name: str, a: int, b: int, c: int, mac: bytes) -> None:
+        assert idx.index_components(implied_col, _encode_instance([("implied", name)])) == [name]
+        encoded = _encode_instance([("int", a), ("int", b), ("int", c)])
+        assert idx.index_components(lldp_col, encoded) == [a, b, c]
+        encoded = (c, len(mac), *mac)
+        assert idx.index_components(rcv_col, encoded) == [c, ":".join(f"{x:02x}" for x in mac)]
+
+    check()
