@@ -1,30 +1,55 @@
 """The gNMI Dataset: what the collector knows about one device right now.
 
-A cache of normalised leaves ``(origin, path, keys) -> Leaf`` fed by flattened responses: updates
-overwrite, deletes remove every leaf under the deleted path (matching its keys) and are reported
-so the exporter can end those series. Device timestamps are kept on every leaf.
+A cache of normalised leaves fed by flattened responses: updates overwrite, deletes remove every
+leaf under the deleted path (matching its keys) and are reported so the exporter can end those
+series. Device timestamps are kept on every leaf.
+
+For the engine it is a column source (engine/selectors/base.py): ``column(GnmiColumn)`` maps a row
+index (the key values, in path order) to the value. Juniper line-card partial updates carry a
+header with component ids; the same leaf reported by several components is kept per component
+and numeric values are summed into the row (each line card counts its share).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
 
 from .flatten import Delete, Flat, Leaf
 from .paths import Keys
+from .values import to_number
+
+Comp = tuple[int, int] | None
+RowKey = tuple[Keys, Comp]
+
+
+def _comp(leaf: Leaf) -> Comp:
+    ext = leaf.ext
+    if ext is None or "component_id" not in ext:
+        return None
+    return (int(ext.get("component_id") or 0), int(ext.get("sub_component_id") or 0))
 
 
 @dataclass
 class GnmiDataset:
-    target: str
+    target: str = ""
     platform: str | None = None
     models: list[tuple[str, str, str]] = field(default_factory=list)   # Capabilities: name, org, version
     synced: bool = False
     malformed: int = 0
-    by_path: dict[tuple[str, str], dict[Keys, Leaf]] = field(default_factory=dict)
+    by_path: dict[tuple[str, str], dict[RowKey, Leaf]] = field(default_factory=dict)
+    used: set[tuple[str, str]] = field(default_factory=set)
 
     kind = "gnmi"
 
+    def __post_init__(self) -> None:
+        self._cols: dict[GnmiColumn, tuple[Mapping[Any, Any], dict[Any, int]]] = {}
+        self._origins: dict[str, set[str]] = {}
+
+    # -- feeding -----------------------------------------------------------------------------
     def apply(self, flat: Flat | Iterable[Leaf], deletes: Iterable[Delete] = (),
               sync: bool = False) -> list[Leaf]:
         """Merge one response; returns the leaves its deletes ended."""
@@ -34,6 +59,7 @@ class GnmiDataset:
             self.malformed += len(flat.errors)
         else:
             leaves = flat
+        self._cols.clear()
         ended: list[Leaf] = []
         for d in deletes:
             ended.extend(self._delete(d))
@@ -43,7 +69,8 @@ class GnmiDataset:
             rows = by_path.get(k)
             if rows is None:
                 rows = by_path[k] = {}
-            rows[leaf.keys] = leaf
+                self._origins.setdefault(leaf.path, set()).add(leaf.origin)
+            rows[(leaf.keys, _comp(leaf) if leaf.ext is not None else None)] = leaf
         if sync:
             self.synced = True
         return ended
@@ -55,19 +82,84 @@ class GnmiDataset:
         for (origin, path), rows in list(self.by_path.items()):
             if origin != d.origin or not (path == d.path or path.startswith(pre) or d.path == "/"):
                 continue
-            for keys in [k for k in rows if want.issubset(k)]:
-                ended.append(rows.pop(keys))
+            for rk in [rk for rk in rows if want.issubset(rk[0])]:
+                ended.append(rows.pop(rk))
             if not rows:
                 del self.by_path[(origin, path)]
+                self._origins.get(path, set()).discard(origin)
         return ended
 
+    # -- reading -----------------------------------------------------------------------------
     def leaves(self) -> Iterator[Leaf]:
         for rows in self.by_path.values():
             yield from rows.values()
 
-    def get(self, origin: str, path: str, keys: Keys = ()) -> Leaf | None:
-        rows = self.by_path.get((origin, path))
-        return rows.get(keys) if rows else None
+    def paths(self) -> set[tuple[str, str]]:
+        return set(self.by_path)
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.by_path.values())
+
+    # -- engine Dataset protocol -------------------------------------------------------------
+    def column(self, ref: Any) -> Mapping[Any, Any]:
+        if not isinstance(ref, GnmiColumn):
+            return {}
+        hit = self._cols.get(ref)
+        if hit is None:
+            hit = self._cols[ref] = self._build(ref)
+        return hit[0]
+
+    def timestamp(self, ref: Any, index: Any) -> int | None:
+        hit = self._cols.get(ref)
+        if hit is None:
+            self.column(ref)
+            hit = self._cols.get(ref)
+        return hit[1].get(index) if hit else None
+
+    def index_parts(self, index: Any) -> tuple[Any, ...]:
+        return index if isinstance(index, tuple) else (index,)
+
+    def index_for(self, value: Any) -> Any:
+        return (value if isinstance(value, str) else str(value),)
+
+    def _build(self, ref: GnmiColumn) -> tuple[Mapping[Any, Any], dict[Any, int]]:
+        base = GnmiColumn(ref.origin, ref.path, ref.keys, ref.filters, ref.numeric, None, ref.ext)
+        if ref.align is not None:
+            values, ts = self._cols.get(base) or self._build(base)
+            return Aligned(values, ref.align), ts
+        origins = [ref.origin] if ref.origin is not None else sorted(self._origins.get(ref.path, ()))
+        values: dict[Any, Any] = {}
+        stamps: dict[Any, int] = {}
+        want = ref.keys
+        filters = ref.filters
+        numeric = ref.numeric
+        ext = ref.ext
+        for origin in origins:
+            rows = self.by_path.get((origin, ref.path))
+            if not rows:
+                continue
+            self.used.add((origin, ref.path))
+            for (keys, comp), leaf in rows.items():
+                keyd = {(e, k): v for e, k, v in keys}
+                if filters and not row_matches(filters, keyd):
+                    continue
+                try:
+                    idx = tuple(keyd[w] for w in want)
+                except KeyError:
+                    continue   # the device sent fewer keys than the path has (counted as unused)
+                v = leaf.value if ext is None else (leaf.ext or {}).get(ext)
+                if numeric and v.__class__ is str:
+                    n = to_number(v)
+                    v = v if n is None else n
+                if idx in values and comp is not None and ext is None:
+                    a, b = to_number(values[idx]), to_number(v)
+                    if a is not None and b is not None and not isinstance(values[idx], bool):
+                        v = a + b   # Juniper: the same leaf from several line cards
+                values[idx] = v
+                if leaf.ts > stamps.get(idx, 0):
+                    stamps[idx] = leaf.ts
+        return values, stamps
+
+    def unused(self) -> list[tuple[str, str]]:
+        """Paths present in the data that no column read (explain: 'no rule used these')."""
+        return sorted(set(self.by_path) - self.used)

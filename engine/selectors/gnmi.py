@@ -1,28 +1,209 @@
-"""gNMI selector: a path with key wildcards, e.g. /interfaces/interface[name=*]/state/counters/in-octets."""
+"""gNMI selector: a leaf path with key wildcards, e.g.
+``/interfaces/interface[name=*]/state/counters/in-octets`` (``origin:/path`` for native origins).
+
+Columns: a :class:`GnmiColumn` names a normalised leaf path (no module prefixes, no keys) plus the
+keys that make up the row index, in path order. Keys not written in the selector come from the
+YANG catalog (``/interfaces/interface`` is keyed by ``name``), so ``[name=*]`` may be omitted for
+OpenConfig paths. Key values other than ``*`` filter rows (shell patterns: ``[name=Ethernet*]``).
+
+Fields (``field:`` attributes, ``where``, row transforms) are paths too: absolute (``/a/b``) or
+relative to the directory of the value leaf (``../description``, ``in-errors``); a field keyed by
+a prefix of the value's keys (the parent interface of a subinterface) is aligned to the row.
+``@name`` fields read the response's header extension (Juniper: ``@component``,
+``@component_id``, ``@sub_component_id``).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import fnmatch
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from .base import BindContext, ColumnRef, Selector
+from netrosetta.errors import NetrosettaError
+
+from .base import BindContext, ColumnRef, Selector, SelectorError
+
+
+@dataclass(frozen=True, slots=True)
+class GnmiColumn:
+    origin: str | None                        # canonical origin, None = any
+    path: str                                 # "/interfaces/interface/state/counters/in-octets"
+    keys: tuple[tuple[str, str], ...]         # index components: (element, key) in path order
+    filters: tuple[tuple[str, str, str], ...] = ()   # (element, key, pattern) rows must match
+    numeric: bool = False                     # the rule's value: numeric strings become numbers
+    align: int | None = None                  # field keyed by a prefix of the row index: its length
+    ext: str | None = None                    # header-extension field instead of the leaf value
+
+
+def _catalog(ctx: BindContext) -> Any:
+    if ctx.yang is None:
+        from netrosetta.yang_catalog import default_catalog
+        ctx.yang = default_catalog() or False
+    return ctx.yang or None
+
+
+def _parse(text: str, ctx: BindContext, default_origin: str | None = None,
+           ) -> tuple[str | None, str, tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]]:
+    from netrosetta.collectors.gnmi.paths import canonical_origin, parse_path, split_module
+
+    try:
+        origin, elems = parse_path(text)
+    except NetrosettaError as exc:
+        raise SelectorError(str(exc)) from None
+    if not elems:
+        raise SelectorError(f"gNMI path {text!r} has no elements")
+    first_mod = split_module(elems[0][0])[0]
+    origin = origin or first_mod or None
+    catalog = _catalog(ctx)
+    parts: list[str] = []
+    keys: list[tuple[str, str]] = []
+    filters: list[tuple[str, str, str]] = []
+    for name, kv in elems:
+        local = split_module(name)[1]
+        parts.append(local)
+        declared = list(kv)
+        if not declared and catalog is not None:
+            declared = list(catalog.list_keys("/" + "/".join(parts)) or ())
+        for k in declared:
+            keys.append((local, k))
+            pattern = kv.get(k, "*")
+            if pattern != "*":
+                filters.append((local, k, pattern))
+    o = canonical_origin(origin) if origin else default_origin
+    return o, "/" + "/".join(parts), tuple(keys), tuple(filters)
+
+
+def _resolve_relative(base_dir: str, rel: str) -> str:
+    parts = [p for p in base_dir.split("/") if p]
+    for seg in _split_segments(rel):
+        if seg == "..":
+            if parts:
+                parts.pop()
+        elif seg not in ("", "."):
+            parts.append(seg)
+    return "/" + "/".join(parts)
+
+
+def _split_segments(text: str) -> list[str]:
+    """Split on '/' outside [key=value] brackets (values may hold '/')."""
+    out, cur, depth = [], [], 0
+    for c in text:
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(0, depth - 1)
+        if c == "/" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    out.append("".join(cur))
+    return out
 
 
 class GnmiSelector(Selector):
     kind: ClassVar[str] = "gnmi"
 
-    path: str = Field(description="leaf path; keys as [name=*] or [name=value]; origin as 'origin:/path'")
-    fallback: str | None = None
+    path: str = Field(description="leaf path; keys as [name=*] or [name=pattern]; origin as 'origin:/path'")
+    origin: str | None = Field(None, description="origin when not written in the path; default any")
+    fallback: str | None = Field(None, description="leaf used for rows where `path` has no value")
+
+    @field_validator("path", "fallback")
+    @classmethod
+    def _parses(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from netrosetta.collectors.gnmi.paths import parse_path
+        try:
+            parse_path(v)
+        except NetrosettaError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    def _origin(self) -> str | None:
+        if self.origin is None:
+            return None
+        from netrosetta.collectors.gnmi.paths import canonical_origin
+        return canonical_origin(self.origin)
+
+    def _column(self, text: str, ctx: BindContext, numeric: bool) -> GnmiColumn:
+        origin, path, keys, filters = _parse(text, ctx, self._origin())
+        return GnmiColumn(origin, path, keys, filters, numeric)
 
     def value_ref(self, ctx: BindContext) -> ColumnRef:
-        return self.path
+        return self._column(self.path, ctx, True)
 
     def fallback_ref(self, ctx: BindContext) -> ColumnRef | None:
-        return self.fallback
+        return self._column(self.fallback, ctx, True) if self.fallback else None
 
     def field_ref(self, name: str, ctx: BindContext) -> ColumnRef:
-        return name
+        value = self._column(self.path, ctx, True)
+        if name.startswith("@"):
+            return GnmiColumn(value.origin, value.path, value.keys, value.filters, False, None, name[1:])
+        if ":" in name.split("/", 1)[0] and not name.startswith("/"):
+            text = name                              # origin:/absolute
+        elif name.startswith("/"):
+            text = name
+        else:
+            text = _resolve_relative(value.path.rsplit("/", 1)[0], name)
+        origin, path, keys, filters = _parse(text, ctx, value.origin)
+        # A field keyed like the row, or by a leading part of its keys, is read at the row's index;
+        # any other field is only reachable through a lookup (its own index), e.g. interface rows
+        # found from a transceiver component by value.
+        align = len(keys) if keys != value.keys and value.keys[:len(keys)] == keys else None
+        return GnmiColumn(origin, path, keys, filters, False, align)
+
+    def key_position(self, name: str, ctx: BindContext) -> int:
+        keys = self._column(self.path, ctx, True).keys
+        for sep in ("/", "."):
+            if sep in name:
+                elem, _, k = name.rpartition(sep)
+                if (elem, k) in keys:
+                    return keys.index((elem, k))
+        hits = [i for i, (_, k) in enumerate(keys) if k == name]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise SelectorError(f"{self.path} has no key {name!r} (keys: {_fmt(keys) or 'none'})")
+        raise SelectorError(f"{self.path}: key {name!r} is ambiguous ({_fmt(keys)}); write element/key")
 
     def describe(self) -> str:
-        return self.path
+        return (f"{self.origin}:" if self.origin else "") + self.path + (
+            f" (fallback {self.fallback})" if self.fallback else "")
+
+
+def _fmt(keys: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{e}[{k}]" for e, k in keys)
+
+
+class Aligned(Mapping[Any, Any]):
+    """A field column seen through the rule's longer row index (leading components)."""
+
+    def __init__(self, base: Mapping[Any, Any], n: int) -> None:
+        self._base, self._n = base, n
+
+    def __getitem__(self, idx: Any) -> Any:
+        return self._base[idx[:self._n]]
+
+    def get(self, idx: Any, default: Any = None) -> Any:
+        return self._base.get(idx[:self._n], default)
+
+    def __contains__(self, idx: object) -> bool:
+        return isinstance(idx, tuple) and idx[:self._n] in self._base
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+
+def row_matches(filters: tuple[tuple[str, str, str], ...], keyd: Mapping[tuple[str, str], str]) -> bool:
+    for elem, k, pattern in filters:
+        v = keyd.get((elem, k))
+        if v is None or not (v == pattern or fnmatch.fnmatchcase(v, pattern)):
+            return False
+    return True
