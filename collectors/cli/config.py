@@ -1,0 +1,45 @@
+"""CLI target configuration (pydantic v2) and per-platform default commands and templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from netrosetta.collectors.recording import TargetBase
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+
+class CliCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    command: str
+    template: str | None = None       # None = ntc-templates; else a TTP file under mappings/
+
+
+class CliTarget(TargetBase):
+    kind: Literal["cli"] = "cli"
+    port: int | None = 22
+    secret: SecretStr | None = None   # enable secret, when the platform needs one
+    known_hosts: Path | None = None   # default ~/.ssh/known_hosts
+    hostkey_verify: bool = True       # on by default; turning it off is logged
+    commands: list[CliCommand] | None = None   # default: the rulebook's / PLANS[platform]
+
+    def scrub(self, text: str) -> str:
+        text = super().scrub(text)
+        if self.secret is not None and self.secret.get_secret_value():
+            text = text.replace(self.secret.get_secret_value(), "***")
+        return text
+
+
+T = "templates/"
+PLANS: dict[str, list[CliCommand]] = {
+    "cisco_ios": [CliCommand(command="show interfaces", template=T + "cisco_ios/show_interfaces.ttp"),
+                  CliCommand(command="show processes cpu"),
+                  CliCommand(command="show processes memory sorted")],
+    "cisco_nxos": [CliCommand(command="show interface")],
+    "cisco_xr": [CliCommand(command="show interfaces")],
+    "arista_eos": [CliCommand(command="show interfaces", template=T + "arista_eos/show_interfaces.ttp")],
+    "juniper_junos": [CliCommand(command="show interfaces extensive",
+                                 template=T + "juniper_junos/show_interfaces.ttp")],
+    "huawei_vrp": [CliCommand(command="display interface", template=T + "huawei_vrp/display_interface.ttp")],
+}
