@@ -78,7 +78,7 @@ class MibSymbol(BaseModel):
     fixed_size: int | None = None      # fixed OCTET STRING length (matters for index decoding)
     table: str | None = None           # for rows and columns
     row: str | None = None             # for columns
-    indexes: list[str] = []            # for rows and columns; AUGMENTS resolved to the base row's
+    indexes: list[str] = []            # rows, columns (and tables); AUGMENTS resolved to the base row's
     index_parts: list[IndexPart] = []
     augments: str | None = None        # row name this row AUGMENTS
     objects: list[str] = []            # notification varbinds, "MODULE::name"
@@ -224,6 +224,11 @@ class MibIndex:
             row = self._row_of(sym)
             if row is not None:
                 sym = sym.model_copy(update={"index_parts": row.index_parts, "indexes": row.indexes})
+        elif sym.kind == "table":  # convenience: a table reports its row's INDEX too
+            rows = [self._symbol(*k) for k in self._child_map().get(sym.oid, [])]
+            row = next((r for r in rows if r.kind == "row"), None)
+            if row is not None:
+                sym = sym.model_copy(update={"index_parts": row.index_parts, "indexes": row.indexes})
         self._cache[key] = sym
         return sym
 
@@ -325,9 +330,6 @@ class MibIndex:
         text for InetAddress-like TCs of 4/16 bytes, else colon-separated hex.
         """
         parts = sym.index_parts
-        if not parts and sym.kind == "table":
-            rows = [self._symbol(*k) for k in self._child_map().get(sym.oid, [])]
-            parts = next((r.index_parts for r in rows if r.kind == "row"), [])
         if not parts:
             if sym.kind == "scalar":
                 return list(suffix)

@@ -127,10 +127,7 @@ def test_rulebook_symbols_resolve(idx: MibIndex, text: str, oid: str, kind: str,
     assert sym is not None
     assert sym.oid == oid
     assert sym.kind == kind
-    if kind == "table":
-        assert idx.index_components(sym, (9, 1, 0, 0)) == [9, 1, 0, 0]
-    else:
-        assert sym.indexes == indexes
+    assert sym.indexes == indexes
     assert idx.resolve(sym.name) == sym or len(idx._by_name[sym.name]) > 1
 
 
@@ -208,6 +205,8 @@ def test_index_components(idx: MibIndex) -> None:
     assert decode("1.3.6.1.6.3.12.1.2.1.2.97.98.99") == ["abc"]
     # LLDP-MIB lldpRemTable: three integer components
     assert decode("1.0.8802.1.1.2.1.4.1.1.9.0.3.1") == [0, 3, 1]
+    # JUNIPER-MIB jnxOperatingTable: four integer components (jnxOperatingTemp of FPC 1)
+    assert decode("1.3.6.1.4.1.2636.3.1.13.1.7.9.1.0.0") == [9, 1, 0, 0]
     # ENTITY-SENSOR-MIB row indexed by ENTITY-MIB's entPhysicalIndex
     assert decode("1.3.6.1.2.1.99.1.1.1.4.1001") == [1001]
 
