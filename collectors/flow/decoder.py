@@ -284,13 +284,17 @@ def finish_times(dec: FlowDecoder, cols: dict[str, np.ndarray], h: np.ndarray, v
         if (v := cols.pop(f"_{edge}_delta_us", None)) is not None and ns is None:
             ns = h["secs"].astype(np.int64) * 1_000_000_000 - v.astype(np.int64) * 1000
         if (v := cols.pop(f"_{edge}_uptime_ms", None)) is not None and ns is None:
-            if version == 9:  # relative to sysUpTime in the header, which pairs with unix_secs
-                base = h["secs"].astype(np.int64) * 1000 - h["uptime"].astype(np.int64)
-                ns = (base + v.astype(np.int64)) * 1_000_000
+            if version == 9:
+                # sysUpTime in the header pairs with unix_secs; the difference is taken as a
+                # signed 32-bit value so a wrapped uptime (or a flow stamped just after the
+                # header) still lands next to the export time
+                delta = (h["uptime"].astype(np.int64) - v.astype(np.int64)).astype(np.uint32).view(np.int32)
+                ns = (h["secs"].astype(np.int64) * 1000 - delta) * 1_000_000
             else:
                 init = dec.sys_init_ms.get((exporter, domain))
-                if init is not None:
-                    ns = (init + v.astype(np.int64)) * 1_000_000
+                if init is not None:  # IPFIX: offset from systemInitTimeMilliseconds (options)
+                    off = v.astype(np.int64).astype(np.uint32).view(np.int32)
+                    ns = (init + off.astype(np.int64)) * 1_000_000
         if ns is not None:
             cols[out] = np.maximum(ns, 0).astype(np.uint64)
 

@@ -99,6 +99,8 @@ def v9(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: 
     off, end = 20, len(p)
     while off + 4 <= end:
         fsid, fslen = _SET.unpack_from(p, off)
+        if fslen == 0 and not any(p[off:end]):
+            break  # zero fill after the last flowset (seen from softflowd): padding, not damage
         if fslen < 4 or off + fslen > end:
             raise ValueError(f"flowset length {fslen} at offset {off} overruns the datagram")
         if fsid >= 256:
@@ -193,6 +195,8 @@ def ipfix(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_n
     kbase = (addr, port, 10, domain)
     while off + 4 <= end:
         sid, slen = _SET.unpack_from(p, off)
+        if slen == 0 and not any(p[off:end]):
+            break
         if slen < 4 or off + slen > end:
             raise ValueError(f"set length {slen} at offset {off} overruns the message")
         if sid >= 256:
