@@ -101,6 +101,34 @@ class MibSymbol(BaseModel):
         """Monotonic counter? CounterBasedGauge64 (HCNUM-TC) is carried as Counter64 but is a gauge."""
         return self.syntax in ("Counter32", "Counter64") and self.tc not in _GAUGE_TCS
 
+    def render(self, value: Any) -> str:
+        """A value as text the way the MIB says to show it: enum name, DISPLAY-HINT, else plain.
+
+        Bytes without a hint become text when printable, else colon-separated hex.
+        """
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, int):
+            if value in self.enums:
+                return self.enums[value]
+            if self.display_hint and self.syntax in _INTEGER_BASES:
+                try:
+                    return format_integer_hint(self.display_hint, value)
+                except ValueError:
+                    pass
+            return str(value)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (bytes, bytearray)):
+            raw = bytes(value)
+            if self.display_hint:
+                try:
+                    return format_octet_hint(self.display_hint, raw)
+                except ValueError:
+                    pass
+            return _bytes_text(raw, self.tc, None)
+        return str(value)
+
     def __str__(self) -> str:
         return f"{self.qualname} ({self.oid})"
 
@@ -422,3 +450,97 @@ def _bytes_text(raw: bytes, tc: str | None, hint: str | None) -> str:
 def _did_you_mean(options: list[str]) -> str:
     options = list(dict.fromkeys(options))
     return f" (did you mean {', '.join(options)}?)" if options else ""
+
+
+# -- DISPLAY-HINT rendering (RFC 2579 section 3.1) -------------------------------------------------
+
+_OctetSpec = tuple[bool, int, str, str | None, str | None]  # repeat, length, format, separator, terminator
+
+
+def _parse_octet_hint(hint: str) -> list[_OctetSpec]:
+    specs: list[_OctetSpec] = []
+    i, n = 0, len(hint)
+    while i < n:
+        star = hint[i] == "*"
+        if star:
+            i += 1
+        j = i
+        while j < n and hint[j].isdigit():
+            j += 1
+        if j == i or j >= n or hint[j] not in "dxoat":
+            raise ValueError(f"bad DISPLAY-HINT {hint!r}")
+        length, fmt = int(hint[i:j]), hint[j]
+        i = j + 1
+        sep = term = None
+        if i < n and not hint[i].isdigit() and hint[i] != "*":
+            sep = hint[i]
+            i += 1
+            if star and i < n and not hint[i].isdigit() and hint[i] != "*":
+                term = hint[i]
+                i += 1
+        specs.append((star, length, fmt, sep, term))
+    if not specs:
+        raise ValueError("empty DISPLAY-HINT")
+    return specs
+
+
+def _octet_chunk(chunk: bytes, fmt: str) -> str:
+    if fmt == "a":
+        return chunk.decode("ascii", errors="replace")
+    if fmt == "t":
+        return chunk.decode("utf-8", errors="replace")
+    number = int.from_bytes(chunk, "big")
+    if fmt == "d":
+        return str(number)
+    if fmt == "o":
+        return format(number, "o")
+    return format(number, f"0{2 * len(chunk)}x")  # two hex digits per octet (00:1a:..)
+
+
+def format_octet_hint(hint: str, data: bytes) -> str:
+    """Render an OCTET STRING with a DISPLAY-HINT such as ``1x:``, ``255a`` or DateAndTime's.
+
+    The last specification repeats until the data ends; a separator is never written after
+    the final octet.
+    """
+    specs = _parse_octet_hint(hint)
+    out: list[str] = []
+    pos, k = 0, 0
+    while pos < len(data):
+        star, length, fmt, sep, term = specs[min(k, len(specs) - 1)]
+        k += 1
+        repeat = 1
+        if star:
+            repeat = data[pos]
+            pos += 1
+        for r in range(repeat):
+            if pos >= len(data):
+                break
+            chunk = data[pos:pos + max(length, 1)]
+            pos += len(chunk)
+            out.append(_octet_chunk(chunk, fmt))
+            if pos < len(data):
+                if r == repeat - 1 and term:
+                    out.append(term)
+                elif sep:
+                    out.append(sep)
+    return "".join(out)
+
+
+def format_integer_hint(hint: str, value: int) -> str:
+    """Render an INTEGER with a DISPLAY-HINT: ``d``, ``d-2`` (implied decimal point), ``x``, ``o``, ``b``."""
+    if hint == "x":
+        return format(value, "x")
+    if hint == "o":
+        return format(value, "o")
+    if hint == "b":
+        return format(value, "b")
+    if hint == "d":
+        return str(value)
+    m = re.fullmatch(r"d-(\d+)", hint)
+    if not m:
+        raise ValueError(f"bad integer DISPLAY-HINT {hint!r}")
+    places = int(m.group(1))
+    sign = "-" if value < 0 else ""
+    digits = str(abs(value)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else sign + digits

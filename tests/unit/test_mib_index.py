@@ -10,7 +10,14 @@ import json
 import time
 
 import pytest
-from netrosetta.engine.mib_index import MibIndex, MibIndexDecodeError, MibResolveError, MibSymbol
+from netrosetta.engine.mib_index import (
+    MibIndex,
+    MibIndexDecodeError,
+    MibResolveError,
+    MibSymbol,
+    format_integer_hint,
+    format_octet_hint,
+)
 
 from netrosetta import paths
 from netrosetta.errors import NetrosettaError
@@ -277,3 +284,31 @@ def test_index_round_trip_property(idx: MibIndex) -> None:
         assert idx.index_components(rcv_col, encoded) == [c, ":".join(f"{x:02x}" for x in mac)]
 
     check()
+
+
+def test_display_hints_rfc2579() -> None:
+    # RFC 2579 DateAndTime: "Tuesday May 26, 1992 at 1:30:15 PM EDT would be displayed as
+    # 1992-5-26,13:30:15.0,-4:0" (octets 07 C8 05 1A 0D 1E 0F 00 '-' 04 00).
+    hint = "2d-1d-1d,1d:1d:1d.1d,1a1d:1d"
+    eleven = bytes([0x07, 0xC8, 5, 26, 13, 30, 15, 0, ord("-"), 4, 0])
+    assert format_octet_hint(hint, eleven) == "1992-5-26,13:30:15.0,-4:0"
+    assert format_octet_hint(hint, eleven[:8]) == "1992-5-26,13:30:15.0"  # 8-octet form: no zone
+    assert format_octet_hint("1x:", bytes([0, 0x50, 0x56, 1, 2, 0xAB])) == "00:50:56:01:02:ab"
+    assert format_octet_hint("255a", b"eth0") == "eth0"
+    assert format_octet_hint("1d.1d.1d.1d", bytes([192, 0, 2, 1])) == "192.0.2.1"
+    assert format_octet_hint("255t", "température".encode()) == "température"
+    assert format_octet_hint("*1x:/1a", bytes([2, 0xA, 0xB, ord("z")])) == "0a:0b/z"
+    # INTEGER hints: "d-2" puts two digits after the decimal point.
+    assert format_integer_hint("d-2", 1234) == "12.34"
+    assert format_integer_hint("d-2", -5) == "-0.05"
+    assert format_integer_hint("x", 255) == "ff"
+    with pytest.raises(ValueError):
+        format_octet_hint("1q", b"x")
+
+
+def test_symbol_render(idx: MibIndex) -> None:
+    assert idx.resolve("ifOperStatus").render(1) == "up"  # type: ignore[union-attr]
+    assert idx.resolve("ifOperStatus").render(7) == "lowerLayerDown"  # type: ignore[union-attr]
+    assert idx.resolve("ifPhysAddress").render(bytes([0, 0x1A, 0x2B, 0x3C, 0x4D, 0x5E])) == "00:1a:2b:3c:4d:5e"  # type: ignore[union-attr]
+    assert idx.resolve("ifDescr").render(b"GigabitEthernet0/1") == "GigabitEthernet0/1"  # type: ignore[union-attr]
+    assert idx.resolve("ifHCInOctets").render(10) == "10"  # type: ignore[union-attr]
