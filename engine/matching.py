@@ -131,15 +131,19 @@ def match_rulebook(rulebooks: RulebookSet, facts: DeviceFacts, source: str = "sn
     return MatchResult(None, [], False, [], f"no {source} rulebook matches and none is generic")
 
 
-def snmp_conflicts(rulebooks: RulebookSet) -> list[tuple[str, str, str]]:
+def entry_key(e: SnmpMatch) -> tuple[str, str, str]:
+    return ((e.sys_object_id or "").lstrip("."), e.sys_descr or "", e.sys_descr_not or "")
+
+
+def snmp_conflicts(rulebooks: RulebookSet) -> list[tuple[str, str, tuple[str, str, str]]]:
     """Pairs of concrete rulebooks with an identical match entry (an unresolvable tie)."""
     seen: dict[tuple[str, str, str], str] = {}
     out = []
     for rb in rulebooks.concrete():
         for e in rb.book.match.snmp:
-            key = ((e.sys_object_id or "").lstrip("."), e.sys_descr or "", e.sys_descr_not or "")
+            key = entry_key(e)
             if key in seen and seen[key] != rb.id:
-                out.append((seen[key], rb.id, f"sys_object_id={key[0] or '-'} sys_descr={key[1] or '-'}"))
+                out.append((seen[key], rb.id, key))
             else:
                 seen[key] = rb.id
     return out

@@ -209,6 +209,7 @@ class Rule(_Sourced):
     states: StateSet | None = None
     instrument: Literal["counter", "updowncounter", "gauge"] | None = Field(
         None, description="override the catalog's instrument (rarely right; lint warns)")
+    unit: str | None = Field(None, description="UCUM unit of the value after transforms; lint checks it against the catalog")
 
     @field_validator("name")
     @classmethod

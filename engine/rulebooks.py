@@ -11,7 +11,7 @@ from netrosetta.errors import NetrosettaError
 from netrosetta.paths import MAPPINGS
 
 from .model import AttrRef, DeviceAttr, Rule, Rulebook
-from .yaml_source import Problem, YamlDoc, load_yaml, validate
+from .yaml_source import InvalidDocument, Problem, YamlDoc, load_yaml, validate
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class RulebookSet:
         for f in rulebook_files(paths or [MAPPINGS]):
             try:
                 loaded.append(load_rulebook(f))
+            except InvalidDocument as exc:
+                if strict:
+                    raise
+                problems.extend(exc.problems)
             except NetrosettaError as exc:
                 if strict:
                     raise

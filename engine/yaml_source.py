@@ -127,8 +127,9 @@ def _message(err: Any) -> str:
         return f"unknown key {name!r}"
     if kind == "missing":
         return f"missing required key {name!r}"
-    msg = str(err.get("msg", "invalid value"))
-    return msg.removeprefix("Value error, ")
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    keys = [str(x) for x in loc if isinstance(x, str) and not x.startswith("function-")]
+    return f"{keys[-1]}: {msg}" if keys and kind not in ("value_error", "assertion_error") else msg
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> Loc:
@@ -153,8 +154,11 @@ def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
         message = _message(err)
         if err.get("type") == "missing":
             p = doc.problem(tuple(real[:-1]), message)
-        else:
+        elif err.get("type") == "extra_forbidden":
             p = doc.problem(tuple(real), message)
+        else:
+            # point at the offending value when we know where it is
+            p = doc.problem((*real, "__value__") if (*real, "__value__") in doc.positions else tuple(real), message)
         key = (p.line, p.column, p.message)
         if key not in seen:
             seen.add(key)
@@ -162,13 +166,19 @@ def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
     return problems
 
 
+class InvalidDocument(NetrosettaError):
+    """A document that does not fit its model; ``problems`` has every finding, located."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        rest = "".join(f"\n  {p}" for p in problems[1:])
+        super().__init__(first.message + rest, file=first.file, line=first.line, column=first.column)
+        self.problems = problems
+
+
 def validate(doc: YamlDoc, model: type[M]) -> M:
-    """Validate a document against a pydantic model; raise one NetrosettaError listing all problems."""
+    """Validate a document against a pydantic model; raise InvalidDocument listing all problems."""
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        problems = validation_problems(doc, exc)
-        first = problems[0]
-        rest = "".join(f"\n  {p}" for p in problems[1:])
-        raise NetrosettaError(first.message + rest, file=first.file, line=first.line,
-                              column=first.column) from None
+        raise InvalidDocument(validation_problems(doc, exc)) from None

@@ -89,7 +89,9 @@ def _resolve_relative(base_dir: str, rel: str) -> str:
 
 def _split_segments(text: str) -> list[str]:
     """Split on '/' outside [key=value] brackets (values may hold '/')."""
-    out, cur, depth = [], [], 0
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for c in text:
         if c == "[":
             depth += 1

@@ -1,0 +1,198 @@
+"""`netrosetta rulebook lint`: every problem in a set of rulebooks, each with file:line:column.
+
+Checks: YAML and model errors (unknown keys, bad values), unknown unified metric, attributes the
+metric does not define or requires but does not get, selector names that do not resolve (unknown
+MIB symbol, bad path), units that do not end where the catalog says, rulebook ids used twice,
+extends/remove errors, and match entries that tie between two rulebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from netrosetta.errors import NetrosettaError
+
+from .matching import entry_key, snmp_conflicts
+from .model import Rule, Transform
+from .rulebooks import LoadedRulebook, RulebookSet
+from .schema import UnifiedSchema, load_schema
+from .selectors.base import BindContext
+from .yaml_source import Problem
+
+# unit of the value after a conversion step
+CONVERSION_UNITS = {
+    "fahrenheit_to_celsius": "Cel", "mw_to_dbm": "dB[mW]", "uw_to_dbm": "dB[mW]",
+    "dbm_hundredths": "dB[mW]", "dbm_tenths": "dB[mW]", "percent_to_ratio": "1",
+    "bps_to_bytes_per_s": "By/s", "kbps_to_bytes_per_s": "By/s", "mbps_to_bytes_per_s": "By/s",
+    "centiseconds_to_seconds": "s", "ma_to_a": "A", "ua_to_a": "A", "mv_to_v": "V",
+    "kb_to_bytes": "By", "kib_to_bytes": "By", "mib_to_bytes": "By", "status_to_up": "1",
+}
+# MIB syntaxes whose values only ever grow (until a wrap or reset)
+COUNTER_SYNTAX = {"Counter32", "Counter64", "Counter"}
+
+
+def _produced_unit(rule: Rule) -> str | None:
+    unit = None
+    for t in rule.transforms:
+        if t.convert is not None:
+            unit = CONVERSION_UNITS.get(t.convert, unit)
+    return rule.unit or unit
+
+
+def _rule_loc(lb: LoadedRulebook, i: int, *rest: Any) -> tuple[Any, ...]:
+    return ("rules", i, *rest)
+
+
+def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, ctx: BindContext,
+                defaults: dict[str, Any], out: list[Problem]) -> None:
+    doc = lb.doc
+    # selector names resolve (unknown MIB symbol, bad path ...)
+    sel = rule.selector
+    kind_key = "json" if rule.kind == "json" else rule.kind
+    try:
+        sel.value_ref(ctx)
+    except NetrosettaError as exc:
+        out.append(doc.problem(_rule_loc(lb, i, kind_key, "value", "__value__"), exc.message))
+    try:
+        sel.fallback_ref(ctx)
+    except NetrosettaError as exc:
+        out.append(doc.problem(_rule_loc(lb, i, kind_key, "fallback", "__value__"), exc.message))
+    metric = schema.metric(rule.metric)
+    if metric is None:
+        close = _close(rule.metric, schema.metrics)
+        out.append(doc.problem(_rule_loc(lb, i, "metric", "__value__"),
+                               f"unknown unified metric {rule.metric!r}" + (f" (did you mean {close}?)" if close else "")))
+        return
+    allowed = set(metric.attributes.required) | set(metric.attributes.optional)
+    for name in rule.attributes:
+        if name not in allowed:
+            out.append(doc.problem(_rule_loc(lb, i, "attributes", name),
+                                   f"attribute {name!r} is not defined for {rule.metric} "
+                                   f"(allowed: {', '.join(sorted(allowed)) or 'none'})"))
+    have = set(rule.attributes) | set(defaults.get(rule.kind, {}))
+    for name in metric.attributes.required:
+        if name not in have:
+            out.append(doc.problem(_rule_loc(lb, i, "attributes") if rule.attributes else _rule_loc(lb, i, "name"),
+                                   f"{rule.metric} requires attribute {name!r}"))
+    produced = _produced_unit(rule)
+    if produced is not None and produced != metric.unit:
+        out.append(doc.problem(_rule_loc(lb, i, "transforms") if rule.unit is None else _rule_loc(lb, i, "unit"),
+                               f"wrong unit: this rule produces {produced!r} but {rule.metric} is in {metric.unit!r}"))
+    if rule.instrument and rule.instrument != metric.instrument:
+        out.append(doc.problem(_rule_loc(lb, i, "instrument"),
+                               f"instrument override {rule.instrument} differs from the catalog's {metric.instrument}",
+                               "warning"))
+    extra_lint = getattr(sel, "lint", None)
+    if extra_lint is not None:
+        for msg, severity in extra_lint(ctx, metric):
+            out.append(doc.problem(_rule_loc(lb, i, kind_key), msg, severity))
+    for name, ref in rule.attributes.items():
+        for field_name in _ref_fields(ref):
+            try:
+                sel.field_ref(field_name, ctx)
+            except NetrosettaError as exc:
+                out.append(doc.problem(_rule_loc(lb, i, "attributes", name), exc.message))
+        if ref.key is not None:
+            try:
+                sel.key_position(ref.key, ctx)
+            except NetrosettaError as exc:
+                out.append(doc.problem(_rule_loc(lb, i, "attributes", name), exc.message))
+    for j, cond in enumerate(rule.where):
+        if cond.field is not None:
+            try:
+                sel.field_ref(cond.field, ctx)
+            except NetrosettaError as exc:
+                out.append(doc.problem(_rule_loc(lb, i, "where", j), exc.message))
+    for j, t in enumerate(rule.transforms):
+        for f in _row_fields(t):
+            try:
+                sel.field_ref(f, ctx)
+            except NetrosettaError as exc:
+                out.append(doc.problem(_rule_loc(lb, i, "transforms", j), exc.message))
+    if rule.kind == "snmp" and metric.instrument == "counter" and not rule.instrument:
+        _snmp_counter_check(lb, i, rule, ctx, out)
+
+
+def _snmp_counter_check(lb: LoadedRulebook, i: int, rule: Rule, ctx: BindContext, out: list[Problem]) -> None:
+    from .selectors.snmp import is_numeric_oid
+    sel = rule.snmp
+    assert sel is not None
+    if is_numeric_oid(sel.value):
+        return
+    try:
+        sym = ctx.mib_index().resolve(sel.value)
+    except NetrosettaError:
+        return
+    if sym.syntax and sym.syntax not in COUNTER_SYNTAX:
+        out.append(lb.doc.problem(_rule_loc(lb, i, "snmp", "value"),
+                                  f"{sel.value} is {sym.syntax}, not a counter, but {rule.metric} is a counter",
+                                  "warning"))
+
+
+def _ref_fields(ref: Any) -> Iterable[str]:
+    if ref.field is not None:
+        yield ref.field
+    if ref.lookup is not None:
+        yield ref.lookup.field
+        if ref.lookup.match is not None:
+            yield ref.lookup.match
+        yield from _ref_fields(ref.lookup.by)
+    if ref.fallback is not None:
+        yield from _ref_fields(ref.fallback)
+
+
+def _row_fields(t: Transform) -> Iterable[str]:
+    for k in ("multiply_by", "divide_by", "subtract_from", "add"):
+        v = getattr(t, k)
+        if v is not None:
+            yield v
+
+
+def _close(name: str, options: Iterable[str]) -> str | None:
+    import difflib
+    hits = difflib.get_close_matches(name, list(options), n=1)
+    return hits[0] if hits else None
+
+
+def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
+               context_paths: Iterable[str | Path] = ()) -> list[Problem]:
+    """Lint the rulebooks in ``paths``; ``context_paths`` are loaded too (for extends) but not reported."""
+    ctx = ctx or BindContext()
+    targets = RulebookSet.from_paths(paths, strict=False)
+    problems = list(targets.problems)
+    extra = RulebookSet.from_paths(context_paths, strict=False) if context_paths else None
+    loaded = dict(extra.loaded) if extra else {}
+    loaded.update(targets.loaded)
+    rs = RulebookSet(list(loaded.values()))
+    reported = {lb.path for lb in targets.loaded.values()}
+    for rid, lb in sorted(targets.loaded.items()):
+        try:
+            schema = load_schema(lb.book.schema_)
+        except NetrosettaError as exc:
+            problems.append(lb.doc.problem(("schema", "__value__"), exc.message))
+            continue
+        try:
+            resolved = rs.resolve(rid)
+            defaults = resolved.defaults
+        except NetrosettaError as exc:
+            problems.append(Problem(exc.file or lb.path, exc.line or 1, exc.column or 1, exc.message))
+            defaults = {}
+        for i, rule in enumerate(lb.book.rules):
+            _check_rule(lb, i, rule, schema, ctx, defaults, problems)
+        for attr in lb.book.device:
+            if attr not in schema.resource:
+                problems.append(lb.doc.problem(("device", attr), f"{attr!r} is not a Resource attribute of the schema"))
+    for a, b, key in snmp_conflicts(rs):
+        what = f"sys_object_id {key[0] or '-'}, sys_descr {key[1] or '-'}"
+        for rid, other in ((a, b), (b, a)):
+            lb = rs.loaded[rid]
+            if lb.path not in reported:
+                continue
+            idx = next((k for k, e in enumerate(lb.book.match.snmp) if entry_key(e) == key), None)
+            loc: tuple[Any, ...] = ("match", "snmp", idx) if idx is not None else ("match",)
+            problems.append(lb.doc.problem(loc, f"conflicting match: {other} has the same entry ({what}); "
+                                                "neither is more specific"))
+    problems.sort(key=lambda p: (p.file, p.line, p.column))
+    return problems

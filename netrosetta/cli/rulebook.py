@@ -1,0 +1,73 @@
+"""`netrosetta rulebook lint|test|schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from netrosetta.errors import NetrosettaError
+from netrosetta.paths import MAPPINGS
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from netrosetta.engine.lint import lint_paths
+    paths = [Path(p) for p in args.paths] or [MAPPINGS]
+    problems = lint_paths(paths, context_paths=[MAPPINGS])
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        print(p)
+    n_files = len({p.file for p in problems})
+    print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+          + (f" in {n_files} file(s)" if problems else ""), file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from netrosetta.engine.fixtures import find_cases, run_case
+    from netrosetta.engine.rulebooks import RulebookSet
+    paths = [Path(p) for p in args.paths] or [MAPPINGS]
+    rulebooks = RulebookSet.from_paths([MAPPINGS, *[p for p in paths if p != MAPPINGS and p.is_dir()
+                                                    and not str(p.resolve()).startswith(str(MAPPINGS.resolve()))]])
+    cases = find_cases(paths)
+    if not cases:
+        raise NetrosettaError("no fixtures found (testcases/<case>/expected.yaml)")
+    failed = 0
+    for case in cases:
+        try:
+            res = run_case(case, rulebooks)
+        except NetrosettaError as exc:
+            print(f"ERROR {case}: {exc}")
+            failed += 1
+            continue
+        print(f"{'ok  ' if res.ok else 'FAIL'} {case}")
+        for line in res.lines:
+            print("    " + line.replace("\n", "\n    "))
+        failed += 0 if res.ok else 1
+    print(f"{len(cases) - failed} passed, {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from netrosetta.engine.model import Rulebook
+    schema = Rulebook.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "netrosetta rulebook"
+    json.dump(schema, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("rulebook", help="lint, test or describe rulebooks")
+    rsub = p.add_subparsers(dest="rulebook_command", metavar="lint|test|schema", required=True)
+    q = rsub.add_parser("lint", help="report every problem with file:line:column")
+    q.add_argument("paths", nargs="*", help=f"rulebook files or folders (default {MAPPINGS})")
+    q.set_defaults(func=cmd_lint)
+    q = rsub.add_parser("test", help="run the rulebooks' fixtures (testcases/<case>/) and show diffs")
+    q.add_argument("paths", nargs="*", help=f"folders with testcases (default {MAPPINGS})")
+    q.set_defaults(func=cmd_test)
+    q = rsub.add_parser("schema", help="print the rulebook JSON Schema (for editors)")
+    q.set_defaults(func=cmd_schema)
