@@ -90,10 +90,10 @@ def run_case(case: Path, rulebooks: RulebookSet) -> CaseResult:
         res.ok = False
         res.lines.append(f"- rulebook {expected.rulebook}\n+ rulebook {chosen} ({t.matched.reason if t.matched else ''})")
     for k, v in expected.resource.items():
-        got = t.resource.get(k)
-        if got != v:
+        have = t.resource.get(k)
+        if have != v:
             res.ok = False
-            res.lines.append(f"- resource {k}={v!r}\n+ resource {k}={got!r}")
+            res.lines.append(f"- resource {k}={v!r}\n+ resource {k}={have!r}")
     actual: dict[Any, float] = {}
     for _scope, m, attrs, value in t.iter_points():
         actual[_key(m.name, attrs)] = value
@@ -112,8 +112,9 @@ def run_case(case: Path, rulebooks: RulebookSet) -> CaseResult:
     extra = [k for k in actual if k not in wanted]
     if extra and expected.exhaustive:
         res.ok = False
-        for m, attrs_t in extra:
-            res.lines.append(f"+ unexpected {m} {{{' '.join(f'{a}={b}' for a, b in attrs_t)}}} = {actual[(m, attrs_t)]}")
+        for metric_name, attrs_t in extra:
+            shown = " ".join(f"{a}={b}" for a, b in attrs_t)
+            res.lines.append(f"+ unexpected {metric_name} {{{shown}}} = {actual[(metric_name, attrs_t)]}")
     return res
 
 
