@@ -125,8 +125,8 @@ class GnmiDataset:
     def _build(self, ref: GnmiColumn) -> tuple[Mapping[Any, Any], dict[Any, int]]:
         base = GnmiColumn(ref.origin, ref.path, ref.keys, ref.filters, ref.numeric, None, ref.ext)
         if ref.align is not None:
-            values, ts = self._cols.get(base) or self._build(base)
-            return Aligned(values, ref.align), ts
+            got, ts = self._cols.get(base) or self._build(base)
+            return Aligned(got, ref.align), ts
         origins = [ref.origin] if ref.origin is not None else sorted(self._origins.get(ref.path, ()))
         values: dict[Any, Any] = {}
         stamps: dict[Any, int] = {}

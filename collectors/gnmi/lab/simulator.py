@@ -147,6 +147,8 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
 
     def _responses(self, sl: gnmi_pb2.SubscriptionList, requests: Iterator[gnmi_pb2.SubscribeRequest],
                    context: grpc.ServicerContext) -> Iterator[gnmi_pb2.SubscribeResponse]:
+        # on_change baseline taken with the initial snapshot: changes after it are streamed
+        baseline = self._on_change_state(sl)
         yield from self._initial(sl)
         if sl.mode == gnmi_pb2.SubscriptionList.ONCE:
             return
@@ -157,10 +159,17 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
                     yield from (self._recorded() if self.cfg.replay is not None
                                 else [*self._snapshot(sl), gnmi_pb2.SubscribeResponse(sync_response=True)])
             return
-        yield from self._stream(sl, context)
+        yield from self._stream(sl, context, baseline)
+
+    def _on_change_state(self, sl: gnmi_pb2.SubscriptionList) -> dict[tuple[str, str, Keys], Any]:
+        changes = [s.path for s in sl.subscription if s.mode == gnmi_pb2.ON_CHANGE]
+        if not changes or self.cfg.replay is not None:
+            return {}
+        prefix = sl.prefix if sl.HasField("prefix") else None
+        return {leaf[:3]: leaf[3] for leaf in self._select(changes, prefix)}
 
     def _stream(self, sl: gnmi_pb2.SubscriptionList, context: grpc.ServicerContext,
-                ) -> Iterator[gnmi_pb2.SubscribeResponse]:
+                last: dict[tuple[str, str, Keys], Any]) -> Iterator[gnmi_pb2.SubscribeResponse]:
         if self.cfg.replay is not None:
             every = self.cfg.replay_loop_interval
             while context.is_active():
@@ -177,10 +186,6 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
             else:  # SAMPLE, and TARGET_DEFINED which this target samples every second
                 iv = s.sample_interval / 1e9 if s.mode == gnmi_pb2.SAMPLE and s.sample_interval else 1.0
                 due.append((now + iv, iv, s))
-        last: dict[tuple[str, str, Keys], Any] = {}
-        if changes:
-            prefix = sl.prefix if sl.HasField("prefix") else None
-            last = {leaf[:3]: leaf[3] for leaf in self._select([s.path for s in changes], prefix)}
         while context.is_active():
             time.sleep(self.cfg.tick)
             now = time.monotonic()

@@ -1,0 +1,263 @@
+"""The gNMI collector against the simulator over a real socket: modes, encodings, TLS, auth, faults.
+
+Expected counter values come from the simulated device's own definition (base + rate x elapsed),
+never from the collector's output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from pathlib import Path
+
+import pytest
+from netrosetta.collectors.gnmi.client import GnmiClient, GnmiError
+from netrosetta.collectors.gnmi.config import GnmiTarget
+from netrosetta.collectors.gnmi.lab.certs import Pki, make_pki
+from netrosetta.collectors.gnmi.lab.device import SimDevice
+from netrosetta.collectors.gnmi.lab.simulator import Faults, SimConfig, SimServer, TLSFiles
+from netrosetta.collectors.gnmi.session import Batch, TargetState, run_target
+
+pytestmark = pytest.mark.live
+
+COUNTERS = "/interfaces/interface[name=Ethernet2]/state/counters"
+
+
+def target(address: str, **kw: object) -> GnmiTarget:
+    base: dict[str, object] = {"name": "sim", "address": address, "tls": {"enabled": False},
+                               "subscriptions": [{"path": COUNTERS, "sample_interval": 0.2}],
+                               "rpc_timeout": 3, "reconnect": {"initial": 0.05, "maximum": 0.2}}
+    base.update(kw)
+    return GnmiTarget.model_validate(base)
+
+
+async def collect(t: GnmiTarget, until: int, timeout: float = 8.0,
+                  state: TargetState | None = None) -> tuple[list[Batch], TargetState]:
+    """Run the target until ``until`` batches arrived (or the session ends, for ONCE)."""
+    batches: list[Batch] = []
+    stop = asyncio.Event()
+
+    def on(b: Batch) -> None:
+        batches.append(b)
+        if len(batches) >= until:
+            stop.set()
+
+    st = await asyncio.wait_for(run_target(t, on, stop=stop, state=state), timeout)
+    return batches, st
+
+
+@pytest.fixture
+def sim():
+    device = SimDevice.generated(3)
+    server = SimServer(SimConfig(device=device)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def _value(batches: list[Batch], leaf: str) -> int:
+    for b in batches:
+        for lf in b.leaves:
+            if lf.path.endswith(leaf):
+                return int(lf.value)
+    raise AssertionError(f"{leaf} not received")
+
+
+@pytest.mark.parametrize("encoding", ["proto", "json_ietf", "json"])
+async def test_once_every_encoding_gives_the_device_values(sim: SimServer, encoding: str) -> None:
+    dev = sim.cfg.device
+    dev.frozen = True           # counters stay at their base values: exact expectations
+    t = target(sim.address, mode="once", encoding=encoding)
+    batches, st = await collect(t, 1000)
+    assert batches[-1].sync
+    it = dev.interfaces[1]
+    assert _value(batches, "/in-octets") == it.base["in-octets"]
+    assert _value(batches, "/out-unicast-pkts") == it.base["out-unicast-pkts"]
+    names = {lf.keys for b in batches for lf in b.leaves}
+    assert names == {(("interface", "name", "Ethernet2"),)}
+    assert st.connects == 1 and st.last_error is None
+
+
+async def test_poll_mode_polls_and_counters_move(sim: SimServer) -> None:
+    t = target(sim.address, mode="poll", poll_interval=1.1)
+    batches, _ = await _poll_twice(t)
+    syncs = [i for i, b in enumerate(batches) if b.sync]
+    assert len(syncs) >= 2, "a second snapshot came only after a Poll request"
+    first = next(lf for b in batches[:syncs[0]] for lf in b.leaves if lf.path.endswith("/in-octets"))
+    second = next(lf for b in batches[syncs[0] + 1:syncs[1]] for lf in b.leaves if lf.path.endswith("/in-octets"))
+    it = sim.cfg.device.interfaces[1]
+    # in-octets grows by rate per whole second elapsed on the device
+    assert (second.value - first.value) % it.rate["in-octets"] == 0
+    assert second.value > first.value
+    assert sim.servicer.polls >= 1
+
+
+async def _poll_twice(t: GnmiTarget) -> tuple[list[Batch], TargetState]:
+    batches: list[Batch] = []
+    stop = asyncio.Event()
+
+    def on(b: Batch) -> None:
+        batches.append(b)
+        if sum(1 for x in batches if x.sync) >= 2:
+            stop.set()
+
+    st = await asyncio.wait_for(run_target(t, on, stop=stop), 8)
+    return batches, st
+
+
+async def test_stream_sample_and_on_change(sim: SimServer) -> None:
+    t = target(sim.address, subscriptions=[
+        {"path": COUNTERS, "mode": "sample", "sample_interval": 0.2},
+        {"path": "/interfaces/interface[name=Ethernet1]/state/oper-status", "mode": "on_change"}])
+    seen: list[Batch] = []
+    stop = asyncio.Event()
+
+    async def on(b: Batch) -> None:
+        seen.append(b)
+        if b.sync:
+            sim.cfg.device.interfaces[0].oper_status = "DOWN"   # a change after the initial sync
+        down = any(lf.value == "DOWN" for x in seen for lf in x.leaves)
+        samples = sum(1 for x in seen for lf in x.leaves if lf.path.endswith("/in-octets"))
+        if down and samples >= 2:
+            stop.set()
+
+    st = await asyncio.wait_for(run_target(t, on, stop=stop), 8)
+    samples = [lf for b in seen for lf in b.leaves if lf.path.endswith("/in-octets")]
+    assert len(samples) >= 2
+    assert any(lf.value == "DOWN" and lf.keys == (("interface", "name", "Ethernet1"),)
+               for b in seen for lf in b.leaves)
+    assert not st.up   # stopped
+
+
+async def test_capabilities_and_get(sim: SimServer) -> None:
+    async with GnmiClient(target(sim.address)) as c:
+        caps = await c.capabilities()
+        assert {m.name for m in caps.supported_models} >= {"openconfig-interfaces"}
+        got = await c.get(["/system/memory/state"], "json_ietf")
+        assert got.notification[0].update[0].val.json_ietf_val
+
+
+async def test_username_password_checked_and_never_shown(sim: SimServer) -> None:
+    sim.cfg.username, sim.cfg.password = "admin", "s3cr3t-pw"
+    ok = target(sim.address, mode="once", username="admin", password="s3cr3t-pw")
+    batches, st = await collect(ok, 1000)
+    assert batches and st.last_error is None
+    bad = target(sim.address, mode="once", username="admin", password="wrong-pw-123")
+    _, st = await collect(bad, 1000)
+    assert st.last_error and "authentication failed for user 'admin'" in st.last_error
+    assert "wrong-pw-123" not in st.last_error
+    assert "wrong-pw-123" not in repr(bad) and "wrong-pw-123" not in bad.model_dump_json()
+
+
+def _tls_server(pki: Pki, mutual: bool = False) -> SimServer:
+    tls = TLSFiles(pki.server_cert.read_bytes(), pki.server_key.read_bytes(),
+                   pki.ca.read_bytes() if mutual else None)
+    return SimServer(SimConfig(device=SimDevice.generated(2)), tls=tls).start()
+
+
+async def test_tls_verified_by_default(pki: Pki) -> None:
+    srv = _tls_server(pki)
+    try:
+        good = target(srv.address, mode="once", tls={"ca_file": pki.ca})
+        batches, st = await collect(good, 1000)
+        assert st.last_error is None and batches[-1].sync
+    finally:
+        srv.stop()
+
+
+async def test_tls_bad_certificate_refused_with_clear_error(pki: Pki, caplog: pytest.LogCaptureFixture) -> None:
+    srv = _tls_server(pki)
+    try:
+        wrong_ca = target(srv.address, mode="once", tls={"ca_file": pki.other_ca})
+        with caplog.at_level(logging.WARNING):
+            batches, st = await collect(wrong_ca, 1000)
+        assert batches == []
+        assert st.last_error and "TLS handshake failed" in st.last_error
+        # the default (system trust store) refuses a private CA too: verification is on
+        default = target(srv.address, mode="once", tls={})
+        _, st2 = await collect(default, 1000)
+        assert st2.last_error and "TLS handshake failed" in st2.last_error
+    finally:
+        srv.stop()
+
+
+async def test_mutual_tls(pki: Pki) -> None:
+    srv = _tls_server(pki, mutual=True)
+    try:
+        with_cert = target(srv.address, mode="once",
+                           tls={"ca_file": pki.ca, "cert_file": pki.client_cert, "key_file": pki.client_key})
+        batches, st = await collect(with_cert, 1000)
+        assert st.last_error is None and batches
+        without = target(srv.address, mode="once", tls={"ca_file": pki.ca})
+        _, st2 = await collect(without, 1000)
+        assert st2.last_error is not None and batches
+    finally:
+        srv.stop()
+
+
+async def test_malformed_updates_counted_stream_continues(sim: SimServer) -> None:
+    sim.cfg.faults = Faults(malformed_every=2)
+    batches, st = await collect(target(sim.address), 8)
+    assert st.malformed >= 3 * 2          # 3 bad updates in every second notification
+    good = [lf for b in batches for lf in b.leaves if lf.path.endswith("/in-octets")]
+    assert len(good) >= 4                 # the good leaves of the same notifications are kept
+    assert st.connects == 1               # no reconnect for bad data
+
+
+async def test_dropped_stream_reconnects_and_resubscribes(sim: SimServer) -> None:
+    sim.cfg.faults = Faults(drop_after=3)
+    batches, st = await collect(target(sim.address), 12)
+    assert sim.cfg.faults.drops >= 2
+    assert st.connects >= 3 and sim.servicer.subscribes >= 3
+    assert "simulated stream drop" in (st.last_error or "simulated stream drop")
+    assert sum(1 for b in batches if b.sync) >= 3   # every resubscription starts with a full sync
+
+
+async def test_stalled_stream_detected(sim: SimServer) -> None:
+    sim.cfg.faults = Faults(stall_after=3)
+    t = target(sim.address, stall_timeout=0.6)
+    state = TargetState("sim", sim.address)
+    stop = asyncio.Event()
+
+    def on(b: Batch) -> None:
+        if state.failures >= 1 and state.up:
+            stop.set()
+
+    await asyncio.wait_for(run_target(t, on, stop=stop, state=state), 8)
+    assert state.failures >= 1 and state.connects >= 2
+
+
+async def test_unreachable_target_backs_off() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))   # a free port nothing listens on
+    addr = f"127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+    t = target(addr, reconnect={"initial": 0.05, "maximum": 0.1})
+    state = TargetState("sim", addr)
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(run_target(t, lambda b: None, stop=stop, state=state))
+    await asyncio.sleep(0.8)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert state.failures >= 3 and not state.up
+    assert state.up_point()["value"] == 0
+    assert "unreachable" in (state.last_error or "")
+
+
+def test_config_rejects_half_mtls(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cert_file and key_file go together"):
+        GnmiTarget.model_validate({"name": "x", "address": "h:1", "subscriptions": [{"path": "/a"}],
+                                   "tls": {"cert_file": str(tmp_path / "c.pem")}})
+    with pytest.raises(ValueError, match="host:port"):
+        GnmiTarget.model_validate({"name": "x", "address": "nohost", "subscriptions": [{"path": "/a"}]})
+
+
+def test_unreadable_ca_is_a_clear_error(tmp_path: Path) -> None:
+    t = target("127.0.0.1:1", tls={"ca_file": tmp_path / "missing.pem"})
+    with pytest.raises(GnmiError, match="cannot read CA file"):
+        asyncio.run(GnmiClient(t).__aenter__())
