@@ -89,11 +89,11 @@ def run_case(case: Path, rulebooks: RulebookSet) -> CaseResult:
     if chosen != expected.rulebook:
         res.ok = False
         res.lines.append(f"- rulebook {expected.rulebook}\n+ rulebook {chosen} ({t.matched.reason if t.matched else ''})")
-    for k, v in expected.resource.items():
-        have = t.resource.get(k)
+    for rk, v in expected.resource.items():
+        have = t.resource.get(rk)
         if have != v:
             res.ok = False
-            res.lines.append(f"- resource {k}={v!r}\n+ resource {k}={have!r}")
+            res.lines.append(f"- resource {rk}={v!r}\n+ resource {rk}={have!r}")
     actual: dict[Any, float] = {}
     for _scope, m, attrs, value in t.iter_points():
         actual[_key(m.name, attrs)] = value
