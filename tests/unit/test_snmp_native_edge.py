@@ -1,0 +1,125 @@
+"""Native client against a scripted UDP agent on 127.0.0.1: the misbehaviours snmpsim never shows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from netrosetta.collectors.snmp import ber
+from netrosetta.collectors.snmp.client import SnmpError, SnmpTimeout
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
+from netrosetta.collectors.snmp.native_client import NativeClient
+from netrosetta.collectors.snmp.target import SnmpTarget
+from pydantic import SecretStr
+
+from tests.unit.test_snmp_ber import response
+
+SECRET = "edge-Secret-Community-1"
+Script = Callable[[int, int, list[str], int], bytes | None]  # (pdu, req_id, oids, max_rep) -> reply
+
+
+class _Agent(asyncio.DatagramProtocol):
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.seen = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        pdu, req_id, _non_rep, max_rep, _c, vbs = ber.decode_response(data)
+        self.seen += 1
+        reply = self.script(pdu, req_id, [v[0] for v in vbs], max_rep)
+        if reply is not None:
+            self.transport.sendto(reply, addr)  # type: ignore[attr-defined]
+
+
+async def _client(script: Script, **kw: object) -> tuple[NativeClient, _Agent, asyncio.DatagramTransport]:
+    loop = asyncio.get_running_loop()
+    transport, agent = await loop.create_datagram_endpoint(lambda: _Agent(script), local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    target = SnmpTarget(host="127.0.0.1", port=port, timeout=0.2, retries=1,
+                        credentials=SnmpV2cCredentials(community=SecretStr(SECRET)), **kw)  # type: ignore[arg-type]
+    return NativeClient(target), agent, transport
+
+
+def _vb(oid: str, value: int = 1) -> tuple[bytes, int, bytes]:
+    return ber.encode_oid(oid), 2, bytes([value])
+
+
+async def test_non_increasing_oid_is_an_error_not_a_loop() -> None:
+    client, _agent, tr = await _client(lambda p, r, oids, m: response([_vb("1.3.6.1.2.1.2.2.1.1.1")], r))
+    try:
+        with pytest.raises(SnmpError, match=r"127\.0\.0\.1:\d+: agent returned a non-increasing OID"):
+            await client.walk("1.3.6.1.2.1.2.2")
+    finally:
+        await client.close()
+        tr.close()
+
+
+async def test_garbage_then_silence_times_out_and_counts(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    client, agent, tr = await _client(lambda p, r, oids, m: b"\x30\x82garbage")
+    try:
+        with pytest.raises(SnmpTimeout) as info:
+            await client.get(["1.3.6.1.2.1.1.1.0"])
+        assert "no response after 2 tries" in str(info.value)
+        assert client.timeouts == 1 and client.retries == 1 and agent.seen == 2
+        assert client._proto is not None and client._proto.bad_datagrams == 2
+        assert SECRET not in str(info.value) and SECRET not in caplog.text
+    finally:
+        await client.close()
+        tr.close()
+
+
+async def test_too_big_halves_max_repetitions() -> None:
+    rows = [f"1.3.6.1.2.1.2.2.1.1.{i}" for i in range(1, 8)]
+
+    def script(pdu: int, req: int, oids: list[str], max_rep: int) -> bytes:
+        if max_rep > 4:
+            return response([], req, status=1)  # tooBig
+        start = 0 if oids[0] == "1.3.6.1.2.1.2.2" else rows.index(oids[0]) + 1
+        chunk = rows[start:start + max_rep] or ["1.3.6.1.2.1.2.3.0"]
+        return response([_vb(o, 9) for o in chunk], req)
+
+    client, _agent, tr = await _client(script, max_repetitions=16)
+    try:
+        got = await client.walk("1.3.6.1.2.1.2.2")
+        assert [v[0] for v in got] == rows and client._max_rep == 4
+    finally:
+        await client.close()
+        tr.close()
+
+
+async def test_error_status_names_target_and_oid() -> None:
+    client, _agent, tr = await _client(lambda p, r, oids, m: response([_vb(oids[0])], r, status=5, index=1))
+    try:
+        with pytest.raises(SnmpError, match=r"127\.0\.0\.1:\d+: agent answered genErr at 1\.3\.6\.1\.2\.1\.1\.1\.0"):
+            await client.get(["1.3.6.1.2.1.1.1.0"])
+    finally:
+        await client.close()
+        tr.close()
+
+
+async def test_unreachable_port_is_a_timeout() -> None:
+    from netrosetta.collectors.snmp.lab import free_udp_port
+
+    target = SnmpTarget(host="127.0.0.1", port=free_udp_port(), timeout=0.1, retries=0,
+                        credentials=SnmpV2cCredentials(community=SecretStr(SECRET)))
+    client = NativeClient(target)
+    try:
+        with pytest.raises(SnmpTimeout, match=rf"127\.0\.0\.1:{target.port}: no response after 1 tries"):
+            await client.walk("1.3.6.1.2.1.2.2")
+    finally:
+        await client.close()
+
+
+async def test_bad_root_oid() -> None:
+    client, _agent, tr = await _client(lambda p, r, oids, m: None)
+    try:
+        with pytest.raises(SnmpError, match="bad OID"):
+            await client.walk("ifTable")
+    finally:
+        await client.close()
+        tr.close()
