@@ -151,6 +151,15 @@ def find_sources(dirs: Sequence[str | Path], report: CompileReport | None = None
     return found
 
 
+def _plain(msg: str) -> str:
+    """pysmi's semantic messages in words a MIB author can act on."""
+    if msg.startswith("Unknown parents for symbols:") or msg.startswith("Unknown parent symbol:"):
+        names = msg.split(":", 1)[1].strip()
+        return (f"cannot resolve {names}: a parent OID or SYNTAX type it uses is neither defined in "
+                "the module nor imported")
+    return msg
+
+
 def _line_of(text: str, lineno: object) -> str:
     if isinstance(lineno, int) and 0 < lineno <= text.count("\n") + 1:
         return text.splitlines()[lineno - 1].strip()[:120]
@@ -193,7 +202,6 @@ class _Compiler:
         self.codegen = TolerantCodegen()
         self.symtables: dict[str, Any] = {}
         self.parsed: dict[str, _Parsed] = {}
-        self.texts: dict[Path, str] = {}
         self.trees_by_file: dict[Path, dict[str, Any]] = {}
         # Facts of generated modules: module -> {"types": {...}, "symbols": {...}, "imports": {...}}
         self.facts: dict[str, dict[str, Any]] = {}
@@ -206,14 +214,15 @@ class _Compiler:
         if src.path in self.trees_by_file:
             return self.trees_by_file[src.path]
         text = src.path.read_bytes().decode("utf-8", errors="replace")
-        self.texts[src.path] = text
         try:
             trees = self.parser.parse(text)
         except smierr.PySmiError as exc:
             lineno = getattr(exc, "lineno", None)
             lineno = lineno if isinstance(lineno, int) else None
             snippet = _line_of(text, lineno)
-            msg = f"MIB syntax error ({exc.msg})" + (f" near: {snippet}" if snippet else "")
+            # pysmi's "Bad grammar near offset N" adds nothing once the line is known
+            detail = "" if snippet and exc.msg.startswith("Bad grammar") else f" ({exc.msg})"
+            msg = f"MIB syntax error{detail}" + (f" near: {snippet}" if snippet else "")
             raise NetrosettaError(msg, file=src.shown, line=lineno) from None
         except RecursionError:
             raise NetrosettaError("MIB too deeply nested to parse", file=src.shown) from None
@@ -244,7 +253,7 @@ class _Compiler:
                     f"{src.shown}: {name} uses SMI base types it does not import ({exc.msg}); "
                     "compiled with the missing SNMPv2-SMI imports added")
         except smierr.PySmiError as exc:
-            raise NetrosettaError(f"{name}: {exc.msg}", file=src.shown) from None
+            raise NetrosettaError(f"{name}: {_plain(exc.msg)}", file=src.shown) from None
         if self.symgen.duplicates:
             dups = ", ".join(sorted(set(self.symgen.duplicates)))
             self.report.warnings.append(f"{src.shown}: {name} defines {dups} twice; kept the first")
@@ -281,6 +290,11 @@ class _Compiler:
                 if tree is None:
                     raise NetrosettaError(f"{name} not understood by the MIB parser", file=src.shown)
                 info = self._symtable(name, tree, src)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                # pysmi internals tripping over an odd MIB: report it against the file, no traceback
+                self.report.failed[name] = f"{src.shown}: MIB compiler could not handle {name} " \
+                                           f"({type(exc).__name__}: {exc})"
+                continue
             except NetrosettaError as exc:
                 if name in MACRO_MODULES:
                     # macro-only module: nothing to index, importers are unaffected
@@ -349,13 +363,16 @@ class _Compiler:
                 continue
             try:
                 _, raw = self.codegen.gen_code(parsed.tree, self.symtables, genTexts=False)
+                facts = self._facts(name, raw, parsed)
             except smierr.PySmiError as exc:
                 self.report.failed[name] = f"{parsed.source.shown}: {exc.msg}"
                 continue
-            try:
-                facts = self._facts(name, raw, parsed)
             except NetrosettaError as exc:
                 self.report.failed[name] = str(exc)
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                self.report.failed[name] = f"{parsed.source.shown}: MIB compiler could not handle " \
+                                           f"{name} ({type(exc).__name__}: {exc})"
                 continue
             target = out_dir / f"{name}.json"
             tmp = target.with_suffix(".json.tmp")
@@ -538,6 +555,12 @@ class _Compiler:
                         rec["index"] = base["index"]
                         break
                     target = base.get("augments")
+        for n, rec in symbols.items():
+            for imod, iname, _implied in rec.get("index", []) if rec["kind"] == "row" else []:
+                if row_rec((imod, iname)) is None and iname not in BASE_TYPES:
+                    self.report.warnings.append(
+                        f"{parsed.source.shown}: {module}::{n} INDEX names {imod}::{iname}, which is "
+                        "not defined; its instances cannot be decoded")
 
         result: dict[str, Any] = {
             "netrosetta_mib": FORMAT,

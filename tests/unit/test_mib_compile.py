@@ -274,3 +274,22 @@ def test_non_mib_files_are_counted_and_two_modules_in_one_file(tmp_path: Path) -
     load = MibIndex.load(tmp_path / "out").resolve("acmeLoad")
     assert load is not None
     assert (load.oid, load.kind, load.syntax, load.units) == ("1.3.6.1.4.1.99998.1", "scalar", "Gauge32", "percent")
+
+
+def _compile_acme_variant(tmp_path: Path, text: str) -> CompileReport:
+    mibs = need_shared("mibs")
+    (tmp_path / "acme.my").write_text(text)
+    return compile_mibs([tmp_path, mibs], tmp_path / "out", modules=["ACME-WIDGET-MIB"])
+
+
+def test_undefined_type_is_a_plain_reason(tmp_path: Path) -> None:
+    report = _compile_acme_variant(tmp_path, ACME.replace("SYNTAX      AcmeState\n", "SYNTAX      AcmeNoSuchType\n"))
+    reason = report.failed["ACME-WIDGET-MIB"]
+    assert str(tmp_path / "acme.my") in reason
+    assert "acmeWidgetState" in reason and "neither defined in the module nor imported" in reason
+
+
+def test_index_naming_an_undefined_object_is_warned(tmp_path: Path) -> None:
+    report = _compile_acme_variant(tmp_path, ACME.replace("IMPLIED acmeWidgetName", "IMPLIED acmeNoSuchCol"))
+    assert report.ok
+    assert any("acmeWidgetEntry INDEX names ACME-WIDGET-MIB::acmeNoSuchCol" in w for w in report.warnings)
