@@ -146,8 +146,10 @@ def _ref_fields(ref: Any) -> Iterable[str]:
 def _row_fields(t: Transform) -> Iterable[str]:
     for k in ("multiply_by", "divide_by", "subtract_from", "add"):
         v = getattr(t, k)
-        if v is not None:
+        if isinstance(v, str):
             yield v
+        elif v is not None:
+            yield from _ref_fields(v)
 
 
 def _close(name: str, options: Iterable[str]) -> str | None:

@@ -65,10 +65,13 @@ class Transform(Strict):
     lower: bool | None = None
     round: int | None = Field(None, description="round to this many decimals")
     # row-aware steps: the other operand is another field of the same row
-    multiply_by: str | None = Field(None, description="multiply by another field of the same row")
-    divide_by: str | None = Field(None, description="divide by another field of the same row")
-    subtract_from: str | None = Field(None, description="replace the value by (field - value), e.g. free = size - used")
-    add: str | None = Field(None, description="add another field of the same row")
+    # the operand is a field name, or an attribute reference (field/lookup + transforms), e.g.
+    # {field: entSensorScale, transforms: [{map: {8: 1000, 9: 1}}]} for a per-row power of ten
+    multiply_by: str | AttrRef | None = Field(None, description="multiply by another field of the same row")
+    divide_by: str | AttrRef | None = Field(None, description="divide by another field of the same row")
+    subtract_from: str | AttrRef | None = Field(
+        None, description="replace the value by (field - value), e.g. free = size - used")
+    add: str | AttrRef | None = Field(None, description="add another field of the same row")
 
     @model_validator(mode="after")
     def _one_step(self) -> Transform:
@@ -130,6 +133,7 @@ class AttrRef(Strict):
 
 
 Lookup.model_rebuild()
+Transform.model_rebuild()
 
 
 class Condition(Strict):

@@ -125,8 +125,8 @@ def is_row_step(t: Transform) -> bool:
     return any(getattr(t, k) is not None for k in ROW_STEPS)
 
 
-def row_op(t: Transform) -> tuple[str, Callable[[Any, Any], Any]]:
-    """(field name, op(value, other)) of a row-aware step."""
+def row_op(t: Transform) -> tuple[Any, Callable[[Any, Any], Any]]:
+    """(field name or AttrRef, op(value, other)) of a row-aware step."""
     if t.multiply_by is not None:
         return t.multiply_by, lambda v, o: v * o
     if t.divide_by is not None:

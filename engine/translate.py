@@ -39,6 +39,17 @@ def _row_step(ref: ColumnRef, op: Callable[[Any, Any], Any]) -> Callable[[Run, I
     return step
 
 
+def _row_ref_step(get: Resolver, op: Callable[[Any, Any], Any]) -> Callable[[Run, Index, Any], Any]:
+    def step(run: Run, idx: Index, v: Any) -> Any:
+        other = get(run, idx)
+        other = SKIP if other is None else to_number(other)
+        v = to_number(v)
+        if other is SKIP or v is SKIP:
+            return SKIP
+        return op(v, other)
+    return step
+
+
 def _plain_step(fn: Callable[[Any], Any]) -> Callable[[Run, Index, Any], Any]:
     return lambda run, idx, v: fn(v)
 
@@ -267,6 +278,9 @@ class Translator:
         for t in r.transforms:
             if is_row_step(t):
                 name, op = row_op(t)
+                if isinstance(name, AttrRef):       # operand with its own transforms / lookup
+                    steps.append(_row_ref_step(_compile_ref(name, sel, self.ctx, refs), op))
+                    continue
                 ref = sel.field_ref(name, self.ctx)
                 refs.add(ref)
                 steps.append(_row_step(ref, op))
