@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from .juniper import JUNIPER_HEADER_ID, WireError, decode_header
 from .paths import Keys, canonical_origin, split_module
 from .proto import gnmi_pb2
-from .values import BadValue, LeafTypes, decimal64, normalise, walk_json
+from .values import BadValue, LeafTypes, decimal64, ieeefloat32, normalise, walk_json
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +121,14 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
                     out.leaves.append(Leaf(origin, lp, lk, lv, ts, ext))
                 continue
             value = _typed(val, kind)
-            if types is not None and (kind == "string_val" or kind == "bytes_val"):
+            if kind == "string_val" and types is not None:
                 value = normalise(value, types.leaf_base(full))
+            elif kind == "bytes_val":
+                base = types.leaf_base(full) if types is not None else None
+                # OpenConfig ieeefloat32 is 4 binary bytes; Junos sends its optics readings that way
+                # on native paths no catalog knows: 4 bytes with no other known type are a float32.
+                if base == "ieeefloat32" or (base is None and len(value) == 4):
+                    value = ieeefloat32(value)
             out.leaves.append(Leaf(origin, full, tuple(keys), value, ts, ext))
         except (BadValue, ValueError, UnicodeDecodeError) as exc:
             out.errors.append(f"update {_safe_text(u.path)}: {exc}")

@@ -7,6 +7,7 @@
   union-typed leaves -> numbers when the YANG catalog says the leaf is numeric
   (:func:`normalise`), or when a rule asks for a number (:func:`to_number`)
 - ``ieeefloat32`` leaves (OpenConfig binary type, base64 in JSON) -> float
+- identityref values lose their module prefix (``openconfig-alarm-types:MINOR`` -> ``MINOR``)
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def normalise(value: Any, base: str | None) -> Any:
                 return ieeefloat32(value)
             except (BadValue, binascii.Error, ValueError):
                 return value
+        if base == "identityref":
+            return value.rsplit(":", 1)[-1]   # "openconfig-if-ethernet:SPEED_10GB" -> "SPEED_10GB"
     elif isinstance(value, bytes) and base == "ieeefloat32" and len(value) == 4:
         return ieeefloat32(value)
     return value
