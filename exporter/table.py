@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from netrosetta.engine.points import DeviceTranslation
 from rich.console import Console
 from rich.table import Table
+
+from netrosetta.engine.points import DeviceTranslation
 
 
 def _fmt(v: float | int) -> str:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, cast
 from pydantic import Field
 
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
+from .xpath import number_or_text
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class CliDataset:
                 v = row.get(name)
                 if isinstance(v, list):          # TextFSM List values: first item
                     v = v[0] if v else None
+                if isinstance(v, str):
+                    v = number_or_text(v.strip())
                 if v is not None and v != "":
                     col[idx] = v
             self._columns[ref] = col

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, cast
 from pydantic import Field, field_validator
 
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
+from .xpath import number_or_text
 
 _PART = re.compile(r'"([^"]*)"|([^.]+)')
 
@@ -114,6 +115,8 @@ def _plain(v: Any) -> Any:
         return None
     if isinstance(v, bool):
         return int(v)
+    if isinstance(v, str):
+        return number_or_text(v.strip())
     return v
 
 
@@ -142,8 +145,8 @@ class JsonDataset:
                 key_parts = split_path(key) if key and key != "~" else None
                 for parts, row in _walk(doc, split_path(rows), ()):
                     if key_parts is not None:
-                        k = _plain(get_path(row, key_parts))
-                        if k is None:
+                        k = get_path(row, key_parts)
+                        if k is None or isinstance(k, dict | list) or k == "":
                             continue
                         found.append((str(k), row))
                     else:

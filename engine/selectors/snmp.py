@@ -6,8 +6,9 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from netrosetta.engine.varbind import TAG_END_OF_MIB, TAG_NO_SUCH_INSTANCE, TAG_NO_SUCH_OBJECT, VarBind
 from pydantic import Field, field_validator
+
+from netrosetta.engine.varbind import TAG_END_OF_MIB, TAG_NO_SUCH_INSTANCE, TAG_NO_SUCH_OBJECT, VarBind
 
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
 

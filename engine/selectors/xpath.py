@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, cast
 
@@ -20,6 +21,16 @@ from pydantic import Field, field_validator
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
 
 log = logging.getLogger(__name__)
+
+
+_NUM = re.compile(r"-?\d+(\.\d+)?")
+
+
+def number_or_text(s: str) -> Any:
+    """Device text that is a plain decimal number becomes a number (counters arrive as text)."""
+    if _NUM.fullmatch(s):
+        return float(s) if "." in s else int(s)
+    return s
 
 
 class XpathSelector(Selector):
@@ -72,7 +83,7 @@ def _scalar(result: Any) -> Any:
         result = result[0]
     if isinstance(result, etree._Element):
         text = (result.text or "").strip()
-        return text if text or len(result) == 0 else None
+        return number_or_text(text) if text or len(result) == 0 else None
     if isinstance(result, bool):
         return int(result)
     if isinstance(result, float):
@@ -80,7 +91,7 @@ def _scalar(result: Any) -> Any:
             return None
         return int(result) if result.is_integer() else result
     if isinstance(result, str):
-        return result.strip()
+        return number_or_text(result.strip())
     return result
 
 
@@ -124,7 +135,8 @@ class XpathDataset:
             for pos, el in enumerate(elements if isinstance(elements, list) else []):
                 if not isinstance(el, etree._Element):
                     continue
-                idx: Any = str(pos) if key is None else _scalar(self._xp(key, ns)(el))
+                k = None if key is None else _scalar(self._xp(key, ns)(el))
+                idx: Any = str(pos) if key is None else (None if k is None else str(k))
                 if idx is None:
                     continue
                 if idx in seen:             # a repeated key: keep both rows, told apart

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.model import AttrRef, Transform
 from netrosetta.engine.rulebooks import RulebookSet

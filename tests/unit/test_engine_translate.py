@@ -1,0 +1,211 @@
+"""Translation on hand-written varbinds: joins, fallbacks, filters, transforms, state sets, skips."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from netrosetta.engine.facts import DeviceFacts
+from netrosetta.engine.rulebooks import RulebookSet
+from netrosetta.engine.selectors.snmp import SnmpDataset
+from netrosetta.engine.translate import Translator, translate
+from netrosetta.engine.varbind import (
+    TAG_COUNTER32,
+    TAG_COUNTER64,
+    TAG_GAUGE32,
+    TAG_INTEGER,
+    TAG_OCTET_STRING,
+    TAG_OID,
+)
+from netrosetta.paths import MAPPINGS
+
+IF = "1.3.6.1.2.1.2.2.1"
+IFX = "1.3.6.1.2.1.31.1.1.1"
+ENT = "1.3.6.1.2.1.47.1.1.1.1"
+
+# Two interfaces: ifIndex 1 has 64-bit counters, ifIndex 2 only 32-bit ones.
+WALK = [
+    ("1.3.6.1.2.1.1.1.0", TAG_OCTET_STRING, b"Test OS 1.0"),
+    ("1.3.6.1.2.1.1.2.0", TAG_OID, "1.3.6.1.4.1.99999.1.1"),
+    ("1.3.6.1.2.1.1.3.0", TAG_INTEGER, 360000),
+    (f"{IF}.2.1", TAG_OCTET_STRING, b"Ethernet1"),
+    (f"{IF}.2.2", TAG_OCTET_STRING, b"Ethernet2"),
+    (f"{IF}.5.1", TAG_GAUGE32, 1_000_000_000),
+    (f"{IF}.5.2", TAG_GAUGE32, 100_000_000),
+    (f"{IF}.7.1", TAG_INTEGER, 1),
+    (f"{IF}.7.2", TAG_INTEGER, 2),
+    (f"{IF}.8.1", TAG_INTEGER, 1),
+    (f"{IF}.8.2", TAG_INTEGER, 7),
+    (f"{IF}.10.1", TAG_COUNTER32, 5),
+    (f"{IF}.10.2", TAG_COUNTER32, 4_000_000_000),
+    (f"{IF}.16.1", TAG_COUNTER32, 6),
+    (f"{IF}.16.2", TAG_COUNTER32, 12),
+    (f"{IF}.14.1", TAG_COUNTER32, 3),
+    (f"{IF}.14.2", TAG_COUNTER32, 0),
+    (f"{IFX}.1.1", TAG_OCTET_STRING, b"Et1"),
+    (f"{IFX}.6.1", TAG_COUNTER64, 10_000_000_000_000),
+    (f"{IFX}.10.1", TAG_COUNTER64, 20_000_000_000_000),
+    (f"{IFX}.15.1", TAG_GAUGE32, 40_000),
+]
+
+
+@pytest.fixture(scope="module")
+def rulebooks() -> RulebookSet:
+    return RulebookSet.from_paths([MAPPINGS])
+
+
+def points(t, metric):  # type: ignore[no-untyped-def]
+    return {tuple(sorted(a.items())): v for _s, m, a, v in t.iter_points() if m.name == metric}
+
+
+def test_generic_interfaces(rulebooks: RulebookSet) -> None:
+    ds = SnmpDataset(WALK)
+    facts = DeviceFacts(sys_object_id="1.3.6.1.4.1.99999.1.1", sys_descr="Test OS 1.0", sys_uptime=360000)
+    t = translate(ds, facts, rulebooks, time_ns=1_700_000_000_000_000_000)
+    assert t.matched.fell_back and t.matched.chosen.id == "generic/snmp"
+    io = points(t, "hw.network.io")
+    # ifName where present, ifDescr where not; HC counters where present, 32-bit elsewhere
+    assert io[(("network.interface.name", "Et1"), ("network.io.direction", "receive"))] == 10_000_000_000_000
+    assert io[(("network.interface.name", "Ethernet2"), ("network.io.direction", "receive"))] == 4_000_000_000
+    assert io[(("network.interface.name", "Et1"), ("network.io.direction", "transmit"))] == 20_000_000_000_000
+    assert io[(("network.interface.name", "Ethernet2"), ("network.io.direction", "transmit"))] == 12
+    speed = points(t, "hw.network.bandwidth.limit")
+    assert speed[(("network.interface.name", "Et1"),)] == 40_000 * 1_000_000 / 8       # ifHighSpeed Mbit/s
+    assert speed[(("network.interface.name", "Ethernet2"),)] == 100_000_000 / 8        # ifSpeed bit/s
+    up = points(t, "hw.network.up")
+    assert up == {(("network.interface.name", "Et1"),): 1, (("network.interface.name", "Ethernet2"),): 0}
+    status = points(t, "netrosetta.interface.status")
+    assert status[(("netrosetta.interface.status.type", "oper"), ("network.interface.name", "Ethernet2"))] == 7
+    assert points(t, "system.uptime") == {(): 3600.0}
+    # boot time = poll time - sysUpTime
+    assert t.boot_time_ns == 1_700_000_000_000_000_000 - 3600 * 10**9
+    assert t.resource["netrosetta.device.sys_object_id"] == "1.3.6.1.4.1.99999.1.1"
+
+
+JOINS = """\
+id: test/joins
+version: 1.0.0
+match: {snmp: [{sys_object_id: 1.3.6.1.4.1.99999.*}]}
+rules:
+  # sensor table indexed by entPhysicalIndex; names joined from entPhysicalTable (same index),
+  # and a lookup by value: the sensor's related port (an ifIndex) -> ifDescr
+  - name: temp
+    metric: hw.temperature
+    snmp: {value: 1.3.6.1.4.1.99999.2.1.3}
+    where: [{field: 1.3.6.1.4.1.99999.2.1.2, equals: 8}]
+    attributes:
+      hw.id: {index: 0}
+      hw.name: {field: 1.3.6.1.2.1.47.1.1.1.1.7}
+    transforms: [{skip: [-32768]}, {divide: 10}]
+  - name: rx-power
+    metric: netrosetta.transceiver.rx.power
+    snmp: {value: 1.3.6.1.4.1.99999.2.1.3}
+    where: [{field: 1.3.6.1.4.1.99999.2.1.2, equals: 14}]
+    attributes:
+      network.interface.name:
+        lookup:
+          field: 1.3.6.1.2.1.2.2.1.2
+          by: {lookup: {field: 1.3.6.1.4.1.99999.3.1.2, by: {index: 0}}}
+      netrosetta.transceiver.lane: {index: 1, default: "0"}
+    transforms: [{convert: uw_to_dbm}, {round: 2}]
+  - name: psu
+    metric: hw.status
+    snmp: {value: 1.3.6.1.4.1.99999.4.1.2}
+    attributes:
+      hw.id: {index: 0}
+      hw.type: power_supply
+      hw.name: {lookup: {field: 1.3.6.1.2.1.47.1.1.1.1.7, match: 1.3.6.1.2.1.47.1.1.1.1.2, by: {const: PSU A}}}
+    states: {map: {1: ok, 2: degraded, 3: failed}, states: [ok, degraded, failed]}
+  - name: mem-free
+    metric: system.memory.usage
+    snmp: {value: 1.3.6.1.4.1.99999.5.1.2}
+    attributes: {hw.id: {index: 0}, system.memory.state: free}
+    transforms: [{subtract_from: 1.3.6.1.4.1.99999.5.1.3}, {multiply_by: 1.3.6.1.4.1.99999.5.1.4}]
+  - name: cpu-text
+    metric: system.cpu.utilization
+    snmp: {value: 1.3.6.1.4.1.99999.6.1.2}
+    attributes: {hw.id: {index: 0}}
+    transforms: [{to_number: true}, {convert: percent_to_ratio}]
+"""
+
+JOIN_WALK = [
+    ("1.3.6.1.2.1.1.2.0", TAG_OID, "1.3.6.1.4.1.99999.7"),
+    (f"{IF}.2.5", TAG_OCTET_STRING, b"TenGigE0/0/0/1"),
+    (f"{ENT}.2.10", TAG_OCTET_STRING, b"PSU A"),
+    (f"{ENT}.7.10", TAG_OCTET_STRING, b"PowerSupply0"),
+    (f"{ENT}.7.20", TAG_OCTET_STRING, b"Inlet"),
+    (f"{ENT}.7.21", TAG_OCTET_STRING, b"Outlet"),
+    # sensor type (8 = celsius, 14 = rx power in uW), value
+    ("1.3.6.1.4.1.99999.2.1.2.20", TAG_INTEGER, 8),
+    ("1.3.6.1.4.1.99999.2.1.2.21", TAG_INTEGER, 8),
+    ("1.3.6.1.4.1.99999.2.1.2.30", TAG_INTEGER, 14),
+    ("1.3.6.1.4.1.99999.2.1.3.20", TAG_INTEGER, 415),
+    ("1.3.6.1.4.1.99999.2.1.3.21", TAG_INTEGER, -32768),
+    ("1.3.6.1.4.1.99999.2.1.3.30", TAG_INTEGER, 500),
+    # sensor 30 belongs to port ifIndex 5
+    ("1.3.6.1.4.1.99999.3.1.2.30", TAG_INTEGER, 5),
+    ("1.3.6.1.4.1.99999.4.1.2.10", TAG_INTEGER, 2),
+    ("1.3.6.1.4.1.99999.5.1.2.1", TAG_GAUGE32, 300),
+    ("1.3.6.1.4.1.99999.5.1.3.1", TAG_GAUGE32, 1000),
+    ("1.3.6.1.4.1.99999.5.1.4.1", TAG_INTEGER, 4096),
+    ("1.3.6.1.4.1.99999.6.1.2.1", TAG_OCTET_STRING, b"37 %"),
+    ("1.3.6.1.4.1.99999.6.1.2.2", TAG_OCTET_STRING, b"n/a"),
+]
+
+
+def test_joins_filters_transforms_states(tmp_path: Path) -> None:
+    (tmp_path / "joins.yaml").write_text(JOINS)
+    rs = RulebookSet.from_paths([tmp_path])
+    t = Translator(rs.resolve("test/joins")).translate(SnmpDataset(JOIN_WALK), DeviceFacts())
+    temps = points(t, "hw.temperature")
+    assert temps == {(("hw.id", "20"), ("hw.name", "Inlet")): 41.5}
+    assert t.rule_stats["temp"].skipped["value skipped by transforms"] == 1       # the -32768 sentinel
+    assert t.rule_stats["temp"].skipped["filtered by where"] == 1                 # the rx-power row
+    rx = points(t, "netrosetta.transceiver.rx.power")
+    # 500 uW = 0.5 mW = 10*log10(0.5) dBm, port found through a chained lookup
+    assert rx == {(("netrosetta.transceiver.lane", "0"), ("network.interface.name", "TenGigE0/0/0/1")):
+                  round(10 * math.log10(0.5), 2)}
+    psu = points(t, "hw.status")
+    # the name comes from a join by value: the entPhysicalTable row whose entPhysicalDescr is "PSU A"
+    assert psu == {(("hw.id", "10"), ("hw.name", "PowerSupply0"), ("hw.state", s), ("hw.type", "power_supply")): v
+                   for s, v in (("ok", 0), ("degraded", 1), ("failed", 0))}
+    assert points(t, "system.memory.usage") == {(("hw.id", "1"), ("system.memory.state", "free")): 700 * 4096}
+    assert points(t, "system.cpu.utilization") == {(("hw.id", "1"),): 0.37}
+    assert t.rule_stats["cpu-text"].skipped["value skipped by transforms"] == 1   # "n/a" is not a number
+
+
+def test_missing_required_attribute_is_counted_not_invented(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("""\
+id: test/x
+version: 1.0.0
+rules:
+  - name: temp
+    metric: hw.temperature
+    snmp: {value: 1.3.6.1.4.1.99999.2.1.3}
+    attributes: {hw.id: {index: 0}, hw.name: {field: 1.3.6.1.2.1.47.1.1.1.1.7}}
+""")
+    rs = RulebookSet.from_paths([tmp_path])
+    walk = [("1.3.6.1.4.1.99999.2.1.3.1", TAG_INTEGER, 40), ("1.3.6.1.4.1.99999.2.1.3.2", TAG_INTEGER, 41),
+            (f"{ENT}.7.1", TAG_OCTET_STRING, b"CPU")]
+    t = Translator(rs.resolve("test/x")).translate(SnmpDataset(walk), DeviceFacts())
+    assert points(t, "hw.temperature") == {(("hw.id", "1"), ("hw.name", "CPU")): 40}
+    assert t.rule_stats["temp"].skipped["missing attribute hw.name"] == 1
+
+
+def test_text_values_are_not_numbers(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("""\
+id: test/x
+version: 1.0.0
+rules:
+  - name: cpu
+    metric: system.cpu.utilization
+    snmp: {value: 1.3.6.1.4.1.99999.6.1.2}
+    attributes: {hw.id: {index: 0}}
+""")
+    rs = RulebookSet.from_paths([tmp_path])
+    t = Translator(rs.resolve("test/x")).translate(
+        SnmpDataset([("1.3.6.1.4.1.99999.6.1.2.1", TAG_OCTET_STRING, b"37")]), DeviceFacts())
+    assert t.count() == 0
+    assert t.rule_stats["cpu"].skipped["value is not a number"] == 1
