@@ -182,3 +182,16 @@ class TargetBase(BaseModel):
 
     def fail(self, reason: str, message: str) -> TargetError:
         return TargetError(self.name, reason, self.scrub(message))
+
+
+def engine_facts(src: SourceDataset, *, name: str | None = None, address: str | None = None,
+                 capabilities: list[str] | None = None) -> Any:
+    """The engine's DeviceFacts (matching + Resource) for a collected or recorded dataset."""
+    from netrosetta.engine.facts import DeviceFacts as EngineFacts
+    f = src.facts
+    extra = {k: v for k, v in (("device.manufacturer", f.vendor), ("device.model.identifier", f.model),
+                               ("os.version", f.os_version), ("netrosetta.device.serial_number", f.serial))
+             if v}
+    return EngineFacts(name=name or f.hostname or src.target, address=address, sys_name=f.hostname,
+                       platform=src.platform or f.platform, netconf_capabilities=list(capabilities or []),
+                       extra=extra)

@@ -51,3 +51,9 @@ def from_recording(rec: Recording, platform: str | None = None, commands: list[s
     if "show version" in ds.documents:
         ds.facts = facts_from_show_version(ds.documents["show version"], ds.platform)
     return ds
+
+
+def to_engine(src: SourceDataset) -> Any:
+    """SourceDataset -> the engine's JsonDataset (text outputs are not JSON rows and are left out)."""
+    from netrosetta.engine.selectors.json import JsonDataset
+    return JsonDataset({k: v for k, v in src.documents.items() if not isinstance(v, str)})

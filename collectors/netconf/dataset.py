@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lxml import etree
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
@@ -90,3 +91,9 @@ def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset
         ds.facts = facts_from_capabilities(caps, ds.platform)
         ds.platform = ds.platform or platform_from_capabilities(caps)
     return ds
+
+
+def to_engine(src: SourceDataset) -> Any:
+    """SourceDataset -> the engine's XpathDataset."""
+    from netrosetta.engine.selectors.xpath import XpathDataset
+    return XpathDataset(src.documents)
