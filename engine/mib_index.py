@@ -132,6 +132,9 @@ class MibSymbol(BaseModel):
     def __str__(self) -> str:
         return f"{self.qualname} ({self.oid})"
 
+    def __hash__(self) -> int:  # usable as a dict key/set member despite the enum dict
+        return hash((self.module, self.name, self.oid))
+
 
 def _split_ref(ref: str) -> tuple[str, str]:
     mod, _, name = ref.partition("::")

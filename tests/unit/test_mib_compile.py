@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from netrosetta.engine.mib_index import MibIndex
 
 from netrosetta import paths
 from netrosetta.cli import main
+from netrosetta.engine.mib_index import MibIndex
 from netrosetta.mibs_compile import CompileReport, compile_mibs
 from tests.conftest import need_shared
 

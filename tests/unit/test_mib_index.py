@@ -10,6 +10,8 @@ import json
 import time
 
 import pytest
+
+from netrosetta import paths
 from netrosetta.engine.mib_index import (
     MibIndex,
     MibIndexDecodeError,
@@ -18,8 +20,6 @@ from netrosetta.engine.mib_index import (
     format_integer_hint,
     format_octet_hint,
 )
-
-from netrosetta import paths
 from netrosetta.errors import NetrosettaError
 
 
@@ -56,6 +56,12 @@ def test_if_mib_hc_in_octets(idx: MibIndex) -> None:
         assert sym.table == "ifXTable" and sym.row == "ifXEntry"
         assert sym.indexes == ["ifIndex"]  # ifXEntry AUGMENTS ifEntry, indexed by ifIndex
         assert sym.max_access == "read-only"
+
+
+def test_symbols_are_hashable_values(idx: MibIndex) -> None:
+    a, b = idx.resolve("ifType"), idx.resolve("IF-MIB::ifType")
+    assert a == b and len({a, b}) == 1
+    assert str(a) == "IF-MIB::ifType (1.3.6.1.2.1.2.2.1.3)"
 
 
 def test_augments_row(idx: MibIndex) -> None:
