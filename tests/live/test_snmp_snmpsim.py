@@ -1,0 +1,182 @@
+"""Both SNMP clients against corpus walks served by snmpsim over real UDP on 127.0.0.1.
+
+Expected values come from the .snmprec files (read with engine.varbind.read_snmprec), never from
+the code under test; gufo-snmp is a third, independent decoder for the values.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpTimeout, make_client
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from netrosetta.collectors.snmp.gufo_client import GufoWalker
+from netrosetta.collectors.snmp.lab import SimAgent, SimV3User, snmpsim_agent
+from netrosetta.collectors.snmp.poll import PollStats, identify, poll_targets, walk_roots
+from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.engine.varbind import TAG_COUNTER64, VarBind, read_snmprec
+from tests.conftest import need_shared
+
+pytestmark = pytest.mark.live
+
+IF_ROOTS = ["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1"]
+# distinctive values, so a leak is unmistakable in any message or log line
+COMMUNITY = "nrtest-Community-7f3a"
+AUTH_KEY = "nrtest-AuthKey-5b1c"
+PRIV_KEY = "nrtest-PrivKey-9d2e"
+USER = "nruser"
+SECRETS = (COMMUNITY, AUTH_KEY, PRIV_KEY)
+
+
+@pytest.fixture(scope="module")
+def agent() -> Iterator[SimAgent]:
+    walks = {COMMUNITY: need_shared("corpus", "snmp", "iosxe_c9300.snmprec"),
+             "junos": need_shared("corpus", "snmp", "junos_vmx.snmprec")}
+    with snmpsim_agent(walks, v3_users=[SimV3User(USER, AUTH_KEY, PRIV_KEY, "SHA256", "AES")]) as a:
+        yield a
+
+
+def expected(walk: str, roots: list[str]) -> list[VarBind]:
+    vbs = read_snmprec(need_shared("corpus", "snmp", walk)).varbinds
+    return [vb for vb in vbs if any(vb[0].startswith(r + ".") for r in roots)]
+
+
+def v2c(agent: SimAgent, community: str = COMMUNITY, version: str = "2c", **kw: object) -> SnmpTarget:
+    return SnmpTarget(host=agent.host, port=agent.port, version=version,  # type: ignore[arg-type]
+                      credentials=SnmpV2cCredentials(community=SecretStr(community)), **kw)  # type: ignore[arg-type]
+
+
+def v3(agent: SimAgent, context: str = COMMUNITY, auth_key: str = AUTH_KEY, **kw: object) -> SnmpTarget:
+    creds = SnmpV3Credentials(user=USER, auth_protocol="SHA256", auth_key=SecretStr(auth_key),
+                              priv_protocol="AES", priv_key=SecretStr(PRIV_KEY), context_name=context)
+    return SnmpTarget(host=agent.host, port=agent.port, version="3", credentials=creds, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("prefer", ["native", "pysnmp"])
+async def test_if_tables_equal_walk_file(agent: SimAgent, prefer: str) -> None:
+    client = make_client(v2c(agent), prefer)  # type: ignore[arg-type]
+    try:
+        got = [vb for root in IF_ROOTS for vb in await client.walk(root)]
+    finally:
+        await client.close()
+    want = expected("iosxe_c9300.snmprec", IF_ROOTS)
+    assert len(want) == 2473  # the figure the foundation issue quotes
+    assert got == want
+    # exact Python types per engine.varbind, not just equal values (True == 1, b"" vs "")
+    assert all(type(g[2]) is type(w[2]) for g, w in zip(got, want, strict=True))
+
+
+async def test_both_clients_identical_over_several_tables(agent: SimAgent) -> None:
+    # system group, ifType/ifSpeed/ifInOctets, ipAddrTable (IpAddress), entPhysicalVendorType (OIDs),
+    # ifHCInOctets (Counter64): every type tag the corpus holds
+    roots = ["1.3.6.1.2.1.1", "1.3.6.1.2.1.2.2.1.3", "1.3.6.1.2.1.2.2.1.5", "1.3.6.1.2.1.2.2.1.10",
+             "1.3.6.1.2.1.4.20", "1.3.6.1.2.1.47.1.1.1.1.3", "1.3.6.1.2.1.31.1.1.1.6"]
+    results = []
+    for prefer in ("native", "pysnmp"):
+        client = make_client(v2c(agent), prefer)  # type: ignore[arg-type]
+        try:
+            results.append(await walk_roots(client, roots))
+        finally:
+            await client.close()
+    want = expected("iosxe_c9300.snmprec", roots)
+    assert {vb[1] for vb in want} >= {2, 4, 6, 64, 65, 66, 67, 70}
+    assert results[0] == results[1] == want
+
+
+async def test_gufo_decodes_the_same_values(agent: SimAgent) -> None:
+    roots = ["1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.10", "1.3.6.1.2.1.4.20.1.1", "1.3.6.1.2.1.31.1.1.1.6"]
+    native = make_client(v2c(agent, max_repetitions=50), "native")
+    gufo = GufoWalker(v2c(agent, max_repetitions=50))
+    try:
+        ours = [vb for root in roots for vb in await native.walk(root)]
+        theirs = [p for root in roots for p in await gufo.walk(root)]
+    finally:
+        await native.close()
+        await gufo.close()
+    assert [(o, v) for o, _t, v in ours] == theirs
+
+
+async def test_v1_getnext_walk(agent: SimAgent) -> None:
+    want = [vb for vb in expected("iosxe_c9300.snmprec", ["1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6"])
+            if vb[1] != TAG_COUNTER64]  # SNMPv1 has no Counter64: agents skip those (RFC 3584)
+    for prefer in ("native", "pysnmp"):
+        client = make_client(v2c(agent, version="1"), prefer)  # type: ignore[arg-type]
+        try:
+            got = await walk_roots(client, ["1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6"])
+        finally:
+            await client.close()
+        assert got == want and len(got) > 50, prefer
+
+
+async def test_identify_matches_walk_file(agent: SimAgent) -> None:
+    sysvals = {vb[0]: vb[2] for vb in expected("iosxe_c9300.snmprec", ["1.3.6.1.2.1.1"])}
+    client = make_client(v2c(agent))
+    try:
+        facts = await identify(client)
+    finally:
+        await client.close()
+    assert facts.sys_object_id == sysvals["1.3.6.1.2.1.1.2.0"]
+    assert facts.sys_descr == sysvals["1.3.6.1.2.1.1.1.0"].decode()  # type: ignore[union-attr]
+    assert facts.sys_uptime == sysvals["1.3.6.1.2.1.1.3.0"]
+    assert facts.sys_name == sysvals["1.3.6.1.2.1.1.5.0"].decode()  # type: ignore[union-attr]
+
+
+async def test_v3_authpriv_sha256_aes(agent: SimAgent) -> None:
+    client = make_client(v3(agent, context="junos"))
+    try:
+        facts = await identify(client)
+        got = await client.walk("1.3.6.1.2.1.31.1.1.1.1")
+    finally:
+        await client.close()
+    want = expected("junos_vmx.snmprec", ["1.3.6.1.2.1.1.2", "1.3.6.1.2.1.31.1.1.1.1"])
+    assert facts.sys_object_id == want[0][2]
+    assert got == want[1:] and len(got) > 10
+
+
+async def test_wrong_credentials_fail_clearly_without_leaking(agent: SimAgent,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[Exception] = []
+    for target, prefer, kind in [
+        (v2c(agent, community="wrong-" + COMMUNITY, timeout=0.3, retries=1), "native", SnmpTimeout),
+        (v2c(agent, community="wrong-" + COMMUNITY, timeout=0.3, retries=0), "pysnmp", SnmpTimeout),
+        (v3(agent, auth_key="wrong-" + AUTH_KEY, timeout=0.5, retries=0), "auto", SnmpAuthError),
+    ]:
+        client = make_client(target, prefer)  # type: ignore[arg-type]
+        try:
+            with pytest.raises(kind) as info:
+                await client.get(["1.3.6.1.2.1.1.1.0"])
+        finally:
+            await client.close()
+        assert str(info.value).startswith(f"{agent.host}:{agent.port}: ")
+        errors.append(info.value)
+    text = caplog.text + "\n".join(str(e) + repr(e) for e in errors)
+    for secret in SECRETS:
+        assert secret not in text
+
+
+async def test_many_devices_concurrently_errors_counted(agent: SimAgent, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    good = [v2c(agent, timeout=2) for _ in range(4)] + [v3(agent, context="junos", timeout=2)]
+    bad = [v2c(agent, community="nope-" + COMMUNITY, timeout=0.2, retries=0),
+           v3(agent, auth_key="wrong-" + AUTH_KEY, timeout=0.5, retries=0)]
+    stats = PollStats()
+    results = await poll_targets(good + bad, lambda facts: ["1.3.6.1.2.1.31.1.1.1.1"], stats=stats)
+    assert [r.error is None for r in results] == [True] * 5 + [False] * 2
+    assert stats.polled == 7 and stats.failed == 2
+    assert stats.by_kind == {"SnmpTimeout": 1, "SnmpAuthError": 1}
+    ifnames = expected("iosxe_c9300.snmprec", ["1.3.6.1.2.1.31.1.1.1.1"])
+    assert all(r.varbinds == ifnames for r in results[:4])
+    assert results[4].facts is not None and results[4].facts.sys_object_id != results[0].facts.sys_object_id  # type: ignore[union-attr]
+    for secret in SECRETS:
+        assert secret not in caplog.text and all(secret not in (r.error or "") for r in results)
+
+
+async def test_no_rulebook_is_a_counted_skip(agent: SimAgent) -> None:
+    stats = PollStats()
+    [res] = await poll_targets([v2c(agent)], lambda facts: None, stats=stats)
+    assert res.error_kind == "NoRulebook" and res.facts is not None and stats.by_kind == {"NoRulebook": 1}
