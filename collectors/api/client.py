@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
 from netrosetta.collectors.api.config import ENDPOINTS, PLANS, ApiCommand, ApiTarget
 from netrosetta.collectors.api.dataset import facts_from_show_version
 from netrosetta.collectors.recording import Recording, SourceDataset, TargetError

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from netrosetta.collectors.recording import TargetBase
 from pydantic import BaseModel, ConfigDict
+
+from netrosetta.collectors.recording import TargetBase
 
 
 class ApiCommand(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any
 
 import paramiko
 from netmiko import ConnectHandler, NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+
 from netrosetta.collectors.cli.config import PLANS, CliCommand, CliTarget
 from netrosetta.collectors.cli.parse import ParseError, parse
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset, TargetError

@@ -17,6 +17,7 @@ from ncclient import manager, transport
 from ncclient.manager import make_device_handler
 from ncclient.operations import RaiseMode, RPCError, TimeoutExpiredError
 from ncclient.transport.errors import AuthenticationError, SSHError, SSHUnknownHostError
+
 from netrosetta.collectors.netconf.config import (
     DEVICE_HANDLERS,
     PLANS,

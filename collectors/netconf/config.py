@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Literal
 
 from lxml import etree
+from pydantic import BaseModel, ConfigDict, model_validator
+
 from netrosetta.collectors.netconf.filters import filter_key
 from netrosetta.collectors.recording import TargetBase, file_stem
-from pydantic import BaseModel, ConfigDict, model_validator
 
 XR = "http://cisco.com/ns/yang/Cisco-IOS-XR-"
 

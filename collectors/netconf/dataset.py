@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from lxml import etree
+
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"

@@ -10,6 +10,7 @@ import copy
 from typing import TypeAlias
 
 from lxml import etree
+
 from netrosetta.collectors.recording import module_key
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"

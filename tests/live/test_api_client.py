@@ -7,11 +7,11 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from netrosetta.collectors.api.client import poll
 from netrosetta.collectors.api.config import ApiCommand, ApiTarget
 from netrosetta.collectors.api.lab.server import ApiSimulator, Faults
 from netrosetta.collectors.recording import Recording, TargetError
-
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.live

@@ -8,11 +8,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 import yaml
+
 from netrosetta.collectors.cli.client import poll
 from netrosetta.collectors.cli.config import CliCommand, CliTarget
 from netrosetta.collectors.cli.lab.server import CliSimulator, Faults
 from netrosetta.collectors.recording import Recording, TargetError
-
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.live

@@ -8,11 +8,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 from lxml import etree
+
 from netrosetta.collectors.netconf.client import poll
 from netrosetta.collectors.netconf.config import NetconfRequest, NetconfTarget
 from netrosetta.collectors.netconf.lab.server import Faults, NetconfSimulator
 from netrosetta.collectors.recording import Recording, TargetError
-
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.live

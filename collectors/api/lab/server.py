@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
 from netrosetta.collectors.api.tls import self_signed
 from netrosetta.collectors.recording import Recording
-
 from netrosetta.errors import NetrosettaError
 
 HTML_500 = ("<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>"

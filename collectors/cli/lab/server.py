@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
-from netrosetta.collectors.recording import Recording
 
+from netrosetta.collectors.recording import Recording
 from netrosetta.errors import NetrosettaError
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncssh
 from lxml import etree
+
 from netrosetta.collectors.netconf import filters
 from netrosetta.collectors.netconf.framing import FrameReader, FramingError, encode
 
