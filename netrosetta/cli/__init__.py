@@ -18,7 +18,8 @@ COMMANDS = [
     "netrosetta.cli.translate",   # translate, explain
     "netrosetta.cli.rulebook",    # rulebook lint|test|schema
     "netrosetta.cli.mibs",        # mibs compile
-    "netrosetta.cli.run",         # run
+    "netrosetta.cli.run",         # run, config check|schema
+    "netrosetta.cli.lab",         # lab [--run]
     "netrosetta.cli.flow",        # flow decode|listen
 ]
 

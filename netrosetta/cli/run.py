@@ -1,0 +1,55 @@
+"""`netrosetta run --config FILE`, `netrosetta config check FILE`, `netrosetta config schema`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netrosetta.service.config import load_config
+    from netrosetta.service.main import run_service
+
+    cfg = load_config(args.config)
+    asyncio.run(run_service(cfg, args.config))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from netrosetta.service.config import KINDS, load_config
+    from netrosetta.service.runtime import all_targets, load_rulebook_set
+
+    cfg = load_config(args.file)
+    rulebooks = load_rulebook_set(cfg)
+    targets = all_targets(cfg)
+    by_kind = {k: sum(1 for kind, _s in targets.values() if kind == k) for k in KINDS}
+    kinds = ", ".join(f"{n} {k}" for k, n in by_kind.items() if n) or "no targets"
+    outs = cfg.outputs
+    n_out = len(outs.otlp_grpc) + len(outs.otlp_http) + len(outs.otlp_json) + (outs.prometheus is not None)
+    print(f"{args.file}: ok — {kinds}, {len(cfg.flow)} flow listener(s), {n_out} output(s), "
+          f"{len(rulebooks.ids())} rulebooks")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from netrosetta.service.config import json_schema
+
+    json.dump(json_schema(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="run the collector service (polling, translation, export)")
+    p.add_argument("--config", "-c", required=True, metavar="FILE", help="service config (YAML)")
+    p.set_defaults(func=cmd_run)
+    c = sub.add_parser("config", help="check a service config or print its JSON Schema")
+    csub = c.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    ck = csub.add_parser("check", help="validate a config file (errors as file:line:col)")
+    ck.add_argument("file", metavar="FILE")
+    ck.set_defaults(func=cmd_check)
+    sc = csub.add_parser("schema", help="print the config's JSON Schema")
+    sc.set_defaults(func=cmd_schema)

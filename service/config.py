@@ -1,0 +1,276 @@
+"""The service's one YAML config: a pydantic model, a published JSON Schema, file:line errors.
+
+Secrets are references only (``env:VAR`` / ``file:PATH``; ``literal:`` for labs and tests) and are
+resolved while validating, so a missing variable is a config error with its line, and a resolved
+secret is a SecretStr that never prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from netrosetta.collectors.snmp.credentials import (
+    Secret,
+    SecretRefError,
+    SnmpV2cCredentials,
+    SnmpV3Credentials,
+    resolve_secret,
+)
+from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.engine.yaml_source import load_yaml, validate
+from netrosetta.errors import NetrosettaError
+
+try:  # other source kinds are optional: their collectors may not be installed in every build
+    from netrosetta.collectors.gnmi.config import GnmiTarget
+except ImportError:  # pragma: no cover
+    GnmiTarget = dict[str, Any]  # type: ignore[misc,assignment]
+try:
+    from netrosetta.collectors.netconf.config import NetconfTarget
+except ImportError:  # pragma: no cover
+    NetconfTarget = dict[str, Any]  # type: ignore[misc,assignment]
+try:
+    from netrosetta.collectors.api.config import ApiTarget
+except ImportError:  # pragma: no cover
+    ApiTarget = dict[str, Any]  # type: ignore[misc,assignment]
+try:
+    from netrosetta.collectors.cli.config import CliTarget
+except ImportError:  # pragma: no cover
+    CliTarget = dict[str, Any]  # type: ignore[misc,assignment]
+try:
+    from netrosetta.collectors.flow.config import FlowListenerConfig
+except ImportError:  # pragma: no cover
+    FlowListenerConfig = dict[str, Any]  # type: ignore[misc,assignment]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class Schedule(_Strict):
+    """Per-target schedule; a target may override any of these."""
+
+    interval: float | None = Field(None, gt=0, le=86400, description="seconds between polls")
+    jitter: float | None = Field(None, ge=0, le=1, description="fraction of the interval the first poll is "
+                                 "spread over, so targets do not all poll at once")
+    poll_timeout: float | None = Field(None, gt=0, le=3600, description="a whole poll's deadline, seconds")
+
+
+def _creds_kind(v: Any) -> str:
+    if isinstance(v, dict):
+        return "v3" if "user" in v else "v2c"
+    return "v3" if isinstance(v, SnmpV3Credentials) else "v2c"
+
+
+class SnmpTargetSpec(SnmpTarget, Schedule):
+    """An SNMP device (see collectors/snmp/target.py) plus its schedule."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
+    # tagged by its keys, so an error names the one wrong field, not both union branches
+    credentials: Annotated[Annotated[SnmpV2cCredentials, Tag("v2c")] | Annotated[SnmpV3Credentials, Tag("v3")],
+                           Discriminator(_creds_kind)]
+
+
+def _resolve_passwords(data: Any) -> Any:
+    """``password: env:VAR`` in gNMI/NETCONF/API/CLI targets → the secret; inline secrets are refused."""
+    if isinstance(data, list):
+        return [_resolve_passwords(x) for x in data]
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    pw = out.get("password")
+    if isinstance(pw, str):
+        try:
+            out["password"] = resolve_secret(pw)
+        except SecretRefError as exc:
+            raise ValueError(f"password: {exc.message}") from None
+    return out
+
+
+class Targets(_Strict):
+    snmp: list[SnmpTargetSpec] = []
+    gnmi: list[GnmiTarget] = []
+    netconf: list[NetconfTarget] = []
+    api: list[ApiTarget] = []
+    cli: list[CliTarget] = []
+
+    @field_validator("gnmi", "netconf", "api", "cli", mode="before")
+    @classmethod
+    def _secrets(cls, v: Any) -> Any:
+        return _resolve_passwords(v)
+
+    def count(self) -> int:
+        return sum(len(getattr(self, k)) for k in KINDS)
+
+
+KINDS = ("snmp", "gnmi", "netconf", "api", "cli")
+
+
+class Defaults(_Strict):
+    interval: float = Field(60.0, gt=0, le=86400)
+    jitter: float = Field(0.1, ge=0, le=1)
+    poll_timeout: float = Field(30.0, gt=0, le=3600)
+    concurrency: int = Field(64, ge=1, le=10000, description="polls running at the same time")
+
+
+class Tls(_Strict):
+    insecure: bool = Field(False, description="plaintext (no TLS); only for loopback/lab collectors")
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+
+class OtlpOutput(_Strict):
+    endpoint: str = Field(description="gRPC: host:port; HTTP: full URL (…/v1/metrics)")
+    headers: dict[str, Secret] = Field({}, description="header values are secret references (env:VAR)")
+    tls: Tls = Tls()
+    timeout: float = Field(5.0, gt=0, le=120, description="seconds per export attempt")
+    compression: Literal["gzip", "none"] | None = None
+
+
+class JsonFileOutput(_Strict):
+    path: Path = Field(description="OTLP/JSON lines are appended here ('-' = stdout)")
+
+
+class PrometheusOutput(_Strict):
+    listen: str = Field("127.0.0.1:9464", description="host:port of the /metrics scrape endpoint")
+
+
+class Outputs(_Strict):
+    otlp_grpc: list[OtlpOutput] = []
+    otlp_http: list[OtlpOutput] = []
+    otlp_json: list[JsonFileOutput] = []
+    prometheus: PrometheusOutput | None = None
+    from_env: bool = Field(True, description="also export to OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT when set")
+
+
+class Delivery(_Strict):
+    queue_batches: int = Field(256, ge=1, le=1_000_000, description="in-memory batches per output")
+    spill_dir: Path | None = Field(None, description="on-disk buffer while a backend is down (off: memory only)")
+    spill_max_mb: float = Field(256, gt=0, description="per output; when full the oldest batches are dropped")
+    retry_initial: float = Field(0.5, gt=0, le=60)
+    retry_max: float = Field(30.0, gt=0, le=3600)
+    shutdown_flush_seconds: float = Field(10.0, ge=0, le=600)
+
+
+class Http(_Strict):
+    listen: str | None = Field("127.0.0.1:8080", description="host:port for /healthz /readyz /status; null: off")
+
+
+class SelfTelemetry(_Strict):
+    enabled: bool = True
+    interval: float = Field(15.0, gt=0)
+
+
+class Cluster(_Strict):
+    """Scale-out through NATS JetStream (see deploy/three-node.md)."""
+
+    nats: list[str] = Field(min_length=1, description="nats://host:port URLs")
+    instance: str | None = Field(None, description="this instance's id (default: hostname-pid)")
+    lease_seconds: float = Field(15.0, ge=1, le=3600)
+    bucket: str = "netrosetta-leases"
+    stream: str = "NETROSETTA"
+    subject: str = "netrosetta.batches"
+    credentials_file: Path | None = None
+
+
+class ServiceConfig(_Strict):
+    defaults: Defaults = Defaults()
+    rulebooks: list[Path] = Field([], description="rulebook folders added to the built-in ones")
+    targets: Targets = Targets()
+    targets_file: Path | None = Field(None, description="YAML with a `targets:` mapping, watched: edits need no restart")
+    flow: list[FlowListenerConfig] = []
+    outputs: Outputs = Outputs()
+    delivery: Delivery = Delivery()
+    http: Http = Http()
+    self_telemetry: SelfTelemetry = SelfTelemetry()
+    cluster: Cluster | None = None
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ServiceConfig:
+        seen: set[str] = set()
+        for kind in KINDS:
+            for t in getattr(self.targets, kind):
+                key = target_key(kind, t)
+                if key in seen:
+                    raise ValueError(f"target {key} is listed twice")
+                seen.add(key)
+        return self
+
+
+class TargetsFile(_Strict):
+    targets: Targets = Targets()
+
+
+def target_key(kind: str, t: Any) -> str:
+    """A stable name for a target: kind/name, or kind/address when unnamed."""
+    name = getattr(t, "name", None) or (t.get("name") if isinstance(t, dict) else None)
+    if not name:
+        name = getattr(t, "address", None) or (t.get("address") if isinstance(t, dict) else None)
+    return f"{kind}/{name}"
+
+
+def _relative(base: Path, p: Path | None) -> Path | None:
+    if p is None or p.is_absolute() or str(p) == "-":
+        return p
+    return base / p
+
+
+def load_config(path: str | Path) -> ServiceConfig:
+    """Read and validate; relative paths are taken relative to the config file."""
+    doc = load_yaml(path)
+    if doc.data is None:
+        doc.data = {}
+    if not isinstance(doc.data, dict):
+        raise NetrosettaError("the config must be a mapping", file=str(path), line=1)
+    cfg = validate(doc, ServiceConfig)
+    base = Path(path).resolve().parent
+    cfg.rulebooks = [_relative(base, p) or p for p in cfg.rulebooks]
+    cfg.targets_file = _relative(base, cfg.targets_file)
+    cfg.delivery.spill_dir = _relative(base, cfg.delivery.spill_dir)
+    for o in cfg.outputs.otlp_json:
+        o.path = _relative(base, o.path) or o.path
+    for rb in cfg.rulebooks:
+        if not rb.exists():
+            raise NetrosettaError(f"rulebook folder {rb} does not exist", file=str(path))
+    return cfg
+
+
+def load_targets_file(path: str | Path) -> Targets:
+    doc = load_yaml(path)
+    if doc.data is None:
+        return Targets()
+    return validate(doc, TargetsFile).targets
+
+
+def json_schema() -> dict[str, Any]:
+    schema = ServiceConfig.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "netrosetta service config"
+    return schema
+
+
+def redacted(cfg: ServiceConfig) -> dict[str, Any]:
+    """The config as JSON-able data with every secret shown as ********** (for the status page)."""
+    def scrub(v: Any) -> Any:
+        if isinstance(v, SecretStr):
+            return "**********"
+        if isinstance(v, dict):
+            return {k: scrub(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [scrub(x) for x in v]
+        if isinstance(v, Path):
+            return str(v)
+        return v
+    return scrub(cfg.model_dump(mode="python"))  # type: ignore[no-any-return]

@@ -1,0 +1,89 @@
+"""HTTP: /healthz, /readyz, /status (HTML page), /status.json, /metrics (Prometheus text).
+
+The status page is static HTML that renders /status.json with a little JavaScript, refreshing
+every few seconds; nothing secret is in the JSON (credentials are never part of a status).
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from netrosetta import __version__
+
+from .prometheus import render_prometheus
+
+if TYPE_CHECKING:
+    from .runtime import Service
+
+
+def status_json(svc: Service) -> dict[str, Any]:
+    return {
+        "instance": svc.instance,
+        "version": __version__,
+        "ready": svc.ready,
+        "uptime_s": round((time.time_ns() - svc.started_ns) / 1e9, 1),
+        "rulebooks": sorted(svc.rulebooks.ids()),
+        "targets": [st.as_json() for st in sorted(svc.status.values(), key=lambda s: s.key)],
+        "outputs": [{
+            "name": d.name, "queue": d.depth(), "exported_points": d.stats.exported_points,
+            "export_errors": d.stats.export_errors, "dropped_points": d.stats.dropped_points,
+            "retrying": d.stats.retrying, "spill_bytes": d.spill.bytes if d.spill is not None else None,
+        } for d in svc.deliveries],
+        "translated_points": svc.translated_points,
+        "cluster": svc.cluster.status() if svc.cluster is not None else None,
+        "flows": svc.flows.status() if svc.flows is not None else None,
+    }
+
+
+def make_app(svc: Service) -> web.Application:
+    page = resources.files("netrosetta.service").joinpath("status.html").read_text(encoding="utf-8")
+
+    async def healthz(_r: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_r: web.Request) -> web.Response:
+        ok = svc.ready and (svc.cluster is None or svc.cluster.connected)
+        return web.json_response({"ready": ok}, status=200 if ok else 503)
+
+    async def status(_r: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html")
+
+    async def status_j(_r: web.Request) -> web.Response:
+        return web.json_response(status_json(svc))
+
+    async def metrics(_r: web.Request) -> web.Response:
+        text = render_prometheus([st.latest for st in svc.status.values() if st.latest is not None]
+                                 + [svc.self_translation()])
+        return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                            headers={"X-Content-Type-Options": "nosniff"})
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/", status)
+    app.router.add_get("/status", status)
+    app.router.add_get("/status.json", status_j)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+async def start_http(svc: Service, listen: str) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(make_app(svc), access_log=None)
+    await runner.setup()
+    host, port = split_listen(listen)
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server: Any = site._server
+    bound = port
+    if server is not None and getattr(server, "sockets", None):  # port 0: report the one bound
+        bound = int(server.sockets[0].getsockname()[1])
+    return runner, bound

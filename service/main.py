@@ -1,0 +1,59 @@
+"""Run the service until SIGTERM/SIGINT; SIGHUP reloads config and rulebooks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from .config import ServiceConfig
+from .http import start_http
+from .runtime import Service
+
+log = logging.getLogger(__name__)
+
+
+async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None, *,
+                      on_started: Callable[[Service, int | None], Awaitable[None] | None] | None = None,
+                      until: asyncio.Event | None = None) -> Service:
+    svc = Service(cfg, config_path=config_path)
+    loop = asyncio.get_running_loop()
+    stop = until or asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, svc.reload)
+    runner: web.AppRunner | None = None
+    port: int | None = None
+    prom: web.AppRunner | None = None
+    try:
+        await svc.start()
+        if cfg.http.listen:
+            runner, port = await start_http(svc, cfg.http.listen)
+            log.info("status page on http://%s:%d/status", cfg.http.listen.rpartition(":")[0], port)
+        if cfg.outputs.prometheus is not None:
+            prom, pport = await start_http(svc, cfg.outputs.prometheus.listen)
+            log.info("Prometheus scrape endpoint on port %d /metrics", pport)
+        # machine-readable start line: tests and scripts wait for it
+        print(f"netrosetta: running instance={svc.instance} http_port={port or 0}", flush=True)
+        if on_started is not None:
+            res = on_started(svc, port)
+            if res is not None:
+                await res
+        await stop.wait()
+        log.info("stopping: flushing outputs")
+    finally:
+        await svc.stop()
+        for r in (runner, prom):
+            if r is not None:
+                await r.cleanup()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return svc

@@ -1,0 +1,63 @@
+"""What the service knows about each target, for the status page, the live table and self-telemetry."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from netrosetta.engine.matching import MatchResult
+from netrosetta.engine.points import DeviceTranslation
+
+
+@dataclass
+class TargetStatus:
+    key: str
+    kind: str
+    address: str
+    interval: float
+    state: str = "pending"          # pending | ok | failed | not-owned
+    last_poll: float | None = None  # unix seconds of the last poll's end
+    duration: float | None = None   # seconds the last poll took
+    error: str | None = None
+    error_kind: str | None = None
+    polls_ok: int = 0
+    polls_failed: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    points: int = 0                 # data points of the last good poll
+    points_total: int = 0
+    rulebook: str | None = None
+    rulebook_version: str | None = None
+    match_reason: str | None = None
+    fell_back: bool = False
+    metrics: dict[str, int] = field(default_factory=dict)   # unified metric -> points last poll
+    latest: DeviceTranslation | None = None
+
+    def record_ok(self, t: DeviceTranslation, m: MatchResult, duration: float, now: float) -> None:
+        self.state, self.last_poll, self.duration = "ok", now, duration
+        self.error = self.error_kind = None
+        self.polls_ok += 1
+        self.points = t.count()
+        self.points_total += self.points
+        if m.chosen is not None:
+            self.rulebook, self.rulebook_version = m.chosen.id, m.chosen.version
+        self.match_reason, self.fell_back = m.reason, m.fell_back
+        self.metrics = {name: len(mp.points) for s in t.scopes for name, mp in s.metrics.items()}
+        self.latest = t
+
+    def record_failure(self, message: str, kind: str, duration: float, now: float) -> None:
+        self.state, self.last_poll, self.duration = "failed", now, duration
+        self.error, self.error_kind = message, kind
+        self.polls_failed += 1
+        self.failures[kind] += 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "kind": self.kind, "address": self.address, "interval": self.interval,
+            "state": self.state, "last_poll": self.last_poll, "duration": self.duration,
+            "error": self.error, "error_kind": self.error_kind, "polls_ok": self.polls_ok,
+            "polls_failed": self.polls_failed, "failures": dict(self.failures), "points": self.points,
+            "points_total": self.points_total, "rulebook": self.rulebook,
+            "rulebook_version": self.rulebook_version, "match_reason": self.match_reason,
+            "fell_back": self.fell_back, "metrics": self.metrics,
+        }

@@ -1,0 +1,58 @@
+"""Self-telemetry: the service's own counters as one more device, exported through the same outputs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from netrosetta import __version__
+from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
+
+if TYPE_CHECKING:
+    from .delivery import Delivery
+    from .status import TargetStatus
+
+SCOPE = "netrosetta.service"
+
+
+def _mp(name: str, instrument: str, unit: str, description: str) -> MetricPoints:
+    return MetricPoints(name, instrument, unit, description)
+
+
+def self_translation(instance: str, started_ns: int, targets: Iterable[TargetStatus],
+                     deliveries: Iterable[Delivery], translated_points: int,
+                     extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None
+                     ) -> DeviceTranslation:
+    polls = _mp("netrosetta.polls", "counter", "{poll}", "polls per target and outcome")
+    duration = _mp("netrosetta.poll.duration", "gauge", "s", "duration of the last poll per target")
+    points = _mp("netrosetta.points.translated", "counter", "{point}", "data points translated")
+    depth = _mp("netrosetta.queue.depth", "gauge", "{batch}", "batches waiting per output (memory + disk)")
+    errors = _mp("netrosetta.export.errors", "counter", "{error}", "failed export attempts per output")
+    exported = _mp("netrosetta.export.points", "counter", "{point}", "data points the backend accepted")
+    drops = _mp("netrosetta.dropped.points", "counter", "{point}", "data points dropped (buffer exhausted)")
+    spill = _mp("netrosetta.spill.size", "gauge", "By", "bytes in the on-disk buffer per output")
+    for t in targets:
+        a = (("netrosetta.target", t.key),)
+        polls.points.append(((*a, ("outcome", "ok")), t.polls_ok))
+        polls.points.append(((*a, ("outcome", "failed")), t.polls_failed))
+        if t.duration is not None:
+            duration.points.append((a, round(t.duration, 6)))
+    points.points.append(((), translated_points))
+    for d in deliveries:
+        a = (("netrosetta.output", d.name),)
+        depth.points.append((a, d.depth()))
+        errors.points.append((a, d.stats.export_errors))
+        exported.points.append((a, d.stats.exported_points))
+        drops.points.append((a, d.stats.dropped_points))
+        if d.spill is not None:
+            spill.points.append((a, d.spill.bytes))
+    scope = ScopeBatch(SCOPE, __version__, "self")
+    for mp in (polls, duration, points, depth, errors, exported, drops, spill):
+        scope.metrics[mp.name] = mp
+    for name, series in (extra_counters or {}).items():
+        mp = scope.metrics[name] = _mp(name, "counter", "1", name)
+        mp.points.extend((attrs, v) for attrs, v in series.items())
+    resource = {"service.name": "netrosetta", "service.instance.id": instance, "service.version": __version__,
+                "host.name": f"netrosetta/{instance}"}
+    return DeviceTranslation(resource, [scope], time.time_ns(), started_ns)
