@@ -261,8 +261,11 @@ class Translator:
             resolvers.append((name, _cached(key, _compile_ref(ref, sel, self.ctx, refs)), name in required))
         where = [_compile_condition(c, sel, self.ctx, refs) for c in r.where]
         row_chain = self._row_chain(r, sel, refs)
+        # rows' non-constant attributes are cached under this key, shared by every rule that
+        # resolves the same attributes with the same filters (all IF-MIB counters share one)
+        dynamic = sorted(n for n in attributes if not (attributes[n].const is not None and not attributes[n].transforms))
         tuple_key = f"{r.kind}|{sel.model_dump_json() if r.kind != 'snmp' else ''}|" + \
-            "|".join(f"{n}={attributes[n].model_dump_json()}" for n in sorted(attributes)) + \
+            "|".join(f"{n}={attributes[n].model_dump_json()}" for n in dynamic) + \
             "|where=" + "|".join(c.model_dump_json() for c in r.where)
         cr = CompiledRule(r, r.kind, metric, r.instrument or metric.instrument, value_ref, fallback_ref,
                           None if row_chain else compile_chain(r.transforms), tuple(consts), resolvers,
@@ -358,13 +361,15 @@ class Translator:
             ts = mp.timestamps if mp.timestamps is not None else [0] * len(points)
             mp.timestamps = ts
         before = len(points)
+        consts = cr.consts
         for idx, raw in items:
-            attrs = tcache.get(idx)
-            if attrs is None:
-                attrs = tcache[idx] = self._attrs(cr, run, idx)
-            if isinstance(attrs, str):          # a reason the row yields no point
-                skipped[attrs] += 1
+            dyn = tcache.get(idx)
+            if dyn is None:
+                dyn = tcache[idx] = self._attrs(cr, run, idx)
+            if isinstance(dyn, str):            # a reason the row yields no point
+                skipped[dyn] += 1
                 continue
+            attrs = consts + dyn if consts else dyn
             if row_chain is not None:
                 v = row_chain(run, idx, raw)
             else:
@@ -391,12 +396,13 @@ class Translator:
         st.points += len(points) - before
 
     def _attrs(self, cr: CompiledRule, run: Run, idx: Index) -> Attrs | str:
+        """The row's non-constant attributes, or why the row yields no point."""
         for cond in cr.where:
             if not cond(run, idx):
                 return "filtered by where"
         if not cr.resolvers:
-            return cr.consts
-        out = list(cr.consts)
+            return ()
+        out: list[tuple[str, Any]] = []
         for name, res, required in cr.resolvers:
             v = res(run, idx)
             if v is None or v == "" or v == b"":
@@ -469,10 +475,25 @@ def translator_for(rulebooks: RulebookSet, rb: ResolvedRulebook, ctx: BindContex
     return tr
 
 
+_MATCHES: dict[tuple[Any, ...], MatchResult] = {}
+
+
+def cached_match(rulebooks: RulebookSet, facts: DeviceFacts, kind: str) -> MatchResult:
+    """Matching depends only on identity facts: remember it per device identity."""
+    key = (id(rulebooks), kind, facts.sys_object_id, facts.sys_descr, facts.platform,
+           tuple(facts.gnmi_models), tuple(facts.gnmi_organizations), tuple(facts.netconf_capabilities))
+    m = _MATCHES.get(key)
+    if m is None:
+        if len(_MATCHES) > 10_000:
+            _MATCHES.clear()
+        m = _MATCHES[key] = match_rulebook(rulebooks, facts, kind)
+    return m
+
+
 def translate(dataset: Dataset, facts: DeviceFacts, rulebooks: RulebookSet, *,
               time_ns: int | None = None, ctx: BindContext | None = None) -> DeviceTranslation:
     """Match a rulebook for the device and translate its dataset."""
-    m = match_rulebook(rulebooks, facts, dataset.kind)
+    m = cached_match(rulebooks, facts, dataset.kind)
     if m.chosen is None:
         now = time_ns or time.time_ns()
         return DeviceTranslation({}, [], now, None, {}, m)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from netrosetta.engine.varbind import TAG_END_OF_MIB, TAG_NO_SUCH_INSTANCE, TAG_NO_SUCH_OBJECT, VarBind
+from netrosetta.engine.varbind import TAG_NO_SUCH_OBJECT, VarBind
 
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
-
-_ABSENT = (TAG_NO_SUCH_OBJECT, TAG_NO_SUCH_INSTANCE, TAG_END_OF_MIB)
 
 
 def is_numeric_oid(text: str) -> bool:
@@ -71,33 +70,29 @@ class SnmpDataset:
     kind = "snmp"
 
     def __init__(self, varbinds: Iterable[VarBind]) -> None:
-        rows = sorted((vb for vb in varbinds if vb[1] not in _ABSENT), key=lambda vb: vb[0])
-        self._oids = [vb[0] for vb in rows]
-        self._tags = [vb[1] for vb in rows]
-        self._values = [vb[2] for vb in rows]
+        rows = [vb for vb in varbinds if vb[1] < TAG_NO_SUCH_OBJECT]
+        rows.sort(key=itemgetter(0))
+        # transposed in C; tuples bisect like lists
+        cols = tuple(zip(*rows, strict=True)) if rows else ((), (), ())
+        self._oids: tuple[str, ...] = cols[0]
+        self._tags: tuple[int, ...] = cols[1]
+        self._values: tuple[Any, ...] = cols[2]
         self._columns: dict[ColumnRef, dict[Index, Any]] = {}
         self.used: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._oids)
 
-    def _span(self, prefix: str) -> tuple[int, int]:
-        # all OIDs under "<col>." are contiguous in string order, whatever the numeric order
-        lo = bisect_left(self._oids, prefix)
-        hi = lo
-        oids = self._oids
-        n = len(oids)
-        while hi < n and oids[hi].startswith(prefix):
-            hi += 1
-        return lo, hi
+    def _span(self, ref: ColumnRef) -> tuple[int, int]:
+        # every OID under "<col>." sorts between "<col>." and "<col>/" ('/' follows '.')
+        return bisect_left(self._oids, f"{ref}."), bisect_left(self._oids, f"{ref}/")
 
     def column(self, ref: ColumnRef) -> Mapping[Index, Any]:
         col = self._columns.get(ref)
         if col is None:
-            prefix = f"{ref}."
-            lo, hi = self._span(prefix)
-            cut = len(prefix)
-            col = {self._oids[i][cut:]: self._values[i] for i in range(lo, hi)}
+            lo, hi = self._span(ref)
+            cut = len(str(ref)) + 1
+            col = dict(zip([o[cut:] for o in self._oids[lo:hi]], self._values[lo:hi], strict=True))
             self._columns[ref] = col
             if col:
                 self.used.add(str(ref))
@@ -119,5 +114,5 @@ class SnmpDataset:
     def scalar(self, oid: str) -> Any:
         return self.column(oid).get("0")
 
-    def oids(self) -> list[str]:
+    def oids(self) -> tuple[str, ...]:
         return self._oids

@@ -1,0 +1,148 @@
+"""Protobuf wire encoding of OTLP metrics, written for the hot path.
+
+Building the request through protobuf message objects costs ~9 µs per data point, more than
+polling and translating it. Here each series' attributes are encoded once and cached (series are
+the same from poll to poll), and a data point is one struct.pack. Field numbers are read from the
+opentelemetry-proto descriptors, and tests check the bytes parse back into the same message the
+protobuf library would build.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
+
+
+def _num(msg: Any, field: str) -> int:
+    return int(msg.DESCRIPTOR.fields_by_name[field].number)
+
+
+def _tag(number: int, wire: int) -> bytes:
+    return _varint((number << 3) | wire)
+
+
+def _varint(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+LEN, I64, VARINT = 2, 1, 0
+T_RM = _tag(_num(pb.MetricsData, "resource_metrics"), LEN)        # same number in the request
+T_RESOURCE = _tag(_num(pb.ResourceMetrics, "resource"), LEN)
+T_SCOPE_METRICS = _tag(_num(pb.ResourceMetrics, "scope_metrics"), LEN)
+T_RES_ATTR = _tag(1, LEN)                                          # Resource.attributes
+T_SCOPE = _tag(_num(pb.ScopeMetrics, "scope"), LEN)
+T_METRICS = _tag(_num(pb.ScopeMetrics, "metrics"), LEN)
+T_SCOPE_NAME = _tag(_num(common_pb2.InstrumentationScope, "name"), LEN)
+T_SCOPE_VERSION = _tag(_num(common_pb2.InstrumentationScope, "version"), LEN)
+T_SCOPE_ATTR = _tag(_num(common_pb2.InstrumentationScope, "attributes"), LEN)
+T_M_NAME = _tag(_num(pb.Metric, "name"), LEN)
+T_M_DESC = _tag(_num(pb.Metric, "description"), LEN)
+T_M_UNIT = _tag(_num(pb.Metric, "unit"), LEN)
+T_M_GAUGE = _tag(_num(pb.Metric, "gauge"), LEN)
+T_M_SUM = _tag(_num(pb.Metric, "sum"), LEN)
+T_DPS = _tag(_num(pb.Sum, "data_points"), LEN)
+assert _num(pb.Gauge, "data_points") == _num(pb.Sum, "data_points")
+T_TEMPORALITY = _tag(_num(pb.Sum, "aggregation_temporality"), VARINT)
+T_MONOTONIC = _tag(_num(pb.Sum, "is_monotonic"), VARINT)
+T_KV_KEY = _tag(_num(common_pb2.KeyValue, "key"), LEN)
+T_KV_VALUE = _tag(_num(common_pb2.KeyValue, "value"), LEN)
+T_STR = _tag(_num(common_pb2.AnyValue, "string_value"), LEN)
+T_INT = _tag(_num(common_pb2.AnyValue, "int_value"), VARINT)
+T_DBL = _tag(_num(common_pb2.AnyValue, "double_value"), I64)
+T_BOOL = _tag(_num(common_pb2.AnyValue, "bool_value"), VARINT)
+T_DP_ATTR = _tag(_num(pb.NumberDataPoint, "attributes"), LEN)
+_START = _num(pb.NumberDataPoint, "start_time_unix_nano")
+_TIME = _num(pb.NumberDataPoint, "time_unix_nano")
+_AS_INT = _num(pb.NumberDataPoint, "as_int")
+_AS_DOUBLE = _num(pb.NumberDataPoint, "as_double")
+# start, time, value in one pack; gauges have no start time (proto3 omits zero)
+_P_INT = struct.Struct("<BQBQBq")
+_P_DBL = struct.Struct("<BQBQBd")
+_G_INT = struct.Struct("<BQBq")
+_G_DBL = struct.Struct("<BQBd")
+B_START = (_START << 3) | I64
+B_TIME = (_TIME << 3) | I64
+B_INT = (_AS_INT << 3) | I64
+B_DBL = (_AS_DOUBLE << 3) | I64
+CUMULATIVE = int(pb.AGGREGATION_TEMPORALITY_CUMULATIVE)
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def lenfield(tag: bytes, payload: bytes) -> bytes:
+    return tag + _varint(len(payload)) + payload
+
+
+def any_value(v: Any) -> bytes:
+    if isinstance(v, bool):
+        return T_BOOL + (b"\x01" if v else b"\x00")
+    if isinstance(v, int):
+        return T_INT + _varint(v & 0xFFFFFFFFFFFFFFFF)
+    if isinstance(v, float):
+        return T_DBL + struct.pack("<d", v)
+    s = str(v).encode("utf-8")
+    return lenfield(T_STR, s)
+
+
+def key_value(tag: bytes, key: str, v: Any) -> bytes:
+    return lenfield(tag, lenfield(T_KV_KEY, key.encode("utf-8")) + lenfield(T_KV_VALUE, any_value(v)))
+
+
+class AttrCache:
+    """attrs tuple -> encoded repeated KeyValue field, kept across polls (bounded)."""
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        self.cache: dict[Any, bytes] = {}
+        self.limit = limit
+
+    def get(self, attrs: tuple[tuple[str, Any], ...]) -> bytes:
+        b = self.cache.get(attrs)
+        if b is None:
+            if len(self.cache) >= self.limit:
+                self.cache.clear()
+            b = self.cache[attrs] = b"".join(key_value(T_DP_ATTR, k, v) for k, v in attrs)
+        return b
+
+
+def data_point(attrs_b: bytes, start: int, ts: int, value: Any) -> bytes:
+    """One NumberDataPoint wrapped as a data_points entry."""
+    if start:
+        if value.__class__ is int and INT64_MIN <= value <= INT64_MAX:
+            body = attrs_b + _P_INT.pack(B_START, start, B_TIME, ts, B_INT, value)
+        else:
+            body = attrs_b + _P_DBL.pack(B_START, start, B_TIME, ts, B_DBL, float(value))
+    elif value.__class__ is int and INT64_MIN <= value <= INT64_MAX:
+        body = attrs_b + _G_INT.pack(B_TIME, ts, B_INT, value)
+    else:
+        body = attrs_b + _G_DBL.pack(B_TIME, ts, B_DBL, float(value))
+    n = len(body)
+    return T_DPS + (bytes((n,)) if n < 0x80 else _varint(n)) + body
+
+
+def metric(name: str, description: str, unit: str, instrument: str, points: bytes) -> bytes:
+    head = lenfield(T_M_NAME, name.encode()) + lenfield(T_M_DESC, description.encode()) + \
+        lenfield(T_M_UNIT, unit.encode())
+    if instrument == "gauge":
+        return head + lenfield(T_M_GAUGE, points)
+    flags = T_TEMPORALITY + _varint(CUMULATIVE)
+    if instrument == "counter":
+        flags += T_MONOTONIC + b"\x01"
+    return head + lenfield(T_M_SUM, points + flags)
+
+
+def scope(name: str, version: str, attrs: list[tuple[str, Any]]) -> bytes:
+    return lenfield(T_SCOPE_NAME, name.encode()) + lenfield(T_SCOPE_VERSION, version.encode()) + \
+        b"".join(key_value(T_SCOPE_ATTR, k, v) for k, v in attrs)
+
+
+def resource(attrs: list[tuple[str, Any]]) -> bytes:
+    return b"".join(key_value(T_RES_ATTR, k, v) for k, v in attrs)

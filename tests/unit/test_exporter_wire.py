@@ -1,0 +1,71 @@
+"""The hand-rolled wire encoding must equal what the protobuf library builds from the same data."""
+
+from __future__ import annotations
+
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
+
+from netrosetta import __version__
+from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
+from netrosetta.exporter.otlp import encode_request
+
+NOW, BOOT = 1_700_000_000_123_456_789, 1_699_990_000_000_000_000
+
+
+def _kv(k: str, v: object) -> KeyValue:
+    if isinstance(v, bool):
+        return KeyValue(key=k, value=AnyValue(bool_value=v))
+    if isinstance(v, int):
+        return KeyValue(key=k, value=AnyValue(int_value=v))
+    if isinstance(v, float):
+        return KeyValue(key=k, value=AnyValue(double_value=v))
+    return KeyValue(key=k, value=AnyValue(string_value=str(v)))
+
+
+def reference(t: DeviceTranslation) -> ExportMetricsServiceRequest:
+    """Built with the protobuf message API only."""
+    req = ExportMetricsServiceRequest()
+    rm = req.resource_metrics.add()
+    rm.resource.attributes.extend([_kv(k, v) for k, v in sorted(t.resource.items())])
+    for sc in t.scopes:
+        sm = rm.scope_metrics.add()
+        sm.scope.CopyFrom(InstrumentationScope(name=sc.rulebook_id, version=sc.rulebook_version,
+                                               attributes=[_kv("netrosetta.source", sc.source),
+                                                           _kv("netrosetta.version", __version__)]))
+        for mp in sc.metrics.values():
+            m = sm.metrics.add(name=mp.name, description=mp.description, unit=mp.unit)
+            if mp.instrument == "gauge":
+                dps = m.gauge.data_points
+            else:
+                m.sum.aggregation_temporality = pb.AGGREGATION_TEMPORALITY_CUMULATIVE
+                m.sum.is_monotonic = mp.instrument == "counter"
+                dps = m.sum.data_points
+            for attrs, value in mp.points:
+                dp = dps.add(time_unix_nano=NOW)
+                dp.attributes.extend([_kv(k, v) for k, v in attrs])
+                if mp.instrument != "gauge":
+                    dp.start_time_unix_nano = BOOT
+                if isinstance(value, int) and -(1 << 63) <= value < (1 << 63):
+                    dp.as_int = value
+                else:
+                    dp.as_double = float(value)
+    return req
+
+
+def test_wire_equals_protobuf_library() -> None:
+    name_attr = ("network.interface.name", "TenGigE0/0/0/1.100 — ünïcode")
+    metrics = {
+        "hw.network.io": MetricPoints("hw.network.io", "counter", "By", "octets", [
+            ((name_attr, ("network.io.direction", "receive")), 18_446_744_073_709_551_615),   # max Counter64
+            ((name_attr, ("network.io.direction", "transmit")), 0),
+        ]),
+        "hw.temperature": MetricPoints("hw.temperature", "gauge", "Cel", "temperature", [
+            ((("hw.id", "1"), ("hw.name", "x" * 300)), -12.5), ((("hw.id", "2"), ("hw.name", "y")), 40)]),
+        "system.memory.usage": MetricPoints("system.memory.usage", "updowncounter", "By", "memory", [
+            ((("hw.id", "1"), ("system.memory.state", "used")), 2**40)]),
+    }
+    t = DeviceTranslation({"host.name": "r1", "os.description": "d" * 200}, [ScopeBatch("v/f", "1.2.3", "snmp", metrics)],
+                          NOW, BOOT)
+    got = ExportMetricsServiceRequest.FromString(encode_request([t]))
+    assert got == reference(t)
