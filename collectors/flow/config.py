@@ -26,10 +26,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from netrosetta.collectors.flow.filters import Clause, ColumnFilter, Filters, RowFilter
-from netrosetta.collectors.flow.rollups import RollupSpec
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from netrosetta.collectors.flow.filters import Clause, ColumnFilter, Filters, RowFilter
+from netrosetta.collectors.flow.rollups import RollupSpec
 from netrosetta.errors import NetrosettaError
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+
 from netrosetta.collectors.flow import netflow, sflow
 from netrosetta.collectors.flow.record import (
     ADDR,
@@ -101,6 +102,8 @@ class Batch:
         self.rows: list[dict[str, Any]] = []
         self.options: list[OptionsRecord] = []
         self.counters: list[CounterSample] = []
+        self.parts: list[FlowBatch] = []  # already finished by the bulk path
+        self.events: list[tuple[TemplateKey, Template | None]] = []  # (key, template before)
 
     def segment(self, tpl: Template, payload: bytes, start: int, nbytes: int, hidx: int) -> None:
         g = self.groups.get(id(tpl))
@@ -173,32 +176,50 @@ class FlowDecoder:
 
     # -- entry points -------------------------------------------------------------------------
     def decode(self, datagrams: Iterable[Datagram | tuple[bytes, str, int, int]]) -> DecodeResult:
-        batch = Batch()
-        stats = self.stats
-        now = time.time()
+        """Decode a batch; v9/IPFIX go through the vectorised bulk path (see bulk.py)."""
+        from netrosetta.collectors.flow import bulk
+
+        payloads, ids, ports, recv = [], [], [], []
+        exporter_id = self.exporter_id
         for payload, addr, port, recv_ns in datagrams:
-            stats.datagrams += 1
-            if len(payload) < 4:
-                stats.malformed += 1
-                continue
-            ver = (payload[0] << 8) | payload[1]
-            try:
-                if ver == 9:
-                    netflow.v9(self, batch, payload, addr, port, recv_ns, now)
-                elif ver == 10:
-                    netflow.ipfix(self, batch, payload, addr, port, recv_ns, now)
-                elif ver == 5:
-                    netflow.v5(self, batch, payload, addr, recv_ns)
-                elif ver == 0 and payload[2] == 0 and payload[3] == 5:
-                    sflow.datagram(self, batch, payload, recv_ns)
-                else:
-                    stats.unsupported_version += 1
-            except (struct.error, IndexError, ValueError, OverflowError) as exc:
-                stats.malformed += 1
-                log.debug("malformed datagram from %s:%s: %s", addr, port, exc)
+            payloads.append(payload)
+            ids.append(exporter_id(addr))
+            ports.append(port)
+            recv.append(recv_ns)
+        lens = np.fromiter((len(p) for p in payloads), dtype=np.int64, count=len(payloads))
+        offs = np.zeros(len(payloads), dtype=np.int64)
+        if len(lens) > 1:
+            np.cumsum(lens[:-1], out=offs[1:])
+        return bulk.decode_buffer(self, b"".join(payloads), offs, lens, np.array(ids, dtype=np.int64),
+                                  np.array(ports, dtype=np.int64), np.array(recv, dtype=np.uint64))
+
+    def decode_one_slow(self, batch: Batch, payload: bytes, addr: str, port: int, recv_ns: int,
+                        now: float) -> None:
+        """One datagram through the per-datagram walkers (v5, sFlow, anything irregular)."""
+        stats = self.stats
+        if len(payload) < 4:
+            stats.malformed += 1
+            return
+        ver = (payload[0] << 8) | payload[1]
+        try:
+            if ver == 9:
+                netflow.v9(self, batch, payload, addr, port, recv_ns, now)
+            elif ver == 10:
+                netflow.ipfix(self, batch, payload, addr, port, recv_ns, now)
+            elif ver == 5:
+                netflow.v5(self, batch, payload, addr, recv_ns)
+            elif ver == 0 and payload[2] == 0 and payload[3] == 5:
+                sflow.datagram(self, batch, payload, recv_ns)
+            else:
+                stats.unsupported_version += 1
+        except (struct.error, IndexError, ValueError, OverflowError) as exc:
+            stats.malformed += 1
+            log.debug("malformed datagram from %s:%s: %s", addr, port, exc)
+
+    def finish(self, batch: Batch, now: float) -> DecodeResult:
         self.expire_held(now)
-        flows = self._finish(batch)
-        stats.flows += len(flows)
+        flows = FlowBatch.concat([*batch.parts, self._finish(batch)])
+        self.stats.flows += len(flows)
         return DecodeResult(flows, batch.options, batch.counters)
 
     def decode_one(self, payload: bytes, addr: str = "0.0.0.0", port: int = 0,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from netrosetta.collectors.flow.record import (
     ADDR,
     ADDR_FIELDS,
@@ -28,7 +29,6 @@ from netrosetta.collectors.flow.record import (
     FlowBatch,
     addr_from_bytes,
 )
-
 from netrosetta.errors import NetrosettaError
 
 # ktranslate / nfdump style names -> ours

@@ -11,6 +11,7 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from netrosetta.collectors.flow import fields as F
 from netrosetta.collectors.flow.record import (
     ADDR,
@@ -172,6 +173,7 @@ def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
 def _store(dec: FlowDecoder, batch: Batch, tpl: Template, now: float) -> None:
     dec.stats.templates += 1
     old = dec.templates.get(tpl.key)
+    batch.events.append((tpl.key, old))  # the bulk path needs to know what a batch redefined
     if old is not None and old.fields == tpl.fields and old.scope_count == tpl.scope_count:
         old.last_seen = now  # a refresh keeps the compiled object (and its batch group)
         tpl = old

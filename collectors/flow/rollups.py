@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from netrosetta.collectors.flow.filters import canonical
 from netrosetta.collectors.flow.record import (
     ADDR_FIELDS,
@@ -27,7 +28,6 @@ from netrosetta.collectors.flow.record import (
     addr_to_str,
     mac_to_str,
 )
-
 from netrosetta.errors import NetrosettaError
 
 METHODS = {"sum", "count", "unique", "min", "max", "mean", "top"}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from netrosetta.collectors.flow import fields as F
 from netrosetta.collectors.flow.record import ADDR, v4bytes_to_addr
 

@@ -1,0 +1,229 @@
+"""The vectorised path: many NetFlow v9 / IPFIX datagrams in one buffer, decoded with numpy.
+
+Headers and flowset headers of every datagram are read as arrays (one numpy pass per flowset
+position); data flowsets are grouped by template key, their record bytes joined and viewed
+through the template's dtype in one go. Only template flowsets (rare), options and
+variable-length data, and irregular datagrams (other versions, damaged structure, IPFIX length
+mismatch) take the per-datagram Python walkers in netflow.py / sflow.py.
+
+Ordering: a template applies to data after it in the batch; data before any template of its key
+uses the template cached before the batch. A template inside a damaged datagram (slow path) only
+reaches data of later batches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from netrosetta.collectors.flow import netflow
+from netrosetta.collectors.flow.record import ADDR, TYPE_IPFIX, TYPE_NETFLOW_V9
+from netrosetta.collectors.flow.templates import Template, TemplateKey, extract_columns
+
+if TYPE_CHECKING:
+    from netrosetta.collectors.flow.decoder import DecodeResult, FlowDecoder, Hdr
+
+_ERRORS = (struct.error, IndexError, ValueError, OverflowError)
+
+
+def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarray, exp_ids: np.ndarray,
+                  ports: np.ndarray, recv_ns: np.ndarray) -> DecodeResult:
+    from netrosetta.collectors.flow.decoder import HDR_DT, Batch
+
+    now = time.time()
+    batch = Batch()
+    n = len(offs)
+    dec.stats.datagrams += n
+    u8 = np.frombuffer(buf, dtype=np.uint8)
+
+    def be16(pos: np.ndarray) -> np.ndarray:
+        return (u8[pos].astype(np.int64) << 8) | u8[pos + 1]
+
+    def be32(pos: np.ndarray) -> np.ndarray:
+        return (be16(pos) << 16) | be16(pos + 2)
+
+    ver = np.zeros(n, dtype=np.int64)
+    ok = lens >= 20
+    ver[ok] = be16(offs[ok])
+    is9 = ver == 9
+    is10 = ver == 10
+    fast = is9 | is10
+    i10 = np.nonzero(is10)[0]
+    fast[i10[be16(offs[i10] + 2) != lens[i10]]] = False  # let the slow path count the mismatch
+    domain = np.zeros(n, dtype=np.int64)
+    seq = np.zeros(n, dtype=np.int64)
+    secs = np.zeros(n, dtype=np.int64)
+    uptime = np.zeros(n, dtype=np.int64)
+    i9 = np.nonzero(is9 & fast)[0]
+    uptime[i9], secs[i9], seq[i9], domain[i9] = (be32(offs[i9] + k) for k in (4, 8, 12, 16))
+    i10 = np.nonzero(is10 & fast)[0]
+    secs[i10], seq[i10], domain[i10] = (be32(offs[i10] + k) for k in (4, 8, 12))
+
+    # walk flowset headers: one vectorised step per flowset position
+    pos = offs + np.where(is9, 20, 16)
+    end = offs + lens
+    bad = np.zeros(n, dtype=bool)
+    fd, fp, fi, fl, fk = [], [], [], [], []
+    active = fast & (pos + 4 <= end)
+    k = 0
+    while active.any():
+        idx = np.nonzero(active)[0]
+        p = pos[idx]
+        sid, slen = be16(p), be16(p + 2)
+        broken = (slen < 4) | (p + slen > end[idx]) | (is10[idx] & (sid > 3) & (sid < 256))
+        bad[idx[broken]] = True
+        good = ~broken
+        g = idx[good]
+        fd.append(g)
+        fp.append(p[good])
+        fi.append(sid[good])
+        fl.append(slen[good])
+        fk.append(np.full(len(g), k))
+        pos[g] += slen[good]
+        active[idx[broken]] = False
+        active[g] = pos[g] + 4 <= end[g]
+        k += 1
+    fast &= ~bad
+    if fd:
+        d_all, p_all, i_all, l_all, k_all = (np.concatenate(x) for x in (fd, fp, fi, fl, fk))
+        keep = fast[d_all]
+        order = np.lexsort((k_all[keep], d_all[keep]))  # stream order: datagram, then position
+        d_all, p_all, i_all, l_all = (x[keep][order] for x in (d_all, p_all, i_all, l_all))
+    else:
+        d_all = p_all = i_all = l_all = np.zeros(0, dtype=np.int64)
+
+    exporters = dec.exporters
+    hidx_of: dict[int, int] = {}
+
+    def hdr(d: int) -> Hdr:
+        return (TYPE_NETFLOW_V9 if is9[d] else TYPE_IPFIX, int(recv_ns[d]), int(exp_ids[d]), int(seq[d]),
+                int(domain[d]), int(secs[d]), int(uptime[d]), 0, 0)
+
+    def hidx(d: int) -> int:
+        h = hidx_of.get(d)
+        if h is None:
+            h = hidx_of[d] = len(batch.hdrs)
+            batch.hdrs.append(hdr(d))
+        return h
+
+    # template flowsets, in stream order; remember where each key was (re)defined
+    templ = np.nonzero((is9[d_all] & (i_all < 2)) | (is10[d_all] & ((i_all == 2) | (i_all == 3))))[0]
+    events: dict[TemplateKey, list[tuple[int, Template]]] = {}
+    before: dict[TemplateKey, Template | None] = {}
+    cut: dict[int, int] = {}  # datagram -> stream index after which its flowsets are dropped
+    for j in templ.tolist():
+        d = int(d_all[j])
+        v = 9 if is9[d] else 10
+        kbase = (exporters[exp_ids[d]], int(ports[d]), v, int(domain[d]))
+        s, e = int(p_all[j]) + 4, int(p_all[j] + l_all[j])
+        set_id = int(i_all[j])
+        batch.events.clear()
+        try:
+            if v == 9 and set_id == 1:
+                netflow._v9_options_templates(dec, batch, buf, s, e, kbase, now)
+            else:
+                netflow._templates(dec, batch, buf, s, e, kbase, v == 10, now, options=(set_id == 3))
+        except _ERRORS:
+            dec.stats.malformed += 1
+            cut[d] = j
+        for key, old in batch.events:
+            before.setdefault(key, old)
+            t = dec.templates.get(key)
+            if t is not None:
+                events.setdefault(key, []).append((j, t))
+
+    data = np.nonzero(i_all >= 256)[0]
+    if cut:
+        limit = np.array([cut.get(int(d), 1 << 62) for d in d_all[data]], dtype=np.int64)
+        data = data[data < limit]
+    parts = []
+    if len(data):
+        dd = d_all[data]
+        # one int64 per template key: factorise the wide parts, then combine (a structured or
+        # axis=0 unique sorts far slower)
+        endpoint = (exp_ids[dd] << 17) | (ports[dd] << 1) | (ver[dd] == 10)
+        u_ep, ep_code = np.unique(endpoint, return_inverse=True)
+        u_dom, dom_code = np.unique(domain[dd], return_inverse=True)
+        combined = (ep_code.reshape(-1) * len(u_dom) + dom_code.reshape(-1)) * 65536 + i_all[data]
+        u_comb, inv = np.unique(combined, return_inverse=True)
+        inv = inv.reshape(-1)
+        tid_u = u_comb % 65536
+        dom_u = u_dom[(u_comb // 65536) % len(u_dom)]
+        ep_u = u_ep[(u_comb // 65536) // len(u_dom)]
+        ukeys = np.stack([ep_u >> 17, (ep_u >> 1) & 0xFFFF, np.where(ep_u & 1, 10, 9), dom_u, tid_u], axis=1)
+        by_group = np.argsort(inv, kind="stable")
+        bounds = np.searchsorted(inv[by_group], np.arange(len(ukeys) + 1))
+        for g in range(len(ukeys)):
+            members = data[by_group[bounds[g]:bounds[g + 1]]]  # stream order kept (stable sort)
+            e_id, port, v, dom, tid = (int(x) for x in ukeys[g])
+            key = (exporters[e_id], port, v, dom, tid)
+            evs = events.get(key)
+            assign: dict[int, tuple[Template | None, list[int]]] = {}
+            if not evs:
+                t0 = dec.templates.get(key, now)
+                assign[id(t0)] = (t0, members.tolist())
+            else:
+                positions = [p for p, _ in evs]
+                for j in members.tolist():
+                    at = bisect.bisect_left(positions, j) - 1
+                    t = evs[at][1] if at >= 0 else before.get(key)
+                    if t is None:  # data ahead of its template in the same batch: held, then decoded
+                        t = evs[0][1]
+                        dec.stats.template_late += 1
+                    assign.setdefault(id(t), (t, []))[1].append(j)
+            for tpl, js in assign.values():
+                if tpl is None:
+                    for j in js:
+                        d = int(d_all[j])
+                        s = int(p_all[j])
+                        dec.hold(key, buf[s + 4:s + int(l_all[j])], hdr(d), now)
+                    continue
+                if tpl.is_options or not tpl.record_len:
+                    for j in js:
+                        d = int(d_all[j])
+                        s = int(p_all[j])
+                        try:
+                            netflow.data_flowset(dec, batch, tpl, buf, s + 4, s + int(l_all[j]), hidx(d))
+                        except _ERRORS:
+                            dec.stats.malformed += 1
+                    continue
+                parts.append(_fixed(dec, tpl, buf, np.array(js, dtype=np.intp), d_all, p_all, l_all,
+                                    is9, recv_ns, exp_ids, seq, domain, secs, uptime, HDR_DT))
+    # everything irregular: one datagram at a time
+    for d in np.nonzero(~fast)[0].tolist():
+        o = int(offs[d])
+        dec.decode_one_slow(batch, buf[o:o + int(lens[d])], exporters[exp_ids[d]], int(ports[d]),
+                            int(recv_ns[d]), now)
+    batch.parts.extend(p for p in parts if p is not None)
+    return dec.finish(batch, now)
+
+
+def _fixed(dec: FlowDecoder, tpl: Template, buf: bytes, js: np.ndarray, d_all: np.ndarray,
+           p_all: np.ndarray, l_all: np.ndarray, is9: np.ndarray, recv_ns: np.ndarray, exp_ids: np.ndarray,
+           seq: np.ndarray, domain: np.ndarray, secs: np.ndarray, uptime: np.ndarray, hdr_dt: np.dtype):
+    rl = tpl.record_len
+    assert rl and tpl.dtype is not None
+    starts = p_all[js] + 4
+    counts = (l_all[js] - 4) // rl  # the remainder of a flowset is padding
+    nz = counts > 0
+    starts, counts, dgs = starts[nz], counts[nz], d_all[js][nz]
+    if not len(starts):
+        return None
+    nbytes = counts * rl
+    joined = b"".join([buf[s:s + b] for s, b in zip(starts.tolist(), nbytes.tolist(), strict=True)])
+    arr = np.frombuffer(joined, dtype=tpl.dtype)
+    rd = np.repeat(dgs, counts)
+    h = np.zeros(len(arr), dtype=hdr_dt)
+    h["type"] = np.where(is9[rd], TYPE_NETFLOW_V9, TYPE_IPFIX)
+    h["recv_ns"] = recv_ns[rd]
+    h["exp"] = exp_ids[rd]
+    h["seq"] = seq[rd]
+    h["domain"] = domain[rd]
+    h["secs"] = secs[rd]
+    h["uptime"] = uptime[rd]
+    exp_addr = np.array(dec._exporter_addr, dtype=ADDR)
+    return dec._templated(tpl, extract_columns(tpl, arr), h, exp_addr)
