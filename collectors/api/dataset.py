@@ -33,7 +33,7 @@ def facts_from_show_version(doc: Any, platform: str | None) -> DeviceFacts:
 def from_recording(rec: Recording, platform: str | None = None, commands: list[str] | None = None
                    ) -> SourceDataset:
     """JSON (.json, NX-OS `| json` .txt) and text (.text) files of a recording, by command."""
-    ds = SourceDataset("api", str(rec.path), platform or rec.platform)
+    ds = SourceDataset("api", rec.path.name, platform or rec.platform)
     names = {v: k for k, v in rec.commands.items()}
     wanted = {file_stem(c): c for c in commands or []}
     for path in rec.files():
@@ -54,6 +54,6 @@ def from_recording(rec: Recording, platform: str | None = None, commands: list[s
 
 
 def to_engine(src: SourceDataset) -> Any:
-    """SourceDataset -> the engine's JsonDataset (text outputs are not JSON rows and are left out)."""
+    """SourceDataset -> the engine's JsonDataset (text replies become rows through a selector's template)."""
     from netrosetta.engine.selectors.json import JsonDataset
-    return JsonDataset({k: v for k, v in src.documents.items() if not isinstance(v, str)})
+    return JsonDataset(src.documents)

@@ -45,7 +45,7 @@ def from_recording(rec: Recording, platform: str, commands: list[CliCommand] | N
         path = rec.find(cmd.command, "cli")
         if path is not None:
             outputs[cmd.command] = path.read_text(encoding="utf-8", errors="replace")
-    return from_outputs(outputs, platform, cmds, str(rec.path))
+    return from_outputs(outputs, platform, cmds, rec.path.name)
 
 
 def to_engine(src: SourceDataset) -> Any:

@@ -77,7 +77,7 @@ def platform_from_capabilities(caps: list[str]) -> str | None:
 
 def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset:
     """Every .xml file of a recording, parsed; unreadable ones are counted in ``errors``."""
-    ds = SourceDataset("netconf", str(rec.path), platform or rec.platform)
+    ds = SourceDataset("netconf", rec.path.name, platform or rec.platform)
     strip = ds.platform == "juniper_junos"
     for path in rec.files():
         if path.suffix != ".xml" or path.name == "server_capabilities.xml":

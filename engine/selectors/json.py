@@ -47,6 +47,8 @@ class JsonSelector(Selector):
     rows: str = Field(description="path to the rows (dict values or list items), e.g. interfaces.*")
     value: str = Field(description="path of the value, relative to the row")
     key: str | None = Field(None, description="path of the row key relative to the row; default the dict key")
+    template: str | None = Field(None, description="TTP template under mappings/ turning a text reply "
+                                                   "(eAPI format=text) into a list of rows")
 
     @field_validator("rows", "value", "key")
     @classmethod
@@ -56,10 +58,10 @@ class JsonSelector(Selector):
         return v
 
     def value_ref(self, ctx: BindContext) -> ColumnRef:
-        return (self.command, self.rows, self.key, self.value)
+        return (self.command, self.rows, self.key, self.value, self.template)
 
     def field_ref(self, name: str, ctx: BindContext) -> ColumnRef:
-        return (self.command, self.rows, self.key, name)
+        return (self.command, self.rows, self.key, name, self.template)
 
     def key_position(self, name: str, ctx: BindContext) -> int:
         if self.key is not None and name in (self.key, "key"):
@@ -132,14 +134,33 @@ class JsonDataset:
         self.documents = {file_stem(k): v for k, v in documents.items()}
         self._rows: dict[tuple[Any, ...], list[tuple[Index, Any]]] = {}
         self._columns: dict[ColumnRef, dict[Index, Any]] = {}
+        self._parsed: dict[tuple[str, str], Any] = {}
+        self.errors: dict[str, str] = {}      # text replies a template could not parse
         self.used: set[str] = set()
 
-    def rows(self, command: str, rows: str, key: str | None) -> list[tuple[Index, Any]]:
-        ck = (command, rows, key)
+    def _doc(self, command: str, template: str | None) -> Any:
+        doc = self.documents.get(self._stem(command))
+        if not isinstance(doc, str):
+            return doc
+        if template is None:           # a text reply only becomes rows through a template
+            return None
+        ck = (command, template)
+        if ck not in self._parsed:
+            from netrosetta.collectors.cli.parse import ParseError, parse
+            try:
+                self._parsed[ck] = parse("", command, doc, template)
+            except ParseError as exc:
+                self.errors[command] = str(exc)
+                self._parsed[ck] = None
+        return self._parsed[ck]
+
+    def rows(self, command: str, rows: str, key: str | None, template: str | None = None
+             ) -> list[tuple[Index, Any]]:
+        ck = (command, rows, key, template)
         found = self._rows.get(ck)
         if found is None:
             found = []
-            doc = self.documents.get(self._stem(command))
+            doc = self._doc(command, template)
             if doc is not None:
                 self.used.add(command)
                 key_parts = split_path(key) if key and key != "~" else None
@@ -157,13 +178,13 @@ class JsonDataset:
     def column(self, ref: ColumnRef) -> Mapping[Index, Any]:
         col = self._columns.get(ref)
         if col is None:
-            command, rows, key, path = cast(tuple[Any, ...], ref)
+            command, rows, key, path, template = cast(tuple[Any, ...], ref)
             col = {}
             if path == "~":
-                col = {idx: self.index_parts(idx)[-1] for idx, _row in self.rows(command, rows, key)}
+                col = {idx: self.index_parts(idx)[-1] for idx, _row in self.rows(command, rows, key, template)}
             else:
                 parts = split_path(path)
-                for idx, row in self.rows(command, rows, key):
+                for idx, row in self.rows(command, rows, key, template):
                     v = _plain(get_path(row, parts))
                     if v is not None and v != "":
                         col[idx] = v
