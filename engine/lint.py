@@ -72,6 +72,8 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
                                    f"attribute {name!r} is not defined for {rule.metric} "
                                    f"(allowed: {', '.join(sorted(allowed)) or 'none'})"))
     have = set(rule.attributes) | set(defaults.get(rule.kind, {}))
+    if rule.states is not None:          # a state set adds its attribute (hw.state) to every point
+        have.add(rule.states.attribute)
     for name in metric.attributes.required:
         if name not in have:
             out.append(doc.problem(_rule_loc(lb, i, "attributes") if rule.attributes else _rule_loc(lb, i, "name"),
