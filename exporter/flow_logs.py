@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from netrosetta.collectors.flow.record import FlowBatch
+from netrosetta.collectors.flow.rollups import RollupResult
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,14 @@ class JsonLinesOutput:
             n += 1
         fh.flush()
         return n
+
+    def write_rollups(self, results: list[RollupResult]) -> None:
+        for r in results:
+            for row in r.rows:
+                self._fh.write(json.dumps({"rollup": r.spec.name, "method": r.spec.method,
+                                           "start_ns": r.start_ns, "end_ns": r.end_ns, **row.dims,
+                                           "value": row.value}, separators=(",", ":")) + "\n")
+        self._fh.flush()
 
     def close(self) -> None:
         if self._fh is not sys.stdout:

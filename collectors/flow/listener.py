@@ -1,0 +1,145 @@
+"""The live collector: UDP sockets -> bulk decode -> FlowPipeline.
+
+``workers`` > 1 forks that many processes, each with its own SO_REUSEPORT socket on the same port
+(the kernel hashes each exporter's address:port to one socket, so an exporter's templates and its
+data meet in the same process). Workers send decode results to the parent, which runs the
+pipeline (filters, rollups, outputs). Each worker persists its templates to
+``<template_cache_path>.<worker>`` and loads every worker's file at start, so templates survive a
+restart even if the hash then lands an exporter elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from netrosetta.collectors.flow import bulk
+from netrosetta.collectors.flow.config import FlowListenerConfig
+from netrosetta.collectors.flow.decoder import DecodeResult, DecodeStats, FlowDecoder
+from netrosetta.collectors.flow.sampling import SamplingTable
+from netrosetta.collectors.flow.templates import TemplateCache
+from netrosetta.collectors.flow.udp import BatchReader, open_socket
+
+log = logging.getLogger(__name__)
+SAVE_EVERY_S = 5.0
+
+
+def make_decoder(cfg: FlowListenerConfig, worker: int = 0) -> FlowDecoder:
+    path = None
+    if cfg.template_cache_path:
+        path = Path(f"{cfg.template_cache_path}.{worker}") if cfg.workers > 1 else Path(cfg.template_cache_path)
+    cache = TemplateCache(cfg.template_timeout, path)
+    if cfg.template_cache_path and cfg.workers > 1:  # templates another worker learnt before a restart
+        base = Path(cfg.template_cache_path)
+        for other in base.parent.glob(base.name + ".*"):
+            if other != path:
+                extra = TemplateCache(cfg.template_timeout, other)
+                for t in extra._t.values():
+                    cache._t.setdefault(t.key, t)
+    sampling = SamplingTable(cfg.sampling.default_rate, cfg.sampling.overrides)
+    return FlowDecoder(cache, sampling, hold_seconds=cfg.hold_seconds)
+
+
+def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: Callable[[DecodeResult], None],
+                 stop: threading.Event | mp.synchronize.Event, deadline: float | None) -> None:
+    import socket as _socket
+
+    assert isinstance(sock, _socket.socket)
+    reader = BatchReader(sock, cfg.batch_datagrams)
+    wait = cfg.batch_wait_ms / 1000
+    last_save = time.monotonic()
+    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+        buf, offs, lens, srcs, stamps = reader.read(wait)
+        if len(offs):
+            ids = np.fromiter((dec.exporter_id(a[0]) for a in srcs), dtype=np.int64, count=len(srcs))
+            ports = np.fromiter((a[1] for a in srcs), dtype=np.int64, count=len(srcs))
+            emit(bulk.decode_buffer(dec, buf, offs, lens, ids, ports, stamps))
+        now = time.monotonic()
+        if dec.templates.dirty and now - last_save > SAVE_EVERY_S:
+            dec.templates.save()
+            last_save = now
+    if dec.templates.dirty:
+        dec.templates.save()
+
+
+def _worker(cfg_json: str, worker: int, port: int, q: mp.Queue, stop: mp.synchronize.Event,
+            ready: mp.synchronize.Event, deadline: float | None) -> None:
+    cfg = FlowListenerConfig.model_validate_json(cfg_json)
+    sock = open_socket(cfg.bind, port, cfg.receive_buffer, reuseport=True)
+    ready.set()
+    dec = make_decoder(cfg, worker)
+    try:
+        receive_loop(cfg, sock, dec, q.put, stop, deadline)
+    finally:
+        q.put(("stats", worker, dec.stats.as_dict()))
+        sock.close()
+
+
+class FlowListener:
+    def __init__(self, cfg: FlowListenerConfig, emit: Callable[[DecodeResult], None]) -> None:
+        self.cfg = cfg
+        self.emit = emit
+        self.sock = open_socket(cfg.bind, cfg.port, cfg.receive_buffer, reuseport=True)
+        self.port: int = self.sock.getsockname()[1]
+        self.decoder = make_decoder(cfg, 0)
+        self.stop_event = mp.Event()
+        self.worker_stats: dict[int, dict[str, int]] = {}
+
+    def stats(self) -> DecodeStats:
+        total = DecodeStats(**self.decoder.stats.as_dict())
+        for st in self.worker_stats.values():
+            for k, v in st.items():
+                setattr(total, k, getattr(total, k) + v)
+        return total
+
+    def serve(self, duration: float | None = None) -> None:
+        deadline = time.monotonic() + duration if duration else None
+        if self.cfg.workers == 1:
+            try:
+                receive_loop(self.cfg, self.sock, self.decoder, self.emit, self.stop_event, deadline)
+            finally:
+                self.sock.close()
+            return
+        ctx = mp.get_context("fork")
+        q: mp.Queue = ctx.Queue()
+        procs = []
+        for w in range(1, self.cfg.workers):
+            ready = ctx.Event()
+            p = ctx.Process(target=_worker, args=(self.cfg.model_dump_json(), w, self.port, q,
+                                                  self.stop_event, ready, deadline), daemon=True)
+            p.start()
+            ready.wait(10)
+            procs.append(p)
+        t = threading.Thread(target=receive_loop, args=(self.cfg, self.sock, self.decoder, q.put,
+                                                        self.stop_event, deadline), daemon=True)
+        t.start()
+        try:
+            while t.is_alive() or any(p.is_alive() for p in procs) or not q.empty():
+                try:
+                    item = q.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if isinstance(item, tuple) and item and item[0] == "stats":
+                    self.worker_stats[item[1]] = item[2]
+                else:
+                    self.emit(item)
+        finally:
+            self.stop_event.set()
+            t.join(5)
+            for p in procs:
+                p.join(5)
+                if p.is_alive():
+                    p.terminate()
+            with contextlib.suppress(OSError):
+                self.sock.close()
+
+    def stop(self) -> None:
+        self.stop_event.set()
