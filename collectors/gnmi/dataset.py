@@ -160,6 +160,11 @@ class GnmiDataset:
                     stamps[idx] = leaf.ts
         return values, stamps
 
+    @property
+    def unused_report(self) -> list[tuple[str, str, int]]:
+        """For ``explain``: (path, origin, leaves) of the data no rule read."""
+        return [(path, origin, len(self.by_path[(origin, path)])) for origin, path in self.unused()]
+
     def unused(self) -> list[tuple[str, str]]:
         """Paths present in the data that no column read (explain: 'no rule used these')."""
         return sorted(set(self.by_path) - self.used)

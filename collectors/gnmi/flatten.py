@@ -89,36 +89,66 @@ def _typed(val: gnmi_pb2.TypedValue, kind: str | None) -> Any:
     raise BadValue(f"unsupported value kind {kind}")
 
 
+_new_leaf = tuple.__new__
+# Resolved paths by their wire bytes: devices repeat the same prefixes and relative paths in every
+# sample, so each distinct path is normalised once. Bounded: cleared when it grows too large.
+_PATHS: dict[tuple[bytes, str], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
+_PATHS_MAX = 200_000
+
+
+def _resolve(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, tuple[tuple[str, str, str], ...]]:
+    key = (path.SerializeToString(), origin)
+    hit = _PATHS.get(key)
+    if hit is None:
+        o, rel, keys = _elems(path, origin)
+        if len(_PATHS) >= _PATHS_MAX:
+            _PATHS.clear()
+        hit = _PATHS[key] = (o, rel, tuple(keys))
+    return hit
+
+
 def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes | None = None,
                          ext: Mapping[str, Any] | None = None) -> None:
     ts = n.timestamp
-    p_origin, p_path, p_keys = _elems(n.prefix, "") if n.HasField("prefix") else ("", "", [])
+    if n.HasField("prefix"):
+        try:
+            p_origin, p_path, p_keys = _resolve(n.prefix, "")
+        except BadValue as exc:
+            out.errors.append(f"prefix {_safe_text(n.prefix)}: {exc}")
+            return
+    else:
+        p_origin, p_path, p_keys = "", "", ()
+    append = out.leaves.append
+    canon: dict[str, str] = {}
     for u in n.update:
         try:
-            origin, rel, keys = _elems(u.path, p_origin)
-            path = f"{p_path}/{rel}" if p_path else rel
+            origin, rel, keys = _resolve(u.path, p_origin)
+            full = f"/{p_path}/{rel}" if p_path else "/" + rel
             if p_keys:
                 keys = p_keys + keys
-            origin = canonical_origin(origin)
-            full = "/" + path
+            co = canon.get(origin)
+            if co is None:
+                co = canon[origin] = canonical_origin(origin)
             val = u.val
             kind = val.WhichOneof("value")
+            if kind in _DIRECT:
+                append(_new_leaf(Leaf, (co, full, keys, getattr(val, kind), ts, ext)))
+                continue
             if kind == "json_ietf_val" or kind == "json_val":
                 blob = getattr(val, kind)
                 try:
                     obj = json.loads(blob)
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise BadValue(f"{kind} is not JSON: {exc}") from None
-                base_keys = tuple(keys)
                 elem = full.rsplit("/", 1)[-1]
-                for lp, lk, lv in walk_json(obj, full if full != "/" else "", base_keys, types, elem):
-                    out.leaves.append(Leaf(origin, lp or "/", lk, lv, ts, ext))
+                for lp, lk, lv in walk_json(obj, full if full != "/" else "", keys, types, elem):
+                    append(Leaf(co, lp or "/", lk, lv, ts, ext))
                 continue
             if kind is None and u.HasField("value"):
                 # gNMI < 0.4 devices: deprecated Value{bytes, type}; JSON encodings only
                 obj = json.loads(u.value.value)
-                for lp, lk, lv in walk_json(obj, full, tuple(keys), types, full.rsplit("/", 1)[-1]):
-                    out.leaves.append(Leaf(origin, lp, lk, lv, ts, ext))
+                for lp, lk, lv in walk_json(obj, full, keys, types, full.rsplit("/", 1)[-1]):
+                    append(Leaf(co, lp, lk, lv, ts, ext))
                 continue
             value = _typed(val, kind)
             if kind == "string_val" and types is not None:
@@ -129,17 +159,17 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
                 # on native paths no catalog knows: 4 bytes with no other known type are a float32.
                 if base == "ieeefloat32" or (base is None and len(value) == 4):
                     value = ieeefloat32(value)
-            out.leaves.append(Leaf(origin, full, tuple(keys), value, ts, ext))
+            append(Leaf(co, full, keys, value, ts, ext))
         except (BadValue, ValueError, UnicodeDecodeError) as exc:
             out.errors.append(f"update {_safe_text(u.path)}: {exc}")
     for d in n.delete:
         try:
-            origin, rel, keys = _elems(d, p_origin)
+            origin, rel, keys = _resolve(d, p_origin)
         except BadValue as exc:
             out.errors.append(f"delete {_safe_text(d)}: {exc}")
             continue
         path = f"{p_path}/{rel}" if p_path and rel else (p_path or rel)
-        out.deletes.append(Delete(canonical_origin(origin), "/" + path, tuple(p_keys + keys), ts))
+        out.deletes.append(Delete(canonical_origin(origin), "/" + path, p_keys + keys, ts))
 
 
 def _safe_text(path: gnmi_pb2.Path) -> str:

@@ -19,7 +19,7 @@ def load_responses(path: str | Path) -> list[gnmi_pb2.SubscribeResponse]:
     try:
         data: Any = json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise NetrosettaError(f"cannot read {p}: {exc.strerror}", file=str(p)) from None
+        raise NetrosettaError(f"cannot read: {exc.strerror}", file=str(p)) from None
     except json.JSONDecodeError as exc:
         raise NetrosettaError(f"not JSON: {exc.msg}", file=str(p), line=exc.lineno) from None
     if isinstance(data, dict):
@@ -31,7 +31,8 @@ def load_responses(path: str | Path) -> list[gnmi_pb2.SubscribeResponse]:
         try:
             out.append(json_format.ParseDict(item, gnmi_pb2.SubscribeResponse()))
         except json_format.ParseError as exc:
-            raise NetrosettaError(f"entry {i} is not a gNMI SubscribeResponse: {exc}", file=str(p)) from None
+            reason = str(exc).splitlines()[0]
+            raise NetrosettaError(f"entry {i} is not a gNMI SubscribeResponse: {reason}", file=str(p)) from None
     return out
 
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field, field_validator
 
@@ -27,8 +26,9 @@ from netrosetta.errors import NetrosettaError
 from .base import BindContext, ColumnRef, Selector, SelectorError
 
 
-@dataclass(frozen=True, slots=True)
-class GnmiColumn:
+class GnmiColumn(NamedTuple):
+    """A column reference (a tuple: hashed in C, it is looked up once per data point)."""
+
     origin: str | None                        # canonical origin, None = any
     path: str                                 # "/interfaces/interface/state/counters/in-octets"
     keys: tuple[tuple[str, str], ...]         # index components: (element, key) in path order
@@ -209,3 +209,40 @@ def row_matches(filters: tuple[tuple[str, str, str], ...], keyd: Mapping[tuple[s
         if v is None or not (v == pattern or fnmatch.fnmatchcase(v, pattern)):
             return False
     return True
+
+
+def _lint(sel: GnmiSelector, ctx: BindContext, metric: Any) -> list[tuple[str, str]]:
+    """Check the selector's leaf against the YANG catalog (OpenConfig paths; native ones pass)."""
+    import difflib
+
+    catalog = _catalog(ctx)
+    out: list[tuple[str, str]] = []
+    if catalog is None:
+        return out
+    try:
+        col = sel._column(sel.path, ctx, True)
+    except NetrosettaError:
+        return out   # reported by the generic selector check
+    if col.origin not in (None, "openconfig"):
+        return out
+    top = col.path.split("/")[1]
+    if not catalog.has_node("/" + top):
+        return out   # a native tree the catalog does not hold (e.g. /junos/...): nothing to check
+    info = catalog.leaf(col.path)
+    if info is None:
+        if catalog.has_node(col.path):
+            out.append((f"{col.path} is a container or list in the YANG catalog, not a leaf", "error"))
+        else:
+            near = difflib.get_close_matches(col.path, list(catalog.leaves_under("/" + top)), n=1, cutoff=0.8)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            out.append((f"{col.path} is not in the YANG catalog{hint}", "error"))
+        return out
+    want = getattr(metric, "instrument", None)
+    if info.instrument == "counter" and want not in (None, "counter"):
+        out.append((f"{col.path} is a {info.type} (counter) but the unified metric is a {want}", "warning"))
+    elif info.instrument == "gauge" and want == "counter":
+        out.append((f"{col.path} is a {info.type} (not a counter) but the unified metric is a counter", "warning"))
+    return out
+
+
+GnmiSelector.lint = _lint  # type: ignore[attr-defined]  # the hook engine/lint.py calls
