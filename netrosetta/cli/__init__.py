@@ -21,6 +21,7 @@ COMMANDS = [
     "netrosetta.cli.run",         # run, config check|schema
     "netrosetta.cli.lab",         # lab [--run]
     "netrosetta.cli.flow",        # flow decode|listen
+    "netrosetta.cli.gnmi",        # gnmi catalog|sim|capabilities|get|subscribe
 ]
 
 

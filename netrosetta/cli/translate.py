@@ -20,6 +20,7 @@ from netrosetta.engine.translate import Translator, translate
 from netrosetta.errors import NetrosettaError
 
 from .common import add_format_arg, add_rulebook_args, emit, load_rulebooks
+from .gnmi import add_gnmi_source_args, load_gnmi
 
 Loaded = list[tuple[Dataset, DeviceFacts]]
 
@@ -53,6 +54,10 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
 
 # callables (group, parser) adding more mutually exclusive source options
 EXTRA_SOURCE_ARGS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
+
+# gNMI recordings: --gnmi RESPONSES.json (netrosetta/cli/gnmi.py)
+SOURCES["gnmi"] = load_gnmi
+EXTRA_SOURCE_ARGS.append(add_gnmi_source_args)
 
 
 def _loaded(args: argparse.Namespace) -> Loaded:
