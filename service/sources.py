@@ -61,6 +61,8 @@ class SnmpSource:
     kind: str = "snmp"
     _client: SnmpClient | None = None
     _roots: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    # matching is redone only when the rulebooks or the device's identity change
+    _match: tuple[tuple[int, str | None, str | None], MatchResult] | None = None
 
     @property
     def address(self) -> str:
@@ -82,10 +84,17 @@ class SnmpSource:
         try:
             system = await client.get(list(SYSTEM_OIDS))
             ds = SnmpDataset(system)
-            facts: DeviceFacts = snmp_facts(ds, name=self.spec.name, address=self.spec.host)
+            # host:port unless 161: two lab agents on one IP must stay two devices (start-time state)
+            addr = self.spec.host if self.spec.port == 161 else self.spec.address
+            facts: DeviceFacts = snmp_facts(ds, name=self.spec.name, address=addr)
             if facts.sys_object_id is None and facts.sys_descr is None:
                 raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
-            m = match_rulebook(rulebooks, facts, "snmp")
+            ident = (id(rulebooks), facts.sys_object_id, facts.sys_descr)
+            if self._match is not None and self._match[0] == ident:
+                m = self._match[1]
+            else:
+                m = match_rulebook(rulebooks, facts, "snmp")
+                self._match = (ident, m)
             if m.chosen is None:
                 raise PollError(f"{self.address}: no rulebook matches ({m.reason})", "no-rulebook")
             walked = await walk_roots(client, self._roots_for(rulebooks, m))
