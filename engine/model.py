@@ -45,6 +45,18 @@ class Replace(Strict):
     with_: str = Field(alias="with")
 
 
+class Pow10(Strict):
+    """Scale by a power of ten read from another field of the row.
+
+    ENTITY-SENSOR-MIB: value x 10^(3 x entPhySensorScale - 27) x 10^(-entPhySensorPrecision)
+    is ``[{pow10: {field: entPhySensorScale, times: 3, plus: -27}}, {pow10: {field: entPhySensorPrecision, times: -1}}]``.
+    """
+
+    field: str
+    times: int = 1
+    plus: int = 0
+
+
 class Transform(Strict):
     """One step of a value or attribute pipeline; exactly one key per step."""
 
@@ -72,6 +84,7 @@ class Transform(Strict):
     subtract_from: str | AttrRef | None = Field(
         None, description="replace the value by (field - value), e.g. free = size - used")
     add: str | AttrRef | None = Field(None, description="add another field of the same row")
+    pow10: Pow10 | None = Field(None, description="multiply by 10^(times x field + plus), e.g. sensor scale/precision columns")
 
     @model_validator(mode="after")
     def _one_step(self) -> Transform:

@@ -118,7 +118,7 @@ def _map_key(v: Any) -> Any:
     return v
 
 
-ROW_STEPS = ("multiply_by", "divide_by", "subtract_from", "add")
+ROW_STEPS = ("multiply_by", "divide_by", "subtract_from", "add", "pow10")
 
 
 def is_row_step(t: Transform) -> bool:
@@ -133,6 +133,9 @@ def row_op(t: Transform) -> tuple[Any, Callable[[Any, Any], Any]]:
         return t.divide_by, lambda v, o: v / o if o else SKIP
     if t.subtract_from is not None:
         return t.subtract_from, lambda v, o: o - v
+    if t.pow10 is not None:
+        times, plus = t.pow10.times, t.pow10.plus
+        return t.pow10.field, lambda v, o: v * 10.0 ** (times * o + plus) if -100 < times * o + plus < 100 else SKIP
     assert t.add is not None
     return t.add, lambda v, o: v + o
 

@@ -57,13 +57,24 @@ def _plain_step(fn: Callable[[Any], Any]) -> Callable[[Run, Index, Any], Any]:
 class Run:
     """Per-poll state: the dataset, and caches that live exactly as long as one translation."""
 
-    __slots__ = ("attr_values", "dataset", "reverse", "tuples")
+    __slots__ = ("attr_values", "dataset", "grouped", "reverse", "tuples")
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.attr_values: dict[str, dict[Index, Any]] = {}
         self.tuples: dict[str, dict[Index, Any]] = {}
         self.reverse: dict[ColumnRef, dict[str, Index]] = {}
+        self.grouped: dict[ColumnRef, dict[str, list[Index]]] = {}
+
+    def groups(self, ref: ColumnRef) -> dict[str, list[Index]]:
+        """Row indexes of a column grouped by the column's text value (for prefiltered rules)."""
+        g = self.grouped.get(ref)
+        if g is None:
+            g = {}
+            for idx, v in self.dataset.column(ref).items():
+                g.setdefault(to_text(v), []).append(idx)
+            self.grouped[ref] = g
+        return g
 
     def reverse_index(self, ref: ColumnRef) -> dict[str, Index]:
         rev = self.reverse.get(ref)
@@ -193,10 +204,31 @@ def _compile_condition(cond: Condition, sel: Selector, ctx: BindContext,
         if rx_s is not None:
             tests.append(_regex_test(re.compile(rx_s), negate))
 
+    key = f"where|{sel.kind}|{sel.model_dump_json() if sel.kind != 'snmp' else ''}|{cond.model_dump_json()}"
+
     def check(run: Run, idx: Index) -> bool:
-        v = get(run, idx)
-        return all(t(v) for t in tests)
+        cache = run.attr_values.get(key)
+        if cache is None:
+            cache = run.attr_values[key] = {}
+        hit = cache.get(idx)
+        if hit is None:
+            v = get(run, idx)
+            hit = cache[idx] = all(t(v) for t in tests)
+        return bool(hit)
     return check
+
+
+def _prefilter(conds: list[Condition], sel: Selector, ctx: BindContext) -> tuple[ColumnRef, frozenset[str]] | None:
+    """(field column, wanted text values) of the first positive equals/in condition on a field:
+    lets a rule visit only the rows whose field has one of those values instead of the whole table."""
+    for c in conds:
+        if c.field is None:
+            continue
+        if c.equals is not None:
+            return sel.field_ref(c.field, ctx), frozenset({str(c.equals)})
+        if c.in_ is not None:
+            return sel.field_ref(c.field, ctx), frozenset(str(x) for x in c.in_)
+    return None
 
 
 @dataclass
@@ -215,6 +247,7 @@ class CompiledRule:
     states: Any = None
     refs: set[ColumnRef] = field(default_factory=set)
     row_chain: Callable[[Run, Index, Any], Any] | None = None
+    prefilter: tuple[ColumnRef, frozenset[str]] | None = None
 
 
 class Translator:
@@ -269,7 +302,7 @@ class Translator:
             "|where=" + "|".join(c.model_dump_json() for c in r.where)
         cr = CompiledRule(r, r.kind, metric, r.instrument or metric.instrument, value_ref, fallback_ref,
                           None if row_chain else compile_chain(r.transforms), tuple(consts), resolvers,
-                          where, tuple_key, r.states, refs, row_chain)
+                          where, tuple_key, r.states, refs, row_chain, _prefilter(r.where, sel, self.ctx))
         self.refs.setdefault(r.kind, set()).update(refs)
         return cr
 
@@ -309,7 +342,7 @@ class Translator:
         refs.add(value_ref)
         where = [_compile_condition(c, sel, self.ctx, refs) for c in spec.where]
         self.refs.setdefault(spec.kind, set()).update(refs)
-        return (spec.kind, value_ref, where, compile_chain(spec.transforms))
+        return (spec.kind, value_ref, where, compile_chain(spec.transforms), _prefilter(spec.where, sel, self.ctx))
 
     def requirements(self, kind: str) -> set[ColumnRef]:
         """Every column this rulebook reads from a source kind (what a collector must fetch)."""
@@ -342,6 +375,13 @@ class Translator:
             extra = [(i, v) for i, v in fb.items() if i not in col]
             if extra:
                 items = [*col.items(), *extra]
+        if cr.prefilter is not None:
+            pref, wanted = cr.prefilter
+            groups = run.groups(pref)
+            rows = dict(items)
+            picked = [(i, rows[i]) for v in wanted for i in groups.get(v, ()) if i in rows]
+            st.skipped["filtered by where"] += len(rows) - len(picked)
+            items = picked
         mp = scope.metrics.get(cr.rule.metric)
         if mp is None:
             mp = scope.metrics[cr.rule.metric] = MetricPoints(
@@ -437,11 +477,15 @@ class Translator:
             if isinstance(spec, str):
                 res[attr] = spec
                 continue
-            kind, value_ref, where, chain = spec
+            kind, value_ref, where, chain, pre = spec
             if kind != run.dataset.kind:
                 continue
             col = run.dataset.column(value_ref)
-            for idx in sorted(col, key=_index_order):
+            candidates: Iterable[Index] = col
+            if pre is not None:
+                groups = run.groups(pre[0])
+                candidates = [i for v in pre[1] for i in groups.get(v, ()) if i in col]
+            for idx in sorted(candidates, key=_index_order):
                 if not all(c(run, idx) for c in where):
                     continue
                 v = col[idx]

@@ -209,3 +209,35 @@ rules:
         SnmpDataset([("1.3.6.1.4.1.99999.6.1.2.1", TAG_OCTET_STRING, b"37")]), DeviceFacts())
     assert t.count() == 0
     assert t.rule_stats["cpu"].skipped["value is not a number"] == 1
+
+
+def test_pow10_scales_by_other_columns_and_prefilter_counts(tmp_path: Path) -> None:
+    # ENTITY-SENSOR-MIB style: value x 10^(3 x scale - 27) x 10^-precision
+    (tmp_path / "x.yaml").write_text("""\
+id: test/x
+version: 1.0.0
+rules:
+  - name: volts
+    metric: hw.voltage
+    snmp: {value: 1.3.6.1.2.1.99.1.1.1.4}
+    where: [{field: 1.3.6.1.2.1.99.1.1.1.1, equals: 4}]
+    attributes: {hw.id: {index: 0}}
+    transforms:
+      - {pow10: {field: 1.3.6.1.2.1.99.1.1.1.2, times: 3, plus: -27}}
+      - {pow10: {field: 1.3.6.1.2.1.99.1.1.1.3, times: -1}}
+""")
+    rs = RulebookSet.from_paths([tmp_path])
+    s = "1.3.6.1.2.1.99.1.1.1"
+    walk = [
+        # sensor 1: 3312 millivolts with precision 0 (scale 8 = milli) -> 3.312 V
+        (f"{s}.1.1", TAG_INTEGER, 4), (f"{s}.2.1", TAG_INTEGER, 8), (f"{s}.3.1", TAG_INTEGER, 0), (f"{s}.4.1", TAG_INTEGER, 3312),
+        # sensor 2: 125 with precision 1, units (scale 9) -> 12.5 V
+        (f"{s}.1.2", TAG_INTEGER, 4), (f"{s}.2.2", TAG_INTEGER, 9), (f"{s}.3.2", TAG_INTEGER, 1), (f"{s}.4.2", TAG_INTEGER, 125),
+        # sensor 3: a temperature (type 8), not a voltage
+        (f"{s}.1.3", TAG_INTEGER, 8), (f"{s}.2.3", TAG_INTEGER, 9), (f"{s}.3.3", TAG_INTEGER, 0), (f"{s}.4.3", TAG_INTEGER, 40),
+    ]
+    t = Translator(rs.resolve("test/x")).translate(SnmpDataset(walk), DeviceFacts())
+    got = points(t, "hw.voltage")
+    assert set(got) == {(("hw.id", "1"),), (("hw.id", "2"),)}
+    assert math.isclose(got[(("hw.id", "1"),)], 3.312) and math.isclose(got[(("hw.id", "2"),)], 12.5)
+    assert t.rule_stats["volts"].skipped["filtered by where"] == 1
