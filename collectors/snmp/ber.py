@@ -84,12 +84,18 @@ def encode_oid(oid: str) -> bytes:
     return _tlv(TAG_OID, bytes(out))
 
 
-def encode_request(version: str, community: bytes, pdu_type: int, request_id: int, oids: list[str],
-                   non_repeaters: int = 0, max_repetitions: int = 0) -> bytes:
-    """A v1/v2c message; for GETBULK the two error fields carry non-repeaters/max-repetitions."""
+def encode_pdu(pdu_type: int, request_id: int, oids: list[str], non_repeaters: int = 0,
+               max_repetitions: int = 0) -> bytes:
+    """A PDU with NULL values; for GETBULK the two error fields carry non-repeaters/max-repetitions."""
     null = b"\x05\x00"
     vbs = b"".join(_tlv(0x30, encode_oid(o) + null) for o in oids)
-    pdu = _tlv(pdu_type, _int(request_id) + _int(non_repeaters) + _int(max_repetitions) + _tlv(0x30, vbs))
+    return _tlv(pdu_type, _int(request_id) + _int(non_repeaters) + _int(max_repetitions) + _tlv(0x30, vbs))
+
+
+def encode_request(version: str, community: bytes, pdu_type: int, request_id: int, oids: list[str],
+                   non_repeaters: int = 0, max_repetitions: int = 0) -> bytes:
+    """A v1/v2c message."""
+    pdu = encode_pdu(pdu_type, request_id, oids, non_repeaters, max_repetitions)
     return _tlv(0x30, _int(VERSION_CODE[version]) + _tlv(TAG_OCTET_STRING, community) + pdu)
 
 
@@ -161,13 +167,22 @@ def decode_value(tag: int, raw: bytes) -> Value:
 def decode_response(data: bytes) -> tuple[int, int, int, int, bytes, list[VarBind]]:
     """Decode a v1/v2c message: (pdu_type, request_id, error_status, error_index, community, varbinds)."""
     try:
-        tag, i, end = _header(data, 0)
+        tag, i, _end = _header(data, 0)
         if tag != 0x30:
             raise BerError("not an SNMP message")
         tag, s, e = _header(data, i)  # version
         tag, s, e = _header(data, e)  # community
         community = data[s:e]
-        pdu_type, s, _pdu_end = _header(data, e)
+    except IndexError:
+        raise BerError("truncated message") from None
+    pdu_type, request_id, error_status, error_index, vbs = decode_pdu(data, e)
+    return pdu_type, request_id, error_status, error_index, community, vbs
+
+
+def decode_pdu(data: bytes, at: int) -> tuple[int, int, int, int, list[VarBind]]:
+    """Decode the PDU starting at ``at``: (pdu_type, request_id, error_status, error_index, varbinds)."""
+    try:
+        pdu_type, s, _pdu_end = _header(data, at)
         _, s, e = _header(data, s)
         request_id = int.from_bytes(data[s:e], "big", signed=True)
         _, s, e = _header(data, e)
@@ -220,4 +235,4 @@ def decode_response(data: bytes) -> tuple[int, int, int, int, bytes, list[VarBin
             raise BerError("varbind list overruns its length")
     except IndexError:
         raise BerError("truncated message") from None
-    return pdu_type, request_id, error_status, error_index, community, out
+    return pdu_type, request_id, error_status, error_index, out

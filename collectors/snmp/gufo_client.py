@@ -12,6 +12,7 @@ from gufo.snmp import SnmpError as GufoSnmpError
 from gufo.snmp.aio.client import SnmpSession
 from gufo.snmp.typing import ValueType
 from gufo.snmp.version import SnmpVersion
+
 from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.target import SnmpTarget

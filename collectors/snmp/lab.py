@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netrosetta.collectors.snmp import ber
-
 from netrosetta.errors import NetrosettaError
 
 START_TIMEOUT = 30.0  # index building of a 14k-line walk takes a few seconds on a busy box

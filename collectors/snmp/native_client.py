@@ -1,4 +1,4 @@
-"""Our own asyncio SNMP v1/v2c client: one connected UDP socket per target, BER from ber.py.
+"""Our own asyncio SNMP client (v1, v2c, v3 USM): one connected UDP socket per target, BER from ber.py.
 
 Why not gufo-snmp for the walks: it drops the value types the engine needs (see client.py).
 This client keeps them and costs about as little CPU, because the work per varbind is a few
@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
+from typing import Any
 
-from netrosetta.collectors.snmp import ber
-from netrosetta.collectors.snmp.client import SnmpError, SnmpTimeout
-from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
+from netrosetta.collectors.snmp import ber, usm
+from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.target import SnmpTarget
 from netrosetta.engine.varbind import TAG_END_OF_MIB, VarBind, oid_key
 
@@ -24,24 +26,41 @@ log = logging.getLogger(__name__)
 MAX_LANES = 4
 
 
+Parsed = tuple[int, Any]  # (id the request is matched on, what the client needs from the datagram)
+
+
+def _parse_v2c(data: bytes) -> Parsed:
+    pdu_type, req_id, status, index, _community, vbs = ber.decode_response(data)
+    if pdu_type != ber.PDU_RESPONSE:
+        raise ber.BerError("not a Response-PDU")
+    return req_id, (status, index, vbs)
+
+
+def _parse_v3(data: bytes) -> Parsed:
+    # only the plaintext header here: verify/decrypt happens in the waiting request
+    inc = usm.parse_header(data)
+    return inc.msg_id, (data, inc)
+
+
 class _Proto(asyncio.DatagramProtocol):
-    def __init__(self) -> None:
-        self.waiting: dict[int, asyncio.Future[tuple[int, int, int, list[VarBind]]]] = {}
+    def __init__(self, parse: Callable[[bytes], Parsed]) -> None:
+        self.parse = parse
+        self.waiting: dict[int, asyncio.Future[Any]] = {}
         self.bad_datagrams = 0
         self.error: Exception | None = None
 
     def datagram_received(self, data: bytes, addr: object) -> None:
         try:
-            pdu_type, req_id, status, index, _community, vbs = ber.decode_response(data)
+            key, result = self.parse(data)
         except ber.BerError as exc:
             # a garbled or foreign datagram must not kill the poll: count it, the request retries
             self.bad_datagrams += 1
             log.debug("dropped undecodable datagram: %s", exc)
             return
-        fut = self.waiting.pop(req_id, None)
-        if fut is None or fut.done() or pdu_type != ber.PDU_RESPONSE:
-            return  # late answer to a retried request, or not a response
-        fut.set_result((pdu_type, status, index, vbs))
+        fut = self.waiting.pop(key, None)
+        if fut is None or fut.done():
+            return  # late answer to a retried request
+        fut.set_result(result)
 
     def error_received(self, exc: Exception) -> None:
         # ICMP port unreachable arrives here on a connected socket; the request times out anyway
@@ -54,7 +73,7 @@ class _Proto(asyncio.DatagramProtocol):
         self.waiting.clear()
 
 
-def _expire(fut: asyncio.Future[tuple[int, int, int, list[VarBind]]]) -> None:
+def _expire(fut: asyncio.Future[Any]) -> None:
     if not fut.done():
         fut.set_exception(_Expired())
 
@@ -64,17 +83,31 @@ class _Expired(Exception):
 
 
 class NativeClient:
-    """SnmpClient for v1/v2c; create per target, reuse across polls, ``await close()`` at the end."""
+    """SnmpClient for v1/v2c/v3; create per target, reuse across polls, ``await close()`` at the end."""
 
     def __init__(self, target: SnmpTarget) -> None:
-        if target.version == "3" or not isinstance(target.credentials, SnmpV2cCredentials):
-            raise SnmpError(target.address, "the native client does v1/v2c only")
         self.target = target
-        self._community = target.credentials.community.get_secret_value().encode()
+        self._community = b""
+        self._v3: SnmpV3Credentials | None = None
+        if target.version == "3":
+            if not isinstance(target.credentials, SnmpV3Credentials) or not usm.native_supported(
+                    target.credentials):
+                raise SnmpError(target.address, "the native client does not do this SNMPv3 privacy mode "
+                                "(DES, or AES-192/256 with a key extension); use pysnmp")
+            self._v3 = target.credentials
+        else:
+            assert isinstance(target.credentials, SnmpV2cCredentials)
+            self._community = target.credentials.community.get_secret_value().encode()
         self._transport: asyncio.DatagramTransport | None = None
         self._proto: _Proto | None = None
         self._req_id = random.randint(1, 2**30)
         self._max_rep = target.max_repetitions
+        # SNMPv3 state: the agent's engine, its clock, our keys for it
+        self._engine_id = b""
+        self._boots = 0
+        self._time_base = 0.0  # loop.time() when engineTime was 0
+        self._keys: usm.Keys | None = None
+        self._salt = random.getrandbits(64)
         self.requests = 0
         self.retries = 0
         self.timeouts = 0
@@ -82,31 +115,29 @@ class NativeClient:
     async def _ensure(self) -> _Proto:
         if self._proto is None:
             loop = asyncio.get_running_loop()
+            parse = _parse_v2c if self._v3 is None else _parse_v3
             try:
                 transport, proto = await loop.create_datagram_endpoint(
-                    _Proto, remote_addr=(self.target.host, self.target.port))
+                    lambda: _Proto(parse), remote_addr=(self.target.host, self.target.port))
             except OSError as exc:
                 raise SnmpError(self.target.address,
                                 f"cannot open UDP socket: {exc.strerror or exc}") from None
             self._transport, self._proto = transport, proto
         return self._proto
 
-    async def _request(self, pdu_type: int, oids: list[str],
-                       max_rep: int = 0) -> tuple[int, int, list[VarBind]]:
+    def _next_id(self) -> int:
+        self._req_id = self._req_id % 2**31 + 1
+        return self._req_id
+
+    async def _exchange(self, msg: bytes, key: int) -> Any:
+        """Send ``msg`` and wait for the datagram matched to ``key``, with the target's timeout/retries."""
         proto = await self._ensure()
         assert self._transport is not None
-        self._req_id = self._req_id % 2**31 + 1
-        req_id = self._req_id
-        try:
-            msg = ber.encode_request(self.target.version, self._community, pdu_type, req_id, oids,
-                                     0, max_rep)
-        except ber.BerError as exc:
-            raise SnmpError(self.target.address, str(exc)) from None
         loop = asyncio.get_running_loop()
         tries = self.target.retries + 1
         for attempt in range(tries):
-            fut: asyncio.Future[tuple[int, int, int, list[VarBind]]] = loop.create_future()
-            proto.waiting[req_id] = fut
+            fut: asyncio.Future[Any] = loop.create_future()
+            proto.waiting[key] = fut
             self.requests += 1
             if attempt:
                 self.retries += 1
@@ -114,18 +145,94 @@ class NativeClient:
             # call_later + cancel is much cheaper than asyncio.wait_for (no extra task/future)
             timer = loop.call_later(self.target.timeout, _expire, fut)
             try:
-                _, status, index, vbs = await fut
-                return status, index, vbs
+                return await fut
             except _Expired:
-                proto.waiting.pop(req_id, None)
+                proto.waiting.pop(key, None)
             finally:
                 timer.cancel()
         self.timeouts += 1
-        hint = "unreachable, filtered, or wrong community"
         if proto.error is not None:
             hint = f"{getattr(proto.error, 'strerror', None) or proto.error}"
+        elif self._v3 is not None:
+            hint = "unreachable or filtered"
+        else:
+            hint = "unreachable, filtered, or wrong community"
         raise SnmpTimeout(self.target.address, f"no response after {tries} tries of {self.target.timeout:g}s "
                           f"({hint})")
+
+    async def _request(self, pdu_type: int, oids: list[str],
+                       max_rep: int = 0) -> tuple[int, int, list[VarBind]]:
+        if self._v3 is not None:
+            return await self._request_v3(pdu_type, oids, max_rep)
+        req_id = self._next_id()
+        try:
+            msg = ber.encode_request(self.target.version, self._community, pdu_type, req_id, oids,
+                                     0, max_rep)
+        except ber.BerError as exc:
+            raise SnmpError(self.target.address, str(exc)) from None
+        status, index, vbs = await self._exchange(msg, req_id)
+        return status, index, vbs
+
+    # ---- SNMPv3 (USM) ----
+
+    def _engine_time(self) -> int:
+        return max(0, int(asyncio.get_running_loop().time() - self._time_base))
+
+    def _learn_engine(self, inc: usm.Incoming) -> None:
+        self._boots = inc.boots
+        self._time_base = asyncio.get_running_loop().time() - inc.etime
+
+    async def _discover(self) -> None:
+        """RFC 3414 4: an empty noAuthNoPriv request makes the agent report its engine ID and clock."""
+        assert self._v3 is not None
+        msg_id = self._next_id()
+        pdu = ber.encode_pdu(ber.PDU_GET, msg_id, [])
+        msg = usm.encode_message(msg_id, usm.Keys(None, 0, b"", b""), b"", 0, 0, b"", b"", b"", pdu, b"")
+        _data, inc = await self._exchange(msg, msg_id)
+        if not inc.engine_id:
+            raise SnmpError(self.target.address, "SNMPv3 discovery: the agent sent no engine ID")
+        self._engine_id = inc.engine_id
+        self._learn_engine(inc)
+        self._keys = usm.Keys.for_engine(self._v3, self._engine_id)
+
+    async def _request_v3(self, pdu_type: int, oids: list[str], max_rep: int) -> tuple[int, int, list[VarBind]]:
+        assert self._v3 is not None
+        try:
+            pdu = ber.encode_pdu(pdu_type, 0, oids, 0, max_rep)
+        except ber.BerError as exc:
+            raise SnmpError(self.target.address, str(exc)) from None
+        user = self._v3.user.encode()
+        context = self._v3.context_name.encode()
+        for _ in range(3):  # discovery, then at most one clock resync
+            if self._keys is None:
+                await self._discover()
+            assert self._keys is not None
+            msg_id = self._next_id()
+            self._salt = (self._salt + 1) % 2**64
+            pdu = ber.encode_pdu(pdu_type, msg_id, oids, 0, max_rep)
+            msg = usm.encode_message(msg_id, self._keys, self._engine_id, self._boots, self._engine_time(),
+                                     user, self._engine_id, context, pdu, self._salt.to_bytes(8, "big"))
+            data, inc = await self._exchange(msg, msg_id)
+            try:
+                rtype, _rid, status, index, vbs = usm.open_message(data, inc, self._keys)
+            except (usm.UsmError, ber.BerError) as exc:
+                raise SnmpAuthError(self.target.address, f"SNMPv3: {exc}") from None
+            if rtype == ber.PDU_RESPONSE:
+                if inc.flags & usm.FLAG_AUTH:
+                    self._learn_engine(inc)  # authenticated clock: keep in step
+                return status, index, vbs
+            if rtype != ber.PDU_REPORT or not vbs:
+                raise SnmpError(self.target.address, f"SNMPv3: unexpected PDU type 0x{rtype:02x}")
+            report = vbs[0][0]
+            if report == usm.REPORT_NOT_IN_TIME_WINDOW:
+                self._learn_engine(inc)
+                continue
+            if report == usm.REPORT_UNKNOWN_ENGINE_ID:
+                self._keys = None  # the agent changed engine ID (replaced or re-keyed): discover again
+                continue
+            reason = usm.REPORT_TEXT.get(report, f"agent reported {report}")
+            raise SnmpAuthError(self.target.address, f"SNMPv3 authentication failed: {reason}")
+        raise SnmpAuthError(self.target.address, "SNMPv3: could not synchronise with the agent's engine clock")
 
     def _raise_status(self, status: int, index: int, oids: list[str]) -> None:
         name = ber.ERROR_STATUS.get(status, f"error {status}")

@@ -8,19 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
-from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
-from netrosetta.collectors.snmp.target import SnmpTarget
-from netrosetta.engine.varbind import (
-    TAG_END_OF_MIB,
-    TAG_IPADDRESS,
-    TAG_NULL,
-    TAG_OCTET_STRING,
-    TAG_OID,
-    TAG_OPAQUE,
-    VarBind,
-    oid_key,
-)
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
@@ -35,6 +22,20 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 from pysnmp.hlapi.v3arch.asyncio import auth as _auth
 from pysnmp.proto import errind
+
+from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.engine.varbind import (
+    TAG_END_OF_MIB,
+    TAG_IPADDRESS,
+    TAG_NULL,
+    TAG_OCTET_STRING,
+    TAG_OID,
+    TAG_OPAQUE,
+    VarBind,
+    oid_key,
+)
 
 _AUTH = {
     "MD5": _auth.USM_AUTH_HMAC96_MD5, "SHA": _auth.USM_AUTH_HMAC96_SHA,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 
 
 class SnmpTarget(BaseModel):

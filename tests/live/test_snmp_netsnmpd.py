@@ -115,9 +115,10 @@ async def test_v2c_identify_and_walk(snmpd: Snmpd, prefer: str) -> None:
     assert all(vb[1] == 4 and vb[0].startswith(IF_DESCR + ".") for vb in if_descr)
 
 
-async def test_v3_authpriv_sha256_aes_equals_v2c(snmpd: Snmpd) -> None:
+@pytest.mark.parametrize("prefer", ["native", "pysnmp"])
+async def test_v3_authpriv_sha256_aes_equals_v2c(snmpd: Snmpd, prefer: str) -> None:
     v2 = make_client(v2c(snmpd))
-    sec = make_client(v3(snmpd))
+    sec = make_client(v3(snmpd), prefer)  # type: ignore[arg-type]
     try:
         facts = await identify(sec)
         over_v3 = await sec.walk(IF_DESCR)
@@ -133,8 +134,10 @@ async def test_bad_credentials_are_clear_and_secret_free(snmpd: Snmpd, caplog: p
     caplog.set_level(logging.DEBUG)
     cases = [
         (v2c(snmpd, community="bad-" + COMMUNITY, timeout=0.3, retries=0), "native", SnmpTimeout),
-        (v3(snmpd, auth_key="bad-" + AUTH_KEY, timeout=1, retries=0), "auto", SnmpAuthError),
-        (v3(snmpd, user="nobody", timeout=1, retries=0), "auto", SnmpAuthError),
+        (v3(snmpd, auth_key="bad-" + AUTH_KEY, timeout=1, retries=0), "native", SnmpAuthError),
+        (v3(snmpd, auth_key="bad-" + AUTH_KEY, timeout=1, retries=0), "pysnmp", SnmpAuthError),
+        (v3(snmpd, user="nobody", timeout=1, retries=0), "native", SnmpAuthError),
+        (v3(snmpd, user="nobody", timeout=1, retries=0), "pysnmp", SnmpAuthError),
     ]
     messages = []
     for target, prefer, kind in cases:

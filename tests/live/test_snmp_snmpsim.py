@@ -125,16 +125,17 @@ async def test_identify_matches_walk_file(agent: SimAgent) -> None:
     assert facts.sys_name == sysvals["1.3.6.1.2.1.1.5.0"].decode()  # type: ignore[union-attr]
 
 
-async def test_v3_authpriv_sha256_aes(agent: SimAgent) -> None:
-    client = make_client(v3(agent, context="junos"))
+@pytest.mark.parametrize("prefer", ["native", "pysnmp"])
+async def test_v3_authpriv_sha256_aes(agent: SimAgent, prefer: str) -> None:
+    client = make_client(v3(agent, context="junos"), prefer)  # type: ignore[arg-type]
     try:
         facts = await identify(client)
-        got = await client.walk("1.3.6.1.2.1.31.1.1.1.1")
+        got = await walk_roots(client, ["1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6"])
     finally:
         await client.close()
-    want = expected("junos_vmx.snmprec", ["1.3.6.1.2.1.1.2", "1.3.6.1.2.1.31.1.1.1.1"])
+    want = expected("junos_vmx.snmprec", ["1.3.6.1.2.1.1.2", "1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6"])
     assert facts.sys_object_id == want[0][2]
-    assert got == want[1:] and len(got) > 10
+    assert got == want[1:] and len(got) > 20
 
 
 async def test_wrong_credentials_fail_clearly_without_leaking(agent: SimAgent,
@@ -144,7 +145,8 @@ async def test_wrong_credentials_fail_clearly_without_leaking(agent: SimAgent,
     for target, prefer, kind in [
         (v2c(agent, community="wrong-" + COMMUNITY, timeout=0.3, retries=1), "native", SnmpTimeout),
         (v2c(agent, community="wrong-" + COMMUNITY, timeout=0.3, retries=0), "pysnmp", SnmpTimeout),
-        (v3(agent, auth_key="wrong-" + AUTH_KEY, timeout=0.5, retries=0), "auto", SnmpAuthError),
+        (v3(agent, auth_key="wrong-" + AUTH_KEY, timeout=0.5, retries=0), "native", SnmpAuthError),
+        (v3(agent, auth_key="wrong-" + AUTH_KEY, timeout=0.5, retries=0), "pysnmp", SnmpAuthError),
     ]:
         client = make_client(target, prefer)  # type: ignore[arg-type]
         try:

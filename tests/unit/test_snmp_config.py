@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr, ValidationError
+
 from netrosetta.collectors.snmp.client import SnmpError, make_client
 from netrosetta.collectors.snmp.credentials import (
     SecretRefError,
@@ -14,7 +16,6 @@ from netrosetta.collectors.snmp.native_client import NativeClient
 from netrosetta.collectors.snmp.poll import StartTimeTracker, minimal_roots
 from netrosetta.collectors.snmp.pysnmp_client import PysnmpClient
 from netrosetta.collectors.snmp.target import SnmpTarget
-from pydantic import SecretStr, ValidationError
 
 SECRET = "s3cr3t-Community-9f"
 
@@ -81,13 +82,22 @@ def test_target_version_and_credentials_must_agree() -> None:
 
 def test_make_client_picks_cheapest_capable() -> None:
     v2 = SnmpTarget(host="127.0.0.1", credentials=SnmpV2cCredentials(community=SecretStr(SECRET)))
-    v3 = SnmpTarget(host="127.0.0.1", version="3", credentials=SnmpV3Credentials(
-        user="u", auth_protocol="SHA256", auth_key=f"literal:{SECRET}"))
+
+    def v3(auth: str, priv: str | None) -> SnmpTarget:
+        return SnmpTarget(host="127.0.0.1", version="3", credentials=SnmpV3Credentials(
+            user="u", auth_protocol=auth, auth_key=f"literal:{SECRET}",  # type: ignore[arg-type]
+            priv_protocol=priv, priv_key=f"literal:{SECRET}" if priv else None))  # type: ignore[arg-type]
+
     assert isinstance(make_client(v2), NativeClient)
     assert isinstance(make_client(v2, "pysnmp"), PysnmpClient)
-    assert isinstance(make_client(v3), PysnmpClient)
-    with pytest.raises(SnmpError, match=r"127\.0\.0\.1:161: .*SNMPv3"):
-        make_client(v3, "native")
+    assert isinstance(make_client(v3("SHA256", "AES")), NativeClient)
+    assert isinstance(make_client(v3("SHA512", "AES256")), NativeClient)  # 64-byte key: no extension
+    assert isinstance(make_client(v3("SHA256", "AES")), NativeClient)
+    # DES, and AES-256 from a 20-byte SHA-1 key (needs Blumenthal/Reeder extension): pysnmp
+    assert isinstance(make_client(v3("SHA256", "DES")), PysnmpClient)
+    assert isinstance(make_client(v3("SHA", "AES256C")), PysnmpClient)
+    with pytest.raises(SnmpError, match=r"127\.0\.0\.1:161: .*SNMPv3 privacy mode"):
+        make_client(v3("SHA", "AES256"), "native")
     with pytest.raises(SnmpError, match="value types"):
         make_client(v2, "gufo")
 
