@@ -50,7 +50,6 @@ from netrosetta.engine.selectors.snmp import SnmpDataset
 from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import translate
 from netrosetta.engine.varbind import read_snmprec
-
 from tests.conftest import need_shared
 
 CORPUS_PARTS = ("corpus", "snmp")
