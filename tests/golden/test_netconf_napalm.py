@@ -7,6 +7,7 @@ the raw reply disagree, the test says which the raw data supports (see XR_TOTAL_
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -37,8 +38,9 @@ for _d, _p in (("receive", "rx"), ("transmit", "tx")):
         COUNTER_KEYS[("hw.network.packets", _d, _c)] = f"{_p}_{_c}_packets"
 
 
+@functools.lru_cache(maxsize=1)
 def rulebooks() -> RulebookSet:
-    return RulebookSet.from_paths()
+    return RulebookSet.from_paths()      # loading every rulebook takes seconds: once per session
 
 
 def counters(t: DeviceTranslation) -> dict[str, dict[str, float]]:
