@@ -378,7 +378,7 @@ class Translator:
         if cr.prefilter is not None:
             pref, wanted = cr.prefilter
             groups = run.groups(pref)
-            rows = dict(items)
+            rows: Mapping[Index, Any] = dict(items) if isinstance(items, list) else col
             picked = [(i, rows[i]) for v in wanted for i in groups.get(v, ()) if i in rows]
             st.skipped["filtered by where"] += len(rows) - len(picked)
             items = picked
