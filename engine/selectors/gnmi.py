@@ -112,6 +112,8 @@ class GnmiSelector(Selector):
     path: str = Field(description="leaf path; keys as [name=*] or [name=pattern]; origin as 'origin:/path'")
     origin: str | None = Field(None, description="origin when not written in the path; default any")
     fallback: str | None = Field(None, description="leaf used for rows where `path` has no value")
+    catalog: bool = Field(True, description="lint against the YANG catalog; false for a vendor leaf "
+                                            "grafted onto an OpenConfig tree (Junos .../optics)")
 
     @field_validator("path", "fallback")
     @classmethod
@@ -217,7 +219,7 @@ def _lint(sel: GnmiSelector, ctx: BindContext, metric: Any) -> list[tuple[str, s
 
     catalog = _catalog(ctx)
     out: list[tuple[str, str]] = []
-    if catalog is None:
+    if catalog is None or not sel.catalog:
         return out
     try:
         col = sel._column(sel.path, ctx, True)
@@ -230,8 +232,12 @@ def _lint(sel: GnmiSelector, ctx: BindContext, metric: Any) -> list[tuple[str, s
         return out   # a native tree the catalog does not hold (e.g. /junos/...): nothing to check
     info = catalog.leaf(col.path)
     if info is None:
+        parent = col.path.rsplit("/", 1)[0]
         if catalog.has_node(col.path):
             out.append((f"{col.path} is a container or list in the YANG catalog, not a leaf", "error"))
+        elif not catalog.has_node(parent):
+            # a vendor addition under an OpenConfig tree (Junos /interfaces/interface/optics/...)
+            out.append((f"{col.path} is not in the YANG catalog (vendor extension?)", "warning"))
         else:
             near = difflib.get_close_matches(col.path, list(catalog.leaves_under("/" + top)), n=1, cutoff=0.8)
             hint = f" (did you mean {near[0]}?)" if near else ""

@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 from typing import Any
 
 import pytest
+
 from netrosetta.collectors.gnmi.config import GnmiTarget
 from netrosetta.collectors.gnmi.dataset import GnmiDataset
 from netrosetta.collectors.gnmi.flatten import Leaf, flatten_response
@@ -26,7 +28,6 @@ from netrosetta.collectors.gnmi.session import Batch, run_target
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.translate import translate
-
 from netrosetta.yang_catalog import default_catalog
 from tests.conftest import SHARED, need_shared
 
@@ -169,11 +170,16 @@ def test_every_telegraf_value_is_in_our_decode(case: str) -> None:
 
 # ---- unified output against Telegraf's numbers ---------------------------------------------
 
+@functools.cache
+def _rulebooks() -> RulebookSet:
+    return RulebookSet.from_paths()
+
+
 def _translate(case: str) -> Any:
     ds = GnmiDataset(case)
     for r in load_responses(need_shared("corpus", "gnmi", case, "responses.json")):
         ds.apply(flatten_response(r, default_catalog()))
-    return translate(ds, DeviceFacts(name=case), RulebookSet.from_paths()), ds
+    return translate(ds, DeviceFacts(name=case), _rulebooks()), ds
 
 
 def _points(t: Any) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -255,3 +261,45 @@ def test_delete_ends_the_series() -> None:
     assert [lf.keys for lf in ended] == [keys]
     assert len(ds) == 1
 
+
+
+def _translate_as(case: str, platform: str) -> Any:
+    from netrosetta.cli.gnmi import load_gnmi
+
+    ns = type("A", (), {"gnmi": str(need_shared("corpus", "gnmi", case, "responses.json")),
+                        "name": case, "platform": platform, "gnmi_models": None})()
+    ((ds, facts),) = load_gnmi(ns)   # type: ignore[arg-type]
+    t = translate(ds, facts, _rulebooks())
+    return t
+
+
+def test_juniper_optics_per_lane_from_header_tagged_updates() -> None:
+    t = _translate_as("issue_17154", "juniper_junos")
+    assert t.matched.chosen.id == "juniper/junos-gnmi"
+    pts = _points(t)
+    n = 0
+    for _m, tags, f, _ts in _tel("issue_17154"):
+        if "lane_number" not in tags:
+            continue
+        lane = {("network.interface.name", tags["name"]), ("netrosetta.transceiver.lane", tags["lane_number"])}
+        assert pts[("netrosetta.transceiver.rx.power", frozenset(lane))] == pytest.approx(
+            f["lanediags/lane/lane_laser_receiver_power_dbm"], rel=1e-6)
+        assert pts[("netrosetta.transceiver.tx.power", frozenset(lane))] == pytest.approx(
+            f["lanediags/lane/lane_laser_output_power_dbm"], rel=1e-6)
+        assert pts[("netrosetta.transceiver.bias.current", frozenset(lane))] == pytest.approx(
+            f["lanediags/lane/lane_laser_bias_current"] / 1000, rel=1e-6)   # mA -> A
+        n += 1
+    assert n == 4
+
+
+def test_juniper_linecard_memory() -> None:
+    t = _translate_as("issue_13052", "juniper_junos")
+    pts = _points(t)
+    tel = {tags["/components/component/properties/property/name"]: (tags["name"], f)
+           for _m, tags, f, _ts in _tel("issue_13052")}
+    comp, f = tel["mem-util-kernel-size"]
+    ident = {("hw.id", comp), ("hw.name", comp)}
+    assert pts[("system.memory.limit", frozenset(ident))] == f["component/properties/property/state/value"]
+    comp, f = tel["mem-util-kernel-bytes-allocated"]
+    assert pts[("system.memory.usage", frozenset(ident | {("system.memory.state", "used")}))] == \
+        f["component/properties/property/state/value"]
