@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(snmpd snmp nats-server pmacct softflowd prometheus-snmp-exporter tcpreplay chromium)
+APT_PACKAGES=(snmpd snmp nats-server pmacct softflowd prometheus-snmp-exporter tcpreplay chromium chromium-driver)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
