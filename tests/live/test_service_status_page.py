@@ -1,0 +1,86 @@
+"""The status page in a real browser (Debian chromium + chromedriver, driven by Selenium).
+
+The page renders /status.json with JavaScript; the test reads what a person would see: targets,
+state, the rulebook each device matched and why, its unified metrics, errors — and no secret.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from netrosetta.collectors.snmp.lab import snmpsim_agent
+from tests.reliability.harness import LAB_SNMPREC, ServiceProcess, UdpAgent, snmp_target, wait_for, write_yaml
+
+pytestmark = pytest.mark.live
+
+CHROMIUM = "/usr/bin/chromium"
+DRIVER = "/usr/bin/chromedriver"
+SECRET = "page-Secret-41c9"
+
+
+def _browser(profile: str):  # type: ignore[no-untyped-def]
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        pytest.skip("Debian chromium and chromium-driver are not installed (scripts/setup.sh installs them)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}"):
+        opts.add_argument(flag)
+    # an explicit driver path: Selenium Manager never downloads anything
+    return webdriver.Chrome(service=Service(executable_path=DRIVER), options=opts)
+
+
+def test_status_page_in_chromium(tmp_path: Path) -> None:
+    silent = UdpAgent(lambda _d: None)
+    profile = tempfile.mkdtemp(prefix="nr-chromium-")
+    with snmpsim_agent({SECRET: LAB_SNMPREC}) as agent:
+        good = snmp_target("lab-switch-1", agent.port)
+        good["credentials"] = {"community": "env:PAGE_COMMUNITY"}
+        cfg = write_yaml(tmp_path / "config.yaml", {
+            "defaults": {"interval": 2.0, "poll_timeout": 1.5},
+            "targets": {"snmp": [good, snmp_target("dead-switch", silent.port)]},
+            "outputs": {"from_env": False},
+            "http": {"listen": "127.0.0.1:0"},
+            "self_telemetry": {"enabled": False},
+        })
+        svc = ServiceProcess(cfg, tmp_path / "service.log", env={"PAGE_COMMUNITY": SECRET}).start()
+        driver = None
+        try:
+            wait_for(lambda: svc.target("snmp/lab-switch-1")["state"] == "ok"
+                     and svc.target("snmp/dead-switch")["state"] == "failed", 30, "both targets polled")
+            driver = _browser(profile)
+            driver.set_page_load_timeout(20)
+            driver.get(f"http://127.0.0.1:{svc.http_port}/status")
+            from selenium.webdriver.common.by import By
+
+            def row(key: str) -> list[str] | None:
+                for tr in driver.find_elements(By.CSS_SELECTOR, "#targets tbody tr"):
+                    if tr.get_attribute("data-target") == key:
+                        return [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                return None
+
+            good_row = wait_for(lambda: row("snmp/lab-switch-1"), 15, "the page to render the targets")
+            dead_row = wait_for(lambda: row("snmp/dead-switch"), 5, "the dead target's row")
+            assert good_row[2] == "ok"
+            assert "generic/snmp@1.0.0" in good_row[6]
+            assert "generic" in good_row[6].lower() and "\n" in good_row[6]   # the why, under the id
+            assert "hw.network.io" in good_row[7] and "system.cpu.utilization" in good_row[7]
+            assert int(good_row[5]) > 100
+            assert dead_row[2] == "failed" and "timeout" in dead_row[8]
+            outputs = driver.find_element(By.ID, "summary").text
+            assert "ready" in outputs and "2 targets" in outputs
+            assert SECRET not in driver.page_source
+        finally:
+            if driver is not None:
+                driver.quit()
+            svc.stop()
+            silent.close()
+            shutil.rmtree(profile, ignore_errors=True)
