@@ -81,11 +81,24 @@ class SimDevice:
                  "1.3.6.1.2.1.31.1.1.1.12": "out-multicast-pkts",
                  "1.3.6.1.2.1.31.1.1.1.9": "in-broadcast-pkts",
                  "1.3.6.1.2.1.31.1.1.1.13": "out-broadcast-pkts"}
+        # 32-bit ifTable columns stand in where a row has no 64-bit ifXTable counter, as the
+        # device itself would report one value per counter
+        fallback = {"1.3.6.1.2.1.2.2.1.10": "in-octets", "1.3.6.1.2.1.2.2.1.16": "out-octets",
+                    "1.3.6.1.2.1.2.2.1.11": "in-unicast-pkts", "1.3.6.1.2.1.2.2.1.17": "out-unicast-pkts",
+                    "1.3.6.1.2.1.31.1.1.1.2": "in-multicast-pkts", "1.3.6.1.2.1.31.1.1.1.3": "in-broadcast-pkts",
+                    "1.3.6.1.2.1.31.1.1.1.4": "out-multicast-pkts", "1.3.6.1.2.1.31.1.1.1.5": "out-broadcast-pkts",
+                    "1.3.6.1.2.1.2.2.1.7": "admin"}
+        low: dict[str, dict[int, Any]] = {}
         for oid, _tag, value in walk.varbinds:
             col, _, idx = oid.rpartition(".")
             if col in names and idx.isdigit():
                 cols.setdefault(names[col], {})[int(idx)] = value
-        oper = {1: "UP", 2: "DOWN", 3: "TESTING", 5: "DORMANT", 7: "LOWER_LAYER_DOWN"}
+            elif col in fallback and idx.isdigit():
+                low.setdefault(fallback[col], {})[int(idx)] = value
+        for name, rows in low.items():
+            for idx, v in rows.items():
+                cols.setdefault(name, {}).setdefault(idx, v)
+        oper = {1: "UP", 2: "DOWN", 3: "TESTING", 4: "UNKNOWN", 5: "DORMANT", 6: "NOT_PRESENT", 7: "LOWER_LAYER_DOWN"}
         ifs = []
         for idx, ifname in sorted(cols.get("ifName", {}).items()):
             text = ifname.decode("utf-8", "replace") if isinstance(ifname, bytes) else str(ifname)
@@ -97,6 +110,8 @@ class SimDevice:
                     it.rate[c] = 0
             op = cols.get("oper", {}).get(idx)
             it.oper_status = oper.get(op, "UNKNOWN") if isinstance(op, int) else "UNKNOWN"
+            ad = cols.get("admin", {}).get(idx)
+            it.admin_status = {1: "UP", 2: "DOWN", 3: "TESTING"}.get(ad, "UP") if isinstance(ad, int) else "UP"
             ifs.append(it)
         return cls(name=name, interfaces=ifs, frozen=True)
 
