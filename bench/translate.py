@@ -1,0 +1,119 @@
+"""Translation throughput: unified data points per CPU-second on one core, corpus walks.
+
+Each corpus walk is indexed once (as a poll result would be) and translated repeatedly through
+the rulebook it matches. Reported twice: translation alone, and indexing + translation +
+OTLP encoding. In the same run a reference loop — a dict per data point, the way most Python
+collectors hold samples — is timed over the same points, so the ratio is comparable across noisy
+machines.
+
+    python -m bench.translate [--seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from netrosetta.engine.rulebooks import RulebookSet
+from netrosetta.engine.selectors.snmp import SnmpDataset
+from netrosetta.engine.snmp_facts import snmp_facts
+from netrosetta.engine.translate import cached_match, translator_for
+from netrosetta.engine.varbind import read_snmprec
+from netrosetta.exporter.otlp import encode_request
+from netrosetta.exporter.start_times import StartTimes
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "snmp"
+RESULTS = Path(__file__).resolve().parent / "results" / "translate.json"
+
+
+def _rate(fn: Callable[[], int], seconds: float) -> float:
+    """Points per CPU-second of fn (which returns the points it made), run for ~seconds."""
+    fn()  # warm-up: compile, caches
+    n = 0
+    t0 = time.process_time()
+    while True:
+        n += fn()
+        el = time.process_time() - t0
+        if el >= seconds:
+            return n / el
+
+
+def _reference(points: list[tuple[str, dict[str, Any], Any]]) -> Callable[[], int]:
+    def run() -> int:
+        out = []
+        for name, attrs, value in points:
+            out.append({"name": name, "attributes": dict(attrs), "value": value, "time": 0})
+        return len(out)
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(prog="python -m bench.translate", description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=1.0, help="CPU seconds per measurement")
+    args = ap.parse_args(argv)
+    if not CORPUS.is_dir():
+        raise SystemExit(f"{CORPUS} is absent (the shared corpus is not beside this clone)")
+    rs = RulebookSet.from_paths()
+    rows = []
+    for walk_path in sorted(CORPUS.glob("*.snmprec")):
+        walk = read_snmprec(walk_path)
+        ds = SnmpDataset(walk.varbinds)
+        facts = snmp_facts(ds)
+        m = cached_match(rs, facts, "snmp")
+        if m.chosen is None:
+            continue
+        tr = translator_for(rs, m.chosen)
+        t = tr.translate(ds, facts, match=m)
+        n_points = t.count()
+        if not n_points:
+            continue
+        points = [(mp.name, a, v) for _s, mp, a, v in t.iter_points()]
+
+        def translate_only(ds: SnmpDataset = ds, facts: Any = facts, tr: Any = tr, n: int = n_points) -> int:
+            tr.translate(ds, facts)
+            return n
+
+        # what a poll would return: only the columns the rulebook reads
+        needed = tuple(f"{ref}." for ref in tr.requirements("snmp"))
+        polled = [vb for vb in walk.varbinds if vb[0].startswith(needed)]
+
+        def full(vb: Any = polled, facts: Any = facts, tr: Any = tr, n: int = n_points,
+                 state: StartTimes = StartTimes(), prev: dict[str, int] = {}) -> int:  # noqa: B006 - per walk
+            t = tr.translate(SnmpDataset(vb), facts)
+            encode_request([t], state, prev)
+            return n
+
+        ours = _rate(translate_only, args.seconds)
+        ours_full = _rate(full, args.seconds)
+        ref = _rate(_reference(points), args.seconds)
+        rows.append({"walk": walk_path.name, "rulebook": f"{m.chosen.id}@{m.chosen.version}",
+                     "varbinds": len(walk.varbinds), "points": n_points,
+                     "translate_points_per_cpu_s": round(ours),
+                     "index_translate_encode_points_per_cpu_s": round(ours_full),
+                     "reference_dict_per_point_per_cpu_s": round(ref),
+                     "ratio_translate_vs_reference": round(ours / ref, 3)})
+    total_points = sum(r["points"] for r in rows)
+    weighted = total_points / sum(r["points"] / r["translate_points_per_cpu_s"] for r in rows)
+    weighted_full = total_points / sum(r["points"] / r["index_translate_encode_points_per_cpu_s"] for r in rows)
+    print(f"{'walk':34} {'rulebook':26} {'points':>7} {'translate/s':>12} {'+index+OTLP/s':>14} {'ref dict/s':>11} {'ratio':>6}")
+    for r in rows:
+        print(f"{r['walk']:34} {r['rulebook']:26} {r['points']:7d} {r['translate_points_per_cpu_s']:12,d} "
+              f"{r['index_translate_encode_points_per_cpu_s']:14,d} {r['reference_dict_per_point_per_cpu_s']:11,d} "
+              f"{r['ratio_translate_vs_reference']:6.2f}")
+    print(f"all walks: {weighted:,.0f} points/CPU-s translating; {weighted_full:,.0f} with indexing and OTLP encoding "
+          "(target >= 1,000,000 translating)")
+    result = {"bench": "translate", "target_points_per_cpu_s": 1_000_000,
+              "all_walks_translate_points_per_cpu_s": round(weighted),
+              "all_walks_index_translate_encode_points_per_cpu_s": round(weighted_full), "walks": rows}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
