@@ -123,7 +123,7 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
     for u in n.update:
         try:
             origin, rel, keys = _resolve(u.path, p_origin)
-            full = f"/{p_path}/{rel}" if p_path else "/" + rel
+            full = (f"/{p_path}/{rel}" if rel else "/" + p_path) if p_path else "/" + rel
             if p_keys:
                 keys = p_keys + keys
             co = canon.get(origin)
