@@ -141,6 +141,7 @@ class DeviceFacts:
     os_version: str | None = None
     serial: str | None = None
     platform: str | None = None      # netmiko device_type
+    capabilities: list[str] = field(default_factory=list)   # NETCONF hello
 
 
 @dataclass
@@ -193,5 +194,6 @@ def engine_facts(src: SourceDataset, *, name: str | None = None, address: str | 
                                ("os.version", f.os_version), ("netrosetta.device.serial_number", f.serial))
              if v}
     return EngineFacts(name=name or f.hostname or src.target, address=address, sys_name=f.hostname,
-                       platform=src.platform or f.platform, netconf_capabilities=list(capabilities or []),
+                       platform=src.platform or f.platform,
+                       netconf_capabilities=list(capabilities or f.capabilities),
                        extra=extra)

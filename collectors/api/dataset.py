@@ -37,7 +37,7 @@ def from_recording(rec: Recording, platform: str | None = None, commands: list[s
     names = {v: k for k, v in rec.commands.items()}
     wanted = {file_stem(c): c for c in commands or []}
     for path in rec.files():
-        if path.suffix not in (".json", ".text", ".txt"):
+        if path.suffix not in (".json", ".text", ".txt") or path.name == "expected_result.json":
             continue
         command = names.get(path.name) or wanted.get(path.stem) or path.stem.replace("_", " ")
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -52,7 +52,7 @@ def parse_reply(text: str | bytes, *, strip_namespaces: bool = False) -> etree._
 
 
 def facts_from_capabilities(caps: list[str], platform: str | None) -> DeviceFacts:
-    facts = DeviceFacts(platform=platform)
+    facts = DeviceFacts(platform=platform, capabilities=list(caps))
     joined = " ".join(caps)
     if "xml.juniper.net" in joined:
         facts.vendor = "Juniper"
