@@ -22,6 +22,7 @@ COMMANDS = [
     "netrosetta.cli.lab",         # lab [--run]
     "netrosetta.cli.flow",        # flow decode|listen
     "netrosetta.cli.gnmi",        # gnmi catalog|sim|capabilities|get|subscribe
+    "netrosetta.cli.record",      # record (NETCONF/API/CLI recordings)
 ]
 
 

@@ -21,6 +21,7 @@ from netrosetta.errors import NetrosettaError
 
 from .common import add_format_arg, add_rulebook_args, emit, load_rulebooks
 from .gnmi import add_gnmi_source_args, load_gnmi
+from .record import add_recording_source_args, load_recording
 
 Loaded = list[tuple[Dataset, DeviceFacts]]
 
@@ -58,6 +59,10 @@ EXTRA_SOURCE_ARGS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
 # gNMI recordings: --gnmi RESPONSES.json (netrosetta/cli/gnmi.py)
 SOURCES["gnmi"] = load_gnmi
 EXTRA_SOURCE_ARGS.append(add_gnmi_source_args)
+
+# NETCONF/API/CLI recordings: --recording DIR --platform P (netrosetta/cli/record.py)
+SOURCES["recording"] = load_recording
+EXTRA_SOURCE_ARGS.append(add_recording_source_args)
 
 
 def _loaded(args: argparse.Namespace) -> Loaded:
