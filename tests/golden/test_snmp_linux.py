@@ -8,7 +8,6 @@ sysObjectID must fall back to generic/snmp.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
 
 import pytest
 
@@ -18,15 +17,23 @@ from netrosetta.engine.selectors.snmp import SnmpDataset
 from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.varbind import read_snmprec
 from tests.conftest import need_shared
-from tests.golden.snmp_corpus import Points, lnms_device, lnms_rows, load_expected, load_walk, translate_walk
+from tests.golden.snmp_corpus import (
+    Points,
+    _rulebooks,
+    lnms_device,
+    lnms_rows,
+    load_expected,
+    load_walk,
+    translate_walk,
+)
 
 NAME = "linux"
 HR_LOAD, HR_DESCR = "1.3.6.1.2.1.25.3.3.1.2", "1.3.6.1.2.1.25.3.2.1.3"
 
 
-@cache
 def rulebooks() -> RulebookSet:
-    return RulebookSet.from_paths()
+    """The rulebook set translate_walk uses (loading mappings/ once per session)."""
+    return _rulebooks()
 
 
 def test_rulebook_and_resource() -> None:
