@@ -7,11 +7,15 @@ test says which side the walk supports and asserts the walk's value.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import pytest
 
+from netrosetta.engine.facts import DeviceFacts
+from netrosetta.engine.matching import match_rulebook
+from netrosetta.engine.rulebooks import RulebookSet
 from tests.golden.snmp_corpus import (
     Points,
     Walk,
@@ -312,3 +316,34 @@ def test_fan_and_psu_status_vs_walk_and_librenms(walk: str) -> None:
         assert len(psus) == 2 and len(fans) == 6
     if walk == "iosxr_asr9001":
         assert len(psus) == 2 and not fans
+
+
+# --- family matching beyond the corpus ------------------------------------------------------
+
+# sysDescr shapes of each family (from Cisco documentation and release notes), with a products
+# (1.3.6.1.4.1.9.1.*) or cevChassis (1.3.6.1.4.1.9.12.3.1.3.*) sysObjectID
+FAMILY_SAMPLES = [
+    ("1.3.6.1.4.1.9.1.1208", "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E4, RELEASE SOFTWARE (fc2)", "cisco/ios"),
+    ("1.3.6.1.4.1.9.1.209", "Cisco Internetwork Operating System Software \r\nIOS (tm) C2600 Software (C2600-I-M), Version 12.2(15)T", "cisco/ios"),
+    ("1.3.6.1.4.1.9.1.1745", "Cisco IOS Software, IOS-XE Software, Catalyst 4500 L3 Switch Software (cat4500e-UNIVERSALK9-M), Version 03.06.06.E RELEASE SOFTWARE (fc1)", "cisco/ios-xe"),
+    ("1.3.6.1.4.1.9.1.1165", "Cisco IOS Software [Denali], ASR1000 Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 16.3.7, RELEASE SOFTWARE (fc4)", "cisco/ios-xe"),
+    ("1.3.6.1.4.1.9.1.2372", "Cisco IOS Software [Amsterdam], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.1a, RELEASE SOFTWARE (fc3)", "cisco/ios-xe"),
+    ("1.3.6.1.4.1.9.1.2694", "Cisco IOS XE Software, Version 17.09.04a", "cisco/ios-xe"),
+    ("1.3.6.1.4.1.9.1.2586", "Cisco IOS Software [IOSXE], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.15.1, RELEASE SOFTWARE (fc4)", "cisco/ios-xe"),
+    ("1.3.6.1.4.1.9.1.1017", "Cisco IOS XR Software (Cisco ASR9K Series),  Version 5.3.4[Default]\r\nCopyright (c) 2017 by Cisco Systems, Inc.", "cisco/ios-xr"),
+    ("1.3.6.1.4.1.9.1.2264", "Cisco IOS XR Software, Version 7.5.2 LNT\r\nCopyright (c) 2013-2022 by Cisco Systems, Inc.", "cisco/ios-xr"),
+    ("1.3.6.1.4.1.9.12.3.1.3.1084", "Cisco NX-OS(tm) n5000, Software (n5000-uk9), Version 7.3(8)N1(1), RELEASE SOFTWARE Copyright (c) 2002-2020 by Cisco Systems, Inc.", "cisco/nx-os"),
+    ("1.3.6.1.4.1.9.12.3.1.3.1812", "Cisco NX-OS(tm) nxos.9.3.10.bin, Software (nxos), Version 9.3(10), RELEASE SOFTWARE Copyright (c) 2002-2022 by Cisco Systems, Inc.", "cisco/nx-os"),
+]
+
+
+@functools.cache
+def _rulebooks() -> RulebookSet:
+    return RulebookSet.from_paths()
+
+
+@pytest.mark.parametrize(("oid", "descr", "rulebook"), FAMILY_SAMPLES)
+def test_family_matching(oid: str, descr: str, rulebook: str) -> None:
+    m = match_rulebook(_rulebooks(), DeviceFacts(sys_object_id=oid, sys_descr=descr), "snmp")
+    assert m.chosen is not None and m.chosen.id == rulebook, m.reason
+    assert not m.ambiguous
