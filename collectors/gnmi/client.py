@@ -79,8 +79,9 @@ class SubscribeCall:
     def cancel(self) -> None:
         self._call.cancel()
 
-    async def responses(self, idle_timeout: float | None = None) -> AsyncIterator[gnmi_pb2.SubscribeResponse]:
-        """Responses until the target ends the stream; GnmiError on failure or on a stall."""
+    async def responses(self, idle_timeout: float | None = None) -> AsyncIterator[bytes]:
+        """Serialized SubscribeResponses until the target ends the stream; GnmiError on failure or
+        on a stall. Bytes, not messages: wire.flatten_bytes decodes the common shapes faster."""
         while True:
             try:
                 if idle_timeout is None:
@@ -187,7 +188,11 @@ class GnmiClient:
         return gnmi_pb2.SubscribeRequest(subscribe=sl)
 
     async def subscribe(self) -> SubscribeCall:
-        call = self._stub.Subscribe(metadata=self.target.metadata())
+        assert self._channel is not None
+        rpc = self._channel.stream_stream("/gnmi.gNMI/Subscribe",
+                                          request_serializer=gnmi_pb2.SubscribeRequest.SerializeToString,
+                                          response_deserializer=None)
+        call = rpc(metadata=self.target.metadata())
         try:
             await call.write(self.subscribe_request())
         except grpc.aio.AioRpcError as exc:

@@ -23,6 +23,20 @@ from .paths import Keys
 from .values import to_number
 
 Comp = tuple[int, int] | None
+_MISS = object()
+# (column keys, filters) -> {leaf keys -> row index or None}: a device's key sets repeat every sample
+_INDEX: dict[tuple[Any, Any], dict[Keys, Any]] = {}
+
+
+def _index(keys: Keys, want: tuple[tuple[str, str], ...],
+           filters: tuple[tuple[str, str, str], ...]) -> tuple[str, ...] | None:
+    keyd = {(e, k): v for e, k, v in keys}
+    if filters and not row_matches(filters, keyd):
+        return None
+    try:
+        return tuple(keyd[w] for w in want)
+    except KeyError:
+        return None
 RowKey = tuple[Keys, Comp]
 
 
@@ -134,19 +148,18 @@ class GnmiDataset:
         filters = ref.filters
         numeric = ref.numeric
         ext = ref.ext
+        index_of = _INDEX.setdefault((want, filters), {})
         for origin in origins:
             rows = self.by_path.get((origin, ref.path))
             if not rows:
                 continue
             self.used.add((origin, ref.path))
             for (keys, comp), leaf in rows.items():
-                keyd = {(e, k): v for e, k, v in keys}
-                if filters and not row_matches(filters, keyd):
-                    continue
-                try:
-                    idx = tuple(keyd[w] for w in want)
-                except KeyError:
-                    continue   # the device sent fewer keys than the path has (counted as unused)
+                idx = index_of.get(keys, _MISS)
+                if idx is _MISS:
+                    idx = index_of[keys] = _index(keys, want, filters)
+                if idx is None:
+                    continue   # filtered out, or fewer keys than the path has
                 v = leaf.value if ext is None else (leaf.ext or {}).get(ext)
                 if numeric and v.__class__ is str:
                     n = to_number(v)

@@ -94,6 +94,8 @@ _new_leaf = tuple.__new__
 # sample, so each distinct path is normalised once. Bounded: cleared when it grows too large.
 _PATHS: dict[tuple[bytes, str], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
 _PATHS_MAX = 200_000
+# (prefix bytes, update path bytes) -> (canonical origin, full path, keys): the per-leaf fast path
+_FULL: dict[tuple[bytes, bytes], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
 
 
 def _resolve(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, tuple[tuple[str, str, str], ...]]:
@@ -119,16 +121,18 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
     else:
         p_origin, p_path, p_keys = "", "", ()
     append = out.leaves.append
-    canon: dict[str, str] = {}
+    p_sig = n.prefix.SerializeToString() if p_path or p_origin else b""
     for u in n.update:
         try:
-            origin, rel, keys = _resolve(u.path, p_origin)
-            full = (f"/{p_path}/{rel}" if rel else "/" + p_path) if p_path else "/" + rel
-            if p_keys:
-                keys = p_keys + keys
-            co = canon.get(origin)
-            if co is None:
-                co = canon[origin] = canonical_origin(origin)
+            ukey = (p_sig, u.path.SerializeToString())
+            hit = _FULL.get(ukey)
+            if hit is None:
+                origin, rel, keys = _resolve(u.path, p_origin)
+                full = (f"/{p_path}/{rel}" if rel else "/" + p_path) if p_path else "/" + rel
+                if len(_FULL) >= _PATHS_MAX:
+                    _FULL.clear()
+                hit = _FULL[ukey] = (canonical_origin(origin), full, p_keys + keys if p_keys else keys)
+            co, full, keys = hit
             val = u.val
             kind = val.WhichOneof("value")
             if kind in _DIRECT:

@@ -19,8 +19,9 @@ from typing import Any
 
 from .client import GnmiClient, GnmiError
 from .config import Backoff, GnmiTarget
-from .flatten import Delete, Leaf, flatten_response
+from .flatten import Delete, Leaf
 from .values import LeafTypes
+from .wire import flatten_bytes
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState
         log.info("gnmi %s: subscribed (%s, %s)", target.name, target.mode, target.encoding)
         try:
             async for resp in call.responses(target.effective_stall_timeout()):
-                flat = flatten_response(resp, types)
+                flat = flatten_bytes(resp, types)
                 state.responses += 1
                 state.leaves += len(flat.leaves)
                 if flat.errors:
