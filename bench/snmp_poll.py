@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from netrosetta.collectors.snmp.client import make_client
-from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
+from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.gufo_client import GufoWalker
-from netrosetta.collectors.snmp.lab import free_udp_port, snmpsim_agent, stop_process
+from netrosetta.collectors.snmp.lab import SimV3User, free_udp_port, snmpsim_agent, stop_process
 from netrosetta.collectors.snmp.target import SnmpTarget
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ EXPORTER_DIR = Path(__file__).resolve().parent / "snmp_exporter"
 RESULTS = Path(__file__).resolve().parent / "results" / "snmp_poll.json"
 IF_ROOTS = ["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1"]
 COMMUNITY = "public"
+V3_USER = SimV3User("bench", "bench-auth-key", "bench-priv-key", "SHA256", "AES")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -163,12 +164,18 @@ class _OneByOne:
 async def run(polls: int, pysnmp_polls: int, sim_port: int) -> list[PollCost]:
     target = SnmpTarget(host="127.0.0.1", port=sim_port, version="2c", timeout=5, retries=2,
                         max_repetitions=25, credentials=SnmpV2cCredentials(community=f"literal:{COMMUNITY}"))
+    v3 = SnmpTarget(host="127.0.0.1", port=sim_port, version="3", timeout=5, retries=2, max_repetitions=25,
+                    credentials=SnmpV3Credentials(
+                        user=V3_USER.user, auth_protocol="SHA256", auth_key=f"literal:{V3_USER.auth_key}",
+                        priv_protocol="AES", priv_key=f"literal:{V3_USER.priv_key}", context_name=COMMUNITY))
     return [
         await poll_cost("netrosetta native (v2c)", lambda: make_client(target, "native"), IF_ROOTS, polls),
         await poll_cost("native, one root at a time", lambda: _OneByOne(make_client(target, "native")),
                         IF_ROOTS, polls),
         await poll_cost("gufo-snmp (untyped)", lambda: GufoWalker(target), IF_ROOTS, polls),
         await poll_cost("pysnmp 7", lambda: make_client(target, "pysnmp"), IF_ROOTS, pysnmp_polls),
+        await poll_cost("netrosetta native (v3 SHA256/AES)", lambda: make_client(v3, "native"), IF_ROOTS, polls),
+        await poll_cost("pysnmp 7 (v3 SHA256/AES)", lambda: make_client(v3, "pysnmp"), IF_ROOTS, pysnmp_polls),
     ]
 
 
@@ -180,17 +187,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if not WALK.is_file():
         raise SystemExit(f"{WALK} is absent (the shared corpus is not beside this clone)")
     with tempfile.TemporaryDirectory(prefix="bench-snmp-") as tmp, \
-            snmpsim_agent({COMMUNITY: WALK}) as agent:
+            snmpsim_agent({COMMUNITY: WALK}, v3_users=[V3_USER]) as agent:
         rows = asyncio.run(run(args.polls, args.pysnmp_polls, agent.port))
         exp, how = exporter_cost(agent.port, args.polls, Path(tmp))
     rows.append(exp)
     ref = exp.cpu_s_per_poll
     print(f"SNMP poll of ifTable+ifXTable, {WALK.name} via snmpsim (CPU of the poller only)")
-    print(f"{'poller':28} {'polls':>5} {'CPU s/poll':>11} {'wall s/poll':>12} {'values':>7} "
+    print(f"{'poller':34} {'polls':>5} {'CPU s/poll':>11} {'wall s/poll':>12} {'values':>7} "
           f"{'CPU vs exporter':>16}")
     for r in rows:
         ratio = r.cpu_s_per_poll / ref if ref else float("nan")
-        print(f"{r.name:28} {r.polls:5d} {r.cpu_s_per_poll:11.4f} {r.wall_s_per_poll:12.3f} "
+        print(f"{r.name:34} {r.polls:5d} {r.cpu_s_per_poll:11.4f} {r.wall_s_per_poll:12.3f} "
               f"{r.varbinds_per_poll:7d} {ratio:15.2f}x")
     print(f"snmp_exporter config: {how}; values = varbinds (exporter: samples)")
     result = {

@@ -11,13 +11,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
-
-try:  # cryptography >= 47 files CFB under "decrepit"; RFC 3826 still mandates it
-    from cryptography.hazmat.decrepit.ciphers.modes import CFB
-except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[assignment,no-redef]
+from cryptography.hazmat.primitives.ciphers.modes import ECB
 
 from netrosetta.collectors.snmp import ber
 from netrosetta.collectors.snmp.credentials import SnmpV3Credentials
@@ -99,12 +96,37 @@ class Keys:
         return (FLAG_AUTH if self.hash_name else 0) | (FLAG_PRIV if self.priv else 0)
 
 
+@lru_cache(maxsize=1024)
+def _ecb(key: bytes) -> Any:
+    # one AES block encryptor per key, reused: creating a cipher context costs more than the AES
+    # work on a whole response; ECB with block-multiple input keeps no state between calls
+    return Cipher(algorithms.AES(key), ECB()).encryptor()
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    n = len(a)
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b[:n], "big")).to_bytes(n, "big")
+
+
 def _aes_cfb(key: bytes, boots: int, etime: int, salt: bytes, data: bytes, encrypt: bool) -> bytes:
+    """AES-CFB128 (RFC 3826) built on a cached ECB block encryptor."""
     # RFC 3826 3.1.2.1: IV = engineBoots (4) | engineTime (4) | the 64-bit salt sent as privParameters
     iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + salt
-    cipher = Cipher(algorithms.AES(key), CFB(iv))
-    op = cipher.encryptor() if encrypt else cipher.decryptor()
-    return op.update(data) + op.finalize()
+    ecb = _ecb(key)
+    if not data:
+        return b""
+    if encrypt:
+        # each keystream block depends on the previous ciphertext block: sequential (requests are small)
+        out = bytearray()
+        prev = iv
+        for i in range(0, len(data), 16):
+            block = _xor(data[i:i + 16], ecb.update(prev))
+            out += block
+            prev = block
+        return bytes(out)
+    # decryption: the keystream is E(IV | C1 .. Cm-1), one ECB call over the whole response
+    full = (len(data) - 1) // 16 * 16
+    return _xor(data, ecb.update(iv + data[:full]))
 
 
 def encode_message(msg_id: int, keys: Keys, engine_id: bytes, boots: int, etime: int, user: bytes,

@@ -53,3 +53,17 @@ def test_native_support_matrix() -> None:
     assert usm.native_supported(creds("SHA", None))
     assert not usm.native_supported(creds("SHA", "AES256"))
     assert not usm.native_supported(creds("SHA512", "DES"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 63, 64, 1500])
+def test_aes_cfb_matches_library_cfb(size: int) -> None:
+    # an independent CFB-128 (cryptography's mode object) must agree both ways
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+    key, salt, data = bytes(range(16)), bytes(range(8, 16)), bytes((i * 7) % 256 for i in range(size))
+    iv = (5).to_bytes(4, "big") + (99).to_bytes(4, "big") + salt
+    enc = Cipher(algorithms.AES(key), CFB(iv)).encryptor()
+    want = enc.update(data) + enc.finalize()
+    assert usm._aes_cfb(key, 5, 99, salt, data, encrypt=True) == want
+    assert usm._aes_cfb(key, 5, 99, salt, want, encrypt=False) == data
