@@ -11,10 +11,10 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+
 from netrosetta.collectors.flow.decoder import FlowDecoder
 from netrosetta.collectors.flow.sampling import SamplingTable
 from netrosetta.collectors.flow.sources import datagrams_from_file
-
 from tests.conftest import need_shared
 
 PROTO = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58, "vrrp": 112, "ospf": 89, "pim": 103, "gre": 47}
