@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from netflow.utils import parse_packet
-from netrosetta.collectors.flow.decoder import FlowDecoder
 
+from netrosetta.collectors.flow.decoder import FlowDecoder
 from tests.conftest import need_shared
 
 # their names (v5/v9 and IPFIX) -> our normalized field
