@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from netrosetta.collectors.flow.decoder import DecodeResult, FlowDecoder
 from netrosetta.collectors.flow.record import FlowBatch
-
 from tests.conftest import need_shared
 
 PROTO = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58, "hopopt": 0}
