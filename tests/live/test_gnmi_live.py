@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from netrosetta.collectors.gnmi.client import GnmiClient, GnmiError
 from netrosetta.collectors.gnmi.config import GnmiTarget
 from netrosetta.collectors.gnmi.lab.certs import Pki, make_pki
