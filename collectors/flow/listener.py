@@ -91,6 +91,7 @@ class FlowListener:
         self.port: int = self.sock.getsockname()[1]
         self.decoder = make_decoder(cfg, 0)
         self.stop_event = mp.Event()
+        self.ready = threading.Event()  # set once every worker socket is bound
         self.worker_stats: dict[int, dict[str, int]] = {}
 
     def stats(self) -> DecodeStats:
@@ -103,6 +104,7 @@ class FlowListener:
     def serve(self, duration: float | None = None) -> None:
         deadline = time.monotonic() + duration if duration else None
         if self.cfg.workers == 1:
+            self.ready.set()
             try:
                 receive_loop(self.cfg, self.sock, self.decoder, self.emit, self.stop_event, deadline)
             finally:
@@ -118,6 +120,8 @@ class FlowListener:
             p.start()
             ready.wait(10)
             procs.append(p)
+        # a socket joining the SO_REUSEPORT group reshuffles the hash: senders should start after this
+        self.ready.set()
         t = threading.Thread(target=receive_loop, args=(self.cfg, self.sock, self.decoder, q.put,
                                                         self.stop_event, deadline), daemon=True)
         t.start()
