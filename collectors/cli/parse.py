@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,14 +89,25 @@ def _parse_ntc(platform: str, command: str, text: str) -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=True)) for row in table]
 
 
-def _parse_ttp(template: str, text: str) -> list[dict[str, Any]]:
+@functools.lru_cache(maxsize=64)
+def _ttp_parser(path: str) -> tuple[threading.Lock, Any]:
+    # compiling a TTP template costs ~10x parsing one output: compile once, reuse under a lock
     from ttp import ttp
-    parser = ttp(data=text, template=_ttp_template(str(template_path(template))), log_level="ERROR")
-    try:
-        parser.parse()
-        result = parser.result(structure="flat_list")
-    except Exception as exc:  # TTP reports template problems as arbitrary exceptions
-        raise ParseError(f"TTP template {template} failed: {exc}") from None
+    return threading.Lock(), ttp(template=_ttp_template(path), log_level="ERROR")
+
+
+def _parse_ttp(template: str, text: str) -> list[dict[str, Any]]:
+    lock, parser = _ttp_parser(str(template_path(template)))
+    with lock:
+        try:
+            parser.add_input(text)
+            parser.parse(one=True)
+            result = parser.result(structure="flat_list")
+        except Exception as exc:  # TTP reports template problems as arbitrary exceptions
+            raise ParseError(f"TTP template {template} failed: {exc}") from None
+        finally:
+            parser.clear_result()
+            parser.clear_input()
     rows: list[dict[str, Any]] = []
     _leaf_groups(result, rows)
     return rows

@@ -105,7 +105,7 @@ def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
             if rec is not None:
                 rec.write(key, text, ".xml")
             try:
-                ds.documents[key] = parse_reply(text, strip_namespaces=strip)
+                ds.documents[key] = parse_reply(text, strip=strip)
             except ValueError as exc:
                 ds.errors[key] = f"bad-reply: {exc}"
                 log.warning("%s: %s: %s", target.name, key, ds.errors[key])

@@ -11,21 +11,25 @@ from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDatase
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
-_STRIP = etree.XSLT(etree.XML(
-    '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
-    '<xsl:template match="*"><xsl:element name="{local-name()}">'
-    '<xsl:apply-templates select="@*|node()"/></xsl:element></xsl:template>'
-    '<xsl:template match="@*"><xsl:attribute name="{local-name()}"><xsl:value-of select="."/>'
-    '</xsl:attribute></xsl:template>'
-    '<xsl:template match="text()|comment()|processing-instruction()"><xsl:copy/></xsl:template>'
-    '</xsl:stylesheet>'))
+
+
+def strip_namespaces(root: etree._Element) -> etree._Element:
+    """Drop namespaces in place (Junos replies carry release-specific ones rulebooks must not need)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag[0] == "{":
+            el.tag = el.tag.split("}", 1)[1]
+        if el.attrib:
+            for k in [k for k in el.attrib if k[0] == "{"]:
+                el.attrib[k.split("}", 1)[1]] = el.attrib.pop(k)
+    etree.cleanup_namespaces(root)
+    return root
 
 
 class ReplyError(ValueError):
     pass
 
 
-def parse_reply(text: str | bytes, *, strip_namespaces: bool = False) -> etree._Element:
+def parse_reply(text: str | bytes, *, strip: bool = False) -> etree._Element:
     """Parse a reply (or a recorded reply body); raise ValueError on malformed XML or rpc-error.
 
     The result is the reply's content root: <data> for get, the vendor element for an RPC.
@@ -37,8 +41,8 @@ def parse_reply(text: str | bytes, *, strip_namespaces: bool = False) -> etree._
         root = etree.fromstring(raw, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise ReplyError(f"malformed XML ({exc.msg}, line {exc.lineno})") from None
-    if strip_namespaces:
-        root = _STRIP(root).getroot()
+    if strip and b"xmlns" in raw:
+        root = strip_namespaces(root)
     if etree.QName(root).localname == "rpc-reply":
         errors = [e for e in root if isinstance(e.tag, str) and etree.QName(e).localname == "rpc-error"]
         if errors:
@@ -83,7 +87,7 @@ def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset
         if path.suffix != ".xml" or path.name == "server_capabilities.xml":
             continue
         try:
-            ds.documents[path.stem] = parse_reply(path.read_bytes(), strip_namespaces=strip)
+            ds.documents[path.stem] = parse_reply(path.read_bytes(), strip=strip)
         except ValueError as exc:
             ds.errors[path.stem] = str(exc)
     caps_file = rec.path / "server_capabilities.xml"

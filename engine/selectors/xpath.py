@@ -9,6 +9,7 @@ that key's text, and ``key: <the same expression>`` attributes read it without a
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -95,6 +96,15 @@ def _scalar(result: Any) -> Any:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(expr: str, ns: tuple[tuple[str, str], ...]) -> etree.XPath:
+    # compiled once per process: datasets are made per poll, expressions come from rulebooks
+    try:
+        return etree.XPath(expr, namespaces=dict(ns))
+    except etree.XPathError as exc:
+        raise SelectorError(f"bad XPath {expr!r}: {exc}") from None
+
+
 class XpathDataset:
     """Parsed XML per RPC (name -> root element) answering XPath column references."""
 
@@ -104,18 +114,10 @@ class XpathDataset:
         self.documents = dict(documents)
         self._rows: dict[tuple[Any, ...], list[tuple[Index, Any]]] = {}
         self._columns: dict[ColumnRef, dict[Index, Any]] = {}
-        self._compiled: dict[tuple[str, tuple[tuple[str, str], ...]], etree.XPath] = {}
         self.used: set[str] = set()
 
     def _xp(self, expr: str, ns: tuple[tuple[str, str], ...]) -> etree.XPath:
-        fn = self._compiled.get((expr, ns))
-        if fn is None:
-            try:
-                fn = etree.XPath(expr, namespaces=dict(ns))
-            except etree.XPathError as exc:
-                raise SelectorError(f"bad XPath {expr!r}: {exc}") from None
-            self._compiled[(expr, ns)] = fn
-        return fn
+        return _compiled(expr, ns)
 
     def rows(self, rpc: str, rows: str, key: str | None, ns: tuple[tuple[str, str], ...]
              ) -> list[tuple[Index, Any]]:

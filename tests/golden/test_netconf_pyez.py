@@ -19,7 +19,7 @@ pytestmark = pytest.mark.golden
 def _translate(file: str, rpc: str) -> dict[tuple[str, str, str], float]:
     path = need_shared("corpus", "netconf", "junos-pyez", file)
     src = SourceDataset("netconf", file, "juniper_junos",
-                        documents={rpc: parse_reply(path.read_bytes(), strip_namespaces=True)})
+                        documents={rpc: parse_reply(path.read_bytes(), strip=True)})
     t = translate(XpathDataset(src.documents), engine_facts(src), RulebookSet.from_paths())
     return {(m.name, a.get("network.interface.name") or a.get("hw.id", ""), a.get("network.io.direction", "")): v
             for _s, m, a, v in t.iter_points()}
