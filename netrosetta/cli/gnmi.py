@@ -39,7 +39,8 @@ def load_gnmi(args: argparse.Namespace) -> list[tuple[Any, Any]]:
 
     path = Path(args.gnmi)
     catalog = default_catalog()
-    name = getattr(args, "name", None) or path.parent.name or path.stem
+    # corpus layout <case>/responses.json names the device after the case folder
+    name = getattr(args, "name", None) or (path.parent.name if path.stem == "responses" else path.stem)
     ds = GnmiDataset(name, platform=getattr(args, "platform", None))
     errors: list[str] = []
     ended = 0
