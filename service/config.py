@@ -182,6 +182,9 @@ class Cluster(_Strict):
     bucket: str = "netrosetta-leases"
     stream: str = "NETROSETTA"
     subject: str = "netrosetta.batches"
+    replicas: int = Field(1, ge=1, le=5, description="JetStream replicas of the bucket and stream (3 on a 3-node cluster)")
+    stream_max_mb: float = Field(1024, gt=0, description="stream bound; when full, batches use local delivery/spill")
+    ack_wait: float = Field(30.0, gt=0, description="seconds before an unacknowledged batch is redelivered")
     credentials_file: Path | None = None
 
 

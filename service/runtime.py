@@ -71,6 +71,7 @@ class Service:
         self.sources: dict[str, Source] = {}
         self._specs: dict[str, tuple[str, Any]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._kicks: dict[str, asyncio.Event] = {}
         self._bg: list[asyncio.Task[Any]] = []
         self._sem = asyncio.Semaphore(cfg.defaults.concurrency)
         self.deliveries = [self._delivery(s) for s in (sinks if sinks is not None else build_sinks(cfg.outputs))]
@@ -141,6 +142,7 @@ class Service:
         if task is not None:
             task.cancel()
         self._specs.pop(key, None)
+        self._kicks.pop(key, None)
         self.status.pop(key, None)
         src = self.sources.pop(key, None)
         if src is not None:
@@ -168,7 +170,19 @@ class Service:
             now = loop.time()
             if due < now:  # overran (slow device): skip the missed slots, keep the phase
                 due += ((now - due) // interval + 1) * interval
-            await asyncio.sleep(due - now)
+            kick = self._kicks.setdefault(src.key, asyncio.Event())
+            try:
+                await asyncio.wait_for(kick.wait(), due - now)
+                due = loop.time()  # kicked (e.g. a target taken over from a dead instance): poll now
+            except TimeoutError:
+                pass
+            kick.clear()
+
+    def kick(self, key: str) -> None:
+        """Poll ``key`` now instead of at its next slot."""
+        ev = self._kicks.get(key)
+        if ev is not None:
+            ev.set()
 
     async def poll_once(self, src: Source, timeout: float) -> None:
         st = self.status[src.key]

@@ -218,22 +218,27 @@ class ServiceProcess:
         self.http_port: int | None = None
 
     def start(self, timeout: float = 30) -> ServiceProcess:
+        return self.launch().wait_started(timeout)
+
+    def launch(self) -> ServiceProcess:
+        self._log_start = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
         with open(self.log, "ab") as f:
             self.proc = subprocess.Popen([sys.executable, "-m", "netrosetta", "-v", "run", "--config", str(self.config)],
                                          stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          env=self.env, start_new_session=True, cwd=ROOT)
-        start = self.log.stat().st_size if self.log.exists() else 0
+        return self
 
+    def wait_started(self, timeout: float = 30) -> ServiceProcess:
         def started() -> int | None:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 raise AssertionError(f"service exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            text = self.log.read_text(errors="replace")
+            with open(self.log, "rb") as f:
+                f.seek(self._log_start)
+                text = f.read().decode(errors="replace")
             for line in text.splitlines():
                 if line.startswith("netrosetta: running") and "http_port=" in line:
-                    port = int(line.rsplit("http_port=", 1)[1].split()[0])
-                    if text.rfind(line) >= start or start == 0:
-                        return port
+                    return int(line.rsplit("http_port=", 1)[1].split()[0])
             return None
 
         self.http_port = wait_for(started, timeout, "the service to start")
@@ -279,3 +284,59 @@ def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     # JSON is YAML: no extra dependency, exact round trip
     path.write_text(json.dumps(data, indent=2))
     return path
+
+
+# -- nats-server ----------------------------------------------------------------------------------
+
+class NatsServer:
+    """Debian's nats-server with JetStream on free loopback ports; optionally one node of a cluster."""
+
+    def __init__(self, store: Path, *, name: str = "n1", port: int | None = None,
+                 cluster_port: int | None = None, routes: list[int] | None = None) -> None:
+        self.store = store
+        self.name = name
+        self.port = port or free_tcp_port()
+        self.cluster_port = cluster_port
+        self.routes = routes or []
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15) -> NatsServer:
+        exe = "/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else "nats-server"
+        args = [exe, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store), "-n", self.name]
+        if self.cluster_port:
+            args += ["--cluster_name", "nr", "--cluster", f"nats://127.0.0.1:{self.cluster_port}",
+                     "--routes", ",".join(f"nats://127.0.0.1:{p}" for p in self.routes)]
+        self.store.mkdir(parents=True, exist_ok=True)
+        log = open(self.store.parent / f"{self.name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        log.close()
+
+        def up() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nats-server {self.name} exited {self.proc.returncode}")
+            with socket.socket() as s:
+                s.settimeout(0.2)
+                return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_for(up, timeout, f"nats-server {self.name}")
+        return self
+
+    def kill9(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)

@@ -1,0 +1,283 @@
+"""Scale-out on NATS JetStream: target leases in a KV bucket, batches through a work-queue stream.
+
+Ownership: every instance heartbeats ``m.<instance>`` in the lease bucket (whose TTL is the lease
+period). A target belongs to the live member that wins rendezvous hashing on its key, and the
+lease ``t.<hash>`` (create-if-absent, renewed by revision) makes that exclusive during changes:
+a member that is not the winner releases its lease, the winner creates it, and a dead member's
+heartbeat and leases expire after one lease period, so its targets move within that period.
+
+Batches: every translated batch is published to a work-queue stream; all instances share one
+durable pull consumer and ack a message only after every output accepted it, so a crashed or
+partitioned exporter's messages are redelivered (at-least-once). When JetStream does not take a
+publish (no quorum, server down, stream full) the batch goes to the local delivery path and its
+disk spill instead: nothing is lost and drops stay counted in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import nats
+from nats.js.api import ConsumerConfig, DiscardPolicy, KeyValueConfig, RetentionPolicy, StreamConfig
+from nats.js.errors import BucketNotFoundError, KeyDeletedError, KeyNotFoundError, NotFoundError
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
+from .config import Cluster as ClusterConfig
+
+if TYPE_CHECKING:
+    from .runtime import Service
+
+log = logging.getLogger(__name__)
+
+DURABLE = "exporters"
+
+
+def lease_key(target: str) -> str:
+    return "t." + hashlib.sha1(target.encode()).hexdigest()[:20]
+
+
+def rendezvous(members: list[str], target: str) -> str | None:
+    """Highest-random-weight owner: stable, and only 1/N of targets move when a member joins/leaves."""
+    if not members:
+        return None
+    return max(members, key=lambda m: hashlib.sha1(f"{m}\0{target}".encode()).digest())
+
+
+class Cluster:
+    def __init__(self, svc: Service, cfg: ClusterConfig) -> None:
+        self.svc = svc
+        self.cfg = cfg
+        self.instance = svc.instance
+        self.nc: Any = None
+        self.js: Any = None
+        self.kv: Any = None
+        self.connected = False
+        self.owned: dict[str, int] = {}          # target key -> lease revision
+        self.members: list[str] = []
+        self.published = 0
+        self.publish_fallbacks = 0
+        self.consumed = 0
+        self.redelivered = 0
+        self._pubq: asyncio.Queue[tuple[ExportMetricsServiceRequest, int]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._closing = False
+
+    # -- connection and JetStream objects --------------------------------------------------------
+    async def start(self) -> None:
+        self.nc = await nats.connect(
+            servers=self.cfg.nats, name=f"netrosetta-{self.instance}", max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5, connect_timeout=2, allow_reconnect=True,
+            user_credentials=str(self.cfg.credentials_file) if self.cfg.credentials_file else None,
+            disconnected_cb=self._disconnected, reconnected_cb=self._reconnected,
+            error_cb=self._error)
+        self.js = self.nc.jetstream(timeout=5)
+        await self._ensure_objects()
+        self.connected = True
+        self.svc.owns = lambda key: key in self.owned
+        self.svc.publish = self._enqueue
+        self._tasks = [asyncio.create_task(self._lease_loop(), name="leases"),
+                       asyncio.create_task(self._publisher(), name="publisher"),
+                       asyncio.create_task(self._consumer(), name="consumer")]
+
+    async def _ensure_objects(self) -> None:
+        try:
+            self.kv = await self.js.key_value(self.cfg.bucket)
+        except BucketNotFoundError:
+            self.kv = await self.js.create_key_value(KeyValueConfig(
+                bucket=self.cfg.bucket, ttl=self.cfg.lease_seconds, history=1, replicas=self.cfg.replicas))
+        try:
+            await self.js.stream_info(self.cfg.stream)
+        except NotFoundError:
+            await self.js.add_stream(StreamConfig(
+                name=self.cfg.stream, subjects=[self.cfg.subject], retention=RetentionPolicy.WORK_QUEUE,
+                max_bytes=int(self.cfg.stream_max_mb * 1024 * 1024), discard=DiscardPolicy.NEW,
+                num_replicas=self.cfg.replicas))
+
+    async def _disconnected(self) -> None:
+        self.connected = False
+        log.warning("NATS disconnected; batches go to local delivery until it is back")
+
+    async def _reconnected(self) -> None:
+        self.connected = True
+        log.info("NATS reconnected to %s", self.nc.connected_url.netloc if self.nc.connected_url else "?")
+
+    async def _error(self, exc: Exception) -> None:
+        log.debug("NATS: %s", exc)
+
+    # -- leases --------------------------------------------------------------------------------
+    async def _lease_loop(self) -> None:
+        tick = self.cfg.lease_seconds / 3
+        while True:
+            try:
+                await self._lease_round()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # NATS down or no quorum. We keep polling what we hold (data goes to local delivery):
+                # when every instance loses NATS nobody could take over, and a gap is worse than the
+                # double poll a true partition may cause until leases are settled again.
+                log.warning("lease round failed: %s", type(exc).__name__)
+                if "NotFound" in type(exc).__name__:
+                    with contextlib.suppress(Exception):
+                        await self._ensure_objects()   # a server that lost its storage
+            await asyncio.sleep(tick)
+
+    async def _live_members(self) -> list[str]:
+        try:
+            keys = await self.kv.keys()  # filters need nats-server 2.10; Debian 12 ships 2.9
+        except Exception as exc:
+            if type(exc).__name__ == "NoKeysError":
+                return []
+            raise
+        return sorted(k[2:] for k in keys if k.startswith("m."))
+
+    async def _lease_round(self) -> None:
+        await self.kv.put(f"m.{self.instance}", json.dumps({"t": time.time()}).encode())
+        self.members = await self._live_members()
+        if self.instance not in self.members:
+            self.members.append(self.instance)
+        value = json.dumps({"instance": self.instance}).encode()
+        for key in list(self.svc.status):
+            lk = lease_key(key)
+            mine = rendezvous(self.members, key) == self.instance
+            rev = self.owned.get(key)
+            if rev is not None:
+                if not mine:       # hand over to the winner: it creates the lease on its next round
+                    with contextlib.suppress(Exception):
+                        await self.kv.delete(lk, last=rev)
+                    del self.owned[key]
+                    continue
+                try:
+                    self.owned[key] = await self.kv.update(lk, value, last=rev)
+                    continue
+                except Exception:  # expired during an outage, or someone else holds it now: let go
+                    log.warning("%s: lease lost; trying to take it again", key)
+                    del self.owned[key]
+            if mine:
+                try:
+                    expired = await self._expired(lk)
+                    self.owned[key] = await self.kv.create(lk, value)
+                except Exception:
+                    continue       # still held by its previous owner until released or expired
+                log.info("%s: lease acquired%s", key, " (previous owner gone)" if expired else "")
+                if expired:        # nobody polled it for up to a lease period: do not wait a slot
+                    self.svc.kick(key)
+        for key in [k for k in self.owned if k not in self.svc.status]:
+            with contextlib.suppress(Exception):
+                await self.kv.delete(lease_key(key), last=self.owned[key])
+            del self.owned[key]
+
+    async def _expired(self, lk: str) -> bool:
+        """True when the lease is absent because it expired (or never existed), not released."""
+        try:
+            await self.kv.get(lk)
+        except KeyDeletedError:
+            return False
+        except KeyNotFoundError:
+            return True
+        return False
+
+    # -- batches -------------------------------------------------------------------------------
+    def _enqueue(self, req: ExportMetricsServiceRequest, pts: int) -> None:
+        self._pubq.put_nowait((req, pts))
+
+    def _fallback(self, req: ExportMetricsServiceRequest, pts: int) -> None:
+        self.publish_fallbacks += 1
+        for d in self.svc.deliveries:
+            d.offer(req, pts)
+
+    async def _publisher(self) -> None:
+        while True:
+            req, pts = await self._pubq.get()
+            if not self.connected:
+                self._fallback(req, pts)
+                continue
+            try:
+                await self.js.publish(self.cfg.subject, req.SerializeToString(), timeout=2,
+                                      headers={"points": str(pts)})
+                self.published += 1
+            except asyncio.CancelledError:
+                self._fallback(req, pts)
+                raise
+            except Exception as exc:
+                log.warning("publish to JetStream failed (%s): delivering locally", type(exc).__name__)
+                self._fallback(req, pts)
+
+    async def _consumer(self) -> None:
+        sub = None
+        while True:
+            try:
+                if sub is None:
+                    sub = await self.js.pull_subscribe(
+                        self.cfg.subject, durable=DURABLE, stream=self.cfg.stream,
+                        config=ConsumerConfig(ack_wait=self.cfg.ack_wait, max_ack_pending=1000))
+                msgs = await sub.fetch(batch=16, timeout=1)
+            except asyncio.CancelledError:
+                raise
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except Exception as exc:
+                log.debug("consumer: %s", exc)
+                sub = None  # subscribe again (the durable consumer keeps our place on the server)
+                await asyncio.sleep(0.5)
+                continue
+            for msg in msgs:
+                await self._export_msg(msg)
+
+    async def _export_msg(self, msg: Any) -> None:
+        req = ExportMetricsServiceRequest.FromString(msg.data)
+        pts = int((msg.headers or {}).get("points", "0"))
+        if msg.metadata.num_delivered > 1:
+            self.redelivered += 1
+        ok = True
+        for d in self.svc.deliveries:
+            if await d._export(req):
+                d.stats.exported_points += pts
+                d.stats.exported_batches += 1
+            else:
+                d.stats.export_errors += 1
+                ok = False
+        if ok:
+            await msg.ack()
+            self.consumed += 1
+        else:  # the backend said no: the message stays in the stream and comes back later
+            await msg.nak(delay=1.0)
+            await asyncio.sleep(0.5)
+
+    # -- status and shutdown ----------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {"instance": self.instance, "connected": self.connected, "members": self.members,
+                "owned": sorted(self.owned), "published": self.published,
+                "publish_fallbacks": self.publish_fallbacks, "consumed": self.consumed,
+                "redelivered": self.redelivered}
+
+    async def stop(self, flush_seconds: float) -> None:
+        """Release leases (others take over at once), publish what is queued, close."""
+        for t in self._tasks:
+            if t.get_name() != "publisher":
+                t.cancel()
+        for key, rev in list(self.owned.items()):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.kv.delete(lease_key(key), last=rev), 1)
+        self.owned.clear()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.kv.delete(f"m.{self.instance}"), 1)
+        deadline = time.monotonic() + flush_seconds
+        while not self._pubq.empty() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        while not self._pubq.empty():
+            self._fallback(*self._pubq.get_nowait())
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.nc.close(), 3)
+
+
+__all__ = ["Cluster", "lease_key", "rendezvous"]
