@@ -135,6 +135,25 @@ def test_interface_names_are_configuration_names(walk: str) -> None:
     assert not used & abbreviations       # never "Gi1/0/1" / "Eth1/1"
 
 
+@pytest.mark.parametrize("walk", WALKS)
+def test_interface_status_speed_and_uptime_equal_the_walk(walk: str) -> None:
+    w, pts = load_walk(walk), Points(translate_walk(walk))
+    names = interface_names(w, "ifDescr")
+    oper = w.column("1.3.6.1.2.1.2.2.1.8")
+    high_speed = w.column("1.3.6.1.2.1.31.1.1.1.15")       # Mbit/s
+    up = {a["network.interface.name"]: v for a, v in pts.series("hw.network.up")}
+    bw = {a["network.interface.name"]: v for a, v in pts.series("hw.network.bandwidth.limit")}
+    for idx, name in names.items():
+        if idx in oper:
+            assert up[name] == (1 if oper[idx] == 1 else 0)
+        if idx in high_speed:
+            assert bw[name] == high_speed[idx] * 1_000_000 / 8
+    uptime = w.get("1.3.6.1.2.1.1.3.0")
+    got = [v for _a, v in pts.series("system.uptime")]
+    # the NX-OS walk carries no sysUpTime.0: no uptime point rather than a made-up one
+    assert got == ([] if uptime is None else [uptime / 100])
+
+
 # --- CPU and memory -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("walk", WALKS)
