@@ -262,3 +262,28 @@ def test_unreadable_ca_is_a_clear_error(tmp_path: Path) -> None:
     t = target("127.0.0.1:1", tls={"ca_file": tmp_path / "missing.pem"})
     with pytest.raises(GnmiError, match="cannot read CA file"):
         asyncio.run(GnmiClient(t).__aenter__())
+
+
+async def test_gnmi_device_translates_streamed_data(sim: SimServer) -> None:
+    from netrosetta.collectors.gnmi.device import GnmiDevice
+    from netrosetta.engine.rulebooks import RulebookSet
+    from netrosetta.engine.translate import translate
+
+    sim.cfg.device.frozen = True
+    dev = GnmiDevice(target(sim.address, subscriptions=[{"path": "/interfaces", "sample_interval": 0.2}]))
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(dev.run(stop))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if dev.dataset.synced:
+            break
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    facts = dev.facts()
+    assert "openconfig-interfaces@3.7.1" in facts.gnmi_models and facts.address == "127.0.0.1"
+    t = translate(dev.dataset, facts, RulebookSet.from_paths())
+    pts = {(m.name, frozenset(a.items())): v for _s, m, a, v in t.iter_points()}
+    it = sim.cfg.device.interfaces[2]
+    key = ("hw.network.io", frozenset({("network.interface.name", it.name), ("network.io.direction", "receive")}))
+    assert pts[key] == it.base["in-octets"]
+    assert dev.take_ended() == []
