@@ -109,7 +109,7 @@ def snmpsim_agent(walks: Mapping[str, str | Path], *, v3_users: list[SimV3User] 
         data_dir.mkdir()
         for community, walk in walks.items():
             if not community or "/" in community or community.startswith("."):
-                raise LabError(f"community {community!r} cannot be a data file name")
+                raise LabError("a community must be a plain file name (no '/', not starting with '.')")
             src = Path(walk)
             if not src.is_file():
                 raise LabError(f"walk file not found: {src}")

@@ -197,10 +197,6 @@ class NativeClient:
 
     async def _request_v3(self, pdu_type: int, oids: list[str], max_rep: int) -> tuple[int, int, list[VarBind]]:
         assert self._v3 is not None
-        try:
-            pdu = ber.encode_pdu(pdu_type, 0, oids, 0, max_rep)
-        except ber.BerError as exc:
-            raise SnmpError(self.target.address, str(exc)) from None
         user = self._v3.user.encode()
         context = self._v3.context_name.encode()
         for _ in range(3):  # discovery, then at most one clock resync
@@ -209,7 +205,10 @@ class NativeClient:
             assert self._keys is not None
             msg_id = self._next_id()
             self._salt = (self._salt + 1) % 2**64
-            pdu = ber.encode_pdu(pdu_type, msg_id, oids, 0, max_rep)
+            try:
+                pdu = ber.encode_pdu(pdu_type, msg_id, oids, 0, max_rep)
+            except ber.BerError as exc:
+                raise SnmpError(self.target.address, str(exc)) from None
             msg = usm.encode_message(msg_id, self._keys, self._engine_id, self._boots, self._engine_time(),
                                      user, self._engine_id, context, pdu, self._salt.to_bytes(8, "big"))
             data, inc = await self._exchange(msg, msg_id)

@@ -6,13 +6,13 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from pydantic import SecretStr
+
 from netrosetta.collectors.snmp import ber
 from netrosetta.collectors.snmp.client import SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
 from netrosetta.collectors.snmp.native_client import NativeClient
 from netrosetta.collectors.snmp.target import SnmpTarget
-from pydantic import SecretStr
-
 from tests.unit.test_snmp_ber import response
 
 SECRET = "edge-Secret-Community-1"
@@ -123,3 +123,55 @@ async def test_bad_root_oid() -> None:
     finally:
         await client.close()
         tr.close()
+
+
+async def test_v3_discovery_and_clock_resync_against_scripted_engine() -> None:
+    """Discovery report, then notInTimeWindow (agent rebooted: new boots), then the answer."""
+    from netrosetta.collectors.snmp import usm
+    from netrosetta.collectors.snmp.credentials import SnmpV3Credentials
+
+    engine = bytes.fromhex("80001f8880aabbccdd")
+    creds = SnmpV3Credentials(user="nr", auth_protocol="SHA256", auth_key=SecretStr(SECRET),
+                              priv_protocol="AES", priv_key=SecretStr(SECRET + "-priv"))
+    keys = usm.Keys.for_engine(creds, engine)
+    seen: list[tuple[int, int, int]] = []
+
+    class V3Agent(asyncio.DatagramProtocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            inc = usm.parse_header(data)
+            seen.append((inc.flags & 3, inc.boots, inc.etime))
+            if not inc.engine_id:  # discovery: unauthenticated report of the engine ID and clock
+                pdu = ber.encode_pdu(ber.PDU_REPORT, inc.msg_id, [])
+                reply = usm.encode_message(inc.msg_id, usm.Keys(None, 0, b"", b""), engine, 1, 100, b"",
+                                           engine, b"", pdu, b"", reportable=False)
+            else:
+                _t, req_id, _s, _i, vbs = usm.open_message(data, inc, keys)
+                if inc.boots != 2:  # we "rebooted": authenticated notInTimeWindow with the new clock
+                    body = response([(ber.encode_oid(usm.REPORT_NOT_IN_TIME_WINDOW), 65, b"\x01")], req_id)
+                    pdu = body[body.index(bytes([ber.PDU_RESPONSE])):].replace(
+                        bytes([ber.PDU_RESPONSE]), bytes([ber.PDU_REPORT]), 1)
+                    keys_no_priv = usm.Keys(keys.hash_name, keys.mac_len, keys.auth, b"")
+                    reply = usm.encode_message(inc.msg_id, keys_no_priv, engine, 2, 7, b"nr", engine, b"", pdu,
+                                               b"", reportable=False)
+                else:
+                    body = response([(ber.encode_oid(vbs[0][0]), 4, b"hello")], req_id)
+                    pdu = body[body.index(bytes([ber.PDU_RESPONSE])):]
+                    reply = usm.encode_message(inc.msg_id, keys, engine, 2, 8, b"nr", engine, b"", pdu,
+                                               bytes(8), reportable=False)
+            self.transport.sendto(reply, addr)  # type: ignore[attr-defined]
+
+    loop = asyncio.get_running_loop()
+    tr, _ = await loop.create_datagram_endpoint(V3Agent, local_addr=("127.0.0.1", 0))
+    target = SnmpTarget(host="127.0.0.1", port=tr.get_extra_info("sockname")[1], version="3", timeout=0.5,
+                        retries=0, credentials=creds)
+    client = NativeClient(target)
+    try:
+        assert await client.get(["1.3.6.1.2.1.1.5.0"]) == [("1.3.6.1.2.1.1.5.0", 4, b"hello")]
+    finally:
+        await client.close()
+        tr.close()
+    # discovery (noAuth), authPriv with the discovered clock, authPriv again with the corrected one
+    assert [s[:2] for s in seen] == [(0, 0), (3, 1), (3, 2)]
