@@ -55,6 +55,8 @@ def _elems(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, 
     keys: list[tuple[str, str, str]] = []
     if path.origin:
         origin = path.origin
+    if not path.elem and path.element:
+        return _legacy_elements(path, origin)
     for i, e in enumerate(path.elem):
         name = e.name
         if ":" in name:
@@ -70,6 +72,23 @@ def _elems(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, 
         parts.append(name)
         if e.key:
             keys.extend((name, k, v) for k, v in sorted(e.key.items()))
+    return origin, "/".join(parts), keys
+
+
+def _legacy_elements(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """gNMI < 0.4 ``Path.element``: strings, possibly ``name[key=value]``."""
+    from .paths import parse_path
+
+    try:
+        _o, elems = parse_path("/" + "/".join(path.element))
+    except Exception as exc:   # NetrosettaError: a malformed element string
+        raise BadValue(f"bad path element: {exc}") from None
+    parts: list[str] = []
+    keys: list[tuple[str, str, str]] = []
+    for name, kv in elems:
+        local = split_module(name)[1]
+        parts.append(local)
+        keys.extend((local, k, v) for k, v in sorted(kv.items()))
     return origin, "/".join(parts), keys
 
 

@@ -214,3 +214,11 @@ def test_compile_catalog_with_pyang() -> None:
     assert cat.leaf("/interfaces/interface/state/oper-status").instrument is None   # type: ignore[union-attr]
     with pytest.raises(NetrosettaError):
         compile_catalog([oc / "no-such.yang"])
+
+
+def test_deprecated_path_element_strings() -> None:
+    n = gnmi_pb2.Notification(update=[gnmi_pb2.Update(
+        path=gnmi_pb2.Path(element=["interfaces", "interface[name=e1]", "state", "mtu"]),
+        val=gnmi_pb2.TypedValue(uint_val=1500))])
+    (lf,) = flat(n).leaves
+    assert (lf.path, lf.keys, lf.value) == ("/interfaces/interface/state/mtu", (("interface", "name", "e1"),), 1500)
