@@ -84,6 +84,15 @@ def build_outputs(cfg: FlowListenerConfig) -> list[Any]:
                 from netrosetta.errors import NetrosettaError
                 raise NetrosettaError("otlp output needs an endpoint")
             out = OtlpLogOutput(o.endpoint, o.protocol)
+            if o.rollups and cfg.rollups:  # rollups leave as OTLP metrics to the same endpoint
+                from netrosetta.collectors.flow.rollup_metrics import RollupMetricsOutput
+                from netrosetta.exporter.sinks import OtlpGrpcSink, OtlpHttpSink
+                sink: Any = OtlpGrpcSink(o.endpoint, insecure=True) if o.protocol == "grpc" else \
+                    OtlpHttpSink(o.endpoint.replace("/v1/logs", "/v1/metrics"))
+                outs.append(RollupMetricsOutput(sink))
+            out.flows, out.rollups = o.flows, False
+            outs.append(out)
+            continue
         out.flows, out.rollups = o.flows, o.rollups
         outs.append(out)
     return outs
