@@ -114,14 +114,27 @@ def _parse_ttp(template: str, text: str) -> list[dict[str, Any]]:
 
 
 def _leaf_groups(node: Any, out: list[dict[str, Any]]) -> None:
-    """TTP nests results by group name; rows are the innermost dicts of plain values."""
+    """TTP nests results by group name. A row is a dict holding plain values; its nested groups
+    (e.g. ``rx``/``tx`` blocks of one interface) are merged in as ``<group>_<field>``."""
     if isinstance(node, list):
         for item in node:
             _leaf_groups(item, out)
     elif isinstance(node, dict):
-        nested = [v for v in node.values() if isinstance(v, list | dict)]
-        if nested:
-            for v in nested:
+        if any(not isinstance(v, list | dict) for v in node.values()):
+            row: dict[str, Any] = {}
+            _merge(node, "", row)
+            out.append(row)
+        else:
+            for v in node.values():
                 _leaf_groups(v, out)
-        elif node:
-            out.append(node)
+
+
+def _merge(node: dict[str, Any], prefix: str, row: dict[str, Any]) -> None:
+    for k, v in node.items():
+        if isinstance(v, dict):
+            _merge(v, f"{prefix}{k}_", row)
+        elif isinstance(v, list):
+            if v and all(isinstance(x, dict) for x in v):   # a repeated sub-block: first one counts
+                _merge(v[0], f"{prefix}{k}_", row)
+        else:
+            row[prefix + k] = v
