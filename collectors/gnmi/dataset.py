@@ -141,8 +141,10 @@ class GnmiDataset:
         if ref.align is not None:
             got, ts = self._cols.get(base) or self._build(base)
             return Aligned(got, ref.align), ts
-        origins = [ref.origin] if ref.origin is not None else sorted(self._origins.get(ref.path, ()))
         values: dict[Any, Any] = {}
+        if "/*" in ref.path or "/{" in ref.path:
+            return self._build_pattern(ref, values, {})
+        origins = [ref.origin] if ref.origin is not None else sorted(self._origins.get(ref.path, ()))
         stamps: dict[Any, int] = {}
         want = ref.keys
         filters = ref.filters
@@ -177,6 +179,39 @@ class GnmiDataset:
     def unused_report(self) -> list[tuple[str, str, int]]:
         """For ``explain``: (path, origin, leaves) of the data no rule read."""
         return [(path, origin, len(self.by_path[(origin, path)])) for origin, path in self.unused()]
+
+    def _build_pattern(self, ref: GnmiColumn, values: dict[Any, Any],
+                       stamps: dict[Any, int]) -> tuple[Mapping[Any, Any], dict[Any, int]]:
+        """Columns whose path has ``*`` / ``{name}`` elements: match every cached path."""
+        segs = ref.path.split("/")[1:]
+        for (origin, path), rows in self.by_path.items():
+            if ref.origin is not None and origin != ref.origin:
+                continue
+            psegs = path.split("/")[1:]
+            if len(psegs) != len(segs):
+                continue
+            caps: list[tuple[str, str, str]] = []
+            for s, p in zip(segs, psegs, strict=True):
+                if s == "*":
+                    continue
+                if s.startswith("{"):
+                    caps.append((s, s[1:-1], p))
+                elif s != p:
+                    break
+            else:
+                self.used.add((origin, path))
+                for (keys, _comp), leaf in rows.items():
+                    idx = _index((*caps, *keys), ref.keys, ref.filters)
+                    if idx is None:
+                        continue
+                    v = leaf.value if ref.ext is None else (leaf.ext or {}).get(ref.ext)
+                    if ref.numeric and v.__class__ is str:
+                        n = to_number(v)
+                        v = v if n is None else n
+                    values[idx] = v
+                    if leaf.ts > stamps.get(idx, 0):
+                        stamps[idx] = leaf.ts
+        return values, stamps
 
     def unused(self) -> list[tuple[str, str]]:
         """Paths present in the data that no column read (explain: 'no rule used these')."""

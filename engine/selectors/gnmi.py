@@ -11,6 +11,10 @@ relative to the directory of the value leaf (``../description``, ``in-errors``);
 a prefix of the value's keys (the parent interface of a subinterface) is aligned to the row.
 ``@name`` fields read the response's header extension (Juniper: ``@component``,
 ``@component_id``, ``@sub_component_id``).
+
+Element wildcards for trees that put names in element names rather than keys (Arista
+``/Smash/counters/ethIntf/*/current/counter/{intf}/statistics/inOctets``): ``*`` matches any one
+element, ``{intf}`` matches any one element and makes it the row key ``intf``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,11 @@ def _parse(text: str, ctx: BindContext, default_origin: str | None = None,
     for name, kv in elems:
         local = split_module(name)[1]
         parts.append(local)
+        if local.startswith("{") and local.endswith("}") and len(local) > 2:
+            keys.append((local, local[1:-1]))   # an element captured as a key (Arista Smash names)
+            continue
+        if local == "*":
+            continue
         declared = list(kv)
         if not declared and catalog is not None:
             declared = list(catalog.list_keys("/" + "/".join(parts)) or ())

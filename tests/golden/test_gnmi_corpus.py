@@ -303,3 +303,16 @@ def test_juniper_linecard_memory() -> None:
     comp, f = tel["mem-util-kernel-bytes-allocated"]
     assert pts[("system.memory.usage", frozenset(ident | {("system.memory.state", "used")}))] == \
         f["component/properties/property/state/value"]
+
+
+@pytest.mark.parametrize("platform", ["arista_eos", "cisco_xe", "cisco_xr", "juniper_junos", "nokia_srl",
+                                      "nokia_sros"])
+def test_vendor_rulebooks_keep_openconfig_rules_working(platform: str) -> None:
+    # vendor rulebooks extend the OpenConfig mixins; their own naming must not break inherited rules
+    t = _translate_as("issue_14530", platform)
+    assert t.matched.chosen.id.endswith("-gnmi")
+    ((_m, tags, f, _ts),) = _tel("issue_14530")
+    pts = _points(t)
+    key = ("hw.network.io", frozenset({("network.interface.name", tags["name"]), ("network.io.direction", "receive")}))
+    assert pts[key] == f["in_octets"]
+    assert sum(t.skipped().values()) == 0

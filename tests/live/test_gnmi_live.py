@@ -287,3 +287,29 @@ async def test_gnmi_device_translates_streamed_data(sim: SimServer) -> None:
     key = ("hw.network.io", frozenset({("network.interface.name", it.name), ("network.io.direction", "receive")}))
     assert pts[key] == it.base["in-octets"]
     assert dev.take_ended() == []
+
+
+async def test_arista_native_smash_counters_with_element_captures() -> None:
+    from netrosetta.collectors.gnmi.dataset import GnmiDataset
+    from netrosetta.engine.facts import DeviceFacts
+    from netrosetta.engine.rulebooks import RulebookSet
+    from netrosetta.engine.translate import translate
+
+    dev = SimDevice.generated(2, native="eos")
+    dev.frozen = True
+    srv = SimServer(SimConfig(device=dev)).start()
+    ds = GnmiDataset("eos")
+    try:
+        t = target(srv.address, mode="once",
+                   subscriptions=[{"path": "eos_native:/Smash/counters/ethIntf"}])
+        batches, _ = await collect(t, 1000)
+    finally:
+        srv.stop()
+    for b in batches:
+        ds.apply(b.leaves, b.deletes, b.sync)
+    tr = translate(ds, DeviceFacts(name="eos", platform="arista_eos"), RulebookSet.from_paths())
+    assert tr.matched.chosen.id == "arista/eos-gnmi"
+    pts = {(m.name, frozenset(a.items())): v for _s, m, a, v in tr.iter_points()}
+    for it in dev.interfaces:
+        key = ("hw.network.io", frozenset({("network.interface.name", it.name), ("network.io.direction", "transmit")}))
+        assert pts[key] == it.base["out-octets"]

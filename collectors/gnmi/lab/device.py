@@ -49,7 +49,7 @@ class Interface:
 class SimDevice:
     name: str = "sim1"
     interfaces: list[Interface] = field(default_factory=list)
-    native: str | None = None          # "srl": also expose SR Linux native interface statistics
+    native: str | None = None          # "srl" / "eos": also expose SR Linux / Arista native counters
     start: float = field(default_factory=time.time)
     frozen: bool = False               # counters stay at their base values (parity tests)
 
@@ -140,6 +140,11 @@ class SimDevice:
                     src = c.replace("packets", "pkts")
                     out.append(("srl_nokia-interfaces", f"/interface/statistics/{c}", nk,
                                 it.base.get(src, 0) + it.rate.get(src, 0) * t))
+            if self.native == "eos":
+                smash = f"/Smash/counters/ethIntf/FocalPointV2/current/counter/{it.name}/statistics"
+                for c, src in (("inOctets", "in-octets"), ("outOctets", "out-octets"),
+                               ("inUcastPkts", "in-unicast-pkts"), ("outUcastPkts", "out-unicast-pkts")):
+                    out.append(("eos_native", f"{smash}/{c}", (), it.base.get(src, 0) + it.rate.get(src, 0) * t))
         if not self.frozen:
             cpu = 20 + int(10 * math.sin(t / 30))
             ck: Keys = (("component", "name", "CPU0"),)
