@@ -174,3 +174,22 @@ async def run_target(target: GnmiTarget, on_batch: OnBatch, *, state: TargetStat
             await asyncio.wait_for(stop.wait(), delay)
     state.up = False
     return state
+
+
+def state_metrics(states: list[TargetState]) -> list[Any]:
+    """The targets' session state as MetricPoints, for the service's self-telemetry scope:
+    ``netrosetta.gnmi.target.up`` (gauge 1/0), ``netrosetta.gnmi.reconnects`` and
+    ``netrosetta.gnmi.malformed`` (counters), attributes ``netrosetta.target`` + ``server.address``."""
+    from netrosetta.engine.points import MetricPoints
+
+    up = MetricPoints(UP_METRIC, "gauge", "1", "gNMI session state: 1 subscribed, 0 down")
+    failures = MetricPoints("netrosetta.gnmi.reconnects", "counter", "{reconnect}",
+                            "gNMI sessions lost (each followed by a reconnect with backoff)")
+    bad = MetricPoints("netrosetta.gnmi.malformed", "counter", "{update}",
+                       "gNMI updates skipped because they could not be decoded")
+    for s in states:
+        attrs = (("netrosetta.target", s.name), ("server.address", s.address))
+        up.points.append((attrs, 1 if s.up else 0))
+        failures.points.append((attrs, s.failures))
+        bad.points.append((attrs, s.malformed))
+    return [up, failures, bad]

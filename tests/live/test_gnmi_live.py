@@ -247,6 +247,10 @@ async def test_unreachable_target_backs_off() -> None:
     await asyncio.wait_for(task, 5)
     assert state.failures >= 3 and not state.up
     assert state.up_point()["value"] == 0
+    from netrosetta.collectors.gnmi.session import state_metrics
+    up, reconnects, _bad = state_metrics([state])
+    assert up.points == [((("netrosetta.target", "sim"), ("server.address", addr)), 0)]
+    assert reconnects.points[0][1] == state.failures
     assert "unreachable" in (state.last_error or "")
 
 
