@@ -37,10 +37,10 @@ PLANS: dict[str, list[CliCommand]] = {
     "cisco_ios": [CliCommand(command="show interfaces", template=T + "cisco_ios/show_interfaces.ttp"),
                   CliCommand(command="show processes cpu"),
                   CliCommand(command="show processes memory sorted")],
-    "cisco_nxos": [CliCommand(command="show interface")],
-    "cisco_xr": [CliCommand(command="show interfaces")],
+    "cisco_nxos": [CliCommand(command="show interface", template=T + "cisco_nxos/show_interface.ttp")],
+    "cisco_xr": [CliCommand(command="show interfaces", template=T + "cisco_xr/show_interfaces.ttp")],
     "arista_eos": [CliCommand(command="show interfaces", template=T + "arista_eos/show_interfaces.ttp")],
-    "juniper_junos": [CliCommand(command="show interfaces extensive",
-                                 template=T + "juniper_junos/show_interfaces.ttp")],
+    # juniper_junos: no CLI plan — collect Junos over NETCONF (`show interfaces` prints no
+    # per-cast or byte counters; no real `extensive` capture to build a template against)
     "huawei_vrp": [CliCommand(command="display interface", template=T + "huawei_vrp/display_interface.ttp")],
 }
