@@ -316,3 +316,22 @@ def test_vendor_rulebooks_keep_openconfig_rules_working(platform: str) -> None:
     key = ("hw.network.io", frozenset({("network.interface.name", tags["name"]), ("network.io.direction", "receive")}))
     assert pts[key] == f["in_octets"]
     assert sum(t.skipped().values()) == 0
+
+
+def test_rulebook_chosen_by_capabilities_models() -> None:
+    from types import SimpleNamespace
+
+    from netrosetta.cli.gnmi import load_gnmi
+    from netrosetta.engine.matching import match_rulebook
+
+    ns = SimpleNamespace(gnmi=str(need_shared("corpus", "gnmi", "issue_14530", "responses.json")), name=None,
+                         platform=None, gnmi_models="openconfig-interfaces,Cisco-IOS-XR-infra-statsd-oper")
+    ((_ds, facts),) = load_gnmi(ns)   # type: ignore[arg-type]
+    facts.gnmi_organizations = ["Cisco Systems, Inc."]   # a live session takes it from Capabilities
+    m = match_rulebook(_rulebooks(), facts, "gnmi")
+    assert m.chosen is not None and m.chosen.id == "cisco/iosxr-gnmi"
+    assert "Cisco-IOS-XR-infra-statsd-oper" in m.reason
+    ns.gnmi_models = "openconfig-interfaces"
+    ((_ds, facts),) = load_gnmi(ns)   # type: ignore[arg-type]
+    m = match_rulebook(_rulebooks(), facts, "gnmi")
+    assert m.chosen is not None and m.chosen.id == "openconfig/gnmi" and m.fell_back
