@@ -64,6 +64,12 @@ class JsonLinesOutput:
         fh.flush()
         return n
 
+    def write_counters(self, samples: list[Any]) -> None:
+        """sFlow counter samples as they were decoded (IF-MIB names), one line each."""
+        for c in samples:
+            self._fh.write(json.dumps({"counter_sample": c.__dict__}, separators=(",", ":")) + "\n")
+        self._fh.flush()
+
     def write_rollups(self, results: list[RollupResult]) -> None:
         for r in results:
             for row in r.rows:

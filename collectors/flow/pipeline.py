@@ -28,13 +28,18 @@ class FlowPipeline:
     """Applies a FlowListenerConfig's processing to decode results, then fans out to outputs."""
 
     def __init__(self, cfg: FlowListenerConfig, outputs: list[Any] | None = None,
-                 on_counters: Callable[[list[CounterSample]], None] | None = None) -> None:
+                 on_counters: Callable[[list[CounterSample]], None] | None = None,
+                 interfaces: Any = None) -> None:
+        """``interfaces``: an enrichment.InterfaceProvider (the service's SNMP interface table);
+        ``on_counters``: where sFlow counter samples go (default: through the engine to the
+        outputs that take metrics)."""
         self.cfg = cfg
+        self.interfaces = interfaces
         self.filters = cfg.build_filters()
         self.columns = cfg.build_columns()
         self.rollups = [Rollup(s) for s in cfg.build_rollups()]
         self.outputs = outputs if outputs is not None else build_outputs(cfg)
-        self.on_counters = on_counters
+        self.on_counters = on_counters if on_counters is not None else self._counters_to_outputs
         self.last_flush = time.monotonic()
         self.flows_in = 0
         self.flows_out = 0
@@ -45,14 +50,31 @@ class FlowPipeline:
         for r in self.rollups:
             r.add(flows)
         if len(flows):
+            if self.interfaces is not None:
+                from netrosetta.collectors.flow.enrichment import enrich
+                flows = enrich(flows, self.interfaces)
             flows = self.columns.apply(flows)
             for out in self.outputs:
                 if getattr(out, "flows", True):
                     out.write(flows)
             self.flows_out += len(flows)
-        if res.counters and self.on_counters:
+        if res.counters:
             self.on_counters(res.counters)
         self.tick()
+
+    def _counters_to_outputs(self, samples: list[CounterSample]) -> None:
+        takers = [o for o in self.outputs if hasattr(o, "write_metrics") or hasattr(o, "write_counters")]
+        if not takers:
+            return
+        translations = None
+        for out in takers:
+            if hasattr(out, "write_metrics"):
+                if translations is None:
+                    from netrosetta.collectors.flow.sflow_counters import translate_counters
+                    translations = translate_counters(samples, interfaces=self.interfaces)
+                out.write_metrics(translations)
+            else:
+                out.write_counters(samples)
 
     def tick(self, force: bool = False) -> list[RollupResult]:
         now = time.monotonic()
@@ -84,7 +106,7 @@ def build_outputs(cfg: FlowListenerConfig) -> list[Any]:
                 from netrosetta.errors import NetrosettaError
                 raise NetrosettaError("otlp output needs an endpoint")
             out = OtlpLogOutput(o.endpoint, o.protocol)
-            if o.rollups and cfg.rollups:  # rollups leave as OTLP metrics to the same endpoint
+            if o.rollups:  # rollups and sFlow counters leave as OTLP metrics to the same endpoint
                 from netrosetta.collectors.flow.rollup_metrics import RollupMetricsOutput
                 from netrosetta.exporter.sinks import OtlpGrpcSink, OtlpHttpSink
                 sink: Any = OtlpGrpcSink(o.endpoint, insecure=True) if o.protocol == "grpc" else \

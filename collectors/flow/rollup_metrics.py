@@ -61,6 +61,13 @@ class RollupMetricsOutput:
         if t.scopes:
             self.sink.export(build_request([t]))  # type: ignore[attr-defined]
 
+    def write_metrics(self, translations: list[DeviceTranslation]) -> None:
+        """Engine output (sFlow counters as hw.network.* metrics) through the same sink."""
+        from netrosetta.exporter.otlp import build_request
+
+        if any(t.scopes for t in translations):
+            self.sink.export(build_request(translations))  # type: ignore[attr-defined]
+
     def close(self) -> None:
         shut = getattr(self.sink, "shutdown", None)
         if shut:
