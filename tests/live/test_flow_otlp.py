@@ -103,3 +103,37 @@ def test_flows_as_logs_and_rollups_as_metrics(otlp_server: Any) -> None:
     pmacct = need_shared("corpus", "flow", "pmacct", "101-NFv9-CISCO-cust_primitives", "output-flow-00.json")
     expected = sum(json.loads(line)["bytes"] for line in pmacct.read_text().splitlines() if line.strip())
     assert total == expected == sum(_attrs(r.attributes)["flow.bytes"] for r in records)
+
+
+def test_sflow_counters_as_unified_interface_metrics(otlp_server: Any) -> None:
+    rec, port = otlp_server
+    d = need_shared("corpus", "flow", "telegraf", "sflow_v5_example", "sflow_v5.bin").read_bytes()
+    cfg = FlowListenerConfig.model_validate({
+        "port": 0, "batch_wait_ms": 20,
+        "outputs": [{"type": "otlp", "endpoint": f"127.0.0.1:{port}", "protocol": "grpc"}],
+    })
+    pipe = FlowPipeline(cfg)
+    lst = FlowListener(cfg, pipe.process)
+    t = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
+    t.start()
+    rep = FlowReplayer(lst.port)
+    rep.send([d])
+    rep.close()
+    deadline = time.monotonic() + 10
+    while not rec.metrics and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lst.stop()
+    t.join(5)
+    pipe.close()
+    got = {}
+    for req in rec.metrics:
+        for rm in req.resource_metrics:
+            for sm in rm.scope_metrics:
+                for m in sm.metrics:
+                    for dp in (m.sum.data_points if m.HasField("sum") else m.gauge.data_points):
+                        a = _attrs(dp.attributes)
+                        got[(m.name, a.get("network.io.direction"), a.get("network.interface.name"))] = \
+                            dp.as_int or dp.as_double
+    # Telegraf's decode of this datagram: port eno1, in_bytes 3910, out_bytes 3946
+    assert got[("hw.network.io", "receive", "eno1")] == 3910
+    assert got[("hw.network.io", "transmit", "eno1")] == 3946
