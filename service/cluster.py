@@ -1,10 +1,11 @@
 """Scale-out on NATS JetStream: target leases in a KV bucket, batches through a work-queue stream.
 
-Ownership: every instance heartbeats ``m.<instance>`` in the lease bucket (whose TTL is the lease
-period). A target belongs to the live member that wins rendezvous hashing on its key, and the
-lease ``t.<hash>`` (create-if-absent, renewed by revision) makes that exclusive during changes:
-a member that is not the winner releases its lease, the winner creates it, and a dead member's
-heartbeat and leases expire after one lease period, so its targets move within that period.
+Ownership: every instance heartbeats on ``<subject>.members`` (core NATS) each lease tick; members
+heard within one lease period are live. A target belongs to the live member that wins rendezvous
+hashing on its key, and the lease ``t.<hash>`` (create-if-absent, renewed by revision) makes that
+exclusive during changes: a member that is not the winner releases its lease, the winner creates
+it. A dead member falls silent and its leases (bucket TTL = lease period) expire, so its targets
+move within one lease period (plus one lease tick).
 
 Batches: every translated batch is published to a work-queue stream; all instances share one
 durable pull consumer and ack a message only after every output accepted it, so a crashed or
@@ -60,6 +61,7 @@ class Cluster:
         self.connected = False
         self.owned: dict[str, int] = {}          # target key -> lease revision
         self.members: list[str] = []
+        self._heard: dict[str, float] = {}   # instance -> monotonic time of its last heartbeat
         self.published = 0
         self.publish_fallbacks = 0
         self.consumed = 0
@@ -81,6 +83,7 @@ class Cluster:
         self.connected = True
         self.svc.owns = lambda key: key in self.owned
         self.svc.publish = self._enqueue
+        await self.nc.subscribe(f"{self.cfg.subject}.members", cb=self._on_heartbeat)
         self._tasks = [asyncio.create_task(self._lease_loop(), name="leases"),
                        asyncio.create_task(self._publisher(), name="publisher"),
                        asyncio.create_task(self._consumer(), name="consumer")]
@@ -128,18 +131,20 @@ class Cluster:
                         await self._ensure_objects()   # a server that lost its storage
             await asyncio.sleep(tick)
 
-    async def _live_members(self) -> list[str]:
-        try:
-            keys = await self.kv.keys()  # filters need nats-server 2.10; Debian 12 ships 2.9
-        except Exception as exc:
-            if type(exc).__name__ == "NoKeysError":
-                return []
-            raise
-        return sorted(k[2:] for k in keys if k.startswith("m."))
+    async def _on_heartbeat(self, msg: Any) -> None:
+        with contextlib.suppress(Exception):
+            self._heard[json.loads(msg.data)["instance"]] = time.monotonic()
+
+    def _live_members(self) -> list[str]:
+        horizon = time.monotonic() - self.cfg.lease_seconds
+        return sorted(m for m, t in self._heard.items() if t >= horizon)
 
     async def _lease_round(self) -> None:
-        await self.kv.put(f"m.{self.instance}", json.dumps({"t": time.time()}).encode())
-        self.members = await self._live_members()
+        # membership is core NATS pub/sub (cheap, no JetStream round trip); leases are KV (exclusive)
+        await self.nc.publish(f"{self.cfg.subject}.members", json.dumps({"instance": self.instance}).encode())
+        await self.nc.flush(timeout=2)
+        self._heard[self.instance] = time.monotonic()
+        self.members = self._live_members()
         if self.instance not in self.members:
             self.members.append(self.instance)
         value = json.dumps({"instance": self.instance}).encode()
@@ -266,8 +271,6 @@ class Cluster:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.kv.delete(lease_key(key), last=rev), 1)
         self.owned.clear()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.kv.delete(f"m.{self.instance}"), 1)
         deadline = time.monotonic() + flush_seconds
         while not self._pubq.empty() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)

@@ -277,7 +277,7 @@ class ServiceProcess:
 
 def snmp_target(name: str, port: int, community: str = "lab", **kw: Any) -> dict[str, Any]:
     return {"name": name, "host": "127.0.0.1", "port": port, "version": "2c",
-            "credentials": {"community": f"literal:{community}"}, "timeout": 0.5, "retries": 1, **kw}
+            "credentials": {"community": f"literal:{community}"}, "timeout": 0.5, "retries": 1} | kw
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
