@@ -21,7 +21,7 @@ KINDS = ("netconf", "api", "cli")
 
 def load_target(path: str, name: str | None = None) -> Any:
     """A target from a YAML file: one mapping, a list, or {targets: [...]}. ``kind`` picks the model;
-    ``password_env: VAR`` reads the password from the environment instead of the file."""
+    ``password: env:VAR`` (or file:PATH, literal:VALUE; or ``password_env: VAR``) names the secret."""
     from ruamel.yaml import YAML, YAMLError
 
     from netrosetta.collectors.api.config import ApiTarget
@@ -44,6 +44,12 @@ def load_target(path: str, name: str | None = None) -> Any:
         if env not in os.environ:
             raise NetrosettaError(f"environment variable {env} (password_env) is not set", file=path)
         spec["password"] = os.environ[env]
+    elif isinstance(spec.get("password"), str):     # env:VAR / file:PATH / literal:VALUE, as `run` configs
+        from netrosetta.collectors.snmp.credentials import SecretRefError, resolve_secret
+        try:
+            spec["password"] = resolve_secret(spec["password"])
+        except SecretRefError as exc:
+            raise NetrosettaError(f"password: {exc.message}", file=path) from None
     models = {"netconf": NetconfTarget, "api": ApiTarget, "cli": CliTarget}
     kind = spec.get("kind")
     if kind not in models:
