@@ -108,6 +108,16 @@ def varbinds_by_agent(samples: Iterable[CounterSample]) -> dict[str, list[VarBin
     return dict(out)
 
 
+_RULEBOOKS: list[Any] = []
+
+
+def _default_rulebooks(cls: Any) -> Any:
+    """Loading every rulebook takes seconds: once per process."""
+    if not _RULEBOOKS:
+        _RULEBOOKS.append(cls.from_paths())
+    return _RULEBOOKS[0]
+
+
 def translate_counters(samples: Iterable[CounterSample], rulebooks: Any = None,
                        rulebook_id: str = "generic/snmp", interfaces: Any = None) -> list[Any]:
     """DeviceTranslation per agent through the engine's generic IF-MIB rulebook.
@@ -122,7 +132,7 @@ def translate_counters(samples: Iterable[CounterSample], rulebooks: Any = None,
     from netrosetta.engine.translate import translator_for
 
     samples = list(samples)
-    rs = rulebooks if rulebooks is not None else RulebookSet.from_paths()
+    rs = rulebooks if rulebooks is not None else _default_rulebooks(RulebookSet)
     tr = translator_for(rs, rs.resolve(rulebook_id))
     stamp = {s.agent: s.time_received_ns for s in samples}
     uptime = {s.agent: s.uptime_ms for s in samples}
