@@ -38,7 +38,8 @@ class Lab:
     def targets(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
         for d in self.devices:
-            out.setdefault(d.kind, []).append(d.target)
+            if d.kind != "flow":  # flow exporters send to a listener; they are not polled
+                out.setdefault(d.kind, []).append(d.target)
         return out
 
 
@@ -97,5 +98,6 @@ def lab_config(lab: Lab, *, json_path: Path, spill_dir: Path | None, http_listen
     if spill_dir is not None:
         cfg["delivery"] = {"spill_dir": str(spill_dir)}
     if lab.flow:
-        cfg["flow"] = lab.flow
+        cfg["flow"] = [{**f, "outputs": [{"type": "jsonl", "path": str(json_path.parent / "flows.jsonl")}]}
+                       for f in lab.flow]
     return cfg

@@ -1,0 +1,80 @@
+"""Flow listeners inside the service: each FlowListener in its own thread feeding its FlowPipeline
+(filters, rollups, outputs from its own config); datagram and malformed counts go to self-telemetry.
+
+Scaling: ``workers`` > 1 forks SO_REUSEPORT sockets on this host (collectors/flow/listener.py);
+across hosts, point each exporter at one instance (the kernel hashes one exporter to one socket).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .runtime import Service
+
+log = logging.getLogger(__name__)
+
+
+class FlowRunner:
+    def __init__(self, svc: Service, cfgs: list[Any]) -> None:
+        self.svc = svc
+        self.cfgs = cfgs
+        self.listeners: list[Any] = []
+        self.pipelines: list[Any] = []
+        self._threads: list[threading.Thread] = []
+
+    async def start(self) -> None:
+        from netrosetta.collectors.flow.listener import FlowListener
+        from netrosetta.collectors.flow.pipeline import FlowPipeline
+
+        for cfg in self.cfgs:
+            pipe = FlowPipeline(cfg)
+            lis = FlowListener(cfg, pipe.process)
+            t = threading.Thread(target=self._serve, args=(lis, pipe), name=f"flow-{lis.port}", daemon=True)
+            t.start()
+            self.listeners.append(lis)
+            self.pipelines.append(pipe)
+            self._threads.append(t)
+            await asyncio.to_thread(lis.ready.wait, 10)
+            log.info("flow listener on %s:%d", cfg.bind, lis.port)
+
+    @staticmethod
+    def _serve(lis: Any, pipe: Any) -> None:
+        try:
+            lis.serve()
+        except Exception:
+            log.exception("flow listener on port %s stopped", lis.port)
+        finally:
+            pipe.tick(force=True)
+            pipe.close()
+
+    def counters(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
+        out: dict[str, dict[tuple[tuple[str, str], ...], int]] = {
+            "netrosetta.flow.datagrams": {}, "netrosetta.flow.malformed": {}, "netrosetta.flow.flows": {},
+            "netrosetta.flow.template_missing": {}}
+        for cfg, lis in zip(self.cfgs, self.listeners, strict=False):
+            st = lis.stats()
+            a = (("netrosetta.flow.listener", f"{cfg.bind}:{lis.port}"),)
+            out["netrosetta.flow.datagrams"][a] = st.datagrams
+            out["netrosetta.flow.malformed"][a] = st.malformed
+            out["netrosetta.flow.flows"][a] = st.flows
+            out["netrosetta.flow.template_missing"][a] = st.template_missing
+        return out
+
+    def status(self) -> list[dict[str, Any]]:
+        res = []
+        for cfg, lis, pipe in zip(self.cfgs, self.listeners, self.pipelines, strict=False):
+            st = lis.stats()
+            res.append({"listen": f"{cfg.bind}:{lis.port}", "datagrams": st.datagrams, "flows": st.flows,
+                        "malformed": st.malformed, "template_missing": st.template_missing,
+                        "flows_out": pipe.flows_out})
+        return res
+
+    async def stop(self) -> None:
+        for lis in self.listeners:
+            lis.stop()
+        for t in self._threads:
+            await asyncio.to_thread(t.join, 5)

@@ -1,0 +1,87 @@
+"""Lab simulators beyond SNMP: gNMI (the gNMI collector's simulator, generated counters) and a flow
+exporter (synthetic NetFlow v5 over UDP). NETCONF, API and CLI simulators replay recordings; the
+project ships no recording of its own for them yet, so the lab reports them as not running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from . import Lab, LabDevice
+from .netflow_v5 import synthetic_datagrams
+
+START_TIMEOUT = 20.0
+
+
+def _gnmi(stack: contextlib.ExitStack, lab: Lab) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "netrosetta.collectors.gnmi.lab", "--port", "0",
+                             "--interfaces", "4"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+
+    def stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+    stack.callback(stop)
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline() if proc.stdout else ""),
+                              daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT)
+    if not line or not line[0].startswith("listening "):
+        raise RuntimeError(f"gNMI simulator did not start within {START_TIMEOUT:g}s")
+    address = line[0].split()[1]
+    lab.devices.append(LabDevice("gnmi", "lab-gnmi-1", address, {
+        "name": "lab-gnmi-1", "address": address, "tls": {"enabled": False}, "mode": "stream",
+        "subscriptions": [{"path": "/interfaces/interface/state/counters", "mode": "sample", "sample_interval": 5},
+                          {"path": "/interfaces/interface/state/oper-status", "mode": "on_change"}],
+    }))
+
+
+def _flow(stack: contextlib.ExitStack, lab: Lab) -> None:
+    from netrosetta.collectors.flow.simulator import FlowReplayer
+    from netrosetta.collectors.snmp.lab import free_udp_port
+
+    port = free_udp_port()
+    stop = threading.Event()
+
+    def export() -> None:
+        rep: Any = None
+        seq = 0
+        while not stop.wait(1.0):
+            try:
+                if rep is None:
+                    rep = FlowReplayer(port)
+                batch = synthetic_datagrams(seq, flows=20, seed=7)
+                rep.send(batch)
+                seq += 20 * len(batch)
+            except OSError:
+                time.sleep(1)
+        if rep is not None:
+            rep.close()
+
+    t = threading.Thread(target=export, name="lab-flow-exporter", daemon=True)
+    t.start()
+    stack.callback(lambda: (stop.set(), t.join(3)))
+    lab.flow.append({"port": port, "bind": "127.0.0.1", "rollup_interval": 10,
+                     "rollups": ["sum,bytes_by_dst_port,bytes,dst_port"]})
+    lab.devices.append(LabDevice("flow", "lab-netflow-exporter", f"127.0.0.1:{port}", {}))
+
+
+def _needs_recording(kind: str) -> Any:
+    def start(_stack: contextlib.ExitStack, _lab: Lab) -> None:
+        raise RuntimeError(f"the {kind} simulator replays a recording; the project ships none for the lab yet")
+    return start
+
+
+STARTERS = {"gnmi": _gnmi, "flow": _flow, "netconf": _needs_recording("NETCONF"),
+            "api": _needs_recording("API"), "cli": _needs_recording("CLI")}
