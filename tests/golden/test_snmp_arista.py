@@ -83,26 +83,32 @@ def test_mempools() -> None:
     pts = Points(translate_walk(NAME))
     walk = load_walk(NAME)
     rows = {r["mempool_index"]: r for r in lnms_rows(load_expected(NAME), "mempools", "mempools")}
+    descr = {i: walk.text(v) for i, v in walk.column(HR_STORAGE + "3").items()}
     ram = [i for i, t in walk.column(HR_STORAGE + "2").items() if t == "1.3.6.1.2.1.25.2.1.2"]
-    assert sorted(ram) == ["1", "2", "3"]          # RAM, RAM (Buffers), RAM (Cache)
+    assert sorted(descr[i] for i in ram) == ["RAM", "RAM (Buffers)", "RAM (Cache)"]
 
     def hr(col: int, idx: str) -> int:
         return int(walk.get(f"{HR_STORAGE}{col}.{idx}") * walk.get(f"{HR_STORAGE}4.{idx}"))
 
-    for idx in ram:
-        size, used = hr(5, idx), hr(6, idx)
-        attrs = {"hw.id": idx, "hw.name": rows[idx]["mempool_descr"]}
-        assert pts.one("system.memory.limit", attrs) == size == rows[idx]["mempool_total"]
-        assert pts.one("system.memory.usage", {**attrs, "system.memory.state": "used"}) == used
-        assert pts.one("system.memory.usage", {**attrs, "system.memory.state": "free"}) == size - used
-        if idx != "1":
-            assert used == rows[idx]["mempool_used"]
-    # "RAM": hrStorageUsed counts buffers and cache; LibreNMS subtracts the "RAM (Buffers)" and
-    # "RAM (Cache)" rows from it. We report what the device reports for that row.
-    assert rows["1"]["mempool_used"] == hr(6, "1") - hr(6, "2") - hr(6, "3")
+    pool = next(i for i in ram if descr[i] == "RAM")
+    buffers = next(i for i in ram if descr[i] == "RAM (Buffers)")
+    cache = next(i for i in ram if descr[i] == "RAM (Cache)")
+    attrs = {"hw.id": pool, "hw.name": "RAM"}
+    size = hr(5, pool)
+    used = hr(6, pool) - hr(6, buffers) - hr(6, cache)
+    state = {s: pts.one("system.memory.usage", {**attrs, "system.memory.state": s})
+             for s in ("used", "free", "buffers", "cached")}
+    assert pts.one("system.memory.limit", attrs) == size
+    assert state == {"used": used, "free": size - hr(6, pool), "buffers": hr(6, buffers), "cached": hr(6, cache)}
+    assert sum(state.values()) == size
+    # LibreNMS: its "RAM" pool is used = RAM - buffers - cache, as ours; it also keeps
+    # "RAM (Buffers)" and "RAM (Cache)" as pools of their own, which are our buffers and cached
+    # states of the one RAM pool (same byte values)
+    assert rows[pool]["mempool_used"] == used and rows[pool]["mempool_total"] == size
+    assert rows[buffers]["mempool_used"] == state["buffers"] and rows[cache]["mempool_used"] == state["cached"]
     # LibreNMS also lists Tmp/Root/Log/Core (hrStorageVirtualMemory: EOS tmpfs mounts) as memory
     # pools; they are file systems, not RAM, and produce no memory points here.
-    assert len(pts.series("system.memory.limit")) == 3
+    assert len(pts.series("system.memory.limit")) == 1 and len(pts.series("system.memory.usage")) == 4
 
 
 @pytest.mark.parametrize("cls,metric", [("temperature", "hw.temperature"), ("voltage", "hw.voltage"),
