@@ -48,7 +48,8 @@ def datagrams_from_file(path: str | Path, exporter: str = "0.0.0.0", port: int =
         yield Datagram(data, exporter, port, int(p.stat().st_mtime_ns))
 
 
-def decode_capture(dec: FlowDecoder, path: str | Path, chunk: int = 16384) -> Iterator[DecodeResult]:
+def decode_capture(dec: FlowDecoder, path: str | Path, chunk: int = 16384,
+                   stats: PcapStats | None = None) -> Iterator[DecodeResult]:
     """A capture through the vectorised path, ``chunk`` datagrams per decode call."""
     import numpy as np
 
@@ -56,6 +57,10 @@ def decode_capture(dec: FlowDecoder, path: str | Path, chunk: int = 16384) -> It
     from netrosetta.collectors.flow.record import addr_to_str
 
     cap = read_pcap_bulk(path)
+    if stats is not None:
+        stats.packets += cap.packets
+        stats.udp += len(cap.offs)
+        stats.skipped += cap.packets - len(cap.offs)
     if not len(cap.offs):
         return
     # exporters change rarely from one datagram to the next: resolve runs, not datagrams

@@ -74,7 +74,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from netrosetta.collectors.flow.filters import ColumnFilter, Filters
     from netrosetta.collectors.flow.pcap import PcapStats
     from netrosetta.collectors.flow.rollups import Rollup, RollupSpec
-    from netrosetta.collectors.flow.sources import datagrams_from_file
+    from netrosetta.collectors.flow.sources import datagrams_from_file, decode_capture, kind_of
 
     filters = Filters.parse(args.filters)
     inc, exc = _columns(args)
@@ -89,19 +89,23 @@ def cmd_decode(args: argparse.Namespace) -> int:
         path = Path(f)
         if not path.exists():
             raise NetrosettaError("no such file", file=f)
-        res = dec.decode(datagrams_from_file(path, args.exporter, 0, pstats))
-        flows = filters.apply(res.flows)
-        for r in rollups:
-            r.add(flows)
-        flows = cols.apply(flows)
-        for row in flows.rows():
-            out.write((_table_row(row) if args.format == "table" else json.dumps(row)) + "\n")
-        if args.counters:
-            for c in res.counters:
-                out.write(json.dumps({"counter_sample": c.__dict__}) + "\n")
-        if args.options:
-            for o in res.options:
-                out.write(json.dumps({"options": o.__dict__}) + "\n")
+        if kind_of(path) == "pcap":  # the vectorised reader: the file's bytes are the buffer
+            results = decode_capture(dec, path, stats=pstats)
+        else:
+            results = iter([dec.decode(datagrams_from_file(path, args.exporter, 0, pstats))])
+        for res in results:
+            flows = filters.apply(res.flows)
+            for r in rollups:
+                r.add(flows)
+            flows = cols.apply(flows)
+            for row in flows.rows():
+                out.write((_table_row(row) if args.format == "table" else json.dumps(row)) + "\n")
+            if args.counters:
+                for c in res.counters:
+                    out.write(json.dumps({"counter_sample": c.__dict__}) + "\n")
+            if args.options:
+                for o in res.options:
+                    out.write(json.dumps({"options": o.__dict__}) + "\n")
     dec.expire_held(0, everything=True)  # end of input: anything still waiting lost its template
     for r in rollups:
         res_r = r.flush()
