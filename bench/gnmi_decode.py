@@ -135,7 +135,7 @@ def run_stream(msgs: list[bytes], sweeps: int) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.gnmi_decode")
     ap.add_argument("--interfaces", type=int, default=200)
-    ap.add_argument("--sweeps", type=int, default=10)
+    ap.add_argument("--sweeps", type=int, default=30)
     args = ap.parse_args(list(argv) if argv is not None else None)
     logging.getLogger("netrosetta").setLevel(logging.ERROR)
     logging.getLogger("pygnmi").setLevel(logging.CRITICAL)   # its parse failures are counted instead

@@ -61,6 +61,8 @@ class GnmiDataset:
 
     def __post_init__(self) -> None:
         self._cols: dict[GnmiColumn, tuple[Mapping[Any, Any], dict[Any, int]]] = {}
+        self._ts_ref: Any = None
+        self._ts_map: dict[Any, int] = {}
         self._origins: dict[str, set[str]] = {}
 
     # -- feeding -----------------------------------------------------------------------------
@@ -74,6 +76,7 @@ class GnmiDataset:
         else:
             leaves = flat
         self._cols.clear()
+        self._ts_ref = None
         ended: list[Leaf] = []
         for d in deletes:
             ended.extend(self._delete(d))
@@ -124,11 +127,17 @@ class GnmiDataset:
         return hit[0]
 
     def timestamp(self, ref: Any, index: Any) -> int | None:
+        # called once per data point with the same ref for a whole rule: skip the tuple hash
+        if ref is self._ts_ref:
+            return self._ts_map.get(index)
         hit = self._cols.get(ref)
         if hit is None:
             self.column(ref)
             hit = self._cols.get(ref)
-        return hit[1].get(index) if hit else None
+        if not hit:
+            return None
+        self._ts_ref, self._ts_map = ref, hit[1]
+        return hit[1].get(index)
 
     def index_parts(self, index: Any) -> tuple[Any, ...]:
         return index if isinstance(index, tuple) else (index,)
