@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,9 +101,11 @@ class YangCatalog:
 
 @lru_cache(maxsize=4)
 def default_catalog(path: str | None = None) -> YangCatalog | None:
-    """The committed catalog, or None (with a warning) when it is missing."""
+    """The catalog in use: ``path``, else $NETROSETTA_YANG_CATALOG (one compiled from your own
+    models with ``netrosetta gnmi catalog``), else the committed one; None (with a warning) when
+    it cannot be read."""
     try:
-        return YangCatalog.load(path)
+        return YangCatalog.load(path or os.environ.get("NETROSETTA_YANG_CATALOG") or None)
     except NetrosettaError as exc:
         log.warning("YANG catalog unavailable, types fall back to rulebook/values: %s", exc)
         return None

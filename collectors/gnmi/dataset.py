@@ -160,6 +160,8 @@ class GnmiDataset:
         numeric = ref.numeric
         ext = ref.ext
         index_of = _INDEX.setdefault((want, filters), {})
+        if len(index_of) > 500_000:   # bounded: many devices share it; rebuilt on demand
+            index_of.clear()
         for origin in origins:
             rows = self.by_path.get((origin, ref.path))
             if not rows:
