@@ -15,13 +15,14 @@ int_val=2, uint_val=3, bool_val=4, float_val=6, double_val=14.
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from .flatten import _PATHS_MAX, Flat, Leaf, _resolve, flatten_response
+from .flatten import _PATHS_MAX, Flat, Leaf, _resolve, extensions, flatten_response
 from .paths import canonical_origin
-from .proto import gnmi_pb2
+from .proto import gnmi_ext_pb2, gnmi_pb2
 from .values import BadValue, LeafTypes, normalise
 
 _new = tuple.__new__
@@ -68,17 +69,27 @@ def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
 
 def _fast(b: bytes, types: LeafTypes | None) -> Flat:
     n = len(b)
-    if n < 2 or b[0] != 0x0A:        # not a single notification first (sync_response, extensions...)
+    if n < 2 or b[0] != 0x0A:        # not a notification first (sync_response, error...)
         raise _Slow
     ln, i = _varint(b, 1)
-    if i + ln != n:                  # more fields after it (extension: Juniper header...)
-        raise _Slow
+    start, end = i, i + ln
+    ext = None
+    i = end
+    while i < n:                     # extensions after the notification (Juniper header)
+        if b[i] != 0x2A:
+            raise _Slow
+        el, i = _varint(b, i + 1)
+        if ext is not None:
+            raise _Slow
+        ext = extensions([gnmi_ext_pb2.Extension.FromString(b[i:i + el])])
+        i += el
     out = Flat()
-    _notification(b, i, n, out, types)
+    _notification(b, start, end, out, types, ext)
     return out
 
 
-def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None) -> None:
+def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None,
+                  ext: Mapping[str, Any] | None) -> None:
     ts = 0
     p_sig = b""
     p_origin, p_path = "", ""
@@ -152,7 +163,7 @@ def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None
                 v = normalise(v, types.leaf_base(hit[1]))
         else:
             raise _Slow
-        append(_new(Leaf, (hit[0], hit[1], hit[2], v, ts, None)))
+        append(_new(Leaf, (hit[0], hit[1], hit[2], v, ts, ext)))
 
 
 Resolved = tuple[str, str, tuple[tuple[str, str, str], ...]]
