@@ -8,10 +8,10 @@ from lxml import etree
 
 from netrosetta.collectors.netconf.dataset import parse_reply
 from netrosetta.collectors.recording import SourceDataset, engine_facts
-from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.selectors.xpath import XpathDataset
 from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
+from tests.golden.test_netconf_napalm import rulebooks
 
 pytestmark = pytest.mark.golden
 
@@ -20,7 +20,7 @@ def _translate(file: str, rpc: str) -> dict[tuple[str, str, str], float]:
     path = need_shared("corpus", "netconf", "junos-pyez", file)
     src = SourceDataset("netconf", file, "juniper_junos",
                         documents={rpc: parse_reply(path.read_bytes(), strip=True)})
-    t = translate(XpathDataset(src.documents), engine_facts(src), RulebookSet.from_paths())
+    t = translate(XpathDataset(src.documents), engine_facts(src), rulebooks())
     return {(m.name, a.get("network.interface.name") or a.get("hw.id", ""), a.get("network.io.direction", "")): v
             for _s, m, a, v in t.iter_points()}
 

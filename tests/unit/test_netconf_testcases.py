@@ -10,8 +10,8 @@ import pytest
 from netrosetta.collectors.netconf import dataset as ncd
 from netrosetta.collectors.netconf.dataset import ReplyError, parse_reply
 from netrosetta.collectors.recording import Recording, engine_facts
-from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.translate import translate
+from tests.golden.test_netconf_napalm import rulebooks
 
 CASES = Path(__file__).resolve().parents[2] / "collectors" / "netconf" / "testcases"
 
@@ -21,7 +21,7 @@ CASES = Path(__file__).resolve().parents[2] / "collectors" / "netconf" / "testca
 def test_fault_is_counted_and_others_translate(case: str, message: str) -> None:
     src = ncd.from_recording(Recording.open(CASES / case), "juniper_junos")
     assert message in src.errors["get-interface-information"]
-    t = translate(ncd.to_engine(src), engine_facts(src), RulebookSet.from_paths())
+    t = translate(ncd.to_engine(src), engine_facts(src), rulebooks())
     cpu = [v for _s, m, _a, v in t.iter_points() if m.name == "system.cpu.utilization"]
     assert cpu == [pytest.approx(0.10)]          # 100 - cpu-idle 90
     assert not [m for _s, m, _a, _v in t.iter_points() if m.name == "hw.network.io"]
