@@ -23,7 +23,7 @@ from google.protobuf.message import DecodeError
 from .flatten import _PATHS_MAX, Flat, Leaf, _resolve, extensions, flatten_response
 from .paths import canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
-from .values import BadValue, LeafTypes, normalise
+from .values import BadValue, LeafTypes, ieeefloat32, normalise
 
 _new = tuple.__new__
 _dbl = struct.Struct("<d").unpack_from
@@ -161,6 +161,16 @@ def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None
                 raise _Slow from None
             if types is not None:
                 v = normalise(v, types.leaf_base(hit[1]))
+        elif vt == 0x2A:                                  # bytes_val (Junos ieeefloat32 optics)
+            sl, ss = _varint(b, vs + 1)
+            if ss + sl != ue:
+                raise _Slow
+            v = b[ss:ss + sl]
+            base = types.leaf_base(hit[1]) if types is not None else None
+            if sl == 4 and (base is None or base == "ieeefloat32"):
+                v = ieeefloat32(v)
+            elif base == "ieeefloat32":
+                raise _Slow   # wrong length: the message path reports it
         else:
             raise _Slow
         append(_new(Leaf, (hit[0], hit[1], hit[2], v, ts, ext)))

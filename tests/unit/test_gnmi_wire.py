@@ -58,3 +58,23 @@ def test_garbage_is_an_error_not_an_exception() -> None:
         flat = flatten_bytes(bad)
         assert flat.leaves == [] or flat.errors == []   # decoded something consistent, or said why
     assert flatten_bytes(b"\x0a\x05\x22\x03\x0a\x01").errors
+
+
+def test_bytes_values() -> None:
+    import struct
+
+    n = gnmi_pb2.Notification(timestamp=3)
+    n.update.add(path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="power")]),
+                 val=gnmi_pb2.TypedValue(bytes_val=struct.pack(">f", 2.5)))
+    n.update.add(path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="blob")]),
+                 val=gnmi_pb2.TypedValue(bytes_val=b"\x01\x02\x03"))
+    data = gnmi_pb2.SubscribeResponse(update=n).SerializeToString()
+    _same(data)
+    assert [lf.value for lf in flatten_bytes(data).leaves] == [2.5, b"\x01\x02\x03"]
+    bad = gnmi_pb2.Notification(update=[gnmi_pb2.Update(
+        path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="components"), gnmi_pb2.PathElem(name="component"),
+                                 gnmi_pb2.PathElem(name="power-supply"), gnmi_pb2.PathElem(name="state"),
+                                 gnmi_pb2.PathElem(name="capacity")]),
+        val=gnmi_pb2.TypedValue(bytes_val=b"\x01\x02"))])   # ieeefloat32 of the wrong length
+    flat = flatten_bytes(gnmi_pb2.SubscribeResponse(update=bad).SerializeToString(), default_catalog())
+    assert flat.leaves == [] and flat.errors
