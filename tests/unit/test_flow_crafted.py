@@ -125,3 +125,34 @@ def test_data_before_template_across_datagrams_is_held_then_decoded() -> None:
     res = dec.decode_one(ipfix([set_(2, template(500, [(8, 4), (1, 4)]))]), "192.0.2.1", 4739, 0)
     assert [(r["src_addr"], r["bytes"]) for r in res.flows.rows()] == [("3.3.3.3", 11)]
     assert dec.stats.template_late == 1 and dec.n_held == 0
+
+
+def sflow(samples: list[tuple[int, bytes]], agent: bytes = bytes([192, 0, 2, 50])) -> bytes:
+    body = b"".join(struct.pack("!II", fmt, len(s)) + s for fmt, s in samples)
+    return struct.pack("!II4sIIII", 5, 1, agent, 7, 99, 123456, len(samples)) + body
+
+
+def test_sflow_expanded_flow_and_counter_samples() -> None:
+    frame = bytes.fromhex("001122334455" "66778899aabb" "0800") + struct.pack(
+        "!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + \
+        struct.pack("!HHIIBBHHH", 1234, 80, 0, 0, 0x50, 0x02, 0, 0, 0)
+    hdr_rec = struct.pack("!IIII", 1, 1514, 4, len(frame)) + frame + bytes((-len(frame)) % 4)
+    switch = struct.pack("!IIII", 100, 0, 200, 0)
+    records = struct.pack("!II", 1, len(hdr_rec)) + hdr_rec + struct.pack("!II", 1001, len(switch)) + switch
+    # expanded flow sample: seq, source type, source index, rate, pool, drops, in fmt/val, out fmt/val
+    efs = struct.pack("!IIIIIIIIIII", 1, 0, 5, 2048, 100000, 3, 0, 17, 0, 18, 2) + records
+    generic = struct.pack("!IIQII", 17, 6, 10_000_000_000, 1, 3) + struct.pack("!QIIIIII", 5000, 10, 1, 1, 0, 0, 0) \
+        + struct.pack("!QIIIIII", 6000, 20, 2, 2, 0, 0, 1)
+    ecs = struct.pack("!IIII", 9, 0, 17, 1) + struct.pack("!II", 1, len(generic)) + generic
+    dec = FlowDecoder()
+    res = dec.decode_one(sflow([(3, efs), (4, ecs)]), "192.0.2.50", 6343, 0)
+    [r] = list(res.flows.rows())
+    assert (r["src_addr"], r["dst_addr"], r["src_port"], r["dst_port"], r["tcp_flags"]) == \
+        ("10.0.0.1", "10.0.0.2", 1234, 80, 0x02)
+    assert (r["in_if"], r["out_if"], r["sampling_rate"], r["bytes"], r["packets"]) == (17, 18, 2048, 1514, 1)
+    assert (r["vlan_id"], r["dst_vlan"], r["sample_pool"], r["sampling_drops"]) == (100, 200, 100000, 3)
+    assert r["sampler_address"] == "192.0.2.50"
+    [c] = res.counters
+    assert (c.source_id, c.counters["ifIndex"], c.counters["ifSpeed"], c.counters["ifInOctets"],
+            c.counters["ifOutOctets"], c.counters["ifOperStatus"], c.counters["ifPromiscuousMode"]) == \
+        (17, 17, 10_000_000_000, 5000, 6000, 1, 1)
