@@ -137,3 +137,47 @@ def test_sflow_counters_as_unified_interface_metrics(otlp_server: Any) -> None:
     # Telegraf's decode of this datagram: port eno1, in_bytes 3910, out_bytes 3946
     assert got[("hw.network.io", "receive", "eno1")] == 3910
     assert got[("hw.network.io", "transmit", "eno1")] == 3946
+
+
+def test_flow_logs_over_otlp_http() -> None:
+    import http.server
+
+    from netrosetta.collectors.flow.decoder import FlowDecoder
+    from netrosetta.exporter.flow_logs import OtlpLogOutput
+
+    bodies: list[tuple[str, bytes]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            n = int(self.headers["Content-Length"])
+            bodies.append((self.path, self.rfile.read(n)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+            self.wfile.write(logs_service_pb2.ExportLogsServiceResponse().SerializeToString())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    try:
+        d = need_shared("corpus", "flow", "telegraf", "netflow_v9_example", "netflow_v9.bin").read_bytes()
+        flows = FlowDecoder().decode_one(d, "192.0.2.3", 2055, 0).flows
+        out = OtlpLogOutput(f"http://127.0.0.1:{srv.server_address[1]}/v1/logs", "http")
+        assert out.write(flows) == 8
+        out.flush()
+        out.close()
+    finally:
+        srv.shutdown()
+    assert bodies and all(p == "/v1/logs" for p, _ in bodies)
+    recs = []
+    for _, b in bodies:
+        req = logs_service_pb2.ExportLogsServiceRequest.FromString(b)
+        recs += [_attrs(lr.attributes) for rl in req.resource_logs for sl in rl.scope_logs for lr in sl.log_records]
+    # Telegraf's decode of this datagram: first record 140.82.121.3:443 -> 192.168.119.100:55516, 87477 bytes
+    a = next(r for r in recs if r["destination.port"] == 55516)
+    assert (a["source.address"], a["source.port"], a["flow.bytes"], a["flow.packets"]) == \
+        ("140.82.121.3", 443, 87477, 78)
+    assert a["flow.sampler_address"] == "192.0.2.3" and a["network.transport"] == "tcp"
