@@ -47,9 +47,12 @@ def describe(exc: grpc.aio.AioRpcError, target: GnmiTarget) -> GnmiError:
     if target.password is not None:
         details = details.replace(target.password.get_secret_value(), "***")
     low = details.lower()
-    name = f"{target.name} ({target.address})"
+    name = target.name if target.name == target.address else f"{target.name} ({target.address})"
     tls_words = ("ssl", "handshake", "certificate", "tls")
-    if code == grpc.StatusCode.UNAVAILABLE and any(w in low for w in tls_words):
+    if code == grpc.StatusCode.UNAVAILABLE and "wrong_version_number" in low:
+        msg = (f"{name}: TLS handshake failed - the target does not answer TLS on this port "
+               f"(a plaintext gNMI server? only then set tls.enabled: false): {details}")
+    elif code == grpc.StatusCode.UNAVAILABLE and any(w in low for w in tls_words):
         msg = (f"{name}: TLS handshake failed - the server certificate is not trusted or does not match "
                f"(check tls.ca_file / tls.server_name): {details}")
     elif code == grpc.StatusCode.UNAUTHENTICATED:

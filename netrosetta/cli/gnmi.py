@@ -115,6 +115,10 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
+    import os
+
+    # gRPC core prints handshake details itself; our error line says it once, clearly
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     from google.protobuf import json_format
 
     from netrosetta.collectors.gnmi.client import GnmiClient
