@@ -245,11 +245,17 @@ class Service:
 
     def reload(self) -> None:
         """SIGHUP: re-read config and rulebooks; counter state (start times) is kept."""
-        if self.config_path is None:
-            return
+        if self.config_path is not None:
+            self._bg.append(asyncio.create_task(self._reload(self.config_path), name="reload"))
+
+    async def _reload(self, path: Path) -> None:
+        def load() -> tuple[ServiceConfig, RulebookSet]:
+            cfg = load_config(path)
+            return cfg, load_rulebook_set(cfg)
+
         try:
-            cfg = load_config(self.config_path)
-            rulebooks = load_rulebook_set(cfg)
+            # parsing rulebooks takes a second or two: off the event loop, polls go on meanwhile
+            cfg, rulebooks = await asyncio.to_thread(load)
         except NetrosettaError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             return

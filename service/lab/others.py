@@ -71,7 +71,11 @@ def _flow(stack: contextlib.ExitStack, lab: Lab) -> None:
 
     t = threading.Thread(target=export, name="lab-flow-exporter", daemon=True)
     t.start()
-    stack.callback(lambda: (stop.set(), t.join(3)))
+    def halt() -> None:
+        stop.set()
+        t.join(3)
+
+    stack.callback(halt)
     lab.flow.append({"port": port, "bind": "127.0.0.1", "rollup_interval": 10,
                      "rollups": ["sum,bytes_by_dst_port,bytes,dst_port"]})
     lab.devices.append(LabDevice("flow", "lab-netflow-exporter", f"127.0.0.1:{port}", {}))

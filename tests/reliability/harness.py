@@ -139,7 +139,7 @@ class HttpReceiver:
             if request.headers.get("Content-Encoding") == "gzip":
                 import gzip
                 body = gzip.decompress(body)
-            self.headers.append(dict(request.headers))
+            self.headers.append({k.lower(): v for k, v in request.headers.items()})
             self.received.add(ms.ExportMetricsServiceRequest.FromString(body))
             return web.Response(body=ms.ExportMetricsServiceResponse().SerializeToString(),
                                 content_type="application/x-protobuf")
