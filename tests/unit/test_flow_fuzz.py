@@ -10,23 +10,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netrosetta.collectors.flow.decoder import FlowDecoder
-from tests.conftest import SHARED
+from tests.conftest import need_shared
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MEMORY_BOUND = 32 << 20  # bytes; a 64 KiB datagram must never cost more than this
 
 
-def _corpus() -> list[bytes]:
-    base = SHARED / "corpus" / "flow" / "telegraf"
-    out = [p.read_bytes() for p in sorted(base.glob("*/*.bin"))] if base.exists() else []
-    # without ../shared, our own minimal datagrams keep the mutation strategy meaningful
+def _own() -> list[bytes]:
+    """Our own minimal v5 and v9-template datagrams (the truncation tests use them)."""
     v5 = struct.pack("!HHIIIIBBH", 5, 1, 1000, 1_700_000_000, 0, 1, 0, 0, 0) + bytes(48)
     v9_tpl = struct.pack("!HHIIII", 9, 1, 1000, 1_700_000_000, 1, 0) + struct.pack(
         "!HHHH" + "HH" * 3, 0, 20, 256, 3, 8, 4, 12, 4, 1, 4)
-    return [*out, v5, v9_tpl]
+    return [v5, v9_tpl]
 
 
-CORPUS = _corpus()
+_CORPUS: list[bytes] = []
+
+
+def corpus() -> list[bytes]:
+    """Telegraf's recorded datagrams (all versions) plus ours; read once."""
+    if not _CORPUS:
+        base = need_shared("corpus", "flow", "telegraf")
+        _CORPUS.extend([*(p.read_bytes() for p in sorted(base.glob("*/*.bin"))), *_own()])
+    return _CORPUS
+
+
 PREFIXES = [b"\x00\x05", b"\x00\x09", b"\x00\x0a", b"\x00\x00\x00\x05"]
 
 
@@ -63,21 +71,22 @@ def test_random_datagrams(prefix: bytes, body: bytes) -> None:
                                                       max_size=12),
        cut=st.integers(min_value=0, max_value=100), tail=st.binary(max_size=64))
 def test_mutated_corpus(idx: int, flips: list[tuple[int, int]], cut: int, tail: bytes) -> None:
-    base = bytearray(CORPUS[idx % len(CORPUS)])
+    pool = corpus()
+    base = bytearray(pool[idx % len(pool)])
     for pos, val in flips:
         base[pos % len(base)] = val
     data = bytes(base[: max(0, len(base) - cut)]) + tail
     dec = FlowDecoder()
     # let the decoder learn templates from the pristine corpus first, then feed the mutant: this
     # reaches the data-record paths (vectorised and per-record), not only header checks
-    for good in CORPUS:
+    for good in pool:
         dec.decode_one(good, "127.0.0.1", 2055, 0)
     _decode(dec, data)
 
 
 def test_truncated_datagram_is_counted_malformed() -> None:
     dec = FlowDecoder()
-    v5 = CORPUS[-2]
+    v5 = _own()[0]
     dec.decode_one(v5[:40])
     assert dec.stats.malformed == 1
 
