@@ -29,6 +29,8 @@ class ApiTarget(TargetBase):
 PLANS: dict[str, list[ApiCommand]] = {
     "arista_eos": [ApiCommand(command="show version"), ApiCommand(command="show interfaces"),
                    ApiCommand(command="show system environment temperature"),
+                   ApiCommand(command="show system environment cooling"),
+                   ApiCommand(command="show system environment power"),
                    ApiCommand(command="show processes top once", format="text")],
     "cisco_nxos": [ApiCommand(command="show version"), ApiCommand(command="show interface"),
                    ApiCommand(command="show environment")],

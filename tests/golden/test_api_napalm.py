@@ -46,6 +46,9 @@ def _check_env(t: DeviceTranslation, case: Path) -> None:
     # NAPALM reports top's KiB figures as they are; ours are bytes
     assert env["memory_limit"]["0"] == want["memory"]["available_ram"] * 1024
     assert env["memory_used"]["0"] == want["memory"]["used_ram"] * 1024
+    assert env["fans"] == {k: v["status"] for k, v in want["fans"].items()}
+    assert env["power"] == {k: v["status"] for k, v in want["power"].items()}
+    assert env["power_output"] == {k: v["output"] for k, v in want["power"].items()}
 
 
 def test_eos_environment() -> None:
@@ -61,6 +64,8 @@ async def test_eos_environment_collected_over_eapi() -> None:
                        platform="arista_eos", api="eapi", ca_file=sim.cert, timeout=5,
                        commands=[ApiCommand(command="show version"),
                                  ApiCommand(command="show system environment temperature"),
+                                 ApiCommand(command="show system environment cooling"),
+                                 ApiCommand(command="show system environment power"),
                                  ApiCommand(command="show processes top once", format="text")])
     try:
         src = await poll(target)

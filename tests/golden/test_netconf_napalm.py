@@ -58,7 +58,8 @@ def counters(t: DeviceTranslation) -> dict[str, dict[str, float]]:
 
 def environment(t: DeviceTranslation) -> dict[str, Any]:
     """Unified CPU (ratio), memory (bytes) and temperatures keyed like NAPALM's get_environment."""
-    env: dict[str, Any] = {"cpu": {}, "temperature": {}, "memory_limit": {}, "memory_used": {}}
+    env: dict[str, Any] = {"cpu": {}, "temperature": {}, "memory_limit": {}, "memory_used": {},
+                           "fans": {}, "power": {}, "power_output": {}}
     for _scope, m, attrs, value in t.iter_points():
         if m.name == "system.cpu.utilization":
             env["cpu"][attrs["hw.id"]] = value
@@ -68,6 +69,12 @@ def environment(t: DeviceTranslation) -> dict[str, Any]:
             env["memory_limit"][attrs["hw.id"]] = value
         elif m.name == "system.memory.usage" and attrs.get("system.memory.state") == "used":
             env["memory_used"][attrs["hw.id"]] = value
+        elif m.name == "hw.status" and attrs.get("hw.state") == "ok":
+            # NAPALM's status flag is "the component is OK"
+            kind = {"fan": "fans", "power_supply": "power"}[attrs["hw.type"]]
+            env[kind][attrs["hw.name"]] = bool(value)
+        elif m.name == "hw.power":
+            env["power_output"][attrs["hw.name"]] = value
     return env
 
 
@@ -170,6 +177,12 @@ def test_junos_environment(case: str) -> None:
     napalm = {k: v["temperature"] for k, v in want["temperature"].items() if k not in unread}
     assert all(want["temperature"][k]["temperature"] == 0 for k in set(want["temperature"]) & unread)
     assert env["temperature"] == napalm
+    assert env["fans"] == {k: v["status"] for k, v in want["fans"].items()}
+    # power: NAPALM names supplies from get-power-usage-information, the environment RPC may use
+    # other names (ex9208 "PEM 0"); compare the ones both name
+    both = set(env["power"]) & set(want["power"])
+    assert both or case in ("ex9208", "mx10003")
+    assert {k: env["power"][k] for k in both} == {k: want["power"][k]["status"] for k in both}
     # NAPALM keeps one routing engine (the last listed, overwriting the others) in whole MB,
     # rounded; ours is bytes per RE: dram-size MB x buffer-utilization %, unrounded
     last = list(env["memory_limit"])[-1]
