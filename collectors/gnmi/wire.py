@@ -119,17 +119,30 @@ def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None
             continue
         if tag != 0x22:                                   # alias, delete, atomic: protobuf path
             raise _Slow
-        ln, i = _varint(b, i + 1)
-        us, ue = i, i + ln
+        # lengths are almost always one byte: read those inline, call _varint otherwise
+        ln = b[i + 1]
+        if ln < 0x80:
+            us = i + 2
+        else:
+            ln, us = _varint(b, i + 1)
+        ue = us + ln
         i = ue
         # Update: path (0x0a) then val (0x1a), nothing else
         if b[us] != 0x0A:
             raise _Slow
-        pl, ps = _varint(b, us + 1)
+        pl = b[us + 1]
+        if pl < 0x80:
+            ps = us + 2
+        else:
+            pl, ps = _varint(b, us + 1)
         pe = ps + pl
         if pe >= ue or b[pe] != 0x1A:
             raise _Slow
-        vl, vs = _varint(b, pe + 1)
+        vl = b[pe + 1]
+        if vl < 0x80:
+            vs = pe + 2
+        else:
+            vl, vs = _varint(b, pe + 1)
         if vs + vl != ue or vl == 0:
             raise _Slow
         key = (p_sig, b[ps:pe])
@@ -140,7 +153,21 @@ def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None
                 raise _Slow
         vt = b[vs]
         if vt == 0x18:                                    # uint_val
-            v: Any = _varint(b, vs + 1)[0]
+            j = vs + 1
+            x = b[j]
+            if x < 0x80:
+                v: Any = x
+            else:                                         # counters: a few bytes, decoded inline
+                v, shift = x & 0x7F, 7
+                while True:
+                    j += 1
+                    x = b[j]
+                    v |= (x & 0x7F) << shift
+                    if x < 0x80:
+                        break
+                    shift += 7
+                    if shift > 63:
+                        raise _Slow
         elif vt == 0x10:                                  # int_val (two's complement int64)
             v = _varint(b, vs + 1)[0]
             if v >= 1 << 63:
