@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     from netrosetta.service.lab import lab_config, start_lab
 
-    out_dir = Path(args.out or Path(tempfile.gettempdir()) / "netrosetta-lab")
+    out_dir = Path(args.out or "var/lab")
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "otlp-metrics.jsonl"
+    json_path = out_dir / "metrics.jsonl"
     with start_lab(args.only) as lab:
         _print_lab(lab)
         cfg = lab_config(lab, json_path=json_path, spill_dir=out_dir / "spill", interval=args.interval,
@@ -108,7 +107,7 @@ def register(sub: Any) -> None:
     p.add_argument("--only", action="append", metavar="KIND", help="only these simulators (snmp, gnmi, ...)")
     p.add_argument("--interval", type=float, default=5.0, help="poll interval, seconds (default 5)")
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
-    p.add_argument("--out", metavar="DIR", help="where OTLP/JSON and the spill go (default: $TMPDIR/netrosetta-lab)")
+    p.add_argument("--out", metavar="DIR", help="where OTLP/JSON (metrics.jsonl), flows and the spill go (default: var/lab)")
     p.add_argument("--http", default="127.0.0.1:0", metavar="HOST:PORT", help="status page address")
     p.add_argument("--plain", action="store_true", help="line per poll instead of the live table")
     p.set_defaults(func=cmd_lab)

@@ -117,7 +117,7 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr[-2000:]
     assert "snmp/lab-switch-1" in res.stdout and " ok " in res.stdout
     assert "not running" in res.stderr or "gnmi" in res.stderr     # every simulator reports itself
-    lines = (tmp_path / "otlp-metrics.jsonl").read_text().splitlines()
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     names = {m["name"] for line in lines for rm in json.loads(line)["resourceMetrics"]
              for sm in rm["scopeMetrics"] for m in sm["metrics"]}
     assert {"hw.network.io", "hw.network.packets", "system.cpu.utilization"} <= names
