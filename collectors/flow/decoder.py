@@ -48,6 +48,7 @@ class DecodeStats:
     template_missing: int = 0   # data flowsets dropped because no template arrived in time
     template_late: int = 0      # data flowsets held until their template arrived, then decoded
     templates: int = 0
+    templates_refused: int = 0  # new template keys beyond max_templates (the cache is full)
     options_records: int = 0
     counter_samples: int = 0
     sflow_skipped_records: int = 0
@@ -115,11 +116,15 @@ class Batch:
 
 class FlowDecoder:
     def __init__(self, templates: TemplateCache | None = None, sampling: SamplingTable | None = None,
-                 hold_seconds: float = 10.0, max_held: int = 10_000) -> None:
+                 hold_seconds: float = 10.0, max_held: int = 10_000, max_held_bytes: int = 16 << 20,
+                 max_templates: int = 65_536) -> None:
         self.templates = templates if templates is not None else TemplateCache()
         self.sampling = sampling if sampling is not None else SamplingTable()
         self.hold_seconds = hold_seconds
         self.max_held = max_held
+        self.max_held_bytes = max_held_bytes      # a flood of unknown-template data cannot grow memory
+        self.max_templates = max_templates        # nor can a flood of template definitions
+        self.held_bytes = 0
         self.stats = DecodeStats()
         self.exporters: list[str] = []
         self._exporter_ids: dict[str, int] = {}
@@ -143,11 +148,12 @@ class FlowDecoder:
         return i
 
     def hold(self, key: TemplateKey, data: bytes, hdr: Hdr, now: float) -> None:
-        if self.n_held >= self.max_held:
+        if self.n_held >= self.max_held or self.held_bytes + len(data) > self.max_held_bytes:
             self.stats.template_missing += 1
             return
         self.held.setdefault(key, []).append((data, hdr, now))
         self.n_held += 1
+        self.held_bytes += len(data)
 
     def release(self, batch: Batch, tpl: Template) -> None:
         """A template arrived: decode what was waiting for it."""
@@ -155,6 +161,7 @@ class FlowDecoder:
         if not waiting:
             return
         self.n_held -= len(waiting)
+        self.held_bytes -= sum(len(w[0]) for w in waiting)
         for data, hdr, _ in waiting:
             hidx = len(batch.hdrs)
             batch.hdrs.append(hdr)
@@ -165,7 +172,10 @@ class FlowDecoder:
         dropped = 0
         for key in list(self.held):
             keep = [w for w in self.held[key] if not everything and now - w[2] <= self.hold_seconds]
-            dropped += len(self.held[key]) - len(keep)
+            gone = len(self.held[key]) - len(keep)
+            if gone:
+                dropped += gone
+                self.held_bytes -= sum(len(w[0]) for w in self.held[key]) - sum(len(w[0]) for w in keep)
             if keep:
                 self.held[key] = keep
             else:

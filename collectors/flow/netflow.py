@@ -178,6 +178,11 @@ def _store(dec: FlowDecoder, batch: Batch, tpl: Template, now: float) -> None:
         old.last_seen = now  # a refresh keeps the compiled object (and its batch group)
         tpl = old
     else:
+        if old is None and len(dec.templates) >= dec.max_templates:
+            dec.templates.expire(now)
+            if len(dec.templates) >= dec.max_templates:
+                dec.stats.templates_refused += 1
+                return
         tpl.last_seen = now
         dec.templates.put(tpl)
     dec.release(batch, tpl)

@@ -156,3 +156,15 @@ def test_sflow_expanded_flow_and_counter_samples() -> None:
     assert (c.source_id, c.counters["ifIndex"], c.counters["ifSpeed"], c.counters["ifInOctets"],
             c.counters["ifOutOctets"], c.counters["ifOperStatus"], c.counters["ifPromiscuousMode"]) == \
         (17, 17, 10_000_000_000, 5000, 6000, 1, 1)
+
+
+def test_floods_are_bounded() -> None:
+    dec = FlowDecoder(max_templates=3, max_held_bytes=100)
+    for tid in range(256, 262):
+        dec.decode_one(ipfix([set_(2, template(tid, [(8, 4), (1, 4)]))]), "192.0.2.1", 4739, 0)
+    assert len(dec.templates) == 3 and dec.stats.templates_refused == 3
+    for tid in range(600, 610):  # 40-byte data sets for unknown templates: only 2 fit in 100 bytes
+        dec.decode_one(ipfix([set_(tid, bytes(36))]), "192.0.2.1", 4739, 0)
+    assert dec.n_held == 2 and dec.held_bytes == 72 and dec.stats.template_missing == 8
+    dec.expire_held(0, everything=True)
+    assert dec.n_held == 0 and dec.held_bytes == 0 and dec.stats.template_missing == 10
