@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from netrosetta.collectors.api.config import ENDPOINTS, PLANS, ApiCommand, ApiTarget
+from netrosetta.collectors.api.config import API_PLATFORMS, ENDPOINTS, PLANS, ApiCommand, ApiTarget
 from netrosetta.collectors.api.dataset import facts_from_show_version
 from netrosetta.collectors.recording import Recording, SourceDataset, TargetError
 
@@ -32,10 +32,11 @@ class CommandError(Exception):
 def commands_for(target: ApiTarget) -> list[ApiCommand]:
     if target.commands is not None:
         return target.commands
-    if target.platform not in PLANS:
-        raise target.fail("config", f"no default API commands for platform {target.platform}; "
+    platform = target.platform or API_PLATFORMS.get(target.api)
+    if platform not in PLANS:
+        raise target.fail("config", f"no default API commands for platform {platform}; "
                                     "give `commands`")
-    return PLANS[target.platform]
+    return PLANS[platform]
 
 
 def _ssl(target: ApiTarget) -> ssl.SSLContext | bool:
@@ -133,6 +134,7 @@ async def _poll(target: ApiTarget, record: Path | None) -> SourceDataset:
         rec.save_manifest(api=target.api)
     if "show version" in ds.documents:
         ds.facts = facts_from_show_version(ds.documents["show version"], target.platform)
+        ds.platform = ds.platform or ds.facts.platform    # matched from `show version`
     if not ds.documents and ds.errors:
         raise target.fail("rpc-error", "; ".join(f"{k}: {v}" for k, v in ds.errors.items()))
     return ds

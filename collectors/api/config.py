@@ -20,6 +20,8 @@ class ApiCommand(BaseModel):
 class ApiTarget(TargetBase):
     kind: Literal["api"] = "api"
     api: Literal["eapi", "nxapi", "restconf"]
+    # optional here: without it the rulebook is matched from `show version` read through the API
+    platform: str | None = None  # type: ignore[assignment]
     port: int | None = 443
     verify_tls: bool = True          # on by default; turning it off is logged
     ca_file: Path | None = None      # trust this CA / pinned self-signed cert
@@ -35,4 +37,6 @@ PLANS: dict[str, list[ApiCommand]] = {
     "cisco_nxos": [ApiCommand(command="show version"), ApiCommand(command="show interface"),
                    ApiCommand(command="show environment")],
 }
+# the platform an API implies, for the default commands when none is configured
+API_PLATFORMS = {"eapi": "arista_eos", "nxapi": "cisco_nxos"}
 ENDPOINTS = {"eapi": "/command-api", "nxapi": "/ins", "restconf": "/restconf/data/"}

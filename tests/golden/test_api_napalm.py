@@ -60,8 +60,9 @@ async def test_eos_environment_collected_over_eapi() -> None:
     case = _case("get_environment")
     sim = ApiSimulator(case, username="u", password="p")
     port = await sim.start()
+    # no platform configured: the rulebook is matched from `show version` read through eAPI
     target = ApiTarget(name="eos1", host="127.0.0.1", port=port, username="u", password="p",
-                       platform="arista_eos", api="eapi", ca_file=sim.cert, timeout=5,
+                       api="eapi", ca_file=sim.cert, timeout=5,
                        commands=[ApiCommand(command="show version"),
                                  ApiCommand(command="show system environment temperature"),
                                  ApiCommand(command="show system environment cooling"),
