@@ -80,7 +80,7 @@ class GnmiTarget(BaseModel):
     rpc_timeout: float = Field(default=10.0, gt=0, description="Capabilities/Get deadline, seconds")
     stall_timeout: float | None = Field(
         None, gt=0, description="reconnect when a stream is silent this long; default 3x the longest "
-        "sample interval when every subscription samples, off otherwise (on_change may be quiet)")
+        "sample/heartbeat interval when every subscription has one, off otherwise (on_change may be quiet)")
     reconnect: Backoff = Backoff()
     platform: str | None = Field(default=None, description="configured platform, for rulebook matching")
 
@@ -95,9 +95,14 @@ class GnmiTarget(BaseModel):
     def effective_stall_timeout(self) -> float | None:
         if self.stall_timeout is not None:
             return self.stall_timeout
-        if self.mode == "stream" and all(s.mode == "sample" for s in self.subscriptions):
-            return 3 * max(s.sample_interval for s in self.subscriptions) + 5
-        return None
+        if self.mode != "stream":
+            return None
+        # every subscription must promise traffic: samples, or heartbeats on on_change streams
+        periods = [s.heartbeat_interval or (s.sample_interval if s.mode == "sample" else None)
+                   for s in self.subscriptions]
+        if any(p is None for p in periods):
+            return None
+        return 3 * max(p for p in periods if p is not None) + 5
 
     def metadata(self) -> list[tuple[str, str]]:
         md = []

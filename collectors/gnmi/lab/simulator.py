@@ -183,6 +183,9 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
         for s in sl.subscription:
             if s.mode == gnmi_pb2.ON_CHANGE:
                 changes.append(s)
+                if s.heartbeat_interval:   # on_change heartbeat: the current values, periodically
+                    hb = s.heartbeat_interval / 1e9
+                    due.append((now + hb, hb, s))
             else:  # SAMPLE, and TARGET_DEFINED which this target samples every second
                 iv = s.sample_interval / 1e9 if s.mode == gnmi_pb2.SAMPLE and s.sample_interval else 1.0
                 due.append((now + iv, iv, s))

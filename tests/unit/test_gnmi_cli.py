@@ -1,0 +1,52 @@
+"""`netrosetta translate --gnmi` / `explain --gnmi` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from netrosetta.cli import main
+from netrosetta.collectors.gnmi.config import GnmiTarget
+from tests.conftest import need_shared
+
+
+def test_translate_gnmi_otlp_json(capsys: pytest.CaptureFixture[str]) -> None:
+    path = need_shared("corpus", "gnmi", "issue_15046", "responses.json")
+    assert main(["translate", "--gnmi", str(path), "--format", "otlp-json"]) == 0
+    req = json.loads(capsys.readouterr().out.splitlines()[0])
+    metrics = {m["name"]: m for rm in req["resourceMetrics"] for sm in rm["scopeMetrics"] for m in sm["metrics"]}
+    temps = {next(a["value"]["stringValue"] for a in dp["attributes"] if a["key"] == "hw.name"): dp
+             for dp in metrics["hw.temperature"]["gauge"]["dataPoints"]}
+    # the recording says {"instant":"35.000000"} for InletTempSensor1 at 1715838159171548000
+    assert temps["InletTempSensor1"]["asDouble"] == 35.0
+    assert temps["InletTempSensor1"]["timeUnixNano"] == "1715838159171548000"
+
+
+def test_explain_lists_unused_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    path = need_shared("corpus", "gnmi", "issue_14530", "responses.json")
+    assert main(["explain", "--gnmi", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "oc-if-in-octets" in out and "/interfaces/interface/state/counters/in-fcs-errors" in out
+
+
+def test_bad_recording_is_one_clear_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:   # type: ignore[no-untyped-def]
+    bad = tmp_path / "r.json"
+    bad.write_text('[{"update": {"nope": 1}}]')
+    assert main(["translate", "--gnmi", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "entry 0 is not a gNMI SubscribeResponse" in err and "Traceback" not in err
+    bad.write_text("[{")
+    assert main(["translate", "--gnmi", str(bad)]) == 1
+    assert "not JSON" in capsys.readouterr().err
+
+
+def test_stall_timeout_defaults() -> None:
+    base = {"name": "x", "address": "h:1"}
+    t = GnmiTarget.model_validate({**base, "subscriptions": [{"path": "/a", "sample_interval": 10}]})
+    assert t.effective_stall_timeout() == 35
+    t = GnmiTarget.model_validate({**base, "subscriptions": [{"path": "/a", "mode": "on_change"}]})
+    assert t.effective_stall_timeout() is None
+    t = GnmiTarget.model_validate({**base, "subscriptions": [
+        {"path": "/a", "mode": "on_change", "heartbeat_interval": 60}, {"path": "/b", "sample_interval": 10}]})
+    assert t.effective_stall_timeout() == 185
