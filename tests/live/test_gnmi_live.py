@@ -242,7 +242,10 @@ async def test_unreachable_target_backs_off() -> None:
     state = TargetState("sim", addr)
     stop = asyncio.Event()
     task = asyncio.ensure_future(run_target(t, lambda b: None, stop=stop, state=state))
-    await asyncio.sleep(0.8)
+    for _ in range(100):              # bounded: 3 failures take ~0.3 s unloaded
+        await asyncio.sleep(0.05)
+        if state.failures >= 3:
+            break
     stop.set()
     await asyncio.wait_for(task, 5)
     assert state.failures >= 3 and not state.up
