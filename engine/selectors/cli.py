@@ -99,6 +99,12 @@ class CliDataset:
             self._columns[ref] = col
         return col
 
+    @property
+    def unused_report(self) -> list[tuple[str, str, int]]:
+        """For `explain`: documents no rule read, with their size (elements / keys / rows)."""
+        docs = getattr(self, "documents", None) or getattr(self, "parsed", {})
+        return [(name, "-", sum(len(rows or []) for rows in doc.values())) for name, doc in docs.items() if name not in self.used]
+
     def index_parts(self, index: Index) -> tuple[Any, ...]:
         return (index,)
 

@@ -162,7 +162,7 @@ class JsonDataset:
             found = []
             doc = self._doc(command, template)
             if doc is not None:
-                self.used.add(command)
+                self.used.add(self._stem(command))
                 key_parts = split_path(key) if key and key != "~" else None
                 for parts, row in _walk(doc, split_path(rows), ()):
                     if key_parts is not None:
@@ -190,6 +190,12 @@ class JsonDataset:
                         col[idx] = v
             self._columns[ref] = col
         return col
+
+    @property
+    def unused_report(self) -> list[tuple[str, str, int]]:
+        """For `explain`: documents no rule read, with their size (elements / keys / rows)."""
+        docs = getattr(self, "documents", None) or getattr(self, "parsed", {})
+        return [(name, "-", len(doc) if isinstance(doc, dict | list | str) else 1) for name, doc in docs.items() if name not in self.used]
 
     def index_parts(self, index: Index) -> tuple[Any, ...]:
         return index if isinstance(index, tuple) else (index,)

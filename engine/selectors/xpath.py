@@ -170,6 +170,12 @@ class XpathDataset:
             self._columns[ref] = col
         return col
 
+    @property
+    def unused_report(self) -> list[tuple[str, str, int]]:
+        """For `explain`: documents no rule read, with their size (elements / keys / rows)."""
+        docs = getattr(self, "documents", None) or getattr(self, "parsed", {})
+        return [(name, "-", sum(1 for _ in doc.iter())) for name, doc in docs.items() if name not in self.used]
+
     def index_parts(self, index: Index) -> tuple[Any, ...]:
         return (index,)
 
