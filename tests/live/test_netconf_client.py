@@ -159,3 +159,13 @@ async def test_connection_refused(tmp_path: Path) -> None:
     with pytest.raises(TargetError) as err:
         await poll(target)
     assert err.value.reason in {"connect", "timeout"}
+
+
+async def test_base10_server_uses_end_of_message_framing(junos_env: Path, tmp_path: Path) -> None:
+    # a server that only speaks base:1.0 must be answered with ]]>]]> framing throughout
+    sim, target = await _start(junos_env, "juniper_junos", tmp_path, chunked=False)
+    try:
+        ds = await poll(target)
+    finally:
+        await sim.stop()
+    assert "get-route-engine-information" in ds.documents
