@@ -14,6 +14,7 @@ import contextlib
 import logging
 import multiprocessing as mp
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.decoder import DecodeResult, DecodeStats, FlowDecoder
 from netrosetta.collectors.flow.sampling import SamplingTable
 from netrosetta.collectors.flow.templates import TemplateCache
-from netrosetta.collectors.flow.udp import BatchReader, open_socket
+from netrosetta.collectors.flow.udp import BatchReader, open_socket, udp_sockets
 
 log = logging.getLogger(__name__)
 SAVE_EVERY_S = 5.0
@@ -87,12 +88,23 @@ class FlowListener:
     def __init__(self, cfg: FlowListenerConfig, emit: Callable[[DecodeResult], None]) -> None:
         self.cfg = cfg
         self.emit = emit
-        self.sock = open_socket(cfg.bind, cfg.port, cfg.receive_buffer, reuseport=True)
+        self.sock = self._bind()
         self.port: int = self.sock.getsockname()[1]
         self.decoder = make_decoder(cfg, 0)
         self.stop_event = mp.Event()
         self.ready = threading.Event()  # set once every worker socket is bound
         self.worker_stats: dict[int, dict[str, int]] = {}
+
+    def _bind(self) -> socket.socket:
+        """Bind; with port 0, make sure the kernel did not hand us a port another SO_REUSEPORT
+        socket already holds (it may, for sockets of the same user), or we would share its load."""
+        cfg = self.cfg
+        for _ in range(50):
+            sock = open_socket(cfg.bind, cfg.port, cfg.receive_buffer, reuseport=True)
+            if cfg.port or udp_sockets(sock.getsockname()[1]) == 1:
+                return sock
+            sock.close()
+        raise OSError(98, "no free UDP port found")
 
     def stats(self) -> DecodeStats:
         total = DecodeStats(**self.decoder.stats.as_dict())

@@ -70,9 +70,8 @@ class BatchReader:
                 np.array(stamps, dtype=np.uint64))
 
 
-def udp_drops(port: int) -> int:
-    """Kernel drop counter summed over sockets bound to ``port`` (/proc/net/udp and udp6)."""
-    total = 0
+def _proc_udp_rows(port: int) -> list[list[str]]:
+    rows = []
     for name in ("/proc/net/udp", "/proc/net/udp6"):
         p = Path(name)
         if not p.exists():
@@ -80,5 +79,15 @@ def udp_drops(port: int) -> int:
         for line in p.read_text().splitlines()[1:]:
             f = line.split()
             if len(f) >= 13 and int(f[1].rsplit(":", 1)[1], 16) == port:
-                total += int(f[-1])
-    return total
+                rows.append(f)
+    return rows
+
+
+def udp_sockets(port: int) -> int:
+    """How many UDP sockets (v4 and v6) are bound to ``port``."""
+    return len(_proc_udp_rows(port))
+
+
+def udp_drops(port: int) -> int:
+    """Kernel drop counter summed over sockets bound to ``port`` (/proc/net/udp and udp6)."""
+    return sum(int(f[-1]) for f in _proc_udp_rows(port))
