@@ -33,7 +33,7 @@ def _reader(data: bytes, sizes: list[int]) -> FrameReader:
 messages = st.lists(st.binary(min_size=1, max_size=300).filter(lambda b: EOM not in b), min_size=1, max_size=4)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(msgs=messages, sizes=st.lists(st.integers(1, 50), max_size=40), chunked=st.booleans())
 def test_messages_survive_any_split(msgs: list[bytes], sizes: list[int], chunked: bool) -> None:
     wire = b"".join(encode(m, chunked=chunked) for m in msgs)
@@ -45,7 +45,7 @@ def test_messages_survive_any_split(msgs: list[bytes], sizes: list[int], chunked
     assert asyncio.run(read_all()) == msgs
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(junk=st.binary(max_size=200))
 def test_malformed_chunks_are_framing_errors(junk: bytes) -> None:
     reader = _reader(junk, [])
@@ -62,7 +62,7 @@ def test_bad_chunk_headers(bad: bytes) -> None:
         asyncio.run(reader.read_message())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(text=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)))
 def test_reply_parsing_raises_only_reply_errors(text: bytes) -> None:
     with contextlib.suppress(ReplyError):
