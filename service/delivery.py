@@ -53,6 +53,12 @@ class Delivery:
 
     # -- producer side -----------------------------------------------------------------------
     def offer(self, req: ExportMetricsServiceRequest, points: int) -> None:
+        if self.stats.retrying and self.spill is not None:
+            # backend down: straight to disk, so a crash (kill -9) now loses nothing already polled
+            self._to_spill()
+            self._count_drop(self.spill.push(req.SerializeToString(), points), "spill full")
+            self._wake.set()
+            return
         if len(self._mem) >= self.queue_batches:
             if self.spill is not None:
                 self._to_spill()
