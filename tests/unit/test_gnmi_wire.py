@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netrosetta.collectors.gnmi.flatten import flatten_response
 from netrosetta.collectors.gnmi.lab.device import SimDevice
@@ -78,3 +80,36 @@ def test_bytes_values() -> None:
         val=gnmi_pb2.TypedValue(bytes_val=b"\x01\x02"))])   # ieeefloat32 of the wrong length
     flat = flatten_bytes(gnmi_pb2.SubscribeResponse(update=bad).SerializeToString(), default_catalog())
     assert flat.leaves == [] and flat.errors
+
+
+# ---- property: any notification of the common shapes decodes the same on both paths ---------
+
+_names = st.sampled_from(["interfaces", "interface", "state", "counters", "in-octets", "oc-if:mtu", "x"])
+_keys = st.dictionaries(st.sampled_from(["name", "index"]), st.text(max_size=6), max_size=2)
+_elem = st.builds(lambda n, k: gnmi_pb2.PathElem(name=n, key=k), _names, _keys)
+_path = st.builds(lambda es, o: gnmi_pb2.Path(elem=es, origin=o), st.lists(_elem, max_size=4),
+                  st.sampled_from(["", "openconfig", "eos_native"]))
+_val = st.one_of(
+    st.builds(lambda v: gnmi_pb2.TypedValue(uint_val=v), st.integers(0, 2**64 - 1)),
+    st.builds(lambda v: gnmi_pb2.TypedValue(int_val=v), st.integers(-(2**63), 2**63 - 1)),
+    st.builds(lambda v: gnmi_pb2.TypedValue(double_val=v), st.floats(allow_nan=False)),
+    st.builds(lambda v: gnmi_pb2.TypedValue(float_val=v), st.floats(width=32, allow_nan=False)),
+    st.builds(lambda v: gnmi_pb2.TypedValue(bool_val=v), st.booleans()),
+    st.builds(lambda v: gnmi_pb2.TypedValue(string_val=v), st.text(max_size=20)),
+    st.builds(lambda v: gnmi_pb2.TypedValue(bytes_val=v), st.binary(max_size=6)),
+    st.builds(lambda d, p: gnmi_pb2.TypedValue(decimal_val=gnmi_pb2.Decimal64(digits=d, precision=p)),
+              st.integers(-(10**6), 10**6), st.integers(0, 4)),
+    st.just(gnmi_pb2.TypedValue()),
+)
+_update = st.builds(lambda p, v: gnmi_pb2.Update(path=p, val=v), _path, _val)
+
+
+@settings(max_examples=150, deadline=None)
+@given(prefix=st.one_of(st.none(), _path), updates=st.lists(_update, max_size=5),
+       ts=st.integers(-(2**63), 2**63 - 1))
+def test_property_wire_equals_message_path(prefix: gnmi_pb2.Path | None, updates: list[gnmi_pb2.Update],
+                                           ts: int) -> None:
+    n = gnmi_pb2.Notification(timestamp=ts, update=updates)
+    if prefix is not None:
+        n.prefix.CopyFrom(prefix)
+    _same(gnmi_pb2.SubscribeResponse(update=n).SerializeToString())
