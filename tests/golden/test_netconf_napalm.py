@@ -59,7 +59,7 @@ def counters(t: DeviceTranslation) -> dict[str, dict[str, float]]:
 def environment(t: DeviceTranslation) -> dict[str, Any]:
     """Unified CPU (ratio), memory (bytes) and temperatures keyed like NAPALM's get_environment."""
     env: dict[str, Any] = {"cpu": {}, "temperature": {}, "memory_limit": {}, "memory_used": {},
-                           "fans": {}, "power": {}, "power_output": {}}
+                           "fans": {}, "power": {}, "power_output": {}, "limits": {}}
     for _scope, m, attrs, value in t.iter_points():
         if m.name == "system.cpu.utilization":
             env["cpu"][attrs["hw.id"]] = value
@@ -73,6 +73,8 @@ def environment(t: DeviceTranslation) -> dict[str, Any]:
             # NAPALM's status flag is "the component is OK"
             kind = {"fan": "fans", "power_supply": "power"}[attrs["hw.type"]]
             env[kind][attrs["hw.name"]] = bool(value)
+        elif m.name == "hw.temperature.limit":
+            env["limits"][(attrs["hw.name"], attrs["hw.limit_type"])] = value
         elif m.name == "hw.power":
             env["power_output"][attrs["hw.name"]] = value
     return env
@@ -178,6 +180,23 @@ def test_junos_environment(case: str) -> None:
     assert all(want["temperature"][k]["temperature"] == 0 for k in set(want["temperature"]) & unread)
     assert env["temperature"] == napalm
     assert env["fans"] == {k: v["status"] for k, v in want["fans"].items()}
+    # NAPALM's is_alert / is_critical: the reading at or above the yellow / red alarm level.
+    # Junos gives thresholds per component ("Routing Engine", "FPC 2", "Chassis default"), which
+    # we emit as they are; a sensor takes its component's (longest name prefix), else the default.
+    limits = env["limits"]
+    components = sorted({n for n, _t in limits}, key=len, reverse=True)
+    checked = 0
+    for name, w in want["temperature"].items():
+        if name not in env["temperature"]:
+            continue
+        comp = next((c for c in components if name.startswith(c)), "Chassis default")
+        if (comp, "high.degraded") not in limits:
+            continue
+        t = env["temperature"][name]
+        assert (t >= limits[(comp, "high.degraded")]) == w["is_alert"], name
+        assert (t >= limits[(comp, "high.critical")]) == w["is_critical"], name
+        checked += 1
+    assert checked
     # power: NAPALM names supplies from get-power-usage-information, the environment RPC may use
     # other names (ex9208 "PEM 0"); compare the ones both name
     both = set(env["power"]) & set(want["power"])
