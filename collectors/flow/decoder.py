@@ -168,6 +168,16 @@ class FlowDecoder:
             self.stats.template_late += 1
             netflow.data_flowset(self, batch, tpl, data, 0, len(data), hidx)
 
+    def adopt(self, templates: Iterable[Template]) -> DecodeResult:
+        """Templates learnt elsewhere (another worker): take the unknown ones, decode held data."""
+        batch = Batch()
+        now = time.time()
+        for t in templates:
+            if self.templates.get(t.key, now) is None and now - t.last_seen <= self.templates.timeout:
+                self.templates.put(t)
+                self.release(batch, t)
+        return self.finish(batch, now)
+
     def expire_held(self, now: float, everything: bool = False) -> int:
         dropped = 0
         for key in list(self.held):

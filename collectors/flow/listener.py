@@ -14,7 +14,9 @@ import contextlib
 import logging
 import multiprocessing as mp
 import queue
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -26,11 +28,18 @@ from netrosetta.collectors.flow import bulk
 from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.decoder import DecodeResult, DecodeStats, FlowDecoder
 from netrosetta.collectors.flow.sampling import SamplingTable
-from netrosetta.collectors.flow.templates import TemplateCache
+from netrosetta.collectors.flow.templates import Template, TemplateCache
 from netrosetta.collectors.flow.udp import BatchReader, open_socket, udp_sockets
 
 log = logging.getLogger(__name__)
 SAVE_EVERY_S = 5.0
+
+
+def sharing_for(cfg: FlowListenerConfig, worker: int) -> TemplateSharing | None:
+    if cfg.workers < 2 or not cfg.template_cache_path:
+        return None
+    base = Path(cfg.template_cache_path)
+    return TemplateSharing(base, Path(f"{base}.{worker}"), cfg.template_timeout)
 
 
 def make_decoder(cfg: FlowListenerConfig, worker: int = 0) -> FlowDecoder:
@@ -49,14 +58,43 @@ def make_decoder(cfg: FlowListenerConfig, worker: int = 0) -> FlowDecoder:
     return FlowDecoder(cache, sampling, hold_seconds=cfg.hold_seconds)
 
 
+class TemplateSharing:
+    """Workers publish their templates to ``<base>.<worker>`` and adopt each other's.
+
+    SO_REUSEPORT keeps an exporter on one socket only while the group is unchanged; when the hash
+    moves an exporter (a worker joined or died), its data may reach a worker that never saw its
+    template. That worker holds the data, and adopts the template from the other workers' files.
+    """
+
+    def __init__(self, base: Path, own: Path, timeout: float) -> None:
+        self.base, self.own, self.timeout = base, own, timeout
+        self.seen: dict[Path, float] = {}
+
+    def changed_templates(self) -> list[Template]:
+        out: list[Template] = []
+        for other in self.base.parent.glob(self.base.name + ".*"):
+            if other == self.own or other.name.startswith("."):
+                continue
+            try:
+                mtime = other.stat().st_mtime
+            except OSError:
+                continue
+            if self.seen.get(other) == mtime:
+                continue
+            self.seen[other] = mtime
+            out.extend(TemplateCache(self.timeout, other)._t.values())
+        return out
+
+
 def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: Callable[[DecodeResult], None],
-                 stop: threading.Event | mp.synchronize.Event, deadline: float | None) -> None:
+                 stop: threading.Event | mp.synchronize.Event, deadline: float | None,
+                 sharing: TemplateSharing | None = None) -> None:
     import socket as _socket
 
     assert isinstance(sock, _socket.socket)
     reader = BatchReader(sock, cfg.batch_datagrams)
     wait = cfg.batch_wait_ms / 1000
-    last_save = time.monotonic()
+    last_save = last_poll = time.monotonic()
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         buf, offs, lens, srcs, stamps = reader.read(wait)
         if len(offs):
@@ -64,9 +102,17 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
             ports = np.fromiter((a[1] for a in srcs), dtype=np.int64, count=len(srcs))
             emit(bulk.decode_buffer(dec, buf, offs, lens, ids, ports, stamps))
         now = time.monotonic()
-        if dec.templates.dirty and now - last_save > SAVE_EVERY_S:
+        # shared between workers: publish at once; look for others' templates while data waits
+        if dec.templates.dirty and (sharing is not None or now - last_save > SAVE_EVERY_S):
             dec.templates.save()
             last_save = now
+        if sharing is not None and (dec.n_held or now - last_poll > 1.0) and now - last_poll > 0.02:
+            last_poll = now
+            found = sharing.changed_templates()
+            if found:
+                res = dec.adopt(found)
+                if len(res.flows) or res.options or res.counters:
+                    emit(res)
     if dec.templates.dirty:
         dec.templates.save()
 
@@ -78,7 +124,7 @@ def _worker(cfg_json: str, worker: int, port: int, q: mp.Queue, stop: mp.synchro
     ready.set()
     dec = make_decoder(cfg, worker)
     try:
-        receive_loop(cfg, sock, dec, q.put, stop, deadline)
+        receive_loop(cfg, sock, dec, q.put, stop, deadline, sharing_for(cfg, worker))
     finally:
         q.put(("stats", worker, dec.stats.as_dict()))
         sock.close()
@@ -86,6 +132,10 @@ def _worker(cfg_json: str, worker: int, port: int, q: mp.Queue, stop: mp.synchro
 
 class FlowListener:
     def __init__(self, cfg: FlowListenerConfig, emit: Callable[[DecodeResult], None]) -> None:
+        self._tmpdir: str | None = None
+        if cfg.workers > 1 and not cfg.template_cache_path:  # workers share templates through files
+            self._tmpdir = tempfile.mkdtemp(prefix="netrosetta-flow-")
+            cfg = cfg.model_copy(update={"template_cache_path": Path(self._tmpdir) / "templates.json"})
         self.cfg = cfg
         self.emit = emit
         self.sock = self._bind()
@@ -135,7 +185,8 @@ class FlowListener:
         # a socket joining the SO_REUSEPORT group reshuffles the hash: senders should start after this
         self.ready.set()
         t = threading.Thread(target=receive_loop, args=(self.cfg, self.sock, self.decoder, q.put,
-                                                        self.stop_event, deadline), daemon=True)
+                                                        self.stop_event, deadline, sharing_for(self.cfg, 0)),
+                             daemon=True)
         t.start()
         try:
             while t.is_alive() or any(p.is_alive() for p in procs) or not q.empty():
@@ -156,6 +207,8 @@ class FlowListener:
                     p.terminate()
             with contextlib.suppress(OSError):
                 self.sock.close()
+            if self._tmpdir:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
 
     def stop(self) -> None:
         self.stop_event.set()

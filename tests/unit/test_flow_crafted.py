@@ -5,6 +5,7 @@ data before its template. Every expected value is the one written into the bytes
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 from netrosetta.collectors.flow.decoder import FlowDecoder
 
@@ -168,3 +169,21 @@ def test_floods_are_bounded() -> None:
     assert dec.n_held == 2 and dec.held_bytes == 72 and dec.stats.template_missing == 8
     dec.expire_held(0, everything=True)
     assert dec.n_held == 0 and dec.held_bytes == 0 and dec.stats.template_missing == 10
+
+
+def test_workers_adopt_each_others_templates(tmp_path: Path) -> None:
+    from netrosetta.collectors.flow.listener import TemplateSharing
+    from netrosetta.collectors.flow.templates import TemplateCache
+
+    base = tmp_path / "templates.json"
+    a = FlowDecoder(TemplateCache(path=f"{base}.0"))
+    b = FlowDecoder(TemplateCache(path=f"{base}.1"))
+    share_b = TemplateSharing(base, Path(f"{base}.1"), 1800)
+    # the exporter's data lands on worker b (the SO_REUSEPORT hash moved), its template on a
+    data = ipfix([set_(700, bytes([4, 4, 4, 4]) + (12).to_bytes(4, "big"))])
+    assert not len(b.decode_one(data, "192.0.2.1", 4739, 0).flows) and b.n_held == 1
+    a.decode_one(ipfix([set_(2, template(700, [(8, 4), (1, 4)]))]), "192.0.2.1", 4739, 0)
+    a.templates.save()
+    res = b.adopt(share_b.changed_templates())
+    assert [(r["src_addr"], r["bytes"]) for r in res.flows.rows()] == [("4.4.4.4", 12)]
+    assert b.n_held == 0 and share_b.changed_templates() == []  # nothing new the second time
