@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from netrosetta.collectors.snmp import ber, usm
@@ -24,6 +26,47 @@ log = logging.getLogger(__name__)
 
 # subtrees walked side by side in one GETBULK (each gets max_repetitions rows)
 MAX_LANES = 4
+# new column lanes opened when a lane turns out to be a long table column
+SPLIT_COLUMNS = MAX_LANES - 1
+
+
+@dataclass(eq=False)
+class _Lane:
+    """One subtree being walked: answers are taken while they start with ``prefix``."""
+
+    root: int  # position of the root it belongs to, for output order
+    start: str  # where it began; orders the lanes of one root
+    prefix: str
+    root_prefix: str
+    current: str
+    splittable: bool
+    out: list[VarBind] = field(default_factory=list)
+
+
+def _split(lane: _Lane, first: str, last: str) -> list[_Lane]:
+    """Give the next columns of a table their own lanes, once a lane shows a long column.
+
+    When every varbind a lane got in one response lies in one column ``<root>.E.c``, the lane is
+    narrowed to that column and new lanes start at ``<root>.E.c+1`` .. ``c+SPLIT_COLUMNS``, plus a
+    tail lane from ``<root>.E.c+SPLIT_COLUMNS+1`` that covers the rest of the root (and may split
+    again). The lanes partition the root's OID range, so the result is the same whatever the
+    root really is; a column that does not exist only costs one wasted slot.
+    """
+    rest = first[len(lane.root_prefix):].split(".")
+    if len(rest) < 3:
+        return []
+    column = f"{lane.root_prefix}{rest[0]}.{rest[1]}."
+    if not last.startswith(column):
+        return []  # short column: the lane already moved on, splitting gains little
+    base, c0 = column[:-1], int(rest[1])
+    base = base[:base.rindex(".")]
+    lane.prefix = column
+    lane.splittable = False
+    new = [_Lane(lane.root, f"{base}.{c}", f"{base}.{c}.", lane.root_prefix, f"{base}.{c}", False)
+           for c in range(c0 + 1, c0 + SPLIT_COLUMNS + 1)]
+    tail = f"{base}.{c0 + SPLIT_COLUMNS + 1}"
+    new.append(_Lane(lane.root, tail, lane.root_prefix, lane.root_prefix, tail, True))
+    return new
 
 
 Parsed = tuple[int, Any]  # (id the request is matched on, what the client needs from the datagram)
@@ -252,26 +295,24 @@ class NativeClient:
     async def walk_many(self, roots: list[str]) -> list[VarBind]:
         """Walk several subtrees in one request stream; same result as walking them one by one.
 
-        Each root is a "lane": one GETBULK carries up to MAX_LANES OIDs, so walking ifTable and
-        ifXTable together halves the round trips, which dominate the CPU cost of a poll.
+        Each subtree is a "lane": one GETBULK carries up to MAX_LANES OIDs. Round trips dominate
+        the CPU cost of a poll, so a lane that turns out to be a long table column is also split:
+        the next columns get lanes of their own (see _split), and each response carries up to
+        MAX_LANES x max_repetitions varbinds instead of max_repetitions.
         """
-        lanes: list[tuple[str, str]] = []  # (root, root + ".")
-        for r in roots:
+        pending: deque[_Lane] = deque()
+        for n, r in enumerate(roots):
             root = r.strip().lstrip(".")
             if not root or not root.replace(".", "").isdigit() or ".." in root:
                 raise SnmpError(self.target.address, f"bad OID {r!r}")
-            lanes.append((root, root + "."))
-        results: list[list[VarBind]] = [[] for _ in lanes]
-        pending = list(range(len(lanes)))[::-1]  # stack of lane numbers not started yet
-        active: list[int] = []
-        current: dict[int, str] = {}
+            pending.append(_Lane(n, root, root + ".", root + ".", root, True))
+        lanes = list(pending)
+        active: list[_Lane] = []
         bulk = self.target.version != "1"
         while pending or active:
             while pending and len(active) < MAX_LANES:
-                n = pending.pop()
-                active.append(n)
-                current[n] = lanes[n][0]
-            oids = [current[n] for n in active]
+                active.append(pending.popleft())
+            oids = [lane.current for lane in active]
             if bulk:
                 status, index, vbs = await self._request(ber.PDU_GETBULK, oids, self._max_rep)
                 if status == 1 and self._max_rep > 1:
@@ -287,30 +328,40 @@ class NativeClient:
                 self._raise_status(status, index, oids)
             width = len(active)
             done: set[int] = set()
+            first: dict[int, str] = {}
             moved: dict[int, str] = {}
             for j, vb in enumerate(vbs):
-                n = active[j % width]
-                if n in done:
+                k = j % width
+                if k in done:
                     continue
-                if vb[1] == TAG_END_OF_MIB or not vb[0].startswith(lanes[n][1]):
-                    done.add(n)
+                lane = active[k]
+                if vb[1] == TAG_END_OF_MIB or not vb[0].startswith(lane.prefix):
+                    done.add(k)
                     continue
-                results[n].append(vb)
-                moved[n] = vb[0]
+                lane.out.append(vb)
+                first.setdefault(k, vb[0])
+                moved[k] = vb[0]
             if not vbs:
-                done.update(active)  # empty answer: nothing more to read
-            for n, last in moved.items():
-                if n in done:
+                done.update(range(width))  # empty answer: nothing more to read
+            for k, last in moved.items():
+                if k in done:
                     continue
+                lane = active[k]
                 # agents that do not move forward would loop forever: check once per lane and response
-                if oid_key(last) <= oid_key(current[n]):
+                if oid_key(last) <= oid_key(lane.current):
                     raise SnmpError(self.target.address,
-                                    f"agent returned a non-increasing OID after {current[n]}")
-                current[n] = last
+                                    f"agent returned a non-increasing OID after {lane.current}")
+                lane.current = last
+                if bulk and lane.splittable and first[k] != last:
+                    new = _split(lane, first[k], last)
+                    lanes.extend(new)
+                    pending.extend(new)
             if not moved and not done:
                 raise SnmpError(self.target.address, "agent answered without progress")
-            active = [n for n in active if n not in done]
-        return [vb for lane in results for vb in lane]
+            active = [lane for k, lane in enumerate(active) if k not in done]
+        # lanes of one root cover consecutive, disjoint OID ranges: ordering by start restores OID order
+        lanes.sort(key=lambda lane: (lane.root, oid_key(lane.start)))
+        return [vb for lane in lanes for vb in lane.out]
 
     async def close(self) -> None:
         if self._transport is not None:

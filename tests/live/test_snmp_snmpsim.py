@@ -87,6 +87,21 @@ async def test_both_clients_identical_over_several_tables(agent: SimAgent) -> No
     assert results[0] == results[1] == want
 
 
+async def test_whole_tables_split_into_column_lanes_equal_walk_file(agent: SimAgent) -> None:
+    # whole-table roots make the native client open one lane per column (walk_many/_split); the
+    # lanes must still add up to exactly the walk, in OID order, with no gap or duplicate
+    roots = ["1.3.6.1.2.1.2", "1.3.6.1.2.1.47.1.1.1", "1.3.6.1.2.1.4.20", "1.3.6.1.4.1.2636.3.1.13",
+             "1.3.6.1.2.1.31.1.1.1.15", "1.3.6.1.2.1.99999"]
+    client = make_client(v2c(agent, community="junos"), "native")
+    try:
+        got = await walk_roots(client, roots)
+    finally:
+        await client.close()
+    want = expected("junos_vmx.snmprec", roots)
+    assert len(want) > 800
+    assert got == want
+
+
 async def test_gufo_decodes_the_same_values(agent: SimAgent) -> None:
     roots = ["1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.10", "1.3.6.1.2.1.4.20.1.1", "1.3.6.1.2.1.31.1.1.1.6"]
     native = make_client(v2c(agent, max_repetitions=50), "native")

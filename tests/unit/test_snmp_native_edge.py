@@ -73,20 +73,51 @@ async def test_garbage_then_silence_times_out_and_counts(caplog: pytest.LogCaptu
         tr.close()
 
 
+def _bulk(mib: list[str], oids: list[str], reps: int) -> list[tuple[bytes, int, bytes]]:
+    """GETBULK over a tiny sorted MIB: row by row, each requested OID advanced (RFC 3416 4.2.3)."""
+    from netrosetta.engine.varbind import oid_key
+
+    keys = [oid_key(o) for o in mib]
+    cur = list(oids)
+    out: list[tuple[bytes, int, bytes]] = []
+    for _ in range(reps):
+        for n, o in enumerate(cur):
+            nxt = next((m for m, k in zip(mib, keys, strict=True) if k > oid_key(o)), None)
+            if nxt is None:
+                out.append((ber.encode_oid(o), 130, b""))  # endOfMibView
+            else:
+                out.append(_vb(nxt, 9))
+                cur[n] = nxt
+    return out
+
+
 async def test_too_big_halves_max_repetitions() -> None:
-    rows = [f"1.3.6.1.2.1.2.2.1.1.{i}" for i in range(1, 8)]
+    rows = [f"1.3.6.1.2.1.2.2.1.{c}.{i}" for c in (1, 2) for i in range(1, 8)] + ["1.3.6.1.2.1.2.3.0"]
 
     def script(pdu: int, req: int, oids: list[str], max_rep: int) -> bytes:
         if max_rep > 4:
             return response([], req, status=1)  # tooBig
-        start = 0 if oids[0] == "1.3.6.1.2.1.2.2" else rows.index(oids[0]) + 1
-        chunk = rows[start:start + max_rep] or ["1.3.6.1.2.1.2.3.0"]
-        return response([_vb(o, 9) for o in chunk], req)
+        return response(_bulk(rows, oids, max_rep), req)
 
     client, _agent, tr = await _client(script, max_repetitions=16)
     try:
         got = await client.walk("1.3.6.1.2.1.2.2")
-        assert [v[0] for v in got] == rows and client._max_rep == 4
+        assert [v[0] for v in got] == rows[:-1] and client._max_rep == 4
+    finally:
+        await client.close()
+        tr.close()
+
+
+async def test_column_lanes_on_sparse_table() -> None:
+    # columns 2, 3 and 7 of a table plus a scalar after it: dead column lanes (4, 5, 6) must cost
+    # nothing but a slot, and the result must be the subtree in OID order
+    mib = [f"1.3.6.1.4.1.9.9.1.1.{c}.{i}" for c in (2, 3, 7) for i in (1, 2, 3, 10, 11)]
+    mib += ["1.3.6.1.4.1.9.9.1.2.0", "1.3.6.1.4.1.9.9.2.1.0"]
+    client, _agent, tr = await _client(lambda p, r, oids, m: response(_bulk(mib, oids, m), r), max_repetitions=2)
+    try:
+        got = await client.walk("1.3.6.1.4.1.9.9.1")
+        assert [v[0] for v in got] == mib[:-1]
+        assert [v[0] for v in await client.walk_many(["1.3.6.1.4.1.9.9", "1.3.6.1.4.1.9.8"])] == mib
     finally:
         await client.close()
         tr.close()
