@@ -28,7 +28,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     from netrosetta.service.lab import lab_config, start_lab
 
-    out_dir = Path(args.out or "var/lab")
+    out_dir = Path(args.out or "var/lab").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "metrics.jsonl"
     with start_lab(args.only) as lab:
