@@ -36,7 +36,8 @@ T = "templates/"
 PLANS: dict[str, list[CliCommand]] = {
     "cisco_ios": [CliCommand(command="show interfaces", template=T + "cisco_ios/show_interfaces.ttp"),
                   CliCommand(command="show processes cpu"),
-                  CliCommand(command="show processes memory sorted")],
+                  CliCommand(command="show processes memory sorted"),
+                  CliCommand(command="show environment temperature")],
     "cisco_nxos": [CliCommand(command="show interface", template=T + "cisco_nxos/show_interface.ttp")],
     "cisco_xr": [CliCommand(command="show interfaces", template=T + "cisco_xr/show_interfaces.ttp")],
     "arista_eos": [CliCommand(command="show interfaces", template=T + "arista_eos/show_interfaces.ttp")],

@@ -43,6 +43,11 @@ def _check_env(t: DeviceTranslation, case: Path) -> None:
     assert {k: round(v * 100, 6) for k, v in env["cpu"].items()} == {
         k: v["%usage"] for k, v in want["cpu"].items()}
     assert env["temperature"] == {k: v["temperature"] for k, v in want["temperature"].items()}
+    # NAPALM's is_alert / is_critical: above the sensor's overheat / critical threshold
+    for name, w in want["temperature"].items():
+        t = env["temperature"][name]
+        assert (t > env["limits"][(name, "high.degraded")]) == w["is_alert"], name
+        assert (t > env["limits"][(name, "high.critical")]) == w["is_critical"], name
     # NAPALM reports top's KiB figures as they are; ours are bytes
     assert env["memory_limit"]["0"] == want["memory"]["available_ram"] * 1024
     assert env["memory_used"]["0"] == want["memory"]["used_ram"] * 1024

@@ -148,3 +148,19 @@ def test_show_interfaces_matches_ntc_sample(platform: str, capture: str) -> None
                 checked += 1
     if not checked:
         pytest.skip("the sample carries no counter for the interfaces of this capture")
+
+
+def test_ios_environment_temperature_matches_ntc_sample() -> None:
+    raw = need_shared("corpus", "cli", "cisco_ios", "show_environment_temperature",
+                      "cisco_ios_show_environment_temperature.raw")
+    sample = yaml.safe_load(raw.with_suffix(".yml").read_text())["parsed_sample"]
+    t = from_capture("cisco_ios", "show environment temperature", raw)
+    got = {(m.name, a["hw.name"], a.get("hw.limit_type")): v for _s, m, a, v in t.iter_points()}
+    want = {}
+    for row in sample:
+        for sensor, label in (("inlet", "Inlet"), ("hotspot", "Hotspot")):
+            name = f"Switch {row['switch']} {label}"
+            want[("hw.temperature", name, None)] = int(row[f"{sensor}_temperature_value"])
+            want[("hw.temperature.limit", name, "high.degraded")] = int(row[f"{sensor}_yellow_threshold"])
+            want[("hw.temperature.limit", name, "high.critical")] = int(row[f"{sensor}_red_threshold"])
+    assert got == want
