@@ -151,9 +151,11 @@ class FlowListener:
         cfg = self.cfg
         for _ in range(50):
             sock = open_socket(cfg.bind, cfg.port, cfg.receive_buffer, reuseport=True)
-            if cfg.port or udp_sockets(sock.getsockname()[1]) == 1:
+            if udp_sockets(sock.getsockname()[1]) == 1:
                 return sock
             sock.close()
+            if cfg.port:  # someone else's SO_REUSEPORT socket: we would silently split its traffic
+                raise OSError(98, "Address already in use")
         raise OSError(98, "no free UDP port found")
 
     def stats(self) -> DecodeStats:

@@ -100,7 +100,11 @@ def build_outputs(cfg: FlowListenerConfig) -> list[Any]:
     outs: list[Any] = []
     for o in cfg.outputs:
         if o.type == "jsonl":
-            out: Any = JsonLinesOutput(o.path)
+            try:
+                out: Any = JsonLinesOutput(o.path)
+            except OSError as exc:
+                from netrosetta.errors import NetrosettaError
+                raise NetrosettaError(f"cannot open output: {exc.strerror}", file=o.path) from None
         else:
             if not o.endpoint:
                 from netrosetta.errors import NetrosettaError
