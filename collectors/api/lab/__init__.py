@@ -27,9 +27,4 @@ def lab_api(name: str = "lab-eos1") -> Iterator[dict[str, Any]]:
             "api": "eapi",
             "ca_file": str(sim.cert),
             "timeout": 5,
-            "commands": [
-                {"command": "show version"},
-                {"command": "show system environment temperature"},
-                {"command": "show processes top once", "format": "text"},
-            ],
         }
