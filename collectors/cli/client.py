@@ -50,7 +50,8 @@ def _connect(target: CliTarget) -> Any:
         secret=target.secret.get_secret_value() if target.secret else "",
         conn_timeout=target.connect_timeout, auth_timeout=target.connect_timeout,
         banner_timeout=target.connect_timeout, read_timeout_override=target.timeout,
-        ssh_strict=target.hostkey_verify, allow_agent=False, use_keys=False, fast_cli=True,
+        ssh_strict=target.hostkey_verify, allow_agent=False, fast_cli=True,
+        use_keys=target.key_file is not None, key_file=str(target.key_file) if target.key_file else None,
         system_host_keys=target.hostkey_verify and target.known_hosts is None,
         alt_host_keys=target.known_hosts is not None,
         alt_key_file=str(target.known_hosts) if target.known_hosts else "")

@@ -21,6 +21,7 @@ class CliTarget(TargetBase):
     kind: Literal["cli"] = "cli"
     port: int | None = 22
     secret: SecretStr | None = None   # enable secret, when the platform needs one
+    key_file: Path | None = None      # SSH private key (instead of / besides the password)
     known_hosts: Path | None = None   # default ~/.ssh/known_hosts
     hostkey_verify: bool = True       # on by default; turning it off is logged
     commands: list[CliCommand] | None = None   # default: the rulebook's / PLANS[platform]

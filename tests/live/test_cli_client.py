@@ -140,3 +140,20 @@ async def test_host_key_mismatch(tmp_path: Path) -> None:
         assert err.value.reason == "hostkey"
     finally:
         await sim.stop()
+
+
+async def test_key_based_login(tmp_path: Path) -> None:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_bytes(key.export_private_key("openssh"))
+    key_file.chmod(0o600)
+    raw = need_shared("corpus", "napalm", "ios", "test_get_interfaces_counters", "normal")
+    sim, target = await _start("cisco_ios", tmp_path, recording=raw, client_keys=[key])
+    target.password = None
+    target.key_file = key_file
+    target.commands = [CliCommand(command="show interfaces", template=IOS_TTP)]
+    try:
+        ds = await poll(target)
+    finally:
+        await sim.stop()
+    assert len(ds.documents["show interfaces"][IOS_TTP]) == 4

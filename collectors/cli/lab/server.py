@@ -55,7 +55,7 @@ class CliSimulator:
     def __init__(self, platform: str, *, recording: str | Path | None = None,
                  outputs: dict[str, str | Path] | None = None, hostname: str = "lab-r1",
                  username: str = "lab", password: str = "lab", host_key: asyncssh.SSHKey | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, client_keys: list[asyncssh.SSHKey] | None = None) -> None:
         if platform not in PROMPTS:
             raise NetrosettaError(f"no emulated prompt for platform {platform}")
         self.platform, self.hostname = platform, hostname
@@ -64,6 +64,7 @@ class CliSimulator:
         self.outputs = {k: Path(v) for k, v in (outputs or {}).items()}
         self.host_key = host_key or asyncssh.generate_private_key("ssh-ed25519")
         self.faults = faults or Faults()
+        self.client_keys = [k.export_public_key("openssh") for k in client_keys or []]
         self.port = 0
         self._server: asyncssh.SSHAcceptor | None = None
 
@@ -97,6 +98,12 @@ class CliSimulator:
 
             def validate_password(self, username: str, password: str) -> bool:
                 return username == sim.username and password == sim.password
+
+            def public_key_auth_supported(self) -> bool:
+                return bool(sim.client_keys)
+
+            def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+                return username == sim.username and key.export_public_key("openssh") in sim.client_keys
 
         self._server = await asyncssh.create_server(
             _Auth, host, port, server_host_keys=[self.host_key], process_factory=self._shell,
