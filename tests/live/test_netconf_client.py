@@ -169,3 +169,18 @@ async def test_base10_server_uses_end_of_message_framing(junos_env: Path, tmp_pa
     finally:
         await sim.stop()
     assert "get-route-engine-information" in ds.documents
+
+
+async def test_key_based_login(junos_env: Path, tmp_path: Path) -> None:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_bytes(key.export_private_key("openssh"))
+    key_file.chmod(0o600)
+    sim, target = await _start(junos_env, "juniper_junos", tmp_path, client_keys=[key])
+    target.password = None
+    target.key_file = key_file
+    try:
+        ds = await poll(target)
+    finally:
+        await sim.stop()
+    assert "get-route-engine-information" in ds.documents

@@ -43,13 +43,15 @@ class Faults:
 class NetconfSimulator:
     def __init__(self, recording: str | Path, *, username: str = "lab", password: str = "lab",
                  platform: str | None = None, chunked: bool = True,
-                 host_key: asyncssh.SSHKey | None = None, faults: Faults | None = None) -> None:
+                 host_key: asyncssh.SSHKey | None = None, faults: Faults | None = None,
+                 client_keys: list[asyncssh.SSHKey] | None = None) -> None:
         self.recording = Path(recording)
         self.username, self.password = username, password
         self.platform = platform
         self.chunked = chunked
         self.host_key = host_key or asyncssh.generate_private_key("ssh-ed25519")
         self.faults = faults or Faults()
+        self.client_keys = [k.export_public_key("openssh") for k in client_keys or []]
         self.port = 0
         self._server: asyncssh.SSHAcceptor | None = None
         self._tops: list[etree._Element] = []
@@ -97,6 +99,12 @@ class NetconfSimulator:
 
             def validate_password(self, username: str, password: str) -> bool:
                 return username == sim.username and password == sim.password
+
+            def public_key_auth_supported(self) -> bool:
+                return bool(sim.client_keys)
+
+            def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+                return username == sim.username and key.export_public_key("openssh") in sim.client_keys
 
         self._server = await asyncssh.create_server(
             _Auth, host, port, server_host_keys=[self.host_key], process_factory=self._session,
