@@ -81,10 +81,12 @@ class Received:
 
 
 class _Servicer(ms_grpc.MetricsServiceServicer):
-    def __init__(self, received: Received) -> None:
+    def __init__(self, received: Received, metadata: list[dict[str, str]]) -> None:
         self.received = received
+        self.metadata = metadata
 
     def Export(self, request: ms.ExportMetricsServiceRequest, context: Any) -> ms.ExportMetricsServiceResponse:
+        self.metadata.append({k: v for k, v in context.invocation_metadata()})
         self.received.add(request)
         return ms.ExportMetricsServiceResponse()
 
@@ -92,9 +94,12 @@ class _Servicer(ms_grpc.MetricsServiceServicer):
 class GrpcReceiver:
     """A real OTLP/gRPC metrics backend; stop() and start() again on the same port to simulate an outage."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, tls: tuple[Path, Path, Path | None] | None = None) -> None:
+        """``tls``: (server cert, server key, client CA for mutual TLS or None)."""
         self.port = port or free_tcp_port()
         self.received = Received()
+        self.metadata: list[dict[str, str]] = []
+        self.tls = tls
         self._server: grpc.Server | None = None
 
     @property
@@ -103,8 +108,15 @@ class GrpcReceiver:
 
     def start(self) -> GrpcReceiver:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        ms_grpc.add_MetricsServiceServicer_to_server(_Servicer(self.received), server)
-        server.add_insecure_port(self.endpoint)
+        ms_grpc.add_MetricsServiceServicer_to_server(_Servicer(self.received, self.metadata), server)
+        if self.tls is None:
+            server.add_insecure_port(self.endpoint)
+        else:
+            cert, key, client_ca = self.tls
+            creds = grpc.ssl_server_credentials([(key.read_bytes(), cert.read_bytes())],
+                                                client_ca.read_bytes() if client_ca else None,
+                                                require_client_auth=client_ca is not None)
+            server.add_secure_port(self.endpoint, creds)
         server.start()
         self._server = server
         return self
