@@ -197,3 +197,42 @@ def engine_facts(src: SourceDataset, *, name: str | None = None, address: str | 
                        platform=src.platform or f.platform,
                        netconf_capabilities=list(capabilities or f.capabilities),
                        extra=extra)
+
+
+async def poll_target(target: Any, rulebooks: Any = None) -> tuple[Any, Any, SourceDataset]:
+    """One poll of a NETCONF / API / CLI target, ready for the engine: ``(dataset, facts, source)``.
+
+    For a CLI target without ``commands`` the commands come from the CLI rulebook matched for its
+    platform (``rulebooks`` then required). Raises TargetError; ``source.errors`` lists the
+    requests that failed while others succeeded (count them).
+    """
+    if target.kind == "netconf":
+        from netrosetta.collectors.netconf import client as nc_client
+        from netrosetta.collectors.netconf import dataset as nc_dataset
+        src = await nc_client.poll(target)
+        ds = nc_dataset.to_engine(src)
+    elif target.kind == "api":
+        from netrosetta.collectors.api import client as api_client
+        from netrosetta.collectors.api import dataset as api_dataset
+        src = await api_client.poll(target)
+        ds = api_dataset.to_engine(src)
+    else:
+        from netrosetta.collectors.cli import client as cli_client
+        from netrosetta.collectors.cli import dataset as cli_dataset
+        if target.commands is None and rulebooks is not None:
+            target = target.model_copy(update={"commands": cli_commands_for(target.platform, rulebooks)})
+        src = await cli_client.poll(target)
+        ds = cli_dataset.to_engine(src)
+    return ds, engine_facts(src, name=target.name, address=target.host), src
+
+
+def cli_commands_for(platform: str, rulebooks: Any) -> list[Any]:
+    """What the platform's CLI rulebook reads, as collector commands."""
+    from netrosetta.collectors.cli.dataset import commands_from_requirements
+    from netrosetta.engine.facts import DeviceFacts as EngineFacts
+    from netrosetta.engine.matching import match_rulebook
+    from netrosetta.engine.translate import translator_for
+    m = match_rulebook(rulebooks, EngineFacts(platform=platform), "cli")
+    if m.chosen is None:
+        raise NetrosettaError(f"no CLI rulebook for platform {platform}")
+    return commands_from_requirements(translator_for(rulebooks, m.chosen).requirements("cli"))

@@ -120,3 +120,16 @@ def test_sample_target_configs_validate(sample: str, monkeypatch: pytest.MonkeyP
     t = load_target(str(ROOT / "collectors" / sample / "sample-target.yaml"))
     assert t.kind == sample and t.password.get_secret_value() == "from-env"
     assert "from-env" not in repr(t)
+
+
+@pytest.mark.parametrize("kind, lab, model", [(c[0], c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_poll_target_feeds_the_engine(kind: str, lab: Any, model: Any, loop: LoopThread) -> None:
+    """The one call the service makes per poll: target -> (dataset, facts) -> translation."""
+    from netrosetta.collectors.recording import poll_target
+    need_shared(*NAPALM)
+    with lab() as spec:
+        target = _target(model, spec)
+        ds, facts, _src = loop.run(poll_target(target, rulebooks()))
+    t = translate(ds, facts, rulebooks())
+    assert t.count() > 0 and t.resource["host.name"] == target.name
+    assert t.matched is not None and t.matched.chosen is not None
