@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -104,3 +105,19 @@ async def test_untrusted_certificate_and_timeout(eos_env: Path) -> None:
         assert err.value.reason == "timeout"
     finally:
         await sim.stop()
+
+
+async def test_a_failing_target_leaves_the_others_alone(eos_env: Path) -> None:
+    good_sim, good = await _start(eos_env, "eapi")
+    bad_sim, bad = await _start(eos_env, "eapi", faults=Faults(html_error=True))
+    slow_sim, slow = await _start(eos_env, "eapi", faults=Faults(delay={"show version": 5}))
+    slow.timeout = 1
+    try:
+        results = await asyncio.gather(poll(good), poll(bad), poll(slow), return_exceptions=True)
+    finally:
+        for sim in (good_sim, bad_sim, slow_sim):
+            await sim.stop()
+    ok, html, timeout = results
+    assert not isinstance(ok, BaseException) and ok.documents
+    assert isinstance(html, TargetError) and html.reason == "bad-reply"
+    assert isinstance(timeout, TargetError) and timeout.reason == "timeout"
