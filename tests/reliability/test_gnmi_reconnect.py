@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -31,6 +32,10 @@ def _start(port: int, started: float) -> subprocess.Popen[str]:
          "--start", str(started)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 30)   # bounded wait for the process
+    if not ready:
+        _kill(proc)
+        pytest.fail("gNMI simulator did not start within 30 s")
     line = proc.stdout.readline()        # "listening 127.0.0.1:PORT" once serving
     assert line.startswith("listening"), (line, proc.stderr.read() if proc.poll() is not None else "")
     return proc
