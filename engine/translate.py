@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 
 from .facts import DeviceFacts
 from .matching import MatchResult, match_rulebook
 from .model import AttrRef, Condition, DeviceRule, Rule
+from .plans import ColumnCheck, DeviceMemo, PlanMemo, RowPlan
 from .points import Attrs, DeviceTranslation, MetricPoints, RuleStat, ScopeBatch
 from .rulebooks import ResolvedRulebook, RulebookSet
 from .schema import MetricDef, UnifiedSchema, load_schema
@@ -27,31 +31,56 @@ from .transforms import SKIP, compile_chain, is_row_step, row_op, to_number, to_
 log = logging.getLogger(__name__)
 
 Resolver = Callable[["Run", Index], Any]
+_NUMBER_TYPES = frozenset({int, float})
 
 
-def _row_step(ref: ColumnRef, op: Callable[[Any, Any], Any]) -> Callable[[Run, Index, Any], Any]:
-    def step(run: Run, idx: Index, v: Any) -> Any:
-        other = to_number(run.dataset.column(ref).get(idx))
-        v = to_number(v)
-        if other is SKIP or other is None or v is SKIP:
-            return SKIP
-        return op(v, other)
-    return step
+def device_key(kind: str, facts: DeviceFacts) -> Hashable:
+    """Which device a poll is of, for plans kept between polls (a clash only costs reuse)."""
+    return (kind, facts.name, facts.address, facts.sys_name, facts.sys_object_id, facts.sys_descr)
 
 
-def _row_ref_step(get: Resolver, op: Callable[[Any, Any], Any]) -> Callable[[Run, Index, Any], Any]:
-    def step(run: Run, idx: Index, v: Any) -> Any:
+def _merge_skipped(out: Counter[str], plan_first: dict[str, int], extra: Counter[str],
+                   extra_first: dict[str, int]) -> None:
+    """Add value-level drops to a rule's counts, reasons ordered by their first row (as read)."""
+    merged = {**out, **extra}
+    order = sorted(merged, key=lambda why: plan_first.get(why, extra_first.get(why, -1)))
+    counts = {why: out.get(why, 0) + extra.get(why, 0) for why in order}
+    out.clear()
+    out.update(counts)
+
+
+def _column_operand(ref: ColumnRef) -> Resolver:
+    """A row step's operand read from another column of the row (SKIP when absent or not a number)."""
+    return lambda run, idx: to_number(run.dataset.column(ref).get(idx))
+
+
+def _ref_operand(get: Resolver) -> Resolver:
+    """A row step's operand given as an attribute reference (its own transforms / lookup)."""
+    def operand(run: Run, idx: Index) -> Any:
         other = get(run, idx)
-        other = SKIP if other is None else to_number(other)
-        v = to_number(v)
-        if other is SKIP or v is SKIP:
+        return SKIP if other is None else to_number(other)
+    return operand
+
+
+# a compiled row chain: (op, takes_operand) steps; operands are read per row beforehand
+RowSteps = tuple[tuple[Callable[..., Any], bool], ...]
+
+
+def _apply_row_steps(steps: RowSteps, v: Any, operands: tuple[Any, ...]) -> Any:
+    k = 0
+    for op, row in steps:
+        if row:
+            other = operands[k]
+            k += 1
+            v = to_number(v)
+            if other is SKIP or v is SKIP:
+                return SKIP
+            v = op(v, other)
+        else:
+            v = op(v)
+        if v is SKIP:
             return SKIP
-        return op(v, other)
-    return step
-
-
-def _plain_step(fn: Callable[[Any], Any]) -> Callable[[Run, Index, Any], Any]:
-    return lambda run, idx, v: fn(v)
+    return v
 
 
 class Run:
@@ -246,8 +275,14 @@ class CompiledRule:
     tuple_key: str
     states: Any = None
     refs: set[ColumnRef] = field(default_factory=set)
-    row_chain: Callable[[Run, Index, Any], Any] | None = None
+    row_steps: RowSteps | None = None
     prefilter: tuple[ColumnRef, frozenset[str]] | None = None
+    operands: tuple[Resolver, ...] = ()
+    # what a row plan depends on: columns compared whole, columns whose row indexes matter
+    # (value, fallback), columns the row-step operands come from
+    struct_refs: tuple[ColumnRef, ...] = ()
+    row_refs: tuple[ColumnRef, ...] = ()
+    operand_refs: tuple[ColumnRef, ...] = ()
 
 
 class Translator:
@@ -261,6 +296,8 @@ class Translator:
         self.rules: list[CompiledRule] = []
         self.device_rules: list[tuple[str, Any]] = []
         self.refs: dict[str, set[ColumnRef]] = {}
+        self.device_refs: dict[str, tuple[ColumnRef, ...]] = {}     # columns the Resource reads
+        self.memo = PlanMemo()
         for r in rb.rules:
             self.rules.append(self._compile(r))
         for name, spec in rb.device.items():
@@ -272,12 +309,9 @@ class Translator:
         if metric is None:
             raise SelectorError(f"rule {r.name}: unknown unified metric {r.metric!r}")
         sel = r.selector
-        refs: set[ColumnRef] = set()
+        refs: set[ColumnRef] = set()       # read by attributes and filters
         value_ref = sel.value_ref(self.ctx)
         fallback_ref = sel.fallback_ref(self.ctx)
-        refs.add(value_ref)
-        if fallback_ref is not None:
-            refs.add(fallback_ref)
         consts = []
         resolvers = []
         required = set(metric.attributes.required)
@@ -293,45 +327,46 @@ class Translator:
             key = f"{r.kind}|{scope}|{ref.model_dump_json()}"
             resolvers.append((name, _cached(key, _compile_ref(ref, sel, self.ctx, refs)), name in required))
         where = [_compile_condition(c, sel, self.ctx, refs) for c in r.where]
-        row_chain = self._row_chain(r, sel, refs)
+        operand_refs: set[ColumnRef] = set()
+        row_steps, operands = self._row_steps(r, sel, operand_refs)
         # rows' non-constant attributes are cached under this key, shared by every rule that
         # resolves the same attributes with the same filters (all IF-MIB counters share one)
         dynamic = sorted(n for n in attributes if not (attributes[n].const is not None and not attributes[n].transforms))
         tuple_key = f"{r.kind}|{sel.model_dump_json() if r.kind != 'snmp' else ''}|" + \
             "|".join(f"{n}={attributes[n].model_dump_json()}" for n in dynamic) + \
             "|where=" + "|".join(c.model_dump_json() for c in r.where)
+        row_refs = (value_ref,) if fallback_ref is None else (value_ref, fallback_ref)
+        all_refs = refs | operand_refs | set(row_refs)
         cr = CompiledRule(r, r.kind, metric, r.instrument or metric.instrument, value_ref, fallback_ref,
-                          None if row_chain else compile_chain(r.transforms), tuple(consts), resolvers,
-                          where, tuple_key, r.states, refs, row_chain, _prefilter(r.where, sel, self.ctx))
-        self.refs.setdefault(r.kind, set()).update(refs)
+                          None if row_steps else compile_chain(r.transforms), tuple(consts), resolvers,
+                          where, tuple_key, r.states, all_refs, row_steps, _prefilter(r.where, sel, self.ctx),
+                          operands, tuple(refs), row_refs, tuple(operand_refs))
+        self.refs.setdefault(r.kind, set()).update(all_refs)
         return cr
 
-    def _row_chain(self, r: Rule, sel: Selector, refs: set[ColumnRef]) -> Callable[[Run, Index, Any], Any] | None:
-        """Transforms that read other fields of the row (e.g. hrStorageUsed x AllocationUnits)."""
+    def _row_steps(self, r: Rule, sel: Selector,
+                   refs: set[ColumnRef]) -> tuple[RowSteps | None, tuple[Resolver, ...]]:
+        """Transforms that read other fields of the row (e.g. hrStorageUsed x AllocationUnits):
+        the steps, and per row-aware step the resolver of its operand."""
         if not any(is_row_step(t) for t in r.transforms):
-            return None
-        steps: list[Callable[[Run, Index, Any], Any]] = []
+            return None, ()
+        steps: list[tuple[Callable[..., Any], bool]] = []
+        operands: list[Resolver] = []
         for t in r.transforms:
             if is_row_step(t):
                 name, op = row_op(t)
                 if isinstance(name, AttrRef):       # operand with its own transforms / lookup
-                    steps.append(_row_ref_step(_compile_ref(name, sel, self.ctx, refs), op))
-                    continue
-                ref = sel.field_ref(name, self.ctx)
-                refs.add(ref)
-                steps.append(_row_step(ref, op))
+                    operands.append(_ref_operand(_compile_ref(name, sel, self.ctx, refs)))
+                else:
+                    ref = sel.field_ref(name, self.ctx)
+                    refs.add(ref)
+                    operands.append(_column_operand(ref))
+                steps.append((op, True))
             else:
                 fn = compile_chain([t])
                 assert fn is not None
-                steps.append(_plain_step(fn))
-
-        def chain(run: Run, idx: Index, v: Any) -> Any:
-            for st in steps:
-                v = st(run, idx, v)
-                if v is SKIP:
-                    return SKIP
-            return v
-        return chain
+                steps.append((fn, False))
+        return tuple(steps), tuple(operands)
 
     def _compile_device(self, spec: Any) -> Any:
         if not isinstance(spec, DeviceRule):
@@ -342,6 +377,7 @@ class Translator:
         refs.add(value_ref)
         where = [_compile_condition(c, sel, self.ctx, refs) for c in spec.where]
         self.refs.setdefault(spec.kind, set()).update(refs)
+        self.device_refs[spec.kind] = tuple({*self.device_refs.get(spec.kind, ()), *refs})
         return (spec.kind, value_ref, where, compile_chain(spec.transforms), _prefilter(spec.where, sel, self.ctx))
 
     def requirements(self, kind: str) -> set[ColumnRef]:
@@ -357,83 +393,88 @@ class Translator:
         kind = dataset.kind
         scope = ScopeBatch(self.rulebook.id, self.rulebook.version, kind)
         stats: dict[str, RuleStat] = {}
-        for cr in self.rules:
+        memo: DeviceMemo | None = None
+        check: ColumnCheck | None = None
+        if getattr(dataset, "stable_columns", False):
+            memo = self.memo.checkout(device_key(kind, facts))
+            check = ColumnCheck(dataset, memo.cols)
+        for pos, cr in enumerate(self.rules):
             if cr.kind != kind:
                 continue
             st = stats[cr.rule.name] = RuleStat()
-            self._run_rule(cr, run, scope, st)
-        resource = self._resource(run, facts)
+            plan = self._plan(cr, run) if check is None else self._memo_plan(pos, cr, run, memo, check)  # type: ignore[arg-type]
+            self._emit(cr, plan, run, scope, st)
+        if memo is None or check is None:
+            resource = self._resource(run, facts)
+        else:
+            resource = self._memo_resource(run, facts, memo, check)
+            memo.cols = check.cur
+            self.memo.checkin(memo)
         boot = now - facts.sys_uptime * 10_000_000 if facts.sys_uptime is not None else None
         return DeviceTranslation(resource, [scope] if scope.metrics else [], now, boot, stats, match)
 
-    def _run_rule(self, cr: CompiledRule, run: Run, scope: ScopeBatch, st: RuleStat) -> None:
+    def _memo_plan(self, pos: int, cr: CompiledRule, run: Run, memo: DeviceMemo, check: ColumnCheck) -> RowPlan:
+        """The plan of the device's previous poll while the columns it came from are unchanged."""
+        # all three checks always run: they also record this poll's columns for the next one
+        same_struct = check.equal(cr.struct_refs)
+        same_rows = check.equal_rows(cr.row_refs)
+        same_operands = check.equal(cr.operand_refs)
+        plan = memo.plans.get(pos)
+        if plan is None or not (same_struct and same_rows):
+            plan = memo.plans[pos] = self._plan(cr, run)
+        elif not same_operands:
+            plan.operands = self._operands(cr, run, plan.idxs)
+            plan.last_raws = plan.last_vals = None
+        return plan
+
+    def _plan(self, cr: CompiledRule, run: Run) -> RowPlan:
+        """Which rows of the value column make points, with which attributes (no values read)."""
         ds = run.dataset
-        col: Mapping[Index, Any] = ds.column(cr.value_ref)
-        items: Iterable[tuple[Index, Any]] = col.items()
+        col = ds.column(cr.value_ref)
+        keys: Iterable[Index] = col
+        n_rows = len(col)
+        fb: Mapping[Index, Any] = {}
         if cr.fallback_ref is not None:
             fb = ds.column(cr.fallback_ref)
-            extra = [(i, v) for i, v in fb.items() if i not in col]
+            extra = [i for i in fb if i not in col]
             if extra:
-                items = [*col.items(), *extra]
+                keys = [*col, *extra]
+                n_rows += len(extra)
+        skipped: Counter[str] = Counter()
+        first: dict[str, int] = {}
         if cr.prefilter is not None:
             pref, wanted = cr.prefilter
             groups = run.groups(pref)
-            rows: Mapping[Index, Any] = dict(items) if isinstance(items, list) else col
-            picked = [(i, rows[i]) for v in wanted for i in groups.get(v, ()) if i in rows]
-            st.skipped["filtered by where"] += len(rows) - len(picked)
-            items = picked
-        mp = scope.metrics.get(cr.rule.metric)
-        if mp is None:
-            mp = scope.metrics[cr.rule.metric] = MetricPoints(
-                cr.rule.metric, cr.instrument, cr.metric.unit, cr.metric.description)
-        if cr.rule.name not in mp.rules:
-            mp.rules.append(cr.rule.name)
-        points = mp.points
-        chain = cr.chain
-        row_chain = cr.row_chain
+            keys = [i for v in wanted for i in groups.get(v, ()) if i in col or i in fb]
+            skipped["filtered by where"] += n_rows - len(keys)
+            first["filtered by where"] = -1
         tcache = run.tuples.get(cr.tuple_key)
         if tcache is None:
             tcache = run.tuples[cr.tuple_key] = {}
-        states = cr.states
-        skipped = st.skipped
-        ts: list[int] | None = None
-        if hasattr(ds, "timestamp"):
-            ts = mp.timestamps if mp.timestamps is not None else [0] * len(points)
-            mp.timestamps = ts
-        before = len(points)
         consts = cr.consts
-        for idx, raw in items:
+        idxs: list[Index] = []
+        attrs: list[Attrs] = []
+        pos: list[int] = []
+        for n, idx in enumerate(keys):
             dyn = tcache.get(idx)
             if dyn is None:
                 dyn = tcache[idx] = self._attrs(cr, run, idx)
             if isinstance(dyn, str):            # a reason the row yields no point
                 skipped[dyn] += 1
+                first.setdefault(dyn, n)
                 continue
-            attrs = consts + dyn if consts else dyn
-            if row_chain is not None:
-                v = row_chain(run, idx, raw)
-            else:
-                v = raw if chain is None else chain(raw)
-            if v is SKIP or v is None:
-                skipped["value skipped by transforms"] += 1
-                continue
-            if states is not None:
-                n = len(points)
-                self._emit_states(states, v, attrs, points, skipped)
-                if ts is not None:
-                    ts.extend([timestamp_of(ds, cr.value_ref, idx) or 0] * (len(points) - n))
-                continue
-            t = v.__class__
-            if t is not int and t is not float:
-                if t is bool:
-                    v = int(v)
-                else:
-                    skipped["value is not a number"] += 1
-                    continue
-            points.append((attrs, v))
-            if ts is not None:
-                ts.append(timestamp_of(ds, cr.value_ref, idx) or 0)
-        st.points += len(points) - before
+            idxs.append(idx)
+            attrs.append(consts + dyn if consts else dyn)
+            pos.append(n)
+        plan = RowPlan(idxs, attrs, pos, skipped, first, any(i not in col for i in idxs) if fb else False)
+        if cr.operands:
+            plan.operands = self._operands(cr, run, idxs)
+        return plan
+
+    @staticmethod
+    def _operands(cr: CompiledRule, run: Run, idxs: list[Index]) -> list[tuple[Any, ...]]:
+        getters = cr.operands
+        return [tuple(g(run, i) for g in getters) for i in idxs]
 
     def _attrs(self, cr: CompiledRule, run: Run, idx: Index) -> Attrs | str:
         """The row's non-constant attributes, or why the row yields no point."""
@@ -452,15 +493,136 @@ class Translator:
             out.append((name, v if v.__class__ is str else to_text(v)))
         return tuple(out)
 
+    def _emit(self, cr: CompiledRule, plan: RowPlan, run: Run, scope: ScopeBatch, st: RuleStat) -> None:
+        """Read the plan's values and append its points."""
+        ds = run.dataset
+        mp = scope.metrics.get(cr.rule.metric)
+        if mp is None:
+            mp = scope.metrics[cr.rule.metric] = MetricPoints(
+                cr.rule.metric, cr.instrument, cr.metric.unit, cr.metric.description)
+        if cr.rule.name not in mp.rules:
+            mp.rules.append(cr.rule.name)
+        points = mp.points
+        ts: list[int] | None = None
+        if hasattr(ds, "timestamp"):
+            ts = mp.timestamps if mp.timestamps is not None else [0] * len(points)
+            mp.timestamps = ts
+        if plan.skipped:
+            dict.update(st.skipped, plan.skipped)     # a new RuleStat: copied as is, zero counts too
+        if not plan.idxs:
+            return
+        col = ds.column(cr.value_ref)
+        if plan.from_fallback:
+            assert cr.fallback_ref is not None
+            col = {**ds.column(cr.fallback_ref), **col}
+        raws = list(map(col.__getitem__, plan.idxs))
+        vals = raws if cr.chain is None and cr.row_steps is None else self._values(cr, plan, raws)
+        before = len(points)
+        if cr.states is None and ts is None and _NUMBER_TYPES.issuperset(map(type, vals)):
+            points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
+        elif cr.states is not None or ts is not None or not self._emit_numbers(plan, vals, points, st):
+            self._emit_rows(cr, plan, vals, ds, points, ts, st)
+        st.points += len(points) - before
+
     @staticmethod
-    def _emit_states(states: Any, v: Any, attrs: Attrs, points: list[Any], skipped: Any) -> None:
+    def _emit_numbers(plan: RowPlan, vals: list[Any], points: list[Any], st: RuleStat) -> bool:
+        """Numbers and SKIPs only (sentinels, absent lanes): the numbers become points and the SKIPs
+        are counted without a Python loop. False (nothing done) when other values need row checks."""
+        if None in vals:
+            return False
+        keep = list(map(is_not, vals, repeat(SKIP)))
+        if not _NUMBER_TYPES.issuperset(map(type, compress(vals, keep))):
+            return False
+        before = len(points)
+        points.extend(compress(zip(plan.attrs, vals, strict=True), keep))
+        why = "value skipped by transforms"
+        dropped = Counter({why: len(vals) - (len(points) - before)})
+        _merge_skipped(st.skipped, plan.first, dropped, {why: plan.pos[keep.index(False)]})
+        return True
+
+    @staticmethod
+    def _values(cr: CompiledRule, plan: RowPlan, raws: list[Any]) -> list[Any]:
+        """Raw values through the rule's transforms. Transforms are pure, so a row whose raw value
+        (and type) is the one of the last poll keeps that poll's result (sentinels, absent lanes)."""
+        steps, chain, ops = cr.row_steps, cr.chain, plan.operands
+        if steps is not None:
+            assert ops is not None
+
+            def calc(k: int, v: Any) -> Any:
+                return _apply_row_steps(steps, v, ops[k])
+        else:
+            assert chain is not None
+
+            def calc(k: int, v: Any) -> Any:
+                return chain(v)
+        last_raws, last_vals = plan.last_raws, plan.last_vals
+        if last_raws is None or last_vals is None:
+            vals = [calc(k, v) for k, v in enumerate(raws)]
+        else:
+            vals = [lv if v.__class__ is lr.__class__ and v == lr else calc(k, v)
+                    for k, (v, lr, lv) in enumerate(zip(raws, last_raws, last_vals, strict=True))]
+        plan.last_raws, plan.last_vals = raws, vals
+        return vals
+
+    def _emit_rows(self, cr: CompiledRule, plan: RowPlan, vals: list[Any], ds: Dataset,
+                   points: list[Any], ts: list[int] | None, st: RuleStat) -> None:
+        """Row by row: dropped values are counted, states expand to one point per state."""
+        states = cr.states
+        skipped: Counter[str] = Counter()
+        first: dict[str, int] = {}
+        if states is not None and plan.state_points is None:
+            plan.state_points = [{} for _ in plan.idxs]
+        for k, v in enumerate(vals):
+            why: str | None = None
+            if v is SKIP or v is None:
+                why = "value skipped by transforms"
+            elif states is not None:
+                n = len(points)
+                why = self._emit_states(states, v, plan, k, points)
+                if ts is not None:
+                    ts.extend([timestamp_of(ds, cr.value_ref, plan.idxs[k]) or 0] * (len(points) - n))
+            else:
+                t = v.__class__
+                if t is not int and t is not float:
+                    if t is bool:
+                        v = int(v)
+                    else:
+                        why = "value is not a number"
+                if why is None:
+                    points.append((plan.attrs[k], v))
+                    if ts is not None:
+                        ts.append(timestamp_of(ds, cr.value_ref, plan.idxs[k]) or 0)
+            if why is not None:
+                skipped[why] += 1
+                first.setdefault(why, plan.pos[k])
+        if skipped:
+            _merge_skipped(st.skipped, plan.first, skipped, first)
+
+    @staticmethod
+    def _emit_states(states: Any, v: Any, plan: RowPlan, k: int, points: list[Any]) -> str | None:
         key = v.decode() if isinstance(v, bytes) else v
         state = states.map.get(key, states.map.get(str(key), states.default))
         if state is None:
-            skipped["state not mapped"] += 1
-            return
-        for s in states.states:
-            points.append(((*attrs, (states.attribute, s)), 1 if s == state else 0))
+            return "state not mapped"
+        assert plan.state_points is not None
+        cache = plan.state_points[k]
+        made = cache.get(state)
+        if made is None:        # the row's points for this state, reused while the plan lives
+            attrs = plan.attrs[k]
+            made = cache[state] = tuple(((*attrs, (states.attribute, s)), 1 if s == state else 0)
+                                        for s in states.states)
+        points.extend(made)
+        return None
+
+    def _memo_resource(self, run: Run, facts: DeviceFacts, memo: DeviceMemo, check: ColumnCheck) -> dict[str, str]:
+        """The Resource of the previous poll while the facts and device columns are unchanged."""
+        key = (facts.name, facts.address, facts.sys_descr, facts.sys_object_id, facts.sys_name)
+        same = check.equal(self.device_refs.get(run.dataset.kind, ()))
+        if same and memo.resource is not None and memo.resource[0] == key:
+            return dict(memo.resource[1])
+        res = self._resource(run, facts)
+        memo.resource = (key, dict(res))
+        return res
 
     def _resource(self, run: Run, facts: DeviceFacts) -> dict[str, str]:
         res: dict[str, str] = {}

@@ -68,6 +68,9 @@ class SnmpDataset:
     """A walk (or poll result) indexed for column access: column OID -> {index suffix: value}."""
 
     kind = "snmp"
+    # columns are plain dicts in OID order and index_parts/index_for are pure: equal columns in two
+    # polls mean equal rows, so the translator may reuse its row plans between polls
+    stable_columns: ClassVar[bool] = True
 
     def __init__(self, varbinds: Iterable[VarBind]) -> None:
         rows = [vb for vb in varbinds if vb[1] < TAG_NO_SUCH_OBJECT]

@@ -1,0 +1,143 @@
+"""Row plans: the structural half of a rule's output, kept between polls of the same device.
+
+Which rows of a table make points, and with which attribute tuples, depends on the `where` and
+attribute columns (names, types, ENTITY rows, lookups), which rarely change between polls; the
+values (counters, readings) change every poll. A plan is reused only while every column it was
+derived from is equal (``==`` on dicts, C speed) to the poll that built it, so reuse can never
+change the output. Memory is bounded: a row budget over all devices (least recently used first)
+and devices not seen for two rounds of polls are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .points import Attrs
+from .selectors.base import ColumnRef, Dataset, Index
+
+
+@dataclass(slots=True)
+class RowPlan:
+    """Rows a rule turns into points (in emission order) and why the others were dropped."""
+
+    idxs: list[Index]
+    attrs: list[Attrs]                      # full attribute tuple per row, parallel to idxs
+    pos: list[int]                          # each row's position among the visited rows
+    skipped: Counter[str]                   # rows dropped before a value was read, by reason
+    first: dict[str, int]                   # position of each reason's first drop (-1: prefilter)
+    from_fallback: bool = False             # some rows are read from the fallback column
+    operands: list[tuple[Any, ...]] | None = None   # row-step operands per row (row chains)
+    # state rules: per row, the points each state value makes (built on first use)
+    state_points: list[dict[Any, tuple[Any, ...]]] | None = None
+    # last poll's raw values and their transformed values, parallel to idxs (rules with transforms)
+    last_raws: list[Any] | None = None
+    last_vals: list[Any] | None = None
+
+    def size(self) -> int:
+        return len(self.idxs) * (1 if self.last_raws is None else 3)
+
+
+class ColumnCheck:
+    """One poll's columns compared with the previous poll's (each column compared once)."""
+
+    __slots__ = ("cur", "ds", "prev", "same", "same_keys")
+
+    def __init__(self, ds: Dataset, prev: Mapping[ColumnRef, Mapping[Index, Any]]) -> None:
+        self.ds = ds
+        self.prev = prev
+        self.cur: dict[ColumnRef, Mapping[Index, Any]] = {}
+        self.same: dict[ColumnRef, bool] = {}
+        self.same_keys: dict[ColumnRef, bool] = {}
+
+    def equal(self, refs: Iterable[ColumnRef]) -> bool:
+        """Every column has the same rows and values as last poll (all are recorded for the next)."""
+        ok = True
+        for ref in refs:
+            r = self.same.get(ref)
+            if r is None:
+                cur = self.cur[ref] = self.ds.column(ref)
+                p = self.prev.get(ref)
+                r = self.same[ref] = p is cur or (p is not None and p == cur)
+            ok = ok and r
+        return ok
+
+    def equal_rows(self, refs: Iterable[ColumnRef]) -> bool:
+        """Every column has the same row indexes as last poll (values may differ)."""
+        ok = True
+        for ref in refs:
+            r = self.same_keys.get(ref)
+            if r is None:
+                cur = self.cur[ref] = self.ds.column(ref)
+                p = self.prev.get(ref)
+                r = self.same_keys[ref] = p is cur or (p is not None and p.keys() == cur.keys())
+            ok = ok and r
+        return ok
+
+
+@dataclass(slots=True)
+class DeviceMemo:
+    """One device's plans (by rule position), the columns they came from, and its Resource."""
+
+    cols: Mapping[ColumnRef, Mapping[Index, Any]] = field(default_factory=dict)
+    plans: dict[int, RowPlan] = field(default_factory=dict)
+    resource: tuple[Any, dict[str, str]] | None = None    # (facts key, resource attributes)
+    last: int = 0                                           # PlanMemo clock at last use
+    rows: int = 0                                           # rows held (for the budget)
+
+    def measure(self) -> int:
+        self.rows = sum(len(c) for c in self.cols.values()) + sum(p.size() for p in self.plans.values())
+        return self.rows
+
+
+class PlanMemo:
+    """Per-device memos of one Translator, least recently used first, bounded in rows held."""
+
+    def __init__(self, max_rows: int = 500_000, idle_rounds: int = 2) -> None:
+        self.max_rows = max_rows
+        self.idle_rounds = idle_rounds
+        self.devices: OrderedDict[Hashable, DeviceMemo] = OrderedDict()
+        self.rows = 0
+        self.clock = 0
+
+    def __len__(self) -> int:
+        return len(self.devices)
+
+    def checkout(self, key: Hashable) -> DeviceMemo:
+        """The device's memo (a new one if unknown); it becomes the most recently used."""
+        self.clock += 1
+        m = self.devices.pop(key, None)
+        if m is None:
+            m = DeviceMemo()
+        self.rows -= m.rows
+        m.rows = 0
+        self.devices[key] = m
+        m.last = self.clock
+        self._expire()
+        return m
+
+    def checkin(self, m: DeviceMemo) -> None:
+        """Count the memo's rows after a poll; evict least recently used devices over budget."""
+        self.rows += m.measure()
+        while self.rows > self.max_rows and self.devices:
+            key, old = next(iter(self.devices.items()))
+            self.forget(key)
+            if old is m:
+                break
+
+    def forget(self, key: Hashable) -> None:
+        """Release a device's memo (e.g. the device was removed)."""
+        m = self.devices.pop(key, None)
+        if m is not None:
+            self.rows -= m.rows
+
+    def _expire(self) -> None:
+        # a device not translated while every other known device was, idle_rounds times over, is gone
+        horizon = self.idle_rounds * len(self.devices) + 16
+        while self.devices:
+            key, old = next(iter(self.devices.items()))
+            if self.clock - old.last <= horizon:
+                break
+            self.forget(key)

@@ -1,0 +1,153 @@
+"""Row plans kept between polls: reused only while their columns are unchanged, bounded per device."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netrosetta.engine.facts import DeviceFacts
+from netrosetta.engine.plans import PlanMemo
+from netrosetta.engine.points import DeviceTranslation
+from netrosetta.engine.rulebooks import RulebookSet
+from netrosetta.engine.selectors.snmp import SnmpDataset
+from netrosetta.engine.translate import Translator, device_key
+from netrosetta.engine.varbind import TAG_COUNTER64, TAG_GAUGE32
+from netrosetta.paths import MAPPINGS
+
+from .test_engine_translate import JOIN_WALK, JOINS, WALK
+
+IFX = "1.3.6.1.2.1.31.1.1.1"
+FACTS = DeviceFacts(name="r1", sys_object_id="1.3.6.1.4.1.99999.1.1", sys_descr="Test OS 1.0", sys_uptime=360000)
+
+
+@pytest.fixture(scope="module")
+def generic() -> Any:
+    return RulebookSet.from_paths([MAPPINGS]).resolve("generic/snmp")
+
+
+def _out(t: DeviceTranslation) -> Any:
+    """Everything a translation says, in order (points, value types, counts, Resource)."""
+    pts = [(m.name, a, v, type(v)) for s in t.scopes for m in s.metrics.values() for a, v in m.points]
+    stats = {k: (st.points, list(st.skipped.items())) for k, st in t.rule_stats.items()}
+    return pts, stats, t.resource
+
+
+def _replace(walk: list[Any], oid: str, value: Any, tag: int | None = None) -> list[Any]:
+    return [(o, tag if tag is not None and o == oid else t, value if o == oid else v) for o, t, v in walk]
+
+
+def _same_as_fresh(tr: Translator, rb: Any, walk: list[Any], facts: DeviceFacts = FACTS) -> DeviceTranslation:
+    """Translate with the long-lived translator; a new one (no plans) must say exactly the same."""
+    t = tr.translate(SnmpDataset(walk), facts, time_ns=1)
+    assert _out(t) == _out(Translator(rb).translate(SnmpDataset(walk), facts, time_ns=1))
+    return t
+
+
+def _names(t: DeviceTranslation) -> set[str]:
+    return {a["network.interface.name"] for _s, m, a, _v in t.iter_points() if m.name == "hw.network.io"}
+
+
+def test_plan_reused_while_columns_equal_and_rebuilt_when_ifname_changes(generic: Any) -> None:
+    tr = Translator(generic)
+    _same_as_fresh(tr, generic, WALK)
+    memo = tr.memo.devices[device_key("snmp", FACTS)]
+    plans = dict(memo.plans)
+    # next poll: counters moved, names did not -> same plans, new values
+    polled = _replace(WALK, f"{IFX}.6.1", 10_000_000_000_500, TAG_COUNTER64)
+    t = _same_as_fresh(tr, generic, polled)
+    assert all(memo.plans[k] is p for k, p in plans.items())
+    assert 10_000_000_000_500 in {v for _s, m, _a, v in t.iter_points() if m.name == "hw.network.io"}
+    # ifName of ifIndex 1 renamed -> the plans reading ifName are rebuilt, the new name is used
+    renamed = _replace(polled, f"{IFX}.1.1", b"Et1-renamed")
+    t = _same_as_fresh(tr, generic, renamed)
+    assert _names(t) == {"Et1-renamed", "Ethernet2"}
+    assert any(memo.plans[k] is not p for k, p in plans.items())
+
+
+def test_rows_appearing_and_disappearing(generic: Any) -> None:
+    tr = Translator(generic)
+    _same_as_fresh(tr, generic, WALK)
+    fewer = [vb for vb in WALK if not vb[0].endswith(".2") or vb[0].startswith("1.3.6.1.2.1.1.")]
+    assert _names(_same_as_fresh(tr, generic, fewer)) == {"Et1"}
+    assert _names(_same_as_fresh(tr, generic, WALK)) == {"Et1", "Ethernet2"}
+    # only the value column loses a row (names unchanged): the 32-bit fallback counter takes over
+    no_hc = [vb for vb in WALK if vb[0] != f"{IFX}.6.1"]
+    t = _same_as_fresh(tr, generic, no_hc)
+    assert 5 in {v for _s, m, a, v in t.iter_points() if m.name == "hw.network.io" and a["network.interface.name"] == "Et1"}
+    # a counter row disappears while its interface stays
+    t = _same_as_fresh(tr, generic, [vb for vb in WALK if vb[0] != "1.3.6.1.2.1.2.2.1.10.2"])
+    assert t.rule_stats["if-in-octets"].points == 1
+    _same_as_fresh(tr, generic, WALK)
+
+
+def test_joins_operands_sentinels_and_states_between_polls(tmp_path: Path) -> None:
+    (tmp_path / "joins.yaml").write_text(JOINS)
+    rb = RulebookSet.from_paths([tmp_path]).resolve("test/joins")
+    tr = Translator(rb)
+    facts = DeviceFacts(name="j1")
+    _same_as_fresh(tr, rb, JOIN_WALK, facts)
+    polls = [
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.2.1.3.21", 300),                    # sentinel -> reading
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.5.1.3.1", 2000, TAG_GAUGE32),       # subtract_from operand
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.4.1.2.10", 3),                      # state degraded -> failed
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.4.1.2.10", 9),                      # unmapped state
+        _replace(JOIN_WALK, "1.3.6.1.2.1.47.1.1.1.1.2.10", b"PSU B"),              # join by value breaks
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.3.1.2.30", 6),                      # chained lookup target
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.2.1.2.21", 14),                     # sensor type changes
+        _replace(JOIN_WALK, "1.3.6.1.4.1.99999.6.1.2.2", b"12 %"),                 # text value parses now
+        JOIN_WALK,
+        JOIN_WALK,
+    ]
+    for walk in polls:
+        _same_as_fresh(tr, rb, walk, facts)
+
+
+def test_resource_follows_facts(generic: Any) -> None:
+    tr = Translator(generic)
+    t = _same_as_fresh(tr, generic, WALK)
+    other = DeviceFacts(name="r1", address="10.0.0.9", sys_object_id=FACTS.sys_object_id,
+                        sys_descr=FACTS.sys_descr, sys_uptime=FACTS.sys_uptime)
+    t2 = _same_as_fresh(tr, generic, WALK, other)
+    assert t.resource.get("host.ip") is None and t2.resource["host.ip"] == "10.0.0.9"
+    t2.resource["host.name"] = "changed by a consumer"
+    assert _same_as_fresh(tr, generic, WALK, other).resource["host.name"] == "r1"
+
+
+def test_device_memory_is_released(generic: Any) -> None:
+    tr = Translator(generic)
+    devices = [DeviceFacts(name=f"r{i}", sys_object_id="1.3.6.1.4.1.99999.1.1") for i in range(3)]
+    for f in devices:
+        tr.translate(SnmpDataset(WALK), f)
+    assert len(tr.memo) == 3 and tr.memo.rows > 0
+    tr.memo.forget(device_key("snmp", devices[0]))
+    assert len(tr.memo) == 2
+    # r2 disappears: r1 alone is polled on; r2 is dropped after a few rounds
+    for _ in range(40):
+        tr.translate(SnmpDataset(WALK), devices[1])
+    assert list(tr.memo.devices) == [device_key("snmp", devices[1])]
+    assert tr.memo.rows == tr.memo.devices[device_key("snmp", devices[1])].rows
+
+
+def test_row_budget_evicts_least_recently_used(generic: Any) -> None:
+    tr = Translator(generic)
+    tr.translate(SnmpDataset(WALK), DeviceFacts(name="a"))
+    one = tr.memo.rows
+    tr.memo = PlanMemo(max_rows=one + 1)
+    for name in ("a", "b", "c"):
+        tr.translate(SnmpDataset(WALK), DeviceFacts(name=name))
+        assert len(tr.memo) == 1 and tr.memo.rows == one
+    assert list(tr.memo.devices) == [device_key("snmp", DeviceFacts(name="c"))]
+    tr.memo = PlanMemo(max_rows=0)        # nothing fits: nothing is kept, translation still works
+    assert tr.translate(SnmpDataset(WALK), DeviceFacts(name="a")).count() > 0
+    assert len(tr.memo) == 0 and tr.memo.rows == 0
+
+
+def test_datasets_without_the_opt_in_keep_no_plans(generic: Any) -> None:
+    class Plain(SnmpDataset):      # e.g. a source whose column order is not a function of its rows
+        stable_columns = False
+
+    tr = Translator(generic)
+    assert tr.translate(Plain(WALK), FACTS).count() > 0
+    assert len(tr.memo) == 0
