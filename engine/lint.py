@@ -102,9 +102,9 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
             except NetrosettaError as exc:
                 out.append(doc.problem(_rule_loc(lb, i, "attributes", name), exc.message))
     for j, cond in enumerate(rule.where):
-        if cond.field is not None:
+        for field_name in _cond_fields(cond):
             try:
-                sel.field_ref(cond.field, ctx)
+                sel.field_ref(field_name, ctx)
             except NetrosettaError as exc:
                 out.append(doc.problem(_rule_loc(lb, i, "where", j), exc.message))
     for j, t in enumerate(rule.transforms):
@@ -143,6 +143,17 @@ def _ref_fields(ref: Any) -> Iterable[str]:
         yield from _ref_fields(ref.lookup.by)
     if ref.fallback is not None:
         yield from _ref_fields(ref.fallback)
+    for part in ref.concat or ():
+        yield from _ref_fields(part)
+
+
+def _cond_fields(cond: Any) -> Iterable[str]:
+    if cond.field is not None:
+        yield cond.field
+    if cond.ref is not None:
+        yield from _ref_fields(cond.ref)
+    for c in cond.any or ():
+        yield from _cond_fields(c)
 
 
 def _row_fields(t: Transform) -> Iterable[str]:

@@ -126,6 +126,8 @@ class AttrRef(Strict):
     key: str | None = Field(None, description="a named key of the row (gNMI path key, JSON/XPath key)")
     field: str | None = Field(None, description="another field of the same row (SNMP: column at the same index)")
     lookup: Lookup | None = None
+    concat: list[AttrRef] | None = Field(None, description="text of several references joined with `sep` (empty ones left out)")
+    sep: str = Field(" ", description="with concat: the separator")
     transforms: list[Transform] = Field(default_factory=list)
     fallback: AttrRef | None = Field(None, description="used when this reference yields nothing")
     default: Scalar | None = Field(None, description="used when nothing (fallbacks included) yields a value")
@@ -139,9 +141,12 @@ class AttrRef(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> AttrRef:
-        kinds = [k for k in ("const", "index", "key", "field", "lookup") if getattr(self, k) is not None]
+        kinds = [k for k in ("const", "index", "key", "field", "lookup", "concat") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(f"an attribute takes exactly one of const, index, key, field, lookup (got {kinds or 'none'})")
+            raise ValueError("an attribute takes exactly one of const, index, key, field, lookup, concat "
+                             f"(got {kinds or 'none'})")
+        if self.concat is not None and not self.concat:
+            raise ValueError("concat needs at least one reference")
         return self
 
 
@@ -150,10 +155,16 @@ Transform.model_rebuild()
 
 
 class Condition(Strict):
-    """Row filter: keep a row when the referenced value satisfies every given test."""
+    """Row filter: keep a row when the referenced value satisfies every given test.
+
+    The value is a ``field`` of the row, an ``index`` component, or any attribute reference
+    (``ref``: e.g. a lookup into another table). ``any`` is an OR of conditions instead.
+    """
 
     field: str | None = None
     index: int | None = None
+    ref: AttrRef | None = None
+    any: list[Condition] | None = Field(None, description="keep the row when at least one of these holds")
     equals: Scalar | None = None
     not_equals: Scalar | None = None
     in_: list[Scalar] | None = Field(None, alias="in")
@@ -164,10 +175,17 @@ class Condition(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Condition:
-        if (self.field is None) == (self.index is None):
-            raise ValueError("a condition names exactly one of `field` or `index`")
+        sources = [k for k in ("field", "index", "ref", "any") if getattr(self, k) is not None]
+        if len(sources) != 1:
+            raise ValueError(f"a condition names exactly one of field, index, ref, any (got {sources or 'none'})")
         tests = [k for k in ("equals", "not_equals", "in_", "not_in", "regex", "not_regex", "exists")
                  if getattr(self, k) is not None]
+        if self.any is not None:
+            if tests:
+                raise ValueError("`any` takes no test of its own: put the tests in its conditions")
+            if not self.any:
+                raise ValueError("`any` needs at least one condition")
+            return self
         if not tests:
             raise ValueError("a condition needs a test: equals, not_equals, in, not_in, regex, not_regex, exists")
         for r in (self.regex, self.not_regex):

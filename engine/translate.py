@@ -146,6 +146,13 @@ def _compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext, refs: set[Column
 
         def base(run: Run, idx: Index) -> Any:
             return run.dataset.column(col_ref).get(idx)
+    elif ref.concat is not None:
+        parts = [_compile_ref(r, sel, ctx, refs) for r in ref.concat]
+        sep = ref.sep
+
+        def base(run: Run, idx: Index) -> Any:
+            texts = [to_text(v) for v in (p(run, idx) for p in parts) if v is not None]
+            return sep.join(t for t in texts if t) or None
     else:
         assert ref.lookup is not None
         lk = ref.lookup
@@ -215,8 +222,13 @@ def _regex_test(rx: re.Pattern[str], negate: bool) -> Callable[[Any], bool]:
 
 def _compile_condition(cond: Condition, sel: Selector, ctx: BindContext,
                        refs: set[ColumnRef]) -> Callable[[Run, Index], bool]:
+    if cond.any is not None:
+        alternatives = [_compile_condition(c, sel, ctx, refs) for c in cond.any]
+        return lambda run, idx: any(alt(run, idx) for alt in alternatives)
     if cond.field is not None:
         get = _compile_ref(AttrRef(field=cond.field), sel, ctx, refs)
+    elif cond.ref is not None:
+        get = _compile_ref(cond.ref, sel, ctx, refs)
     else:
         get = _compile_ref(AttrRef(index=cond.index), sel, ctx, refs)
     tests: list[Callable[[Any], bool]] = []

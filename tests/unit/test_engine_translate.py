@@ -241,3 +241,46 @@ rules:
     assert set(got) == {(("hw.id", "1"),), (("hw.id", "2"),)}
     assert math.isclose(got[(("hw.id", "1"),)], 3.312) and math.isclose(got[(("hw.id", "2"),)], 12.5)
     assert t.rule_stats["volts"].skipped["filtered by where"] == 1
+
+
+def test_concat_names_and_or_conditions_and_filters_through_lookups(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("""\
+id: test/x
+version: 1.0.0
+rules:
+  - name: temp
+    metric: hw.temperature
+    snmp: {value: 1.3.6.1.4.1.99999.2.1.3}
+    where:
+      # sensor types 8 or 9 ...
+      - any: [{field: 1.3.6.1.4.1.99999.2.1.2, equals: 8}, {field: 1.3.6.1.4.1.99999.2.1.2, equals: 9}]
+      # ... whose parent entity (a lookup into entPhysicalTable) is a power supply (class 6)
+      - ref: {lookup: {field: 1.3.6.1.2.1.47.1.1.1.1.5, by: {field: 1.3.6.1.2.1.47.1.1.1.1.4}}}
+        equals: 6
+    attributes:
+      hw.id: {index: 0}
+      # "<parent name> <sensor name>"
+      hw.name:
+        concat:
+          - {lookup: {field: 1.3.6.1.2.1.47.1.1.1.1.7, by: {field: 1.3.6.1.2.1.47.1.1.1.1.4}}}
+          - {field: 1.3.6.1.2.1.47.1.1.1.1.7}
+""")
+    e = "1.3.6.1.2.1.47.1.1.1.1"
+    walk = [
+        (f"{e}.7.1", TAG_OCTET_STRING, b"PSU 1"), (f"{e}.5.1", TAG_INTEGER, 6),
+        (f"{e}.7.2", TAG_OCTET_STRING, b"Chassis"), (f"{e}.5.2", TAG_INTEGER, 3),
+        # sensors 11, 12 inside PSU 1; 13 inside the chassis
+        (f"{e}.7.11", TAG_OCTET_STRING, b"Hotspot"), (f"{e}.4.11", TAG_INTEGER, 1),
+        (f"{e}.7.12", TAG_OCTET_STRING, b"Inlet"), (f"{e}.4.12", TAG_INTEGER, 1),
+        (f"{e}.7.13", TAG_OCTET_STRING, b"Board"), (f"{e}.4.13", TAG_INTEGER, 2),
+        ("1.3.6.1.4.1.99999.2.1.2.11", TAG_INTEGER, 8), ("1.3.6.1.4.1.99999.2.1.3.11", TAG_INTEGER, 50),
+        ("1.3.6.1.4.1.99999.2.1.2.12", TAG_INTEGER, 9), ("1.3.6.1.4.1.99999.2.1.3.12", TAG_INTEGER, 30),
+        ("1.3.6.1.4.1.99999.2.1.2.13", TAG_INTEGER, 8), ("1.3.6.1.4.1.99999.2.1.3.13", TAG_INTEGER, 40),
+    ]
+    rs = RulebookSet.from_paths([tmp_path])
+    t = Translator(rs.resolve("test/x")).translate(SnmpDataset(walk), DeviceFacts())
+    assert points(t, "hw.temperature") == {
+        (("hw.id", "11"), ("hw.name", "PSU 1 Hotspot")): 50,
+        (("hw.id", "12"), ("hw.name", "PSU 1 Inlet")): 30,
+    }
+    assert t.rule_stats["temp"].skipped["filtered by where"] == 1
