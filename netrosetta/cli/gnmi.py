@@ -57,6 +57,36 @@ def load_gnmi(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     return [(ds, facts)]
 
 
+# ---- rulebook test: gNMI fixtures (testcases/<case>/responses.json [+ target.yaml]) ---------
+
+
+def load_fixture(path: Path) -> tuple[Any, Any]:
+    """A fixture's recording; ``target.yaml`` beside it may give platform / models / organization."""
+    import yaml
+
+    target = path.parent / "target.yaml"
+    meta: dict[str, Any] = {}
+    if target.exists():
+        meta = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        if not isinstance(meta, dict) or set(meta) - {"platform", "models", "organization"}:
+            raise NetrosettaError("target.yaml holds platform, models, organization", file=str(target))
+    ns = argparse.Namespace(gnmi=str(path), name=path.parent.name, platform=meta.get("platform"),
+                            gnmi_models=",".join(meta.get("models") or []))
+    ((ds, facts),) = load_gnmi(ns)
+    if meta.get("organization"):
+        facts.gnmi_organizations = [str(meta["organization"])]
+    return ds, facts
+
+
+def _register_fixture_loader() -> None:
+    from netrosetta.engine import fixtures
+
+    fixtures.INPUT_LOADERS.setdefault("responses.json", load_fixture)
+
+
+_register_fixture_loader()
+
+
 # ---- netrosetta gnmi ... -------------------------------------------------------------------
 
 
