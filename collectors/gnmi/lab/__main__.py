@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m netrosetta.collectors.gnmi.lab")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--interfaces", type=int, default=4)
-    ap.add_argument("--native", choices=["srl", "eos"], default=None)
+    ap.add_argument("--native", choices=["srl", "eos", "xr", "xe", "sros"], default=None)
     ap.add_argument("--replay", type=Path)
     ap.add_argument("--replay-loop", type=float, default=None, help="STREAM: resend the recording every N s")
     ap.add_argument("--snmp-walk", type=Path, help="mirror the interfaces and counters of an snmprec walk")

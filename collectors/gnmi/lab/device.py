@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..paths import Keys
+from ..paths import Keys, canonical_origin
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,20 @@ class Dec:
 
 
 SimLeaf = tuple[str, str, Keys, Any]
+
+# Native interface counter trees (origin, path to the counters, keyed element, key, (leaf, source
+# counter)), as published in the vendors' models; the simulator's stand-ins for those devices.
+_CAST = (("in-octets", "in-octets"), ("out-octets", "out-octets"))
+NATIVE_TABLES: dict[str, tuple[str, str, str, str, tuple[tuple[str, str], ...]]] = {
+    "xr": ("Cisco-IOS-XR-infra-statsd-oper", "/infra-statistics/interfaces/interface/latest/generic-counters",
+           "interface", "interface-name",
+           (("bytes-received", "in-octets"), ("bytes-sent", "out-octets"),
+            ("multicast-packets-received", "in-multicast-pkts"), ("input-errors", "in-errors"))),
+    "xe": ("Cisco-IOS-XE-interfaces-oper", "/interfaces/interface/statistics", "interface", "name",
+           (*_CAST, ("in-unicast-pkts", "in-unicast-pkts"), ("out-discards", "out-discards"))),
+    "sros": ("", "/state/port/statistics", "port", "port-id",
+             (*_CAST, ("in-unicast-packets", "in-unicast-pkts"), ("out-errors", "out-errors"))),
+}
 
 OC_COUNTERS = ("in-octets", "out-octets", "in-pkts", "out-pkts", "in-unicast-pkts", "out-unicast-pkts",
                "in-multicast-pkts", "out-multicast-pkts", "in-broadcast-pkts", "out-broadcast-pkts",
@@ -49,7 +63,7 @@ class Interface:
 class SimDevice:
     name: str = "sim1"
     interfaces: list[Interface] = field(default_factory=list)
-    native: str | None = None          # "srl" / "eos": also expose SR Linux / Arista native counters
+    native: str | None = None          # "srl" / "eos" / "xr" / "xe" / "sros": native counters too
     start: float = field(default_factory=time.time)
     frozen: bool = False               # counters stay at their base values (parity tests)
 
@@ -140,6 +154,12 @@ class SimDevice:
                     src = c.replace("packets", "pkts")
                     out.append(("srl_nokia-interfaces", f"/interface/statistics/{c}", nk,
                                 it.base.get(src, 0) + it.rate.get(src, 0) * t))
+            layout = NATIVE_TABLES.get(self.native or "")
+            if layout is not None:
+                origin, list_path, elem, key, leaves = layout
+                nk2: Keys = ((elem, key, it.name),)
+                for c, src in leaves:
+                    out.append((canonical_origin(origin), f"{list_path}/{c}", nk2, it.base.get(src, 0) + it.rate.get(src, 0) * t))
             if self.native == "eos":
                 smash = f"/Smash/counters/ethIntf/FocalPointV2/current/counter/{it.name}/statistics"
                 for c, src in (("inOctets", "in-octets"), ("outOctets", "out-octets"),
