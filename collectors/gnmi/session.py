@@ -95,9 +95,16 @@ async def _deliver(on_batch: OnBatch, batch: Batch) -> None:
 async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState,
                        types: LeafTypes | None) -> None:
     async with GnmiClient(target) as client:
-        caps = await client.capabilities()
-        state.models = [(m.name, m.organization, m.version) for m in caps.supported_models]
-        state.encodings = [str(e) for e in caps.supported_encodings]
+        try:
+            caps = await client.capabilities()
+        except GnmiError as exc:
+            if exc.code != "UNIMPLEMENTED":
+                raise
+            # some targets only stream: match by configured platform then
+            log.info("gnmi %s: no Capabilities RPC; subscribing anyway", target.name)
+        else:
+            state.models = [(m.name, m.organization, m.version) for m in caps.supported_models]
+            state.encodings = [str(e) for e in caps.supported_encodings]
         call = await client.subscribe()
         state.mark_up()
         log.info("gnmi %s: subscribed (%s, %s)", target.name, target.mode, target.encoding)
@@ -158,7 +165,10 @@ async def run_target(target: GnmiTarget, on_batch: OnBatch, *, state: TargetStat
         elif isinstance(exc, GnmiError):
             reason, code = str(exc), exc.code
         else:
-            raise exc
+            # a bug (ours or the on_batch callback's) must not end collection for good:
+            # logged with its traceback once per occurrence, then the usual backoff
+            log.error("gnmi %s: unexpected %s", target.name, type(exc).__name__, exc_info=exc)
+            reason, code = f"{target.name}: internal error {type(exc).__name__}: {exc}", None
         if target.mode == "once":
             state.mark_down(reason)
             return state

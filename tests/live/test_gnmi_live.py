@@ -320,3 +320,22 @@ async def test_arista_native_smash_counters_with_element_captures() -> None:
     for it in dev.interfaces:
         key = ("hw.network.io", frozenset({("network.interface.name", it.name), ("network.io.direction", "transmit")}))
         assert pts[key] == it.base["out-octets"]
+
+
+async def test_callback_failure_does_not_end_collection(sim: SimServer, caplog: pytest.LogCaptureFixture) -> None:
+    t = target(sim.address)
+    state = TargetState("sim", sim.address)
+    stop = asyncio.Event()
+    calls = [0]
+
+    def on(b: Batch) -> None:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise RuntimeError("boom in the consumer")
+        if state.connects >= 2:
+            stop.set()
+
+    with caplog.at_level(logging.ERROR):
+        await asyncio.wait_for(run_target(t, on, stop=stop, state=state), 8)
+    assert state.connects >= 2 and state.failures >= 1   # reconnected after the failure
+    assert any("unexpected RuntimeError" in r.message for r in caplog.records)
