@@ -82,21 +82,24 @@ class SubscribeCall:
     def cancel(self) -> None:
         self._call.cancel()
 
-    async def responses(self, idle_timeout: float | None = None) -> AsyncIterator[bytes]:
+    async def responses(self, idle_timeout: float | None = None,
+                        first_timeout: float | None = None) -> AsyncIterator[bytes]:
         """Serialized SubscribeResponses until the target ends the stream; GnmiError on failure or
         on a stall. Bytes, not messages: wire.flatten_bytes decodes the common shapes faster."""
+        limit = first_timeout if first_timeout is not None else idle_timeout
         while True:
             try:
-                if idle_timeout is None:
+                if limit is None:
                     resp = await self._call.read()
                 else:
-                    resp = await asyncio.wait_for(self._call.read(), idle_timeout)
+                    resp = await asyncio.wait_for(self._call.read(), limit)
             except TimeoutError:
                 self._call.cancel()
                 raise GnmiError(f"{self._target.name} ({self._target.address}): stream stalled, "
-                                f"nothing received for {idle_timeout:g}s", "STALLED") from None
+                                f"nothing received for {limit:g}s", "STALLED") from None
             except grpc.aio.AioRpcError as exc:
                 raise describe(exc, self._target) from None
+            limit = idle_timeout
             if resp is grpc.aio.EOF:
                 return
             yield resp

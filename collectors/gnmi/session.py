@@ -106,10 +106,14 @@ async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState
             state.models = [(m.name, m.organization, m.version) for m in caps.supported_models]
             state.encodings = [str(e) for e in caps.supported_encodings]
         call = await client.subscribe()
-        state.mark_up()
-        log.info("gnmi %s: subscribed (%s, %s)", target.name, target.mode, target.encoding)
+        idle = target.effective_stall_timeout()
+        # every mode starts with the initial state (then a sync): silence there is a dead target
+        first = max(target.rpc_timeout, idle or 0)
         try:
-            async for resp in call.responses(target.effective_stall_timeout()):
+            async for resp in call.responses(idle, first_timeout=first):
+                if not state.up:
+                    state.mark_up()
+                    log.info("gnmi %s: subscribed (%s, %s)", target.name, target.mode, target.encoding)
                 flat = flatten_bytes(resp, types)
                 state.responses += 1
                 state.leaves += len(flat.leaves)

@@ -339,3 +339,20 @@ async def test_callback_failure_does_not_end_collection(sim: SimServer, caplog: 
         await asyncio.wait_for(run_target(t, on, stop=stop, state=state), 8)
     assert state.connects >= 2 and state.failures >= 1   # reconnected after the failure
     assert any("unexpected RuntimeError" in r.message for r in caplog.records)
+
+
+async def test_silent_target_is_not_up(sim: SimServer) -> None:
+    sim.cfg.faults = Faults(stall_after=0)   # accepts the Subscribe, never answers
+    t = target(sim.address, rpc_timeout=0.5,
+               subscriptions=[{"path": "/interfaces/interface/state/oper-status", "mode": "on_change"}])
+    state = TargetState("sim", sim.address)
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(run_target(t, lambda b: None, stop=stop, state=state))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if state.failures >= 1:
+            break
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert state.connects == 0 and state.failures >= 1
+    assert "nothing received" in (state.last_error or "")
