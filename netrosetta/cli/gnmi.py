@@ -126,6 +126,8 @@ def _target(args: argparse.Namespace) -> Any:
     if args.username:
         raw["username"] = args.username
         raw["password"] = _password(args)
+    if getattr(args, "platform", None):
+        raw["platform"] = args.platform
     try:
         return GnmiTarget.model_validate(raw)
     except ValidationError as exc:
@@ -167,6 +169,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             return 0
         count = [0]
         stop = asyncio.Event()
+        if args.translate:
+            return await _subscribe_translate(args, t)
 
         def on(b: Batch) -> None:
             for lf in b.leaves:
@@ -183,6 +187,29 @@ def cmd_live(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(go())
+
+
+async def _subscribe_translate(args: argparse.Namespace, t: Any) -> int:
+    """Subscribe (ONCE, or until --count leaves), then print the unified points."""
+    from netrosetta.collectors.gnmi.device import GnmiDevice
+    from netrosetta.engine.translate import translate
+
+    from .common import emit, load_rulebooks
+
+    rulebooks = load_rulebooks(args)
+    dev = GnmiDevice(t)
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(dev.run(stop))
+    while not task.done():
+        await asyncio.sleep(0.1)
+        if (dev.dataset.synced and t.mode != "stream") or (args.count and dev.state.leaves >= args.count):
+            break
+    stop.set()
+    await task
+    if not dev.dataset.by_path:
+        raise NetrosettaError(dev.state.last_error or f"{t.address}: no data received")
+    emit([translate(dev.dataset, dev.facts(), rulebooks)], args.format)
+    return 0
 
 
 def register(sub: Any) -> None:
@@ -212,4 +239,10 @@ def register(sub: Any) -> None:
         q.add_argument("--ca", type=Path, help="CA bundle to verify the target")
         q.add_argument("--server-name", help="name to verify in the target's certificate")
         q.add_argument("--username", help="password from NETROSETTA_GNMI_PASSWORD or a prompt")
-        q.set_defaults(func=cmd_live)
+        q.add_argument("--platform", help="configured platform, for rulebook matching")
+        if name == "subscribe":
+            q.add_argument("--translate", action="store_true",
+                           help="print unified data points (rulebooks) instead of raw leaves")
+            q.add_argument("--format", choices=["table", "otlp-json"], default="table")
+            q.add_argument("--rulebooks", action="append", metavar="DIR", help="extra rulebook folder")
+        q.set_defaults(func=cmd_live, translate=False)
