@@ -356,3 +356,25 @@ async def test_silent_target_is_not_up(sim: SimServer) -> None:
     await asyncio.wait_for(task, 5)
     assert state.connects == 0 and state.failures >= 1
     assert "nothing received" in (state.last_error or "")
+
+
+def test_cli_subscribe_translate(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from netrosetta.cli import main
+
+    dev = SimDevice.generated(2)
+    dev.frozen = True
+    srv = SimServer(SimConfig(device=dev)).start()
+    try:
+        rc = main(["gnmi", "subscribe", srv.address, "--insecure", "--path", "/interfaces",
+                   "--translate", "--format", "otlp-json"])
+    finally:
+        srv.stop()
+    assert rc == 0
+    req = json.loads(capsys.readouterr().out.splitlines()[0])
+    pts = [dp for rm in req["resourceMetrics"] for sm in rm["scopeMetrics"] for m in sm["metrics"]
+           if m["name"] == "hw.network.io" for dp in m["sum"]["dataPoints"]]
+    by = {(a["value"]["stringValue"] for a in dp["attributes"] if a["key"] == "network.interface.name").__next__():
+          dp for dp in pts if any(a["value"]["stringValue"] == "receive" for a in dp["attributes"])}
+    assert int(by["Ethernet1"]["asInt"]) == dev.interfaces[0].base["in-octets"]
