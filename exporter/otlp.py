@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from netrosetta import __version__
-from netrosetta.engine.points import DeviceTranslation
+from netrosetta.engine.points import DeviceTranslation, MetricPoints
 
 from . import otlp_wire as w
 from .start_times import StartTimes
@@ -45,24 +45,14 @@ def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes 
             for mp in sc.metrics.values():
                 if not mp.points:
                     continue
-                tss = mp.timestamps
                 inst = mp.instrument
-                dps: list[bytes] = []
-                get = attr_cache.get
                 if inst == "counter" and state is not None:
-                    counter = state.counter
-                    key0 = (dev, sc.rulebook_id, mp.name)
-                    for i, (attrs, value) in enumerate(mp.points):
-                        ts = (tss[i] or now) if tss else now
-                        start, value = counter((*key0, attrs), value, ts, boot, prev)
-                        dps.append(w.data_point(get(attrs), start, ts, value))
-                else:
-                    start = 0 if inst == "gauge" else boot
-                    for i, (attrs, value) in enumerate(mp.points):
-                        ts = (tss[i] or now) if tss else now
-                        dps.append(w.data_point(get(attrs), start, ts, value))
-                metrics.append(w.lenfield(w.T_METRICS, w.metric(mp.name, mp.description, mp.unit, inst,
-                                                                 b"".join(dps))))
+                    dps = _counter_points(mp, (dev, sc.rulebook_id, mp.name), state, now, boot, prev, attr_cache)
+                elif mp.timestamps:
+                    dps = _timestamped_points(mp, 0 if inst == "gauge" else boot, now, attr_cache)
+                else:           # one start and one time for the whole metric
+                    dps = w.data_points(attr_cache, mp.points, 0 if inst == "gauge" else boot, now)
+                metrics.append(w.lenfield(w.T_METRICS, w.metric(mp.name, mp.description, mp.unit, inst, dps)))
             if metrics:
                 head = w.lenfield(w.T_SCOPE, w.scope(sc.rulebook_id, sc.rulebook_version,
                                                      [("netrosetta.source", sc.source),
@@ -74,6 +64,27 @@ def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes 
             res = w.lenfield(w.T_RESOURCE, w.resource(sorted(t.resource.items())))
             out.append(w.lenfield(w.T_RM, res + b"".join(scopes)))
     return b"".join(out)
+
+
+def _counter_points(mp: MetricPoints, key0: tuple[str, str, str], state: StartTimes, now: int, boot: int,
+                    prev: int | None, attr_cache: w.AttrCache) -> bytes:
+    """Counters: each series' start time (and wrap offset) from the StartTimes state."""
+    tss = mp.timestamps
+    counter, get, head, at = state.counter, attr_cache.heads.get, attr_cache.head, w.data_point_at
+    dps: list[bytes] = []
+    for i, (attrs, value) in enumerate(mp.points):
+        ts = (tss[i] or now) if tss else now
+        start, value = counter((*key0, attrs), value, ts, boot, prev)
+        dps.append(at(get(attrs) or head(attrs), start, ts, value))
+    return b"".join(dps)
+
+
+def _timestamped_points(mp: MetricPoints, start: int, now: int, attr_cache: w.AttrCache) -> bytes:
+    """Points with device timestamps (gNMI); a zero timestamp means the poll time."""
+    assert mp.timestamps is not None
+    get, head, at = attr_cache.heads.get, attr_cache.head, w.data_point_at
+    return b"".join([at(get(attrs) or head(attrs), start, ts or now, value)
+                     for (attrs, value), ts in zip(mp.points, mp.timestamps, strict=True)])
 
 
 def build_request(translations: Iterable[DeviceTranslation], state: StartTimes | None = None,
