@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
 
@@ -58,6 +58,10 @@ class GnmiDataset:
     used: set[tuple[str, str]] = field(default_factory=set)
 
     kind = "gnmi"
+    # Columns are fresh dicts after every apply() (never mutated once handed out), rows are keyed by
+    # their path keys and index_parts/index_for are pure: equal columns in two translations mean
+    # equal rows, so the engine may keep its row plans between translations of this device.
+    stable_columns: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         self._cols: dict[GnmiColumn, tuple[Mapping[Any, Any], dict[Any, int]]] = {}

@@ -222,3 +222,35 @@ def test_deprecated_path_element_strings() -> None:
         val=gnmi_pb2.TypedValue(uint_val=1500))])
     (lf,) = flat(n).leaves
     assert (lf.path, lf.keys, lf.value) == ("/interfaces/interface/state/mtu", (("interface", "name", "e1"),), 1500)
+
+
+def test_repeated_translation_follows_the_stream() -> None:
+    """The engine keeps row plans between translations of a device (stable_columns): values,
+    timestamps, new rows and deleted rows must still follow the stream."""
+    from netrosetta.collectors.gnmi.flatten import Delete
+    from netrosetta.engine.facts import DeviceFacts
+    from netrosetta.engine.rulebooks import RulebookSet
+    from netrosetta.engine.translate import Translator
+
+    tr = Translator(RulebookSet.from_paths().resolve("openconfig/gnmi"))
+    ds = GnmiDataset("r1")
+    path = "/interfaces/interface/state/counters/in-octets"
+
+    def leaf(name: str, v: int, ts: int) -> Leaf:
+        return Leaf("openconfig", path, (("interface", "name", name),), v, ts)
+
+    def points() -> dict[str, tuple[int, int]]:
+        m = tr.translate(ds, DeviceFacts(name="r1")).scopes[0].metrics["hw.network.io"]
+        assert m.timestamps is not None
+        return {dict(a)["network.interface.name"]: (v, ts) for (a, v), ts in zip(m.points, m.timestamps, strict=True)}
+
+    ds.apply([leaf("e1", 10, 1), leaf("e2", 20, 1)])
+    assert points() == {"e1": (10, 1), "e2": (20, 1)}
+    ds.apply([leaf("e1", 11, 2), leaf("e2", 21, 2)])
+    assert points() == {"e1": (11, 2), "e2": (21, 2)}
+    ds.apply([leaf("e3", 30, 3)])
+    assert points() == {"e1": (11, 2), "e2": (21, 2), "e3": (30, 3)}
+    ds.apply([], [Delete("openconfig", "/interfaces/interface", (("interface", "name", "e2"),), 4)])
+    assert points() == {"e1": (11, 2), "e3": (30, 3)}
+    ds.apply([leaf("e1", 11, 5)])                    # a new sample of an unchanged counter
+    assert points() == {"e1": (11, 5), "e3": (30, 3)}
