@@ -6,18 +6,38 @@ which we turn back into ``file:line:column`` through the positions recorded here
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from netrosetta.errors import NetrosettaError
 
 Loc = tuple[int | str, ...]
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml with YAML 1.2 core scalars: only true/false are booleans (not yes/no/on/off, which
+    are enum values in vendor MIBs), no sexagesimal ints (``1:20``), no implicit octal."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                                                    "tag:yaml.org,2002:float")]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"),
+                              list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+_LOADER = _Loader
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -56,56 +76,91 @@ class YamlDoc:
         return Problem(self.path, line, col, message, severity)
 
 
-def _plain(node: Any, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> Any:
-    if isinstance(node, CommentedMap):
+class _Scalars(yaml.constructor.SafeConstructor):
+    """YAML 1.2 integers: a leading zero is still decimal (0755 is 755, not octal)."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+        text = str(self.construct_scalar(node)).replace("_", "")
+        return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+
+
+_Scalars.add_constructor("tag:yaml.org,2002:int", _Scalars.construct_yaml_int)  # type: ignore[type-var]
+
+
+class _Builder:
+    """Plain data from a composed YAML node tree, recording where every key and value starts.
+
+    libyaml (PyYAML's C parser) composes the tree: loading the rulebooks is start-up time for
+    every command, and the pure-Python round-trip loaders are ~10x slower.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.positions: dict[Loc, tuple[int, int]] = {}
+        self.scalars = _Scalars()
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            out = []
+            for i, item in enumerate(node.value):
+                self.positions[(*loc, i)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                out.append(self.build(item, (*loc, i)))
+            return out
+        return self.scalars.construct_object(node)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        for key, value in node.items():
-            try:
-                kl, kc = node.lc.key(key)
-                positions[(*loc, key)] = (kl + 1, kc + 1)
-                vl, vc = node.lc.value(key)
-                positions[(*loc, key, "__value__")] = (vl + 1, vc + 1)
-            except (KeyError, TypeError, AttributeError):
-                pass
-            out[key] = _plain(value, (*loc, key), positions)
+        merged: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                # `<<: *anchor` (or a list of them): keys not given explicitly come from there
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for src in sources:
+                    if not isinstance(src, yaml.MappingNode):
+                        raise self._error(value_node, "a merge key (<<) takes a mapping or a list of mappings")
+                    for k, v in self._mapping(src, loc).items():
+                        merged.setdefault(k, v)
+                continue
+            key = self.scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None or isinstance(key, list | dict):
+                raise self._error(key_node, "keys must be plain scalars")
+            if key in out:
+                raise self._error(key_node, f"duplicate key {key!r}")
+            self.positions[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.positions[(*loc, key, "__value__")] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            out[key] = self.build(value_node, (*loc, key))
+        for k, v in merged.items():
+            out.setdefault(k, v)
         return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for i, value in enumerate(node):
-            try:
-                il, ic = node.lc.item(i)
-                positions[(*loc, i)] = (il + 1, ic + 1)
-            except (KeyError, TypeError, AttributeError):
-                pass
-            items.append(_plain(value, (*loc, i), positions))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+
+    def _error(self, node: yaml.Node, message: str) -> NetrosettaError:
+        return NetrosettaError(f"invalid YAML: {message}", file=self.path, line=node.start_mark.line + 1,
+                               column=node.start_mark.column + 1)
 
 
 def load_yaml_text(text: str, path: str = "<string>") -> YamlDoc:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        node = yaml.load(text)
-    except MarkedYAMLError as exc:
+        node = yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         msg = exc.problem or exc.context or "invalid YAML"
         raise NetrosettaError(f"invalid YAML: {msg}", file=path, line=line, column=col) from None
-    except Exception as exc:  # ruamel raises a few unmarked errors (e.g. duplicate keys variants)
+    except yaml.YAMLError as exc:
         raise NetrosettaError(f"invalid YAML: {exc}", file=path) from None
-    positions: dict[Loc, tuple[int, int]] = {}
-    data = _plain(node, (), positions)
-    return YamlDoc(path, data, positions)
+    if node is None:
+        return YamlDoc(path, None, {})
+    builder = _Builder(path)
+    try:
+        data = builder.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise NetrosettaError(f"invalid YAML: {exc.problem}", file=path, line=mark.line + 1 if mark else None,
+                              column=mark.column + 1 if mark else None) from None
+    return YamlDoc(path, data, builder.positions)
 
 
 def load_yaml(path: str | Path) -> YamlDoc:
