@@ -57,7 +57,7 @@ class PolledSource:
         mod = __import__(f"netrosetta.collectors.{self.kind}.client", fromlist=["poll"])
         dmod = __import__(f"netrosetta.collectors.{self.kind}.dataset", fromlist=["to_engine"])
         spec = self.spec
-        if self.kind == "cli":
+        if self.kind == "cli" and spec.commands is None:
             # CLI runs exactly the commands (and templates) the platform's rulebook reads
             m0 = _match(rulebooks, DeviceFacts(name=spec.name, platform=spec.platform), "cli", self.address)
             reqs = translator_for(rulebooks, m0.chosen).requirements("cli") if m0.chosen else set()  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
-"""Lab simulators beyond SNMP: gNMI (the gNMI collector's simulator, generated counters) and a flow
-exporter (synthetic NetFlow v5 over UDP). NETCONF, API and CLI simulators replay recordings; the
-project ships no recording of its own for them yet, so the lab reports them as not running.
+"""Lab simulators beyond SNMP: gNMI (the gNMI collector's simulator, generated counters), CLI over
+SSH (the CLI collector's simulator answering synthetic IOS output), and a flow exporter (synthetic
+NetFlow v5 over UDP). NETCONF and API simulators replay recordings; the project ships no recording
+of its own for them yet, so the lab reports them as not running.
 """
 
 from __future__ import annotations
@@ -81,6 +82,59 @@ def _flow(stack: contextlib.ExitStack, lab: Lab) -> None:
     lab.devices.append(LabDevice("flow", "lab-netflow-exporter", f"127.0.0.1:{port}", {}))
 
 
+def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
+    """The CLI collector's SSH simulator (cisco_ios prompt) answering synthetic `show interfaces`."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from netrosetta.collectors.cli.lab.server import CliSimulator
+
+    from .ios_cli import show_interfaces
+
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-cli-")))
+    out_file = tmp / "show_interfaces.txt"
+    out_file.write_text(show_interfaces())
+    sim = CliSimulator("cisco_ios", outputs={"show interfaces": out_file}, hostname="lab-r1",
+                       username="lab", password="lab")
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    stop = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(sim.start())
+        started.set()
+
+        async def refresh() -> None:  # counters grow between polls
+            while not stop.is_set():
+                await asyncio.sleep(2)
+                out_file.write_text(show_interfaces())
+
+        loop.run_until_complete(refresh())
+        loop.run_until_complete(sim.stop())
+        loop.close()
+
+    t = threading.Thread(target=run, name="lab-cli", daemon=True)
+    t.start()
+    if not started.wait(START_TIMEOUT):
+        raise RuntimeError("CLI simulator did not start")
+
+    def halt() -> None:
+        stop.set()
+        t.join(5)
+
+    stack.callback(halt)
+    known = tmp / "known_hosts"
+    known.write_text(sim.known_hosts_line())
+    lab.devices.append(LabDevice("cli", "lab-r1", f"127.0.0.1:{sim.port}", {
+        "name": "lab-r1", "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
+        "platform": "cisco_ios", "known_hosts": str(known), "timeout": 10, "connect_timeout": 5,
+        # only what the synthetic device answers (the rulebook also reads CPU/memory commands)
+        "commands": [{"command": "show interfaces", "template": "templates/cisco_ios/show_interfaces.ttp"}],
+    }))
+
+
 def _needs_recording(kind: str) -> Any:
     def start(_stack: contextlib.ExitStack, _lab: Lab) -> None:
         raise RuntimeError(f"the {kind} simulator replays a recording; the project ships none for the lab yet")
@@ -88,4 +142,4 @@ def _needs_recording(kind: str) -> Any:
 
 
 STARTERS = {"gnmi": _gnmi, "flow": _flow, "netconf": _needs_recording("NETCONF"),
-            "api": _needs_recording("API"), "cli": _needs_recording("CLI")}
+            "api": _needs_recording("API"), "cli": _cli}

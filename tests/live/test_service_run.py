@@ -115,8 +115,11 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
     finally:
         backend.stop()
     assert res.returncode == 0, res.stderr[-2000:]
-    assert "snmp/lab-switch-1" in res.stdout and " ok " in res.stdout
-    assert "not running" in res.stderr or "gnmi" in res.stderr     # every simulator reports itself
+    ok_lines = [line for line in res.stdout.splitlines() if " ok " in line]
+    for key in ("snmp/lab-switch-1", "gnmi/lab-gnmi-1", "cli/lab-r1"):   # real SNMP, gRPC, SSH
+        assert any(key in line for line in ok_lines), f"{key} never polled ok:\n{res.stdout[-1500:]}"
+    assert "netconf  not running" in res.stderr                        # a missing simulator says why
+    assert (tmp_path / "flows.jsonl").read_text().count("NETFLOW_V5") > 10   # synthetic exporter → listener
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     names = {m["name"] for line in lines for rm in json.loads(line)["resourceMetrics"]
              for sm in rm["scopeMetrics"] for m in sm["metrics"]}
