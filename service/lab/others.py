@@ -1,7 +1,8 @@
 """Lab simulators beyond SNMP: gNMI (the gNMI collector's simulator, generated counters), CLI over
 SSH (the CLI collector's simulator answering synthetic IOS output), and a flow exporter (synthetic
-NetFlow v5 over UDP). NETCONF and API simulators replay recordings; the project ships no recording
-of its own for them yet, so the lab reports them as not running.
+NetFlow v5 over UDP), and HTTPS eAPI (the API collector's simulator serving synthetic EOS JSON).
+The NETCONF simulator replays a recording; the project ships none of its own for it yet, so the lab
+reports it as not running.
 """
 
 from __future__ import annotations
@@ -135,6 +136,66 @@ def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
     }))
 
 
+def _in_thread(stack: contextlib.ExitStack, name: str, start: Any, tick: Any, stop_sim: Any) -> None:
+    """Run an asyncio simulator in its own thread and loop; ``tick`` every 2 s refreshes its data."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(start())
+        except BaseException as exc:
+            failed.append(exc)
+            started.set()
+            return
+        started.set()
+
+        async def refresh() -> None:
+            while not stop.is_set():
+                await asyncio.sleep(2)
+                tick()
+
+        loop.run_until_complete(refresh())
+        loop.run_until_complete(stop_sim())
+        loop.close()
+
+    t = threading.Thread(target=run, name=f"lab-{name}", daemon=True)
+    t.start()
+    if not started.wait(START_TIMEOUT) or failed:
+        raise RuntimeError(f"{name} simulator did not start: {failed[0] if failed else 'timeout'}")
+
+    def halt() -> None:
+        stop.set()
+        t.join(5)
+
+    stack.callback(halt)
+
+
+def _api(stack: contextlib.ExitStack, lab: Lab) -> None:
+    """The API collector's HTTPS simulator (eAPI) serving a synthetic EOS recording folder."""
+    import tempfile
+    from pathlib import Path
+
+    from netrosetta.collectors.api.lab.server import ApiSimulator
+
+    from . import eos_api
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-api-")))
+    eos_api.write(folder)
+    sim = ApiSimulator(folder, username="lab", password="lab")
+    _in_thread(stack, "API", sim.start, lambda: eos_api.write(folder), sim.stop)
+    lab.devices.append(LabDevice("api", "lab-eos-1", f"127.0.0.1:{sim.port}", {
+        "name": "lab-eos-1", "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
+        "platform": "arista_eos", "api": "eapi", "ca_file": str(sim.cert), "timeout": 10,
+        "commands": [{"command": "show version"}, {"command": "show interfaces"}],
+    }))
+
+
 def _needs_recording(kind: str) -> Any:
     def start(_stack: contextlib.ExitStack, _lab: Lab) -> None:
         raise RuntimeError(f"the {kind} simulator replays a recording; the project ships none for the lab yet")
@@ -142,4 +203,4 @@ def _needs_recording(kind: str) -> Any:
 
 
 STARTERS = {"gnmi": _gnmi, "flow": _flow, "netconf": _needs_recording("NETCONF"),
-            "api": _needs_recording("API"), "cli": _cli}
+            "api": _api, "cli": _cli}

@@ -116,7 +116,7 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
         backend.stop()
     assert res.returncode == 0, res.stderr[-2000:]
     ok_lines = [line for line in res.stdout.splitlines() if " ok " in line]
-    for key in ("snmp/lab-switch-1", "gnmi/lab-gnmi-1", "cli/lab-r1"):   # real SNMP, gRPC, SSH
+    for key in ("snmp/lab-switch-1", "gnmi/lab-gnmi-1", "cli/lab-r1", "api/lab-eos-1"):  # SNMP, gRPC, SSH, HTTPS
         assert any(key in line for line in ok_lines), f"{key} never polled ok:\n{res.stdout[-1500:]}"
     assert "netconf  not running" in res.stderr                        # a missing simulator says why
     assert (tmp_path / "flows.jsonl").read_text().count("NETFLOW_V5") > 10   # synthetic exporter → listener
