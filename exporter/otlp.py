@@ -9,6 +9,7 @@ scope name = rulebook id, scope version = rulebook version.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
@@ -19,6 +20,7 @@ from . import otlp_wire as w
 from .start_times import StartTimes
 
 _ATTRS = w.AttrCache()
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 def device_key(t: DeviceTranslation) -> str:
@@ -51,7 +53,8 @@ def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes 
                 elif mp.timestamps:
                     dps = _timestamped_points(mp, 0 if inst == "gauge" else boot, now, attr_cache)
                 else:           # one start and one time for the whole metric
-                    dps = w.data_points(attr_cache, mp.points, 0 if inst == "gauge" else boot, now)
+                    dps = w.data_points(attr_cache, list(map(_first, mp.points)), list(map(_second, mp.points)),
+                                        0 if inst == "gauge" else boot, now)
                 metrics.append(w.lenfield(w.T_METRICS, w.metric(mp.name, mp.description, mp.unit, inst, dps)))
             if metrics:
                 head = w.lenfield(w.T_SCOPE, w.scope(sc.rulebook_id, sc.rulebook_version,
@@ -71,6 +74,13 @@ def _counter_points(mp: MetricPoints, key0: tuple[str, str, str], state: StartTi
     """Counters: each series' start time (and wrap offset) from the StartTimes state."""
     tss = mp.timestamps
     counter, get, head, at = state.counter, attr_cache.heads.get, attr_cache.head, w.data_point_at
+    if not tss:
+        attrs = list(map(_first, mp.points))
+        started = [counter((*key0, a), v, now, boot, prev) for a, v in mp.points]
+        starts = set(map(_first, started))
+        if len(starts) == 1:       # the usual case: every series counts from the same start
+            return w.data_points(attr_cache, attrs, list(map(_second, started)), starts.pop(), now)
+        return b"".join([at(get(a) or head(a), start, now, v) for a, (start, v) in zip(attrs, started, strict=True)])
     dps: list[bytes] = []
     for i, (attrs, value) in enumerate(mp.points):
         ts = (tss[i] or now) if tss else now
