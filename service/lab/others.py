@@ -1,8 +1,7 @@
-"""Lab simulators beyond SNMP: gNMI (the gNMI collector's simulator, generated counters), CLI over
-SSH (the CLI collector's simulator answering synthetic IOS output), and a flow exporter (synthetic
-NetFlow v5 over UDP), and HTTPS eAPI (the API collector's simulator serving synthetic EOS JSON).
-The NETCONF simulator replays a recording; the project ships none of its own for it yet, so the lab
-reports it as not running.
+"""Lab simulators beyond SNMP, each the collector author's simulator fed with our synthetic data:
+gNMI (generated OpenConfig counters), CLI over SSH (synthetic IOS `show interfaces`), HTTPS eAPI
+(synthetic EOS JSON), NETCONF over SSH (synthetic Junos replies), and a flow exporter (synthetic
+NetFlow v5 over UDP). Every fixture is generated here, seeded; nothing is copied from recordings.
 """
 
 from __future__ import annotations
@@ -196,11 +195,28 @@ def _api(stack: contextlib.ExitStack, lab: Lab) -> None:
     }))
 
 
-def _needs_recording(kind: str) -> Any:
-    def start(_stack: contextlib.ExitStack, _lab: Lab) -> None:
-        raise RuntimeError(f"the {kind} simulator replays a recording; the project ships none for the lab yet")
-    return start
+def _netconf(stack: contextlib.ExitStack, lab: Lab) -> None:
+    """The NETCONF collector's SSH simulator serving synthetic Junos RPC replies."""
+    import tempfile
+    from pathlib import Path
+
+    from netrosetta.collectors.netconf.lab.server import NetconfSimulator
+
+    from . import junos_netconf
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-netconf-")))
+    junos_netconf.write(folder)
+    sim = NetconfSimulator(folder, username="lab", password="lab", platform="juniper_junos")
+    _in_thread(stack, "NETCONF", sim.start, lambda: junos_netconf.write(folder), sim.stop)
+    known = folder.parent / f"{folder.name}.known_hosts"
+    known.write_text(sim.known_hosts_line())
+    stack.callback(lambda: known.unlink(missing_ok=True))
+    lab.devices.append(LabDevice("netconf", "lab-mx-1", f"127.0.0.1:{sim.port}", {
+        "name": "lab-mx-1", "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
+        "platform": "juniper_junos", "known_hosts": str(known), "timeout": 10, "connect_timeout": 5,
+        "requests": [{"rpc": "<get-interface-information><extensive/></get-interface-information>"},
+                     {"rpc": "<get-route-engine-information/>"}],
+    }))
 
 
-STARTERS = {"gnmi": _gnmi, "flow": _flow, "netconf": _needs_recording("NETCONF"),
-            "api": _api, "cli": _cli}
+STARTERS = {"gnmi": _gnmi, "flow": _flow, "netconf": _netconf, "api": _api, "cli": _cli}
