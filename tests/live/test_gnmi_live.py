@@ -335,8 +335,8 @@ async def test_callback_failure_does_not_end_collection(sim: SimServer, caplog: 
         if state.connects >= 2:
             stop.set()
 
-    with caplog.at_level(logging.ERROR):
-        await asyncio.wait_for(run_target(t, on, stop=stop, state=state), 8)
+    with caplog.at_level(logging.ERROR, logger="netrosetta.collectors.gnmi.session"):
+        await asyncio.wait_for(run_target(t, on, stop=stop, state=state), 20)
     assert state.connects >= 2 and state.failures >= 1   # reconnected after the failure
     assert any("unexpected RuntimeError" in r.message for r in caplog.records)
 
