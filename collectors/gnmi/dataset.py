@@ -130,6 +130,15 @@ class GnmiDataset:
             hit = self._cols[ref] = self._build(ref)
         return hit[0]
 
+    def timestamps(self, ref: Any) -> Mapping[Any, int]:
+        """Device timestamps of a whole column (index -> ns): one call per rule instead of one
+        ``timestamp`` call per data point, for an engine that asks for them in bulk."""
+        if not isinstance(ref, GnmiColumn):
+            return {}
+        self.column(ref)
+        hit = self._cols.get(ref)
+        return hit[1] if hit else {}
+
     def timestamp(self, ref: Any, index: Any) -> int | None:
         # called once per data point with the same ref for a whole rule: skip the tuple hash
         if ref is self._ts_ref:

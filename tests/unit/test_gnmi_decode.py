@@ -254,3 +254,11 @@ def test_repeated_translation_follows_the_stream() -> None:
     assert points() == {"e1": (11, 2), "e3": (30, 3)}
     ds.apply([leaf("e1", 11, 5)])                    # a new sample of an unchanged counter
     assert points() == {"e1": (11, 5), "e3": (30, 3)}
+
+
+def test_bulk_timestamps() -> None:
+    ds = GnmiDataset("d")
+    path = "/interfaces/interface/state/counters/in-octets"
+    ds.apply([Leaf("openconfig", path, (("interface", "name", "e1"),), 1, 42)])
+    ref = GnmiSelector(path=path).value_ref(BindContext())
+    assert dict(ds.timestamps(ref)) == {("e1",): 42} and ds.timestamp(ref, ("e1",)) == 42
