@@ -86,12 +86,13 @@ class GnmiDataset:
             ended.extend(self._delete(d))
         by_path = self.by_path
         for leaf in leaves:
-            k = (leaf.origin, leaf.path)
+            origin, path, keys, _v, _ts, ext = leaf     # one C-level unpack per leaf
+            k = (origin, path)
             rows = by_path.get(k)
             if rows is None:
                 rows = by_path[k] = {}
-                self._origins.setdefault(leaf.path, set()).add(leaf.origin)
-            rows[(leaf.keys, _comp(leaf) if leaf.ext is not None else None)] = leaf
+                self._origins.setdefault(path, set()).add(origin)
+            rows[(keys, None if ext is None else _comp(leaf))] = leaf
         if sync:
             self.synced = True
         return ended
