@@ -33,7 +33,10 @@ def render(svc: Service, port: int | None, json_path: Path) -> Group:
     for d in svc.deliveries:
         ot.add_row(d.name, str(d.depth()), f"{d.stats.exported_points:,}", str(d.stats.export_errors),
                    str(d.stats.dropped_points))
-    mt = Table("device", "metric", "attributes", "value", "unit", box=None, header_style="bold")
+    mt = Table(box=None, header_style="bold")
+    for col, just in (("device", "left"), ("metric", "left"), ("series", "right"), ("first series", "left"),
+                      ("value", "right"), ("unit", "left")):
+        mt.add_column(col, justify=just, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
     rows = 0
     for st in sorted(svc.status.values(), key=lambda s: s.key):
         t = st.latest
@@ -43,11 +46,12 @@ def render(svc: Service, port: int | None, json_path: Path) -> Group:
         per_device = 0
         for scope in t.scopes:
             for mp in scope.metrics.values():
-                for attrs, value in mp.points[:2]:  # a taste of every metric, not every interface
-                    if rows >= MAX_ROWS or per_device >= MAX_ROWS // max(1, len(svc.status)):
-                        break
-                    mt.add_row(dev, mp.name, " ".join(f"{k}={v}" for k, v in attrs)[:60],
-                               f"{value:,.6g}" if isinstance(value, float) else f"{value:,}", mp.unit)
-                    rows += 1
-                    per_device += 1
+                # one line per metric: how many series, and the first one (attribute values only)
+                if not mp.points or rows >= MAX_ROWS or per_device >= MAX_ROWS // max(1, len(svc.status)):
+                    continue
+                attrs, value = mp.points[0]
+                mt.add_row(dev, mp.name, str(len(mp.points)), " ".join(str(v) for _k, v in attrs)[:40],
+                           f"{value:,.6g}" if isinstance(value, float) else f"{value:,}", mp.unit)
+                rows += 1
+                per_device += 1
     return Group(head, tt, ot, mt)
