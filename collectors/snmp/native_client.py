@@ -41,6 +41,10 @@ class _Lane:
     current: str
     splittable: bool
     out: list[VarBind] = field(default_factory=list)
+    key: tuple[int, ...] = ()  # oid_key(current), kept to compare once per response
+
+    def __post_init__(self) -> None:
+        self.key = oid_key(self.current)
 
 
 def _split(lane: _Lane, first: str, last: str) -> list[_Lane]:
@@ -326,39 +330,44 @@ class NativeClient:
                     continue
             if status:
                 self._raise_status(status, index, oids)
-            width = len(active)
-            done: set[int] = set()
-            first: dict[int, str] = {}
-            moved: dict[int, str] = {}
-            for j, vb in enumerate(vbs):
-                k = j % width
-                if k in done:
-                    continue
-                lane = active[k]
-                if vb[1] == TAG_END_OF_MIB or not vb[0].startswith(lane.prefix):
-                    done.add(k)
-                    continue
-                lane.out.append(vb)
-                first.setdefault(k, vb[0])
-                moved[k] = vb[0]
             if not vbs:
-                done.update(range(width))  # empty answer: nothing more to read
-            for k, last in moved.items():
-                if k in done:
+                active = []  # empty answer: nothing more to read
+                continue
+            width = len(active)
+            still: list[_Lane] = []
+            for k, lane in enumerate(active):
+                got = vbs[k::width]  # answers are row by row: lane k is every width-th varbind
+                if not got:
+                    still.append(lane)  # the agent trimmed the response before this lane
                     continue
-                lane = active[k]
+                prefix = lane.prefix
+                last = got[-1]
+                if last[1] != TAG_END_OF_MIB and last[0].startswith(prefix) and got[0][0].startswith(prefix):
+                    # OIDs come in increasing order and a subtree is one OID range:
+                    # first and last inside means all inside (the common case, no per-varbind test)
+                    cut = len(got)
+                    lane.out.extend(got)
+                else:
+                    cut = 0
+                    for vb in got:
+                        if vb[1] == TAG_END_OF_MIB or not vb[0].startswith(prefix):
+                            break
+                        cut += 1
+                    lane.out.extend(got[:cut])
+                    continue  # the lane left its subtree: done
                 # agents that do not move forward would loop forever: check once per lane and response
-                if oid_key(last) <= oid_key(lane.current):
+                key = oid_key(last[0])
+                if key <= lane.key:
                     raise SnmpError(self.target.address,
                                     f"agent returned a non-increasing OID after {lane.current}")
-                lane.current = last
-                if bulk and lane.splittable and first[k] != last:
-                    new = _split(lane, first[k], last)
+                lane.key, lane.current = key, last[0]
+                if bulk and lane.splittable and cut > 1:
+                    new = _split(lane, got[0][0], last[0])
                     lanes.extend(new)
                     pending.extend(new)
-            if not moved and not done:
-                raise SnmpError(self.target.address, "agent answered without progress")
-            active = [lane for k, lane in enumerate(active) if k not in done]
+                still.append(lane)
+            # a non-empty answer either ends lane 0 or moves it strictly forward: no endless loop
+            active = still
         # lanes of one root cover consecutive, disjoint OID ranges: ordering by start restores OID order
         lanes.sort(key=lambda lane: (lane.root, oid_key(lane.start)))
         return [vb for lane in lanes for vb in lane.out]
