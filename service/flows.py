@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class _ServiceSink:
+    """A Sink for the flow pipeline's thread that hands requests to the service's event loop."""
+
+    name = "service"
+
+    def __init__(self, svc: Service, loop: asyncio.AbstractEventLoop) -> None:
+        self.svc, self.loop = svc, loop
+
+    def export(self, req: Any) -> bool:
+        from netrosetta.exporter.sinks import count_points
+
+        pts = count_points(req)
+        if pts:
+            self.loop.call_soon_threadsafe(self.svc.deliver, req, pts)
+        return True
+
+    def shutdown(self) -> None:
+        return None
+
+
 class FlowRunner:
     def __init__(self, svc: Service, cfgs: list[Any]) -> None:
         self.svc = svc
@@ -28,10 +48,16 @@ class FlowRunner:
 
     async def start(self) -> None:
         from netrosetta.collectors.flow.listener import FlowListener
-        from netrosetta.collectors.flow.pipeline import FlowPipeline
+        from netrosetta.collectors.flow.pipeline import FlowPipeline, build_outputs
+        from netrosetta.collectors.flow.rollup_metrics import RollupMetricsOutput
 
+        loop = asyncio.get_running_loop()
         for cfg in self.cfgs:
-            pipe = FlowPipeline(cfg)
+            # rollups and sFlow interface counters also leave through the service's own outputs
+            # (same retry/spill/drop accounting as polled data); raw flows go to the listener's outputs
+            outputs = [*build_outputs(cfg), RollupMetricsOutput(_ServiceSink(self.svc, loop),
+                                                                {"service.name": "netrosetta-flow"})]
+            pipe = FlowPipeline(cfg, outputs)
             lis = FlowListener(cfg, pipe.process)
             t = threading.Thread(target=self._serve, args=(lis, pipe), name=f"flow-{lis.port}", daemon=True)
             t.start()
