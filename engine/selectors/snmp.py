@@ -64,6 +64,9 @@ class SnmpSelector(Selector):
         return self.value + (f" (fallback {self.fallback})" if self.fallback else "")
 
 
+_OID, _TAG = itemgetter(0), itemgetter(1)
+
+
 class SnmpDataset:
     """A walk (or poll result) indexed for column access: column OID -> {index suffix: value}."""
 
@@ -73,8 +76,10 @@ class SnmpDataset:
     stable_columns: ClassVar[bool] = True
 
     def __init__(self, varbinds: Iterable[VarBind]) -> None:
-        rows = [vb for vb in varbinds if vb[1] < TAG_NO_SUCH_OBJECT]
-        rows.sort(key=itemgetter(0))
+        rows = list(varbinds)
+        if rows and max(map(_TAG, rows)) >= TAG_NO_SUCH_OBJECT:     # exceptions are rare: check in C first
+            rows = [vb for vb in rows if vb[1] < TAG_NO_SUCH_OBJECT]
+        rows.sort(key=_OID)
         # transposed in C; tuples bisect like lists
         cols = tuple(zip(*rows, strict=True)) if rows else ((), (), ())
         self._oids: tuple[str, ...] = cols[0]
@@ -94,8 +99,8 @@ class SnmpDataset:
         col = self._columns.get(ref)
         if col is None:
             lo, hi = self._span(ref)
-            cut = len(str(ref)) + 1
-            col = dict(zip([o[cut:] for o in self._oids[lo:hi]], self._values[lo:hi], strict=True))
+            suffix = itemgetter(slice(len(str(ref)) + 1, None))     # the index: o[cut:], in C
+            col = dict(zip(map(suffix, self._oids[lo:hi]), self._values[lo:hi], strict=True))
             self._columns[ref] = col
             if col:
                 self.used.add(str(ref))
