@@ -42,7 +42,8 @@ class TargetStatus:
         if m.chosen is not None:
             self.rulebook, self.rulebook_version = m.chosen.id, m.chosen.version
         self.match_reason, self.fell_back = m.reason, m.fell_back
-        self.metrics = {name: len(mp.points) for s in t.scopes for name, mp in s.metrics.items()}
+        # metrics the rulebook defines but this device gave no data for are left out
+        self.metrics = {name: len(mp.points) for s in t.scopes for name, mp in s.metrics.items() if mp.points}
         self.latest = t
 
     def record_failure(self, message: str, kind: str, duration: float, now: float) -> None:
