@@ -187,17 +187,23 @@ class GnmiDataset:
                     idx = index_of[keys] = _index(keys, want, filters)
                 if idx is None:
                     continue   # filtered out, or fewer keys than the path has
-                v = leaf.value if ext is None else (leaf.ext or {}).get(ext)
-                if numeric and v.__class__ is str:
+                _o, _p, _k, v, lts, lext = leaf
+                if ext is not None:
+                    v = (lext or {}).get(ext)
+                elif numeric and v.__class__ is str:
                     n = to_number(v)
                     v = v if n is None else n
+                if comp is None and idx not in values:   # the common case: one leaf per row
+                    values[idx] = v
+                    stamps[idx] = lts
+                    continue
                 if idx in values and comp is not None and ext is None:
                     a, b = to_number(values[idx]), to_number(v)
                     if a is not None and b is not None and not isinstance(values[idx], bool):
                         v = a + b   # Juniper: the same leaf from several line cards
                 values[idx] = v
-                if leaf.ts > stamps.get(idx, 0):
-                    stamps[idx] = leaf.ts
+                if lts > stamps.get(idx, 0):
+                    stamps[idx] = lts
         return values, stamps
 
     @property
