@@ -10,6 +10,7 @@ and devices not seen for two rounds of polls are dropped.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,9 +36,11 @@ class RowPlan:
     # last poll's raw values and their transformed values, parallel to idxs (rules with transforms)
     last_raws: list[Any] | None = None
     last_vals: list[Any] | None = None
+    # (last_vals, the points and skip counts they made): unchanged values make the same points
+    emitted: tuple[list[Any], list[Any], dict[str, int]] | None = None
 
     def size(self) -> int:
-        return len(self.idxs) * (1 if self.last_raws is None else 3)
+        return len(self.idxs) * (1 if self.last_raws is None else 3) + (len(self.emitted[1]) if self.emitted else 0)
 
 
 class ColumnCheck:
@@ -93,7 +96,11 @@ class DeviceMemo:
 
 
 class PlanMemo:
-    """Per-device memos of one Translator, least recently used first, bounded in rows held."""
+    """Per-device memos of one Translator, least recently used first, bounded in rows held.
+
+    A memo is taken out while a translation uses it, so two translations never share one (a
+    concurrent translation of the same device starts from an empty memo; the last one back wins).
+    """
 
     def __init__(self, max_rows: int = 500_000, idle_rounds: int = 2) -> None:
         self.max_rows = max_rows
@@ -101,34 +108,39 @@ class PlanMemo:
         self.devices: OrderedDict[Hashable, DeviceMemo] = OrderedDict()
         self.rows = 0
         self.clock = 0
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.devices)
 
     def checkout(self, key: Hashable) -> DeviceMemo:
-        """The device's memo (a new one if unknown); it becomes the most recently used."""
-        self.clock += 1
-        m = self.devices.pop(key, None)
-        if m is None:
-            m = DeviceMemo()
-        self.rows -= m.rows
-        m.rows = 0
-        self.devices[key] = m
-        m.last = self.clock
-        self._expire()
-        return m
+        """The device's memo (a new one if unknown or in use), until checkin."""
+        with self._lock:
+            self.clock += 1
+            m = self.devices.pop(key, None)
+            if m is None:
+                m = DeviceMemo()
+            else:
+                self.rows -= m.rows
+            m.last = self.clock
+            self._expire()
+            return m
 
-    def checkin(self, m: DeviceMemo) -> None:
-        """Count the memo's rows after a poll; evict least recently used devices over budget."""
-        self.rows += m.measure()
-        while self.rows > self.max_rows and self.devices:
-            key, old = next(iter(self.devices.items()))
-            self.forget(key)
-            if old is m:
-                break
+    def checkin(self, key: Hashable, m: DeviceMemo) -> None:
+        """Put the memo back as the most recently used; evict least recently used devices over budget."""
+        with self._lock:
+            self._drop(key)
+            self.rows += m.measure()
+            self.devices[key] = m
+            while self.rows > self.max_rows and self.devices:
+                self._drop(next(iter(self.devices)))
 
     def forget(self, key: Hashable) -> None:
         """Release a device's memo (e.g. the device was removed)."""
+        with self._lock:
+            self._drop(key)
+
+    def _drop(self, key: Hashable) -> None:
         m = self.devices.pop(key, None)
         if m is not None:
             self.rows -= m.rows
@@ -140,4 +152,4 @@ class PlanMemo:
             key, old = next(iter(self.devices.items()))
             if self.clock - old.last <= horizon:
                 break
-            self.forget(key)
+            self._drop(key)

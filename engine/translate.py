@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_, is_not
 from typing import Any
 
 from .facts import DeviceFacts
@@ -405,23 +405,21 @@ class Translator:
         kind = dataset.kind
         scope = ScopeBatch(self.rulebook.id, self.rulebook.version, kind)
         stats: dict[str, RuleStat] = {}
-        memo: DeviceMemo | None = None
-        check: ColumnCheck | None = None
-        if getattr(dataset, "stable_columns", False):
-            memo = self.memo.checkout(device_key(kind, facts))
-            check = ColumnCheck(dataset, memo.cols)
+        key = device_key(kind, facts)
+        memo = self.memo.checkout(key) if getattr(dataset, "stable_columns", False) else None
+        check = ColumnCheck(dataset, memo.cols if memo is not None else {})
         for pos, cr in enumerate(self.rules):
             if cr.kind != kind:
                 continue
             st = stats[cr.rule.name] = RuleStat()
-            plan = self._plan(cr, run) if check is None else self._memo_plan(pos, cr, run, memo, check)  # type: ignore[arg-type]
+            plan = self._plan(cr, run) if memo is None else self._memo_plan(pos, cr, run, memo, check)
             self._emit(cr, plan, run, scope, st)
-        if memo is None or check is None:
+        if memo is None:
             resource = self._resource(run, facts)
         else:
             resource = self._memo_resource(run, facts, memo, check)
             memo.cols = check.cur
-            self.memo.checkin(memo)
+            self.memo.checkin(key, memo)
         boot = now - facts.sys_uptime * 10_000_000 if facts.sys_uptime is not None else None
         return DeviceTranslation(resource, [scope] if scope.metrics else [], now, boot, stats, match)
 
@@ -530,10 +528,16 @@ class Translator:
         raws = list(map(col.__getitem__, plan.idxs))
         vals = raws if cr.chain is None and cr.row_steps is None else self._values(cr, plan, raws)
         before = len(points)
-        if cr.states is None and ts is None and _NUMBER_TYPES.issuperset(map(type, vals)):
+        if plan.emitted is not None and plan.emitted[0] is vals:     # the values of last poll: its points
+            points.extend(plan.emitted[1])
+            st.skipped.clear()
+            dict.update(st.skipped, plan.emitted[2])
+        elif cr.states is None and ts is None and _NUMBER_TYPES.issuperset(map(type, vals)):
             points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
         elif cr.states is not None or ts is not None or not self._emit_numbers(plan, vals, points, st):
             self._emit_rows(cr, plan, vals, ds, points, ts, st)
+        if ts is None and vals is plan.last_vals and (plan.emitted is None or plan.emitted[0] is not vals):
+            plan.emitted = (vals, points[before:], dict(st.skipped))
         st.points += len(points) - before
 
     @staticmethod
@@ -570,6 +574,8 @@ class Translator:
         last_raws, last_vals = plan.last_raws, plan.last_vals
         if last_raws is None or last_vals is None:
             vals = [calc(k, v) for k, v in enumerate(raws)]
+        elif raws == last_raws and all(map(is_, map(type, raws), map(type, last_raws))):
+            return last_vals        # nothing moved (the same list: _emit reuses its points too)
         else:
             vals = [lv if v.__class__ is lr.__class__ and v == lr else calc(k, v)
                     for k, (v, lr, lv) in enumerate(zip(raws, last_raws, last_vals, strict=True))]

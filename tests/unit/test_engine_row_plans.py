@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,33 @@ def test_datasets_without_the_opt_in_keep_no_plans(generic: Any) -> None:
     tr = Translator(generic)
     assert tr.translate(Plain(WALK), FACTS).count() > 0
     assert len(tr.memo) == 0
+
+
+def test_a_memo_is_never_shared_by_two_translations() -> None:
+    memo = PlanMemo()
+    a, b = memo.checkout("d"), memo.checkout("d")       # e.g. two threads polling one device
+    assert a is not b and len(memo) == 0
+    memo.checkin("d", a)
+    memo.checkin("d", b)
+    assert list(memo.devices.values()) == [b] and memo.rows == b.rows
+
+
+def test_threads_translating_one_device(generic: Any) -> None:
+    tr = Translator(generic)
+    walks = [WALK, _replace(WALK, f"{IFX}.6.1", 10_000_000_000_900, TAG_COUNTER64),
+             _replace(WALK, f"{IFX}.1.1", b"Et1-renamed")]
+    want = [_out(Translator(generic).translate(SnmpDataset(w), FACTS, time_ns=1)) for w in walks]
+    errors: list[str] = []
+
+    def poll(k: int) -> None:
+        for i in range(30):
+            n = (i + k) % len(walks)
+            if _out(tr.translate(SnmpDataset(walks[n]), FACTS, time_ns=1)) != want[n]:
+                errors.append(f"thread {k} poll {i}")
+
+    threads = [threading.Thread(target=poll, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
