@@ -153,9 +153,9 @@ class Cluster:
             mine = rendezvous(self.members, key) == self.instance
             rev = self.owned.get(key)
             if rev is not None:
-                if not mine:       # hand over to the winner: it creates the lease on its next round
+                if not mine:       # hand over to the winner: it takes the lease on its next round
                     with contextlib.suppress(Exception):
-                        await self.kv.delete(lk, last=rev)
+                        await self.kv.update(lk, self._released(key), last=rev)
                     del self.owned[key]
                     continue
                 try:
@@ -165,28 +165,43 @@ class Cluster:
                     log.warning("%s: lease lost; trying to take it again", key)
                     del self.owned[key]
             if mine:
-                try:
-                    expired = await self._expired(lk)
-                    self.owned[key] = await self.kv.create(lk, value)
-                except Exception:
-                    continue       # still held by its previous owner until released or expired
-                log.info("%s: lease acquired%s", key, " (previous owner gone)" if expired else "")
-                if expired:        # nobody polled it for up to a lease period: do not wait a slot
-                    self.svc.kick(key)
+                await self._acquire(key, lk, value)
         for key in [k for k in self.owned if k not in self.svc.status]:
             with contextlib.suppress(Exception):
                 await self.kv.delete(lease_key(key), last=self.owned[key])
             del self.owned[key]
 
-    async def _expired(self, lk: str) -> bool:
-        """True when the lease is absent because it expired (or never existed), not released."""
+    def _released(self, key: str) -> bytes:
+        """A released lease names when its last poll started, so the next owner keeps the phase."""
+        st = self.svc.status.get(key)
+        start = st.started if st is not None else None
+        return json.dumps({"released": True, "by": self.instance, "last_poll_start": start}).encode()
+
+    async def _acquire(self, key: str, lk: str, value: bytes) -> None:
         try:
-            await self.kv.get(lk)
-        except KeyDeletedError:
-            return False
-        except KeyNotFoundError:
-            return True
-        return False
+            entry = await self.kv.get(lk)
+        except (KeyNotFoundError, KeyDeletedError):
+            entry = None
+        except Exception:
+            return
+        try:
+            if entry is None:  # expired (its owner died) or never existed
+                self.owned[key] = await self.kv.create(lk, value)
+                log.info("%s: lease acquired (no live owner)", key)
+                self.svc.kick(key)   # nobody polled it for up to a lease period: do not wait a slot
+                return
+            held = json.loads(entry.value or b"{}")
+            if not held.get("released"):
+                return         # still held by its previous owner until it hands over or expires
+            self.owned[key] = await self.kv.update(lk, value, last=entry.revision)
+        except Exception:
+            return             # another instance won the race
+        last = held.get("last_poll_start")
+        log.info("%s: lease taken over from %s", key, held.get("by"))
+        if isinstance(last, int | float):  # continue the previous owner's schedule: no double poll, no gap
+            self.svc.poll_at(key, last + self.svc.status[key].interval)
+        else:
+            self.svc.kick(key)
 
     # -- batches -------------------------------------------------------------------------------
     def _enqueue(self, req: ExportMetricsServiceRequest, pts: int) -> None:
@@ -269,7 +284,7 @@ class Cluster:
                 t.cancel()
         for key, rev in list(self.owned.items()):
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.kv.delete(lease_key(key), last=rev), 1)
+                await asyncio.wait_for(self.kv.update(lease_key(key), self._released(key), last=rev), 1)
         self.owned.clear()
         deadline = time.monotonic() + flush_seconds
         while not self._pubq.empty() and time.monotonic() < deadline:

@@ -72,6 +72,7 @@ class Service:
         self._specs: dict[str, tuple[str, Any]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._kicks: dict[str, asyncio.Event] = {}
+        self._not_before: dict[str, float] = {}   # key -> unix time before which a slot is skipped
         self._bg: list[asyncio.Task[Any]] = []
         self._sem = asyncio.Semaphore(cfg.defaults.concurrency)
         self.deliveries = [self._delivery(s) for s in (sinks if sinks is not None else build_sinks(cfg.outputs))]
@@ -143,6 +144,7 @@ class Service:
             task.cancel()
         self._specs.pop(key, None)
         self._kicks.pop(key, None)
+        self._not_before.pop(key, None)
         self.status.pop(key, None)
         src = self.sources.pop(key, None)
         if src is not None:
@@ -161,10 +163,10 @@ class Service:
         await asyncio.sleep(random.uniform(0, interval * jitter))
         due = loop.time()
         while True:
-            if self.owns(src.key):
+            if self.owns(src.key) and time.time() >= self._not_before.get(src.key, 0.0):
                 async with self._sem:
                     await self.poll_once(src, timeout)
-            else:
+            elif not self.owns(src.key):
                 self.status[src.key].state = "not-owned"
             due += interval
             now = loop.time()
@@ -184,8 +186,18 @@ class Service:
         if ev is not None:
             ev.set()
 
+    def poll_at(self, key: str, when: float) -> None:
+        """Next poll of ``key`` at unix time ``when`` (a taken-over target keeps its old phase)."""
+        delay = when - time.time()
+        if delay <= 0:
+            self.kick(key)
+            return
+        self._not_before[key] = when - 0.05
+        asyncio.get_running_loop().call_later(delay, self.kick, key)
+
     async def poll_once(self, src: Source, timeout: float) -> None:
         st = self.status[src.key]
+        st.started = time.time()
         t0 = time.monotonic()
         try:
             polled = await asyncio.wait_for(src.poll(self.rulebooks), timeout)

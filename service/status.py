@@ -18,6 +18,7 @@ class TargetStatus:
     interval: float
     state: str = "pending"          # pending | ok | failed | not-owned
     last_poll: float | None = None  # unix seconds of the last poll's end
+    started: float | None = None    # unix seconds the latest poll (maybe still running) started
     duration: float | None = None   # seconds the last poll took
     error: str | None = None
     error_kind: str | None = None

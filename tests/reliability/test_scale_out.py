@@ -102,7 +102,9 @@ def test_kill9_moves_targets_within_a_lease(tmp_path: Path) -> None:
             svcs = _start_all(_configs(tmp_path, ports, backend, [nats.url], 3), tmp_path)
             owners = wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
             assert len(set(owners.values())) >= 2, "targets spread over the instances"
-            # steady state (one interval after the last handover): one poll per interval, one poller
+            # steady state (one interval after ownership settled): one poll per interval, one poller.
+            # Handovers keep the previous owner's phase, but on 2 shared cores a stalled instance can
+            # miss heartbeats while others join, so the join period itself is not asserted on.
             time.sleep(INTERVAL)
             t_steady = time.time_ns()
             time.sleep(4 * INTERVAL)
