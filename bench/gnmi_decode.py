@@ -2,9 +2,10 @@
 
 Streams (serialized SubscribeResponses, i.e. what arrives off the wire):
 - ``openconfig``: the simulator's OpenConfig device (``--interfaces``, default 200), PROTO
-  encoding, one notification per container (prefix + relative leaves), ``--sweeps`` full samples.
+  encoding, one notification per container (prefix + relative leaves), ``--sweeps`` successive
+  full samples 10 s apart (counters move between samples, as from a real device).
 - ``corpus``: every recorded response in ../shared/corpus/gnmi (Juniper, Nokia, Cisco, Arista,
-  OpenConfig; JSON_IETF blobs included), repeated ``--sweeps`` times.
+  OpenConfig; JSON_IETF blobs included), replayed ``--sweeps`` x 10 times (same values each time).
 
 Measured in the same run, CPU time of this process (time.process_time), one thread, best of 3:
 - ``protobuf``: ``SubscribeResponse.FromString`` only (the floor every decoder pays)
@@ -50,17 +51,22 @@ RESULTS = Path(__file__).parent / "results"
 TARGET = 200_000
 
 
-def openconfig_stream(interfaces: int) -> list[bytes]:
+def openconfig_stream(interfaces: int, samples: int) -> list[list[bytes]]:
+    """``samples`` successive 10 s samples of a device whose counters move (values differ)."""
     dev = SimDevice.generated(interfaces)
-    return [gnmi_pb2.SubscribeResponse(update=n).SerializeToString()
-            for n in notifications(dev.leaves(), gnmi_pb2.PROTO)]
+    out = []
+    for n in range(samples):
+        t = dev.start + 10 * n
+        out.append([gnmi_pb2.SubscribeResponse(update=note).SerializeToString()
+                    for note in notifications(dev.leaves(t), gnmi_pb2.PROTO, int(t * 1e9))])
+    return out
 
 
-def corpus_stream() -> list[bytes]:
+def corpus_stream() -> list[list[bytes]]:
     out: list[bytes] = []
     for f in sorted((SHARED / "corpus" / "gnmi").glob("*/responses.json")):
         out.extend(r.SerializeToString() for r in load_responses(f))
-    return out
+    return [out]     # recordings: the same values every sweep
 
 
 def _timed(fn: Callable[[], int]) -> tuple[int, float]:
@@ -69,14 +75,15 @@ def _timed(fn: Callable[[], int]) -> tuple[int, float]:
     return n, time.process_time() - t0
 
 
-def run_stream(msgs: list[bytes], sweeps: int) -> dict[str, Any]:
+def run_stream(samples: list[list[bytes]], sweeps: int) -> dict[str, Any]:
+    msgs = samples[0]
     parse = gnmi_pb2.SubscribeResponse.FromString
     catalog = default_catalog()
     leaves_per_sweep = sum(len(flatten_response(parse(m), catalog).leaves) for m in msgs)
 
     def protobuf() -> int:
-        for _ in range(sweeps):
-            for m in msgs:
+        for s in range(sweeps):
+            for m in samples[s % len(samples)]:
                 parse(m)
         return leaves_per_sweep * sweeps
 
@@ -86,23 +93,23 @@ def run_stream(msgs: list[bytes], sweeps: int) -> dict[str, Any]:
         from pygnmi.client import telemetryParser
         sink = io.StringIO()   # pygnmi prints its parse failures; count them instead
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            for _ in range(sweeps):
-                for m in msgs:
+            for s in range(sweeps):
+                for m in samples[s % len(samples)]:
                     if telemetryParser(parse(m)) is None:
                         failed[0] += 1
         return leaves_per_sweep * sweeps
 
     def decode_messages() -> int:
         n = 0
-        for _ in range(sweeps):
-            for m in msgs:
+        for s in range(sweeps):
+            for m in samples[s % len(samples)]:
                 n += len(flatten_response(parse(m), catalog).leaves)
         return n
 
     def decode() -> int:
         n = 0
-        for _ in range(sweeps):
-            for m in msgs:
+        for s in range(sweeps):
+            for m in samples[s % len(samples)]:
                 n += len(flatten_bytes(m, catalog).leaves)
         return n
 
@@ -113,8 +120,8 @@ def run_stream(msgs: list[bytes], sweeps: int) -> dict[str, Any]:
     def translate() -> int:
         ds = GnmiDataset("bench")
         n = 0
-        for _ in range(sweeps):
-            for m in msgs:
+        for s in range(sweeps):
+            for m in samples[s % len(samples)]:
                 flat = flatten_bytes(m, catalog)
                 n += len(flat.leaves)
                 ds.apply(flat)
@@ -127,7 +134,7 @@ def run_stream(msgs: list[bytes], sweeps: int) -> dict[str, Any]:
         ds = GnmiDataset("bench")
         n = 0
         for s in range(sweeps):
-            for m in msgs:
+            for m in samples[s % len(samples)]:
                 flat = flatten_bytes(m, catalog)
                 n += len(flat.leaves)
                 ds.apply(flat)
@@ -159,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {"bench": "gnmi_decode", "target_leaves_per_s": TARGET,
                                "python": platform.python_version(), "machine": platform.machine(),
                                "streams": {}}
-    results["streams"]["openconfig"] = run_stream(openconfig_stream(args.interfaces), args.sweeps)
+    results["streams"]["openconfig"] = run_stream(openconfig_stream(args.interfaces, args.sweeps), args.sweeps)
     if (SHARED / "corpus" / "gnmi").is_dir():
         results["streams"]["corpus"] = run_stream(corpus_stream(), args.sweeps * 10)
     RESULTS.mkdir(exist_ok=True)
