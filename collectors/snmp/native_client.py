@@ -54,7 +54,7 @@ def _split(lane: _Lane, first: str, last: str) -> list[_Lane]:
     narrowed to that column and new lanes start at ``<root>.E.c+1`` .. ``c+SPLIT_COLUMNS``, plus a
     tail lane from ``<root>.E.c+SPLIT_COLUMNS+1`` that covers the rest of the root (and may split
     again). The lanes partition the root's OID range, so the result is the same whatever the
-    root really is; a column that does not exist only costs one wasted slot.
+    root really is; a column that does not exist only wastes that lane's share of one response.
     """
     rest = first[len(lane.root_prefix):].split(".")
     if len(rest) < 3:
