@@ -168,7 +168,7 @@ class NativeClient:
                     lambda: _Proto(parse), remote_addr=(self.target.host, self.target.port))
             except OSError as exc:
                 raise SnmpError(self.target.address,
-                                f"cannot open UDP socket: {exc.strerror or exc}") from None
+                                f"cannot resolve or open UDP socket: {exc.strerror or exc}") from None
             self._transport, self._proto = transport, proto
         return self._proto
 

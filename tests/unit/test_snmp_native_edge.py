@@ -206,3 +206,18 @@ async def test_v3_discovery_and_clock_resync_against_scripted_engine() -> None:
         tr.close()
     # discovery (noAuth), authPriv with the discovered clock, authPriv again with the corrected one
     assert [s[:2] for s in seen] == [(0, 0), (3, 1), (3, 2)]
+
+
+@pytest.mark.parametrize("prefer", ["native", "pysnmp"])
+async def test_unresolvable_host_is_a_clear_error(prefer: str) -> None:
+    from netrosetta.collectors.snmp.client import make_client
+
+    target = SnmpTarget(host="no-such-host.invalid", timeout=0.2, retries=0,  # RFC 2606: never resolves
+                        credentials=SnmpV2cCredentials(community=SecretStr(SECRET)))
+    client = make_client(target, prefer)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(SnmpError, match=r"^no-such-host\.invalid:161: cannot resolve") as info:
+            await client.get(["1.3.6.1.2.1.1.1.0"])
+        assert SECRET not in str(info.value)
+    finally:
+        await client.close()
