@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from netrosetta.collectors.snmp import ber
 from netrosetta.engine.varbind import (
     TAG_COUNTER32,
