@@ -11,7 +11,7 @@ and devices not seen for two rounds of polls are dropped.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +26,8 @@ class RowPlan:
 
     idxs: list[Index]
     attrs: list[Attrs]                      # full attribute tuple per row, parallel to idxs
-    pos: list[int]                          # each row's position among the visited rows
-    skipped: Counter[str]                   # rows dropped before a value was read, by reason
-    first: dict[str, int]                   # position of each reason's first drop (-1: prefilter)
+    skipped: dict[str, int]                 # rows dropped before a value was read, by reason
+    first: dict[str, int]                   # rows kept before each reason's first drop (-1: prefilter)
     from_fallback: bool = False             # some rows are read from the fallback column
     operands: list[tuple[Any, ...]] | None = None   # row-step operands per row (row chains)
     # state rules: per row, the points each state value makes (built on first use)
@@ -44,40 +43,26 @@ class RowPlan:
 
 
 class ColumnCheck:
-    """One poll's columns compared with the previous poll's (each column compared once)."""
+    """One poll's columns compared with the previous poll's, all at once (a few dict compares in C),
+    so that each rule only asks whether its own columns are among the changed ones."""
 
-    __slots__ = ("cur", "ds", "prev", "same", "same_keys")
+    __slots__ = ("changed", "changed_rows", "cur")
 
-    def __init__(self, ds: Dataset, prev: Mapping[ColumnRef, Mapping[Index, Any]]) -> None:
-        self.ds = ds
-        self.prev = prev
-        self.cur: dict[ColumnRef, Mapping[Index, Any]] = {}
-        self.same: dict[ColumnRef, bool] = {}
-        self.same_keys: dict[ColumnRef, bool] = {}
-
-    def equal(self, refs: Iterable[ColumnRef]) -> bool:
-        """Every column has the same rows and values as last poll (all are recorded for the next)."""
-        ok = True
-        for ref in refs:
-            r = self.same.get(ref)
-            if r is None:
-                cur = self.cur[ref] = self.ds.column(ref)
-                p = self.prev.get(ref)
-                r = self.same[ref] = p is cur or (p is not None and p == cur)
-            ok = ok and r
-        return ok
-
-    def equal_rows(self, refs: Iterable[ColumnRef]) -> bool:
-        """Every column has the same row indexes as last poll (values may differ)."""
-        ok = True
-        for ref in refs:
-            r = self.same_keys.get(ref)
-            if r is None:
-                cur = self.cur[ref] = self.ds.column(ref)
-                p = self.prev.get(ref)
-                r = self.same_keys[ref] = p is cur or (p is not None and p.keys() == cur.keys())
-            ok = ok and r
-        return ok
+    def __init__(self, ds: Dataset, prev: Mapping[ColumnRef, Mapping[Index, Any]],
+                 whole: Iterable[ColumnRef], rows: Iterable[ColumnRef]) -> None:
+        self.cur: dict[ColumnRef, Mapping[Index, Any]] = {}     # this poll's columns, for the next
+        self.changed: set[ColumnRef] = set()                     # rows or values differ
+        self.changed_rows: set[ColumnRef] = set()                # row indexes differ
+        for ref in whole:
+            cur = self.cur[ref] = ds.column(ref)
+            p = prev.get(ref)
+            if not (p is cur or (p is not None and p == cur)):
+                self.changed.add(ref)
+        for ref in rows:
+            cur = self.cur[ref] = ds.column(ref)
+            p = prev.get(ref)
+            if not (p is cur or (p is not None and p.keys() == cur.keys())):
+                self.changed_rows.add(ref)
 
 
 @dataclass(slots=True)

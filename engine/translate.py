@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, repeat
 from operator import is_, is_not
 from typing import Any
@@ -39,11 +40,15 @@ def device_key(kind: str, facts: DeviceFacts) -> Hashable:
     return (kind, facts.name, facts.address, facts.sys_name, facts.sys_object_id, facts.sys_descr)
 
 
-def _merge_skipped(out: Counter[str], plan_first: dict[str, int], extra: Counter[str],
+def _merge_skipped(out: Counter[str], plan_first: dict[str, int], extra: dict[str, int],
                    extra_first: dict[str, int]) -> None:
-    """Add value-level drops to a rule's counts, reasons ordered by their first row (as read)."""
+    """Add value-level drops to a rule's counts, reasons ordered by their first row (as read).
+    plan_first: kept rows before a reason's first drop; extra_first: the first dropped kept row."""
+    def first(why: str) -> tuple[int, int]:
+        return (plan_first[why], 0) if why in plan_first else (extra_first[why], 1)
+
     merged = {**out, **extra}
-    order = sorted(merged, key=lambda why: plan_first.get(why, extra_first.get(why, -1)))
+    order = sorted(merged, key=first)
     counts = {why: out.get(why, 0) + extra.get(why, 0) for why in order}
     out.clear()
     out.update(counts)
@@ -86,10 +91,11 @@ def _apply_row_steps(steps: RowSteps, v: Any, operands: tuple[Any, ...]) -> Any:
 class Run:
     """Per-poll state: the dataset, and caches that live exactly as long as one translation."""
 
-    __slots__ = ("attr_values", "dataset", "grouped", "reverse", "tuples")
+    __slots__ = ("attr_values", "dataset", "grouped", "reverse", "timestamps", "tuples")
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
+        self.timestamps = hasattr(dataset, "timestamp")     # the source keeps device timestamps
         self.attr_values: dict[str, dict[Index, Any]] = {}
         self.tuples: dict[str, dict[Index, Any]] = {}
         self.reverse: dict[ColumnRef, dict[str, Index]] = {}
@@ -310,6 +316,7 @@ class Translator:
         self.refs: dict[str, set[ColumnRef]] = {}
         self.device_refs: dict[str, tuple[ColumnRef, ...]] = {}     # columns the Resource reads
         self.memo = PlanMemo()
+        self._kind_refs: dict[str, tuple[tuple[ColumnRef, ...], tuple[ColumnRef, ...]]] = {}
         for r in rb.rules:
             self.rules.append(self._compile(r))
         for name, spec in rb.device.items():
@@ -407,14 +414,15 @@ class Translator:
         stats: dict[str, RuleStat] = {}
         key = device_key(kind, facts)
         memo = self.memo.checkout(key) if getattr(dataset, "stable_columns", False) else None
-        check = ColumnCheck(dataset, memo.cols if memo is not None else {})
+        whole, rows = self._memo_refs(kind)
+        check = ColumnCheck(dataset, memo.cols, whole, rows) if memo is not None else None
         for pos, cr in enumerate(self.rules):
             if cr.kind != kind:
                 continue
             st = stats[cr.rule.name] = RuleStat()
-            plan = self._plan(cr, run) if memo is None else self._memo_plan(pos, cr, run, memo, check)
+            plan = self._plan(cr, run) if memo is None or check is None else self._memo_plan(pos, cr, run, memo, check)
             self._emit(cr, plan, run, scope, st)
-        if memo is None:
+        if memo is None or check is None:
             resource = self._resource(run, facts)
         else:
             resource = self._memo_resource(run, facts, memo, check)
@@ -423,16 +431,23 @@ class Translator:
         boot = now - facts.sys_uptime * 10_000_000 if facts.sys_uptime is not None else None
         return DeviceTranslation(resource, [scope] if scope.metrics else [], now, boot, stats, match)
 
+    def _memo_refs(self, kind: str) -> tuple[tuple[ColumnRef, ...], tuple[ColumnRef, ...]]:
+        """Columns kept between polls: compared whole (filters, attributes, operands, Resource),
+        compared by row indexes only (values)."""
+        refs = self._kind_refs.get(kind)
+        if refs is None:
+            rules = [cr for cr in self.rules if cr.kind == kind]
+            whole = {r for cr in rules for r in (*cr.struct_refs, *cr.operand_refs)} | set(self.device_refs.get(kind, ()))
+            refs = self._kind_refs[kind] = (tuple(whole), tuple({r for cr in rules for r in cr.row_refs}))
+        return refs
+
     def _memo_plan(self, pos: int, cr: CompiledRule, run: Run, memo: DeviceMemo, check: ColumnCheck) -> RowPlan:
         """The plan of the device's previous poll while the columns it came from are unchanged."""
-        # all three checks always run: they also record this poll's columns for the next one
-        same_struct = check.equal(cr.struct_refs)
-        same_rows = check.equal_rows(cr.row_refs)
-        same_operands = check.equal(cr.operand_refs)
         plan = memo.plans.get(pos)
-        if plan is None or not (same_struct and same_rows):
+        if plan is None or not (check.changed.isdisjoint(cr.struct_refs) and
+                                check.changed_rows.isdisjoint(cr.row_refs)):
             plan = memo.plans[pos] = self._plan(cr, run)
-        elif not same_operands:
+        elif not check.changed.isdisjoint(cr.operand_refs):
             plan.operands = self._operands(cr, run, plan.idxs)
             plan.last_raws = plan.last_vals = None
         return plan
@@ -444,42 +459,58 @@ class Translator:
         keys: Iterable[Index] = col
         n_rows = len(col)
         fb: Mapping[Index, Any] = {}
+        extra: list[Index] = []
         if cr.fallback_ref is not None:
             fb = ds.column(cr.fallback_ref)
             extra = [i for i in fb if i not in col]
             if extra:
                 keys = [*col, *extra]
                 n_rows += len(extra)
-        skipped: Counter[str] = Counter()
+        skipped: dict[str, int] = {}
         first: dict[str, int] = {}
         if cr.prefilter is not None:
             pref, wanted = cr.prefilter
             groups = run.groups(pref)
             keys = [i for v in wanted for i in groups.get(v, ()) if i in col or i in fb]
-            skipped["filtered by where"] += n_rows - len(keys)
+            skipped["filtered by where"] = n_rows - len(keys)
             first["filtered by where"] = -1
         tcache = run.tuples.get(cr.tuple_key)
         if tcache is None:
             tcache = run.tuples[cr.tuple_key] = {}
+        keys = list(keys)
+        # rows' attributes (or why a row yields no point), shared by the rules with the same tuple_key
+        dyns: list[Any] = list(map(tcache.get, keys))
+        if None in dyns:
+            for n, dyn in enumerate(dyns):
+                if dyn is None:
+                    dyns[n] = tcache[keys[n]] = self._attrs(cr, run, keys[n])
         consts = cr.consts
-        idxs: list[Index] = []
-        attrs: list[Attrs] = []
-        pos: list[int] = []
-        for n, idx in enumerate(keys):
-            dyn = tcache.get(idx)
-            if dyn is None:
-                dyn = tcache[idx] = self._attrs(cr, run, idx)
-            if isinstance(dyn, str):            # a reason the row yields no point
-                skipped[dyn] += 1
-                first.setdefault(dyn, n)
-                continue
-            idxs.append(idx)
-            attrs.append(consts + dyn if consts else dyn)
-            pos.append(n)
-        plan = RowPlan(idxs, attrs, pos, skipped, first, any(i not in col for i in idxs) if fb else False)
+        if str in set(map(type, dyns)):
+            idxs, attrs = self._kept_rows(keys, dyns, consts, skipped, first)
+        else:                                   # every row makes a point
+            idxs, attrs = keys, ([consts + d for d in dyns] if consts else dyns)
+        plan = RowPlan(idxs, attrs, skipped, first, bool(extra) and not col.keys() >= set(idxs))
         if cr.operands:
             plan.operands = self._operands(cr, run, idxs)
         return plan
+
+    @staticmethod
+    def _kept_rows(keys: list[Index], dyns: list[Any], consts: Attrs, skipped: dict[str, int],
+                   first: dict[str, int]) -> tuple[list[Index], list[Attrs]]:
+        """The rows that make points and their attributes; the others counted by reason."""
+        idxs: list[Index] = []
+        attrs: list[Attrs] = []
+        for idx, dyn in zip(keys, dyns, strict=True):
+            if dyn.__class__ is str:            # a reason the row yields no point
+                if dyn in skipped:
+                    skipped[dyn] += 1
+                else:
+                    skipped[dyn] = 1
+                    first.setdefault(dyn, len(idxs))
+                continue
+            idxs.append(idx)
+            attrs.append(consts + dyn if consts else dyn)
+        return idxs, attrs
 
     @staticmethod
     def _operands(cr: CompiledRule, run: Run, idxs: list[Index]) -> list[tuple[Any, ...]]:
@@ -514,7 +545,7 @@ class Translator:
             mp.rules.append(cr.rule.name)
         points = mp.points
         ts: list[int] | None = None
-        if hasattr(ds, "timestamp"):
+        if run.timestamps:
             ts = mp.timestamps if mp.timestamps is not None else [0] * len(points)
             mp.timestamps = ts
         if plan.skipped:
@@ -526,18 +557,20 @@ class Translator:
             assert cr.fallback_ref is not None
             col = {**ds.column(cr.fallback_ref), **col}
         raws = list(map(col.__getitem__, plan.idxs))
+        last_vals = plan.last_vals
         vals = raws if cr.chain is None and cr.row_steps is None else self._values(cr, plan, raws)
         before = len(points)
         if plan.emitted is not None and plan.emitted[0] is vals:     # the values of last poll: its points
             points.extend(plan.emitted[1])
             st.skipped.clear()
             dict.update(st.skipped, plan.emitted[2])
-        elif cr.states is None and ts is None and _NUMBER_TYPES.issuperset(map(type, vals)):
-            points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
-        elif cr.states is not None or ts is not None or not self._emit_numbers(plan, vals, points, st):
-            self._emit_rows(cr, plan, vals, ds, points, ts, st)
-        if ts is None and vals is plan.last_vals and (plan.emitted is None or plan.emitted[0] is not vals):
-            plan.emitted = (vals, points[before:], dict(st.skipped))
+        else:
+            if cr.states is None and ts is None and _NUMBER_TYPES.issuperset(map(type, vals)):
+                points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
+            elif cr.states is not None or ts is not None or not self._emit_numbers(plan, vals, points, st):
+                self._emit_rows(cr, plan, vals, ds, points, ts, st)
+            if ts is None and vals is last_vals:    # the values of last poll again: keep their points
+                plan.emitted = (vals, points[before:], dict(st.skipped))
         st.points += len(points) - before
 
     @staticmethod
@@ -552,8 +585,7 @@ class Translator:
         before = len(points)
         points.extend(compress(zip(plan.attrs, vals, strict=True), keep))
         why = "value skipped by transforms"
-        dropped = Counter({why: len(vals) - (len(points) - before)})
-        _merge_skipped(st.skipped, plan.first, dropped, {why: plan.pos[keep.index(False)]})
+        _merge_skipped(st.skipped, plan.first, {why: len(vals) - (len(points) - before)}, {why: keep.index(False)})
         return True
 
     @staticmethod
@@ -561,24 +593,24 @@ class Translator:
         """Raw values through the rule's transforms. Transforms are pure, so a row whose raw value
         (and type) is the one of the last poll keeps that poll's result (sentinels, absent lanes)."""
         steps, chain, ops = cr.row_steps, cr.chain, plan.operands
-        if steps is not None:
-            assert ops is not None
-
-            def calc(k: int, v: Any) -> Any:
-                return _apply_row_steps(steps, v, ops[k])
-        else:
-            assert chain is not None
-
-            def calc(k: int, v: Any) -> Any:
-                return chain(v)
         last_raws, last_vals = plan.last_raws, plan.last_vals
         if last_raws is None or last_vals is None:
-            vals = [calc(k, v) for k, v in enumerate(raws)]
+            if steps is not None:
+                assert ops is not None
+                vals = list(map(partial(_apply_row_steps, steps), raws, ops))
+            else:
+                assert chain is not None
+                vals = list(map(chain, raws))
         elif raws == last_raws and all(map(is_, map(type, raws), map(type, last_raws))):
             return last_vals        # nothing moved (the same list: _emit reuses its points too)
+        elif steps is not None:
+            assert ops is not None
+            vals = [lv if v.__class__ is lr.__class__ and v == lr else _apply_row_steps(steps, v, o)
+                    for v, lr, lv, o in zip(raws, last_raws, last_vals, ops, strict=True)]
         else:
-            vals = [lv if v.__class__ is lr.__class__ and v == lr else calc(k, v)
-                    for k, (v, lr, lv) in enumerate(zip(raws, last_raws, last_vals, strict=True))]
+            assert chain is not None
+            vals = [lv if v.__class__ is lr.__class__ and v == lr else chain(v)
+                    for v, lr, lv in zip(raws, last_raws, last_vals, strict=True)]
         plan.last_raws, plan.last_vals = raws, vals
         return vals
 
@@ -612,7 +644,7 @@ class Translator:
                         ts.append(timestamp_of(ds, cr.value_ref, plan.idxs[k]) or 0)
             if why is not None:
                 skipped[why] += 1
-                first.setdefault(why, plan.pos[k])
+                first.setdefault(why, k)
         if skipped:
             _merge_skipped(st.skipped, plan.first, skipped, first)
 
@@ -635,7 +667,7 @@ class Translator:
     def _memo_resource(self, run: Run, facts: DeviceFacts, memo: DeviceMemo, check: ColumnCheck) -> dict[str, str]:
         """The Resource of the previous poll while the facts and device columns are unchanged."""
         key = (facts.name, facts.address, facts.sys_descr, facts.sys_object_id, facts.sys_name)
-        same = check.equal(self.device_refs.get(run.dataset.kind, ()))
+        same = check.changed.isdisjoint(self.device_refs.get(run.dataset.kind, ()))
         if same and memo.resource is not None and memo.resource[0] == key:
             return dict(memo.resource[1])
         res = self._resource(run, facts)
