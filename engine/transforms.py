@@ -21,30 +21,49 @@ Fn = Callable[[Any], Any]
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
+# to_text of short OCTET STRINGs (names, descriptions): the same few thousand from poll to poll
+_AUTO_TEXT: dict[bytes, str] = {}
+_AUTO_TEXT_LIMIT, _AUTO_TEXT_MAX_LEN = 65_536, 256
+
+
 def to_text(value: Any, fmt: str = "auto") -> str:
     """Render a raw value as attribute text. OCTET STRINGs that are not text become hex."""
+    if value.__class__ is bytes and fmt == "auto":
+        text = _AUTO_TEXT.get(value)
+        if text is None:
+            text = _bytes_text(value, fmt)
+            if len(value) <= _AUTO_TEXT_MAX_LEN:
+                if len(_AUTO_TEXT) >= _AUTO_TEXT_LIMIT:
+                    _AUTO_TEXT.clear()
+                _AUTO_TEXT[value] = text
+        return text
     if isinstance(value, bytes):
-        if fmt == "hex":
-            return value.hex()
-        if fmt == "mac":
-            return ":".join(f"{b:02x}" for b in value)
-        if fmt == "ip":
-            if len(value) in (4, 16):
-                return str(ipaddress.ip_address(value))
-            return value.hex()
-        stripped = value.rstrip(b"\x00")
-        try:
-            text = stripped.decode("utf-8")
-        except UnicodeDecodeError:
-            return value.hex() if fmt == "auto" else stripped.decode("latin-1")
-        if fmt == "auto" and not text.isprintable():
-            return value.hex()
-        return text.strip() if fmt == "auto" else text
+        return _bytes_text(value, fmt)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _bytes_text(value: bytes, fmt: str) -> str:
+    """OCTET STRING as text: hex / mac / ip formats, else UTF-8 (hex when not printable)."""
+    if fmt == "hex":
+        return value.hex()
+    if fmt == "mac":
+        return ":".join(f"{b:02x}" for b in value)
+    if fmt == "ip":
+        if len(value) in (4, 16):
+            return str(ipaddress.ip_address(value))
+        return value.hex()
+    stripped = value.rstrip(b"\x00")
+    try:
+        text = stripped.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.hex() if fmt == "auto" else stripped.decode("latin-1")
+    if fmt == "auto" and not text.isprintable():
+        return value.hex()
+    return text.strip() if fmt == "auto" else text
 
 
 def to_number(value: Any) -> Any:

@@ -474,6 +474,8 @@ class Translator:
             keys = [i for v in wanted for i in groups.get(v, ()) if i in col or i in fb]
             skipped["filtered by where"] = n_rows - len(keys)
             first["filtered by where"] = -1
+        if not keys:
+            return RowPlan([], [], skipped, first)
         tcache = run.tuples.get(cr.tuple_key)
         if tcache is None:
             tcache = run.tuples[cr.tuple_key] = {}

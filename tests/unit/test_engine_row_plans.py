@@ -182,3 +182,16 @@ def test_threads_translating_one_device(generic: Any) -> None:
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_text_cache_is_bounded_and_transparent(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netrosetta.engine import transforms
+
+    monkeypatch.setattr(transforms, "_AUTO_TEXT", {})
+    monkeypatch.setattr(transforms, "_AUTO_TEXT_LIMIT", 3)
+    samples = [b"Gi0/1\x00", b" Et1 ", b"\x01\x02", b"\xff\xfe", b"x" * 300, b"Gi0/1\x00"]
+    want = ["Gi0/1", "Et1", "0102", "fffe", "x" * 300, "Gi0/1"]
+    for _ in range(2):
+        assert [transforms.to_text(v) for v in samples] == want
+        assert len(transforms._AUTO_TEXT) <= 3 and b"x" * 300 not in transforms._AUTO_TEXT
+    assert transforms.to_text(b"\x01\x02", "hex") == "0102" and transforms.to_text(b"ab", "ascii") == "ab"
