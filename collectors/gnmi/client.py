@@ -89,10 +89,10 @@ class SubscribeCall:
         limit = first_timeout if first_timeout is not None else idle_timeout
         while True:
             try:
-                if limit is None:
+                # asyncio.timeout, not wait_for: wait_for can swallow a cancellation that races
+                # with a message arriving (Python 3.11), and the session would never stop
+                async with asyncio.timeout(limit):
                     resp = await self._call.read()
-                else:
-                    resp = await asyncio.wait_for(self._call.read(), limit)
             except TimeoutError:
                 self._call.cancel()
                 raise GnmiError(f"{self._target.name} ({self._target.address}): stream stalled, "

@@ -93,7 +93,7 @@ async def _deliver(on_batch: OnBatch, batch: Batch) -> None:
 
 
 async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState,
-                       types: LeafTypes | None) -> None:
+                       types: LeafTypes | None, stop: asyncio.Event) -> None:
     async with GnmiClient(target) as client:
         try:
             caps = await client.capabilities()
@@ -125,6 +125,8 @@ async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState
                     state.synced = True
                 batch = Batch(target.name, flat.leaves, flat.deletes, flat.sync, flat.errors)
                 await _deliver(on_batch, batch)
+                if stop.is_set():
+                    return
                 if flat.sync and target.mode == "poll":
                     asyncio.get_running_loop().call_later(target.poll_interval, _poll_soon, call)
         finally:
@@ -151,15 +153,17 @@ async def run_target(target: GnmiTarget, on_batch: OnBatch, *, state: TargetStat
     stop = stop or asyncio.Event()
     attempt = 0
     while not stop.is_set():
-        session = asyncio.ensure_future(_one_session(target, on_batch, state, types))
+        session = asyncio.ensure_future(_one_session(target, on_batch, state, types, stop))
         stopper = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if session not in done:
             session.cancel()
-            await asyncio.gather(session, return_exceptions=True)
+            await asyncio.wait({session}, timeout=5)   # bounded: never hang on a stuck channel
             break
         stopper.cancel()
         exc = session.exception()
+        if stop.is_set():
+            break
         if exc is None:
             if target.mode == "once":
                 state.up = False
