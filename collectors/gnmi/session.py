@@ -189,7 +189,8 @@ async def run_target(target: GnmiTarget, on_batch: OnBatch, *, state: TargetStat
         attempt += 1
         log.warning("gnmi %s: down (%s); reconnecting in %.1fs", target.name, reason, delay)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), delay)
+            async with asyncio.timeout(delay):
+                await stop.wait()
     state.up = False
     return state
 
