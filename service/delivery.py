@@ -56,7 +56,7 @@ class Delivery:
         if self.stats.retrying and self.spill is not None:
             # backend down: straight to disk, so a crash (kill -9) now loses nothing already polled
             self._to_spill()
-            self._count_drop(self.spill.push(req.SerializeToString(), points), "spill full")
+            self._spill_one(req, points)
             self._wake.set()
             return
         if len(self._mem) >= self.queue_batches:
@@ -75,10 +75,16 @@ class Delivery:
         return sum(p for _r, p in self._mem) + (self.spill.points if self.spill is not None else 0)
 
     def _to_spill(self) -> None:
-        assert self.spill is not None
         while self._mem:
             req, pts = self._mem.popleft()
+            self._spill_one(req, pts)
+
+    def _spill_one(self, req: ExportMetricsServiceRequest, pts: int) -> None:
+        assert self.spill is not None
+        try:
             self._count_drop(self.spill.push(req.SerializeToString(), pts), "spill full")
+        except OSError as exc:  # disk full or gone: the batch is lost, and counted
+            self._count_drop(Dropped(1, pts), f"cannot write the spill: {exc.strerror}")
 
     def _count_drop(self, d: Dropped, why: str) -> None:
         if d.batches:
@@ -145,7 +151,7 @@ class Delivery:
             self.stats.retrying = True
             if not from_spill:
                 if self.spill is not None:
-                    self._count_drop(self.spill.push(req.SerializeToString(), pts), "spill full")
+                    self._spill_one(req, pts)
                     self._to_spill()
                 else:
                     self._mem.appendleft((req, pts))

@@ -222,9 +222,12 @@ class Service:
         t = polled.translation
         st.record_ok(t, polled.match, time.monotonic() - t0, time.time())
         self.translated_points += t.count()
-        self.emit(t)
-        for cb in self.on_translation:
-            cb(src.key, t)
+        try:
+            self.emit(t)
+            for cb in self.on_translation:
+                cb(src.key, t)
+        except Exception:  # a bug past translation must not end this target's schedule
+            log.exception("%s: export pipeline raised", src.key)
 
     # -- background loops --------------------------------------------------------------------
     async def _self_telemetry(self) -> None:
