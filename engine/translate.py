@@ -4,6 +4,11 @@ Compiling turns every selector name into a column reference, every attribute int
 every transform list into one callable, so the per-point loop only does dictionary lookups and
 arithmetic. Resolved attributes are cached per row for the whole poll and shared by every rule
 that asks for the same thing (ifName is read once per interface, not once per counter).
+
+Between polls of one device (datasets that declare ``stable_columns``, e.g. SnmpDataset), each
+rule's row plan — which rows make points, with which attribute tuples — is kept (plans.py) and
+reused while the columns it came from are equal to the last poll's; a poll then only reads and
+transforms values, and a row whose raw value did not move keeps its transformed value.
 """
 
 from __future__ import annotations
