@@ -197,3 +197,40 @@ def test_text_cache_is_bounded_and_transparent(monkeypatch: pytest.MonkeyPatch) 
         assert [transforms.to_text(v) for v in samples] == want
         assert len(transforms._AUTO_TEXT) <= 3 and b"x" * 300 not in transforms._AUTO_TEXT
     assert transforms.to_text(b"\x01\x02", "hex") == "0102" and transforms.to_text(b"ab", "ascii") == "ab"
+
+
+CONCAT = """\
+id: test/concat
+version: 1.0.0
+rules:
+  - name: temp
+    metric: hw.temperature
+    snmp: {value: 1.3.6.1.4.1.99999.2.1.3}
+    where:
+      - any: [{field: 1.3.6.1.4.1.99999.2.1.2, equals: 8}, {field: 1.3.6.1.4.1.99999.2.1.2, equals: 9}]
+      - ref: {lookup: {field: 1.3.6.1.2.1.47.1.1.1.1.5, by: {field: 1.3.6.1.2.1.47.1.1.1.1.4}}}
+        equals: 6
+    attributes:
+      hw.id: {index: 0}
+      hw.name:
+        concat:
+          - {lookup: {field: 1.3.6.1.2.1.47.1.1.1.1.7, by: {field: 1.3.6.1.2.1.47.1.1.1.1.4}}}
+          - {field: 1.3.6.1.2.1.47.1.1.1.1.7}
+"""
+
+
+def test_lookups_or_conditions_and_concat_between_polls(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text(CONCAT)
+    rb = RulebookSet.from_paths([tmp_path]).resolve("test/concat")
+    e, s = "1.3.6.1.2.1.47.1.1.1.1", "1.3.6.1.4.1.99999.2.1"
+    walk = [(f"{e}.7.1", 4, b"PSU 1"), (f"{e}.5.1", 2, 6), (f"{e}.7.2", 4, b"Chassis"), (f"{e}.5.2", 2, 3),
+            (f"{e}.7.11", 4, b"Hotspot"), (f"{e}.4.11", 2, 1), (f"{e}.7.13", 4, b"Board"), (f"{e}.4.13", 2, 2),
+            (f"{s}.2.11", 2, 8), (f"{s}.3.11", 2, 50), (f"{s}.2.13", 2, 9), (f"{s}.3.13", 2, 40)]
+    tr, facts = Translator(rb), DeviceFacts(name="c1")
+    for w in (walk, walk,
+              _replace(walk, f"{e}.7.1", b"PSU A"),            # parent renamed (lookup in concat)
+              _replace(walk, f"{e}.5.2", 6),                   # chassis becomes class 6 (ref condition)
+              _replace(walk, f"{s}.2.11", 10),                 # sensor type leaves the any-condition
+              _replace(walk, f"{e}.4.13", 1),                  # sensor moves to another parent
+              walk):
+        _same_as_fresh(tr, rb, w, facts)
