@@ -248,7 +248,12 @@ class Cluster:
                 await asyncio.sleep(0.5)
                 continue
             for msg in msgs:
-                await self._export_msg(msg)
+                try:
+                    await self._export_msg(msg)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # e.g. the ack did not reach NATS: redelivered, not lost
+                    log.warning("consumer: %s", type(exc).__name__)
 
     async def _export_msg(self, msg: Any) -> None:
         req = ExportMetricsServiceRequest.FromString(msg.data)
@@ -280,7 +285,7 @@ class Cluster:
     async def stop(self, flush_seconds: float) -> None:
         """Release leases (others take over at once), publish what is queued, close."""
         for t in self._tasks:
-            if t.get_name() != "publisher":
+            if t.get_name() == "leases":
                 t.cancel()
         for key, rev in list(self.owned.items()):
             with contextlib.suppress(Exception):
@@ -289,6 +294,16 @@ class Cluster:
         deadline = time.monotonic() + flush_seconds
         while not self._pubq.empty() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        # graceful stop exports what is in the stream (ours or anyone's) before leaving, bounded;
+        # what remains stays in the stream for the other instances or the next start
+        while time.monotonic() < deadline:
+            try:
+                info = await self.js.consumer_info(self.cfg.stream, DURABLE, timeout=1)
+            except Exception:
+                break
+            if not info.num_pending and not info.num_ack_pending:
+                break
+            await asyncio.sleep(0.1)
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
