@@ -15,7 +15,7 @@ from typing import Any
 from netrosetta.errors import NetrosettaError
 
 from .matching import entry_key, snmp_conflicts
-from .model import Rule, Transform
+from .model import DeviceRule, Rule, Transform
 from .rulebooks import LoadedRulebook, RulebookSet
 from .schema import UnifiedSchema, load_schema
 from .selectors.base import BindContext
@@ -147,6 +147,32 @@ def _ref_fields(ref: Any) -> Iterable[str]:
         yield from _ref_fields(part)
 
 
+def _device_names(spec: DeviceRule) -> list[str]:
+    names = [f for c in spec.where for f in _cond_fields(c)]
+    sel = spec.selector
+    value = getattr(sel, "value", None)
+    if isinstance(value, str):
+        names.insert(0, value)
+    return names
+
+
+def _probe_selector(kind: str) -> Any:
+    """A selector to resolve absolute names with (SNMP names do not depend on the rule's row)."""
+    if kind == "snmp":
+        from .selectors.snmp import SnmpSelector
+        return SnmpSelector(value="1.3.6.1.2.1.1.3")
+    return None
+
+
+def _check_names(lb: LoadedRulebook, loc: tuple[Any, ...], sel: Any, names: list[str], ctx: BindContext,
+                 out: list[Problem]) -> None:
+    for name in names:
+        try:
+            sel.field_ref(name, ctx)
+        except NetrosettaError as exc:
+            out.append(lb.doc.problem(loc, exc.message))
+
+
 def _cond_fields(cond: Any) -> Iterable[str]:
     if cond.field is not None:
         yield cond.field
@@ -196,9 +222,16 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
             defaults = {}
         for i, rule in enumerate(lb.book.rules):
             _check_rule(lb, i, rule, schema, ctx, defaults, problems)
-        for attr in lb.book.device:
+        for attr, spec in lb.book.device.items():
             if attr not in schema.resource:
                 problems.append(lb.doc.problem(("device", attr), f"{attr!r} is not a Resource attribute of the schema"))
+            if isinstance(spec, DeviceRule):
+                _check_names(lb, ("device", attr), spec.selector, _device_names(spec), ctx, problems)
+        for kind, attrs in lb.book.defaults.items():
+            probe = _probe_selector(kind)
+            for attr, ref in attrs.items():
+                if probe is not None:
+                    _check_names(lb, ("defaults", kind, attr), probe, list(_ref_fields(ref)), ctx, problems)
     for a, b, key in snmp_conflicts(rs):
         what = f"sys_object_id {key[0] or '-'}, sys_descr {key[1] or '-'}"
         for rid, other in ((a, b), (b, a)):

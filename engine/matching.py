@@ -69,6 +69,43 @@ def snmp_entry_score(entry: SnmpMatch, facts: DeviceFacts) -> Score | None:
     return (fixed, exact, 1 if entry.sys_descr is not None else 0)
 
 
+def why_not(entry: SnmpMatch, facts: DeviceFacts) -> str | None:
+    """Why an SNMP match entry does not match this device, or None when it does."""
+    if entry.sys_object_id is not None and (
+            not facts.sys_object_id or not oid_pattern_matches(entry.sys_object_id, facts.sys_object_id)):
+        return f"sysObjectID {facts.sys_object_id or '(none)'} is not {entry.sys_object_id}"
+    descr = facts.sys_descr or ""
+    if entry.sys_descr is not None and not re.search(entry.sys_descr, descr):
+        return f"sysDescr does not match /{entry.sys_descr}/"
+    if entry.sys_descr_not is not None and re.search(entry.sys_descr_not, descr):
+        return f"sysDescr matches the exclusion /{entry.sys_descr_not}/"
+    return None
+
+
+def near_misses(rulebooks: RulebookSet, facts: DeviceFacts) -> list[tuple[str, str, str]]:
+    """(rulebook, entry, why not) for entries of the device's own enterprise subtree, or whose
+    sysObjectID pattern matched but another test failed: what an author wants to see."""
+    oid = (facts.sys_object_id or "").split(".")
+    enterprise = ".".join(oid[:7]) + "." if len(oid) >= 7 else None
+    out = []
+    for rid in rulebooks.ids():
+        book = rulebooks.loaded[rid].book
+        if book.abstract:
+            continue
+        for e in book.match.snmp:
+            reason = why_not(e, facts)
+            if reason is None:
+                continue
+            pat = (e.sys_object_id or "").lstrip(".")
+            related = (enterprise is not None and (pat + ".").startswith(enterprise)) or \
+                (e.sys_object_id is not None and not reason.startswith("sysObjectID")) or e.sys_object_id is None
+            if related:
+                what = " and ".join(x for x in (f"sys_object_id {e.sys_object_id}" if e.sys_object_id else "",
+                                                f"sys_descr /{e.sys_descr}/" if e.sys_descr else "") if x)
+                out.append((rid, what, reason))
+    return out
+
+
 def _uses(rb: ResolvedRulebook, kinds: set[str]) -> bool:
     return any(r.kind in kinds for r in rb.rules)
 
@@ -139,11 +176,14 @@ def snmp_conflicts(rulebooks: RulebookSet) -> list[tuple[str, str, tuple[str, st
     """Pairs of concrete rulebooks with an identical match entry (an unresolvable tie)."""
     seen: dict[tuple[str, str, str], str] = {}
     out = []
-    for rb in rulebooks.concrete():
-        for e in rb.book.match.snmp:
+    for rid in rulebooks.ids():
+        book = rulebooks.loaded[rid].book
+        if book.abstract:
+            continue
+        for e in book.match.snmp:
             key = entry_key(e)
-            if key in seen and seen[key] != rb.id:
-                out.append((seen[key], rb.id, key))
+            if key in seen and seen[key] != rid:
+                out.append((seen[key], rid, key))
             else:
-                seen[key] = rb.id
+                seen[key] = rid
     return out

@@ -19,6 +19,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         print(p)
+    sys.stdout.flush()
     n_files = len({p.file for p in problems})
     print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
           + (f" in {n_files} file(s)" if problems else ""), file=sys.stderr)

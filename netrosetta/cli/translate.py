@@ -109,7 +109,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     con = console()
     for t, m, ds in _translate_all(args):
         con.rule(f"[bold]{t.resource.get('host.name') or t.resource.get('os.description', '')[:60]}")
-        con.print(f"[bold]Rulebook:[/] {m.reason}" + ("  [yellow](generic fallback)[/]" if m.fell_back else ""))
+        con.print(f"[bold]Rulebook:[/] {m.reason}")
         if m.ambiguous:
             con.print(f"[red]Ambiguous:[/] {', '.join(m.ambiguous)} match equally well")
         if m.candidates:
@@ -117,6 +117,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
             for c in m.candidates:
                 ct.add_row(c.rulebook.id, c.rulebook.version, ".".join(map(str, c.score)), c.why)
             con.print(ct)
+        if ds.kind == "snmp":
+            from netrosetta.engine.matching import near_misses
+            misses = near_misses(load_rulebooks(args), _facts_of(t, ds))
+            if misses:
+                nt = Table("rulebook", "entry", "why it does not match", title="Rulebooks that did not match")
+                for row in misses:
+                    nt.add_row(*row)
+                con.print(nt)
         assert m.chosen is not None
         rt = Table("rule", "from", "selector", "metric", "points", "skipped", title="Rules")
         for r in m.chosen.rules:
@@ -137,6 +145,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
             con.print(ut)
         con.print(f"{t.count()} data points from {len(t.rule_stats)} rules")
     return 0
+
+
+def _facts_of(t: DeviceTranslation, ds: Any) -> DeviceFacts:
+    from netrosetta.engine.snmp_facts import snmp_facts
+    return snmp_facts(ds)
 
 
 def _snmp_unused(ds: Any) -> list[tuple[str, str, int]]:
