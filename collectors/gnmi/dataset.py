@@ -29,14 +29,17 @@ _INDEX: dict[tuple[Any, Any], dict[Keys, Any]] = {}
 
 
 def _index(keys: Keys, want: tuple[tuple[str, str], ...],
-           filters: tuple[tuple[str, str, str], ...]) -> tuple[str, ...] | None:
+           filters: tuple[tuple[str, str, str], ...]) -> tuple[str | None, ...] | None:
+    """The row index of a leaf's keys, None when a key filter rejects it. A key the leaf does not
+    carry (a target that sent ``/interfaces/interface/state/counters`` with no ``[name=...]``) is
+    None in the index: the row stays in the column, so the rule counts it as a skip ("missing
+    attribute network.interface.name") instead of the data looking unread."""
     keyd = {(e, k): v for e, k, v in keys}
     if filters and not row_matches(filters, keyd):
         return None
-    try:
-        return tuple(keyd[w] for w in want)
-    except KeyError:
-        return None
+    return tuple(keyd.get(w) for w in want)
+
+
 RowKey = tuple[Keys, Comp]
 
 
@@ -186,7 +189,7 @@ class GnmiDataset:
                 if idx is _MISS:
                     idx = index_of[keys] = _index(keys, want, filters)
                 if idx is None:
-                    continue   # filtered out, or fewer keys than the path has
+                    continue   # filtered out by a key pattern
                 _o, _p, _k, v, lts, lext = leaf
                 if ext is not None:
                     v = (lext or {}).get(ext)

@@ -23,7 +23,8 @@ from netrosetta.errors import NetrosettaError
 
 def add_gnmi_source_args(group: Any, parser: argparse.ArgumentParser) -> None:
     group.add_argument("--gnmi", metavar="RESPONSES.json",
-                       help="recorded gNMI SubscribeResponses (protobuf JSON list, as in the corpus)")
+                       help="recorded gNMI SubscribeResponses (protobuf JSON list, as in the corpus; "
+                            "or a case folder holding responses.json)")
     parser.add_argument("--gnmi-platform", dest="platform", help="configured platform, for rulebook matching")
     parser.add_argument("--gnmi-models", metavar="NAME[,NAME]",
                         help="Capabilities model names of the recorded target, for rulebook matching")
@@ -38,6 +39,8 @@ def load_gnmi(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     from netrosetta.yang_catalog import default_catalog
 
     path = Path(args.gnmi)
+    if path.is_dir() and (path / "responses.json").is_file():
+        path = path / "responses.json"   # a corpus case folder
     catalog = default_catalog()
     # corpus layout <case>/responses.json names the device after the case folder
     name = getattr(args, "name", None) or (path.parent.name if path.stem == "responses" else path.stem)

@@ -50,3 +50,29 @@ def test_stall_timeout_defaults() -> None:
     t = GnmiTarget.model_validate({**base, "subscriptions": [
         {"path": "/a", "mode": "on_change", "heartbeat_interval": 60}, {"path": "/b", "sample_interval": 10}]})
     assert t.effective_stall_timeout() == 185
+
+
+def test_rows_without_list_keys_are_counted_skips(capsys: pytest.CaptureFixture[str]) -> None:
+    """issue_14063: counters under /oc-if:interfaces/oc-if:interface with no [name=...] key. The
+    rules read them and count them as skipped (no interface name), not as data no rule used."""
+    import argparse
+
+    from netrosetta.cli.gnmi import load_gnmi
+    from netrosetta.engine.rulebooks import RulebookSet
+    from netrosetta.engine.translate import translate
+
+    case = need_shared("corpus", "gnmi", "issue_14063")
+    ((ds, facts),) = load_gnmi(argparse.Namespace(gnmi=str(case), name=None, platform=None, gnmi_models=""))
+    t = translate(ds, facts, RulebookSet.from_paths())
+    assert t.count() == 0
+    for rule in ("oc-if-in-errors", "oc-if-in-bcast", "oc-if-in-octets"):
+        assert dict(t.rule_stats[rule].skipped) == {"missing attribute network.interface.name": 1}, rule
+    unused = {path for path, _origin, _n in ds.unused_report}
+    assert "/interfaces/interface/state/counters/in-errors" not in unused
+    assert "/interfaces/interface/state/counters/in-pkts" in unused     # no rule reads it: still listed
+
+    assert main(["translate", "--gnmi", str(case)]) == 0     # a case folder works as well as its file
+    assert "0 data points; 11 rows skipped" in capsys.readouterr().err
+    assert main(["explain", "--gnmi", str(case)]) == 0
+    out = capsys.readouterr().out
+    assert "missing attribute network.interface.name" in out
