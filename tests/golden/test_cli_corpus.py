@@ -56,6 +56,11 @@ def test_ios_napalm_counters() -> None:
     # so the raw text supports no transmit unicast figure and we emit none.
     exceptions: dict[tuple[str, str], Any] = {(i, "tx_unicast_packets"): None for i in want}
     check_counters(counters(t), want, exceptions)
+    # "line protocol is up" -> 1; the three administratively down ports ("line protocol is down")
+    # read 0, not skipped
+    up = {attrs["network.interface.name"]: v for _s, m, attrs, v in t.iter_points() if m.name == "hw.network.up"}
+    assert up == {"GigabitEthernet1": 1, "GigabitEthernet2": 0, "GigabitEthernet3": 0, "GigabitEthernet4": 0}
+    assert not any(t.rule_stats["ios-if-oper-up"].skipped.values())
 
 
 def _samples(platform: str, command_dir: str) -> list[Path]:
