@@ -84,6 +84,7 @@ def run_listen(args: argparse.Namespace) -> int:
     try:
         listener = FlowListener(cfg, pipeline.process)
     except OSError as exc:
+        pipeline.close()  # stops its rollup timer, closes the outputs it opened
         raise NetrosettaError(f"cannot listen on {cfg.bind}:{cfg.port}: {exc.strerror}") from None
     signal.signal(signal.SIGTERM, lambda *_: listener.stop())
     print(f"flow listen: {cfg.bind}:{listener.port} ({cfg.workers} worker(s))", file=sys.stderr, flush=True)

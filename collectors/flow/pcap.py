@@ -97,7 +97,7 @@ def read_pcap(path: str | Path, stats: PcapStats | None = None) -> Iterator[UdpP
     except OSError as exc:
         raise NetrosettaError(f"cannot read capture: {exc.strerror}", file=str(path)) from None
     if len(data) < 24:
-        raise NetrosettaError("not a pcap/pcapng file (too short)", file=str(path))
+        raise NetrosettaError("not a pcap/pcapng capture (too short)", file=str(path))
     magic = data[:4]
     if magic == b"\x0a\x0d\x0d\x0a":
         yield from _pcapng(data, str(path), stats)
@@ -107,7 +107,7 @@ def read_pcap(path: str | Path, stats: PcapStats | None = None) -> Iterator[UdpP
     elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
         endian = ">"
     else:
-        raise NetrosettaError("not a pcap/pcapng file (unknown magic)", file=str(path))
+        raise NetrosettaError("not a pcap/pcapng capture (unknown magic)", file=str(path))
     nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     linktype = struct.unpack_from(endian + "I", data, 20)[0] & 0x0FFFFFFF
     rec = struct.Struct(endian + "IIII")

@@ -1,8 +1,14 @@
-"""After decoding: filters, rollups, outputs (replicated to each), sFlow counters to metrics."""
+"""After decoding: filters, rollups, outputs (replicated to each), sFlow counters to metrics.
+
+Rollup windows are aligned to multiples of ``rollup_interval`` (wall clock) and closed by a timer
+thread at each boundary, whether or not data arrives; a batch processed after a boundary counts
+in the new window. Empty windows emit nothing; ``close()`` emits the last (partial) window.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -40,11 +46,42 @@ class FlowPipeline:
         self.rollups = [Rollup(s) for s in cfg.build_rollups()]
         self.outputs = outputs if outputs is not None else build_outputs(cfg)
         self.on_counters = on_counters if on_counters is not None else self._counters_to_outputs
-        self.last_flush = time.monotonic()
         self.flows_in = 0
         self.flows_out = 0
+        # process() (receive thread) and the window timer both reach rollups and outputs
+        self._lock = threading.RLock()
+        self._interval_ns = max(1, int(cfg.rollup_interval * 1e9))
+        self._window_end = self._next_boundary(time.time_ns())
+        for r in self.rollups:
+            r.start_ns = self._window_end - self._interval_ns
+        self._closed = threading.Event()
+        self._timer: threading.Thread | None = None
+        if self.rollups:
+            self._timer = threading.Thread(target=self._run_timer, name="flow-rollup-timer", daemon=True)
+            self._timer.start()
+
+    def _next_boundary(self, now_ns: int) -> int:
+        return (now_ns // self._interval_ns + 1) * self._interval_ns
+
+    def _run_timer(self) -> None:
+        """Close each window at its boundary, even when no datagram arrives."""
+        while not self._closed.is_set():
+            delay = (self._window_end - time.time_ns()) / 1e9
+            if delay > 0:  # re-checked at least every interval (the wall clock may be stepped)
+                self._closed.wait(min(delay, self.cfg.rollup_interval))
+                continue
+            try:
+                self.tick()
+            except Exception:  # an output failing must not stop the windows; the window has moved on
+                log.exception("flow rollup flush failed")
 
     def process(self, res: DecodeResult) -> None:
+        with self._lock:
+            if self.rollups:
+                self.tick()  # a window whose boundary has passed closes before this batch counts
+            self._process(res)
+
+    def _process(self, res: DecodeResult) -> None:
         self.flows_in += len(res.flows)
         flows = self.filters.apply(res.flows)
         for r in self.rollups:
@@ -60,7 +97,6 @@ class FlowPipeline:
             self.flows_out += len(flows)
         if res.counters:
             self.on_counters(res.counters)
-        self.tick()
 
     def _counters_to_outputs(self, samples: list[CounterSample]) -> None:
         takers = [o for o in self.outputs if hasattr(o, "write_metrics") or hasattr(o, "write_counters")]
@@ -77,21 +113,42 @@ class FlowPipeline:
                 out.write_counters(samples)
 
     def tick(self, force: bool = False) -> list[RollupResult]:
-        now = time.monotonic()
-        if not self.rollups or (not force and now - self.last_flush < self.cfg.rollup_interval):
+        """Close the rollup window if its boundary has passed (``force``: close it now, as at
+        shutdown) and send the non-empty results to the outputs; returns what was sent."""
+        if not self.rollups:
             return []
-        self.last_flush = now
-        results = [r.flush() for r in self.rollups]
-        for out in self.outputs:
-            w = getattr(out, "write_rollups", None)
-            if w is not None and getattr(out, "rollups", True):
-                w(results)
-        return results
+        with self._lock:
+            now = time.time_ns()
+            if now >= self._window_end:  # boundary passed: the window ends there
+                end = self._window_end
+                self._window_end = self._next_boundary(now)  # windows skipped meanwhile were empty
+                start = self._window_end - self._interval_ns
+            elif force or now < self._window_end - self._interval_ns:  # shutdown, or clock stepped back
+                end = start = now
+                self._window_end = self._next_boundary(now)
+            else:
+                return []
+            results = []
+            for r in self.rollups:
+                results.append(r.flush(end))
+                r.start_ns = start
+            results = [r for r in results if r.rows]
+            if not results:  # an empty window emits nothing
+                return []
+            for out in self.outputs:
+                w = getattr(out, "write_rollups", None)
+                if w is not None and getattr(out, "rollups", True):
+                    w(results)
+            return results
 
     def close(self) -> None:
-        self.tick(force=True)
-        for out in self.outputs:
-            out.close()
+        self._closed.set()
+        if self._timer is not None and self._timer is not threading.current_thread():
+            self._timer.join(10)
+        with self._lock:
+            self.tick(force=True)
+            for out in self.outputs:
+                out.close()
 
 
 def build_outputs(cfg: FlowListenerConfig) -> list[Any]:

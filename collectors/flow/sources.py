@@ -15,6 +15,7 @@ from netrosetta.errors import NetrosettaError
 
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
                b"\x0a\x0d\x0d\x0a")
+CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")
 
 
 def kind_of(path: Path) -> str:
@@ -25,6 +26,8 @@ def kind_of(path: Path) -> str:
         raise NetrosettaError(f"cannot read: {exc.strerror}", file=str(path)) from None
     if head in PCAP_MAGICS:
         return "pcap"
+    if path.suffix.lower() in CAPTURE_SUFFIXES:  # named a capture but is not one: never a datagram
+        raise NetrosettaError("not a pcap/pcapng capture (no libpcap or pcapng magic)", file=str(path))
     if path.suffix.lower() in (".hex", ".txt"):
         return "hex"
     return "bin"

@@ -73,6 +73,18 @@ def test_user_errors_are_one_line(argv: list[str], msg: str, capsys: pytest.Capt
     assert msg in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("name", ["random.pcap", "random.PCAPNG", "random.cap"])
+def test_capture_name_without_capture_magic_is_an_error(name: str, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # random bytes named as a capture: a clear error, not a decode of the file as one raw datagram
+    f = tmp_path / name
+    f.write_bytes(bytes((i * 37 + 11) & 0xFF for i in range(300)))
+    assert main(["flow", "decode", str(f)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "not a pcap/pcapng capture" in err and name in err
+    assert "Traceback" not in err and "unsupported_version" not in err
+
+
 def test_listen_subprocess_receives_and_reports(tmp_path: Path) -> None:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
