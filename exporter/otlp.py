@@ -24,8 +24,11 @@ _first, _second = itemgetter(0), itemgetter(1)
 
 
 def device_key(t: DeviceTranslation) -> str:
+    """Counter state is per device: its name and address together (two devices may share an
+    address behind different ports, or a name)."""
     r = t.resource
-    return r.get("host.ip") or r.get("host.name") or r.get("netrosetta.device.sys_object_id", "?")
+    return f"{r.get('host.name', '')}|{r.get('host.ip', '')}" if ("host.name" in r or "host.ip" in r) \
+        else r.get("netrosetta.device.sys_object_id", "?")
 
 
 def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes | None = None,

@@ -9,6 +9,7 @@ from typing import Any
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.sdk.metrics.export import MetricExportResult
 
+from netrosetta.errors import NetrosettaError
 from netrosetta.exporter.sinks import JsonLinesSink, OtlpHttpSink, Sink, _PrebuiltGrpc, sink_from_env
 
 from .config import OtlpOutput, Outputs
@@ -17,7 +18,13 @@ log = logging.getLogger(__name__)
 
 
 def _read(path: Any) -> bytes | None:
-    return open(path, "rb").read() if path else None
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise NetrosettaError(f"outputs: cannot read TLS file {path}: {exc.strerror}") from None
 
 
 class GrpcSink:
@@ -54,6 +61,8 @@ def build_sinks(outputs: Outputs) -> list[Sink]:
     for o in outputs.otlp_grpc:
         sinks.append(GrpcSink(o))
     for o in outputs.otlp_http:
+        if o.tls.ca_file is not None:
+            _read(o.tls.ca_file)      # a missing CA is a start-up error, not an export-time traceback
         h = OtlpHttpSink(o.endpoint, headers={k: v.get_secret_value() for k, v in o.headers.items()} or None,
                          timeout=o.timeout, certificate_file=str(o.tls.ca_file) if o.tls.ca_file else None)
         h.name = f"otlp-http {o.endpoint}"

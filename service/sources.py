@@ -84,9 +84,8 @@ class SnmpSource:
         try:
             system = await client.get(list(SYSTEM_OIDS))
             ds = SnmpDataset(system)
-            # host:port unless 161: two lab agents on one IP must stay two devices (start-time state)
-            addr = self.spec.host if self.spec.port == 161 else self.spec.address
-            facts: DeviceFacts = snmp_facts(ds, name=self.spec.name, address=addr)
+            # host.ip is the host only; counter state is keyed by name + address (exporter.otlp.device_key)
+            facts: DeviceFacts = snmp_facts(ds, name=self.spec.name, address=self.spec.host)
             if facts.sys_object_id is None and facts.sys_descr is None:
                 raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
             ident = (id(rulebooks), facts.sys_object_id, facts.sys_descr)

@@ -10,10 +10,13 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from netrosetta.errors import NetrosettaError
 
 
 def _print_lab(lab: Any, out: Any = sys.stderr) -> None:
@@ -26,8 +29,17 @@ def _print_lab(lab: Any, out: Any = sys.stderr) -> None:
 def cmd_lab(args: argparse.Namespace) -> int:
     import json
 
-    from netrosetta.service.lab import lab_config, start_lab
+    from netrosetta.service.lab import lab_config, simulators, start_lab
 
+    known = sorted({*simulators(), "snmp", "gnmi", "netconf", "api", "cli", "flow"})
+    unknown = [k for k in args.only or [] if k not in known]
+    if unknown:
+        raise NetrosettaError(f"unknown simulator kind {', '.join(map(repr, unknown))} (known: {', '.join(known)})")
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt      # unwinds the lab's ExitStack: simulators are stopped, not orphaned
+
+    signal.signal(signal.SIGTERM, _stop)
     out_dir = Path(args.out or "var/lab").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "metrics.jsonl"

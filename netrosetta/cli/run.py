@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -29,9 +30,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{n} {k}" for k, n in by_kind.items() if n) or "no targets"
     outs = cfg.outputs
     n_out = len(outs.otlp_grpc) + len(outs.otlp_http) + len(outs.otlp_json) + (outs.prometheus is not None)
+    for warning in _missing_files(cfg):
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     print(f"{args.file}: ok — {kinds}, {len(cfg.flow)} flow listener(s), {n_out} output(s), "
           f"{len(rulebooks.ids())} rulebooks")
     return 0
+
+
+def _missing_files(cfg: Any) -> list[str]:
+    """Files the config names that are not there now (they may appear before `run`: warnings)."""
+    out = []
+    outs = cfg.outputs
+    for kind, items in (("otlp_grpc", outs.otlp_grpc), ("otlp_http", outs.otlp_http)):
+        for o in items:
+            for field in ("ca_file", "cert_file", "key_file"):
+                path = getattr(o.tls, field)
+                if path is not None and not Path(path).is_file():
+                    out.append(f"outputs.{kind} {o.endpoint}: tls.{field} {path} does not exist")
+    if cfg.targets_file is not None and not Path(cfg.targets_file).exists():
+        out.append(f"targets_file {cfg.targets_file} does not exist (no extra targets until it does)")
+    return out
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -58,7 +58,7 @@ def test_start_times_wrap_reset_and_reboot() -> None:
     t1 = NOW
     req = build_request([device("r1", WRAP32 - 10, t1)], st, {})
     assert req.resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0].start_time_unix_nano == BOOT
-    prev: dict[str, int] = {"r1.example": t1}
+    prev: dict[str, int] = {"r1|r1.example": t1}
     # a 32-bit counter that went backwards while the device stayed up wrapped: keep counting
     t2 = NOW + 60 * 10**9
     dp = build_request([device("r1", 5, t2)], st, prev).resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0]
