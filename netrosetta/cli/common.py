@@ -42,3 +42,27 @@ def emit(translations: Iterable[DeviceTranslation], fmt: str) -> None:
         total = sum(t.count() for t in translations)
         skipped = sum(sum(t.skipped().values()) for t in translations)
         print(f"{total} data points; {skipped} rows skipped (see `netrosetta explain`)", file=sys.stderr)
+
+
+def known_platforms(rulebooks: RulebookSet) -> list[str]:
+    """The netmiko device_type names the rulebooks match (``match: platform:``)."""
+    return sorted({p for rb in rulebooks.concrete() for p in rb.book.match.platform})
+
+
+def check_platform(rulebooks: RulebookSet, platform: str | None, option: str) -> None:
+    """An error naming the valid platforms when ``platform`` is one no rulebook knows (a typo, or
+    a vendor name such as ``junos`` instead of the device_type ``juniper_junos``)."""
+    if not platform:
+        return
+    known = known_platforms(rulebooks)
+    if platform in known:
+        return
+    import difflib
+
+    from netrosetta.errors import NetrosettaError
+
+    near = difflib.get_close_matches(platform, known, n=1, cutoff=0.5) or \
+        [p for p in known if platform.lower() in p.lower().split("_")]
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise NetrosettaError(f"{option} {platform}: unknown platform{hint}; "
+                          f"valid platforms (netmiko device_type): {', '.join(known)}")

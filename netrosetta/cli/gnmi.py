@@ -38,6 +38,9 @@ def load_gnmi(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     from netrosetta.engine.facts import DeviceFacts
     from netrosetta.yang_catalog import default_catalog
 
+    if getattr(args, "platform", None) and hasattr(args, "rulebooks"):   # translate/explain --gnmi-platform
+        from .common import check_platform, load_rulebooks
+        check_platform(load_rulebooks(args), args.platform, "--gnmi-platform")
     path = Path(args.gnmi)
     if path.is_dir() and (path / "responses.json").is_file():
         path = path / "responses.json"   # a corpus case folder

@@ -30,7 +30,9 @@ def load_target(path: str, name: str | None = None) -> Any:
 
     try:
         data = YAML(typ="safe").load(Path(path).read_text())
-    except (OSError, YAMLError) as exc:
+    except OSError as exc:      # the message names the file once (str(exc) repeats the path)
+        raise NetrosettaError(f"cannot read target file: {exc.strerror or exc}", file=path) from None
+    except YAMLError as exc:
         raise NetrosettaError(f"cannot read target file: {exc}", file=path) from None
     items = data.get("targets", data) if isinstance(data, dict) and "targets" in data else data
     items = items if isinstance(items, list) else [items]
@@ -110,7 +112,15 @@ def load_recording(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     from netrosetta.collectors.netconf import dataset as ncd
     from netrosetta.collectors.recording import Recording, engine_facts
 
-    rec = Recording.open(args.recording)
+    from .common import check_platform, load_rulebooks
+
+    folder = Path(args.recording)
+    if not folder.is_dir():
+        raise NetrosettaError("recording folder does not exist" if not folder.exists() else
+                              "not a recording folder (a folder of command outputs is expected)",
+                              file=str(folder))
+    rec = Recording.open(folder)
+    check_platform(load_rulebooks(args), getattr(args, "platform", None), "--platform")
     platform = getattr(args, "platform", None) or rec.platform
     kind = getattr(args, "recording_kind", None) or rec.kind or guess_kind(rec.path)
     if kind == "netconf":
@@ -128,7 +138,28 @@ def load_recording(args: argparse.Namespace) -> list[tuple[Any, Any]]:
         raise NetrosettaError("--platform is needed to choose a rulebook (e.g. --platform juniper_junos)")
     for what, err in src.errors.items():
         print(f"{rec.path}: {what}: {err}", file=sys.stderr)
-    return [(ds, engine_facts(src, name=getattr(args, "name", None)))]
+    facts = engine_facts(src, name=getattr(args, "name", None))
+    # host.name is the device's own name (show version / facts) or --name; never the folder's
+    # name (NAPALM folders are called "normal", "mx10003"...): src.target is the folder
+    hostname = src.facts.hostname or (_cli_hostname(rec, src.platform or platform) if kind == "cli" else None)
+    facts.name = getattr(args, "name", None) or hostname
+    facts.sys_name = hostname
+    return [(ds, facts)]
+
+
+def _cli_hostname(rec: Any, platform: str) -> str | None:
+    """The hostname in a CLI recording's ``show version`` (ntc-templates), when it has one."""
+    from netrosetta.collectors.cli.parse import ParseError, parse
+
+    path = rec.find("show version", "cli")
+    if path is None:
+        return None
+    try:
+        rows = parse(platform, "show version", path.read_text(encoding="utf-8", errors="replace"))
+    except (ParseError, OSError):
+        return None
+    name = next((str(r["hostname"]) for r in rows if r.get("hostname")), None)
+    return name or None
 
 
 def _cli_commands(args: argparse.Namespace, platform: str) -> list[Any]:

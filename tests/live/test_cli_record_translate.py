@@ -91,16 +91,67 @@ def test_translate_cli_recording(capsys: pytest.CaptureFixture[str]) -> None:
     assert points[key] == 25963     # "297 packets input, 25963 bytes" in show_interfaces.txt
 
 
+def _host_names(out: str) -> list[str | None]:
+    names = []
+    for line in out.splitlines():
+        for rm in json.loads(line)["resourceMetrics"]:
+            attrs = {a["key"]: next(iter(a["value"].values())) for a in rm["resource"].get("attributes", [])}
+            names.append(attrs.get("host.name"))
+    return names
+
+
+IOS_SHOW_VERSION = """\
+Cisco IOS XE Software, Version 16.09.03
+Cisco IOS Software [Fuji], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 16.9.3, RELEASE SOFTWARE (fc2)
+Technical Support: http://www.cisco.com/techsupport
+Copyright (c) 1986-2019 by Cisco Systems, Inc.
+Compiled Wed 20-Mar-19 07:56 by mcpre
+
+ROM: IOS-XE ROMMON
+
+csr1 uptime is 2 hours, 5 minutes
+Uptime for this control processor is 2 hours, 7 minutes
+System returned to ROM by reload
+System image file is "bootflash:packages.conf"
+Last reload reason: reload
+
+cisco CSR1000V (VXE) processor (revision VXE) with 2392579K/3075K bytes of memory.
+Processor board ID 9ESGOBARV9D
+3 Gigabit Ethernet interfaces
+32768K bytes of non-volatile configuration memory.
+
+Configuration register is 0x2102
+"""
+
+
+def test_recording_host_name_is_the_devices_never_the_folders(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    case = need_shared("corpus", "napalm", "ios", "test_get_interfaces_counters", "normal")
+    argv = ["translate", "--platform", "cisco_ios", "--format", "otlp-json", "--recording"]
+    assert main([*argv, str(case)]) == 0
+    assert _host_names(capsys.readouterr().out) == [None]        # no show version: no host.name, not "normal"
+    rec = tmp_path / "normal"
+    rec.mkdir()
+    (rec / "show_interfaces.txt").write_text((case / "show_interfaces.txt").read_text())
+    (rec / "show_version.txt").write_text(IOS_SHOW_VERSION)
+    assert main([*argv, str(rec)]) == 0
+    assert _host_names(capsys.readouterr().out) == ["csr1"]      # "csr1 uptime is ..." in show version
+    assert main([*argv, str(rec), "--name", "edge-1"]) == 0
+    assert _host_names(capsys.readouterr().out) == ["edge-1"]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--recording", "/nonexistent/rec", "--platform", "cisco_ios"], "does not exist"),
     (["--recording", "{ios}"], "--platform is needed"),
-    (["--recording", "{ios}", "--platform", "vendor_x"], "no CLI rulebook"),
+    (["--recording", "{ios}", "--platform", "vendor_x"], "--platform vendor_x: unknown platform"),
+    (["--recording", "{ios}", "--platform", "junos"], "did you mean juniper_junos?"),
 ])
 def test_bad_input_is_one_clear_error(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     ios = str(need_shared("corpus", "napalm", "ios", "test_get_interfaces_counters", "normal"))
     assert main(["translate", *[a.replace("{ios}", ios) for a in argv]]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert err.count("error:") == 1 and err.count(message) == 1, err     # said once
 
 
 def test_record_bad_target_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -76,3 +76,11 @@ def test_rows_without_list_keys_are_counted_skips(capsys: pytest.CaptureFixture[
     assert main(["explain", "--gnmi", str(case)]) == 0
     out = capsys.readouterr().out
     assert "missing attribute network.interface.name" in out
+
+
+def test_unknown_gnmi_platform_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    case = need_shared("corpus", "gnmi", "issue_14063", "responses.json")
+    assert main(["translate", "--gnmi", str(case), "--gnmi-platform", "bogus"]) == 1
+    err = capsys.readouterr().err
+    assert "--gnmi-platform bogus: unknown platform" in err and "juniper_junos" in err
+    assert main(["translate", "--gnmi", str(case), "--gnmi-platform", "arista_eos"]) == 0
