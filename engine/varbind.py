@@ -97,9 +97,11 @@ def iter_snmprec(lines: Iterable[str], source: str = "<walk>",
         try:
             yield parse_snmprec_line(line)
         except ValueError as exc:
-            log.warning("%s:%d: skipped walk line: %s", source, lineno, exc)
-            if skipped is not None:
+            if skipped is not None:         # the caller reports the skips (counted, first one shown)
+                log.debug("%s:%d: skipped walk line: %s", source, lineno, exc)
                 skipped.append((lineno, str(exc)))
+            else:
+                log.warning("%s:%d: skipped walk line: %s", source, lineno, exc)
 
 
 def read_snmprec(path: str | Path) -> WalkFile:

@@ -13,7 +13,9 @@ from netrosetta.engine.points import DeviceTranslation
 
 def _fmt(v: float | int) -> str:
     if isinstance(v, float):
-        return f"{v:.6g}"
+        if v.is_integer() and abs(v) < 1e18:
+            return f"{int(v):,}"
+        return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) >= 0.001 else f"{v:.4g}"
     return f"{v:,}"
 
 

@@ -1,4 +1,7 @@
-"""The `netrosetta` command: each subcommand lives in its own module under netrosetta.cli.
+"""netrosetta: network device metrics from SNMP, gNMI, NETCONF, APIs, CLI and flows, translated by
+versioned YAML rulebooks into one OpenTelemetry schema.
+
+Each subcommand lives in its own module under netrosetta.cli.
 
 A module in COMMANDS exposes ``register(subparsers)``; the parser it adds sets ``func`` to a
 callable taking the parsed args and returning an exit code.
