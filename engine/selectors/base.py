@@ -90,3 +90,13 @@ def timestamp_of(dataset: Dataset, ref: ColumnRef, index: Index) -> int | None:
     """Device timestamp (ns) of a value when the source keeps them (gNMI), else None."""
     fn = getattr(dataset, "timestamp", None)
     return fn(ref, index) if fn else None
+
+
+def distinct_key(seen: dict[str, int], key: str) -> str:
+    """A row key seen before in the same document (e.g. a stacked-switch capture listing a name
+    twice) keeps both rows, told apart as ``key#1``, ``key#2``..."""
+    if key in seen:
+        seen[key] += 1
+        return f"{key}#{seen[key]}"
+    seen[key] = 0
+    return key

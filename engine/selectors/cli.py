@@ -13,7 +13,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field
 
-from .base import BindContext, ColumnRef, Index, Selector, SelectorError
+from .base import BindContext, ColumnRef, Index, Selector, SelectorError, distinct_key
 from .xpath import number_or_text
 
 log = logging.getLogger(__name__)
@@ -73,13 +73,7 @@ class CliDataset:
                     k = str(row.get(key) or "").strip()
                     if not k:
                         continue
-                    if k in seen:      # the same name twice (e.g. a stacked-switch capture): keep both
-                        seen[k] += 1
-                        log.debug("%s: duplicate row %s", command, k)
-                        k = f"{k}#{seen[k]}"
-                    else:
-                        seen[k] = 0
-                    found.append((k, row))
+                    found.append((distinct_key(seen, k), row))
             self._rows[ck] = found
         return found
 

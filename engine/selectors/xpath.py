@@ -19,7 +19,7 @@ from typing import Any, ClassVar, cast
 from lxml import etree
 from pydantic import Field, field_validator
 
-from .base import BindContext, ColumnRef, Index, Selector, SelectorError
+from .base import BindContext, ColumnRef, Index, Selector, SelectorError, distinct_key
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +141,7 @@ class XpathDataset:
                 idx: Any = str(pos) if key is None else (None if k is None else str(k))
                 if idx is None:
                     continue
-                if idx in seen:             # a repeated key: keep both rows, told apart
-                    seen[idx] += 1
-                    log.debug("%s: duplicate row key %s", rpc, idx)
-                    idx = f"{idx}#{seen[idx]}"
-                else:
-                    seen[idx] = 0
-                found.append((idx, el))
+                found.append((distinct_key(seen, idx), el))
         self._rows[cache_key] = found
         return found
 
