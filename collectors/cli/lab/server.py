@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncssh
 
+from netrosetta.collectors.lab_ssh import device_auth
 from netrosetta.collectors.recording import Recording
 from netrosetta.errors import NetrosettaError
 
@@ -87,26 +88,9 @@ class CliSimulator:
         return None
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        sim = self
-
-        class _Auth(asyncssh.SSHServer):
-            def begin_auth(self, username: str) -> bool:
-                return True
-
-            def password_auth_supported(self) -> bool:
-                return True
-
-            def validate_password(self, username: str, password: str) -> bool:
-                return username == sim.username and password == sim.password
-
-            def public_key_auth_supported(self) -> bool:
-                return bool(sim.client_keys)
-
-            def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-                return username == sim.username and key.export_public_key("openssh") in sim.client_keys
-
+        auth = device_auth(self.username, self.password, self.client_keys)
         self._server = await asyncssh.create_server(
-            _Auth, host, port, server_host_keys=[self.host_key], process_factory=self._shell,
+            auth, host, port, server_host_keys=[self.host_key], process_factory=self._shell,
             allow_scp=False)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
