@@ -3,6 +3,8 @@ with the same attributes would send conflicting points for one OTLP series."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from netrosetta.engine.rulebooks import RulebookSet
@@ -29,6 +31,6 @@ def test_no_duplicate_series(walk: str, rulebooks: RulebookSet) -> None:
     assert t.count() > 0
     for scope in t.scopes:
         for m in scope.metrics.values():
-            keys = [attrs for attrs, _v in m.points]
-            dups = {k for k in keys if keys.count(k) > 1}
+            counts = Counter(attrs for attrs, _v in m.points)
+            dups = {k for k, n in counts.items() if n > 1}
             assert not dups, f"{walk}: {m.name} repeats series {sorted(dups)[:3]} (rules {m.rules})"
