@@ -572,16 +572,20 @@ class Translator:
             st.skipped.clear()
             dict.update(st.skipped, plan.emitted[2])
         else:
-            if cr.states is None and ts is None and _NUMBER_TYPES.issuperset(map(type, vals)):
+            stamps = None if ts is None else _stamps(ds, cr.value_ref, plan.idxs)
+            if cr.states is None and _NUMBER_TYPES.issuperset(map(type, vals)):
                 points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
-            elif cr.states is not None or ts is not None or not self._emit_numbers(plan, vals, points, st):
-                self._emit_rows(cr, plan, vals, ds, points, ts, st)
+                if ts is not None and stamps is not None:
+                    ts.extend(stamps)
+            elif cr.states is not None or not self._emit_numbers(plan, vals, points, st, ts, stamps):
+                self._emit_rows(cr, plan, vals, points, ts, stamps, st)
             if ts is None and vals is last_vals:    # the values of last poll again: keep their points
                 plan.emitted = (vals, points[before:], dict(st.skipped))
         st.points += len(points) - before
 
     @staticmethod
-    def _emit_numbers(plan: RowPlan, vals: list[Any], points: list[Any], st: RuleStat) -> bool:
+    def _emit_numbers(plan: RowPlan, vals: list[Any], points: list[Any], st: RuleStat,
+                      ts: list[int] | None, stamps: list[int] | None) -> bool:
         """Numbers and SKIPs only (sentinels, absent lanes): the numbers become points and the SKIPs
         are counted without a Python loop. False (nothing done) when other values need row checks."""
         if None in vals:
@@ -591,6 +595,8 @@ class Translator:
             return False
         before = len(points)
         points.extend(compress(zip(plan.attrs, vals, strict=True), keep))
+        if ts is not None and stamps is not None:
+            ts.extend(compress(stamps, keep))
         why = "value skipped by transforms"
         _merge_skipped(st.skipped, plan.first, {why: len(vals) - (len(points) - before)}, {why: keep.index(False)})
         return True
@@ -621,8 +627,8 @@ class Translator:
         plan.last_raws, plan.last_vals = raws, vals
         return vals
 
-    def _emit_rows(self, cr: CompiledRule, plan: RowPlan, vals: list[Any], ds: Dataset,
-                   points: list[Any], ts: list[int] | None, st: RuleStat) -> None:
+    def _emit_rows(self, cr: CompiledRule, plan: RowPlan, vals: list[Any], points: list[Any],
+                   ts: list[int] | None, stamps: list[int] | None, st: RuleStat) -> None:
         """Row by row: dropped values are counted, states expand to one point per state."""
         states = cr.states
         skipped: Counter[str] = Counter()
@@ -636,8 +642,8 @@ class Translator:
             elif states is not None:
                 n = len(points)
                 why = self._emit_states(states, v, plan, k, points)
-                if ts is not None:
-                    ts.extend([timestamp_of(ds, cr.value_ref, plan.idxs[k]) or 0] * (len(points) - n))
+                if ts is not None and stamps is not None:
+                    ts.extend([stamps[k]] * (len(points) - n))
             else:
                 t = v.__class__
                 if t is not int and t is not float:
@@ -647,8 +653,8 @@ class Translator:
                         why = "value is not a number"
                 if why is None:
                     points.append((plan.attrs[k], v))
-                    if ts is not None:
-                        ts.append(timestamp_of(ds, cr.value_ref, plan.idxs[k]) or 0)
+                    if ts is not None and stamps is not None:
+                        ts.append(stamps[k])
             if why is not None:
                 skipped[why] += 1
                 first.setdefault(why, k)
@@ -717,6 +723,16 @@ class Translator:
                     res[attr] = text
                     break
         return res
+
+
+def _stamps(ds: Dataset, ref: ColumnRef, idxs: list[Index]) -> list[int]:
+    """Device timestamps of a plan's rows (0 when unknown), read in bulk when the source offers
+    ``timestamps(ref)``: one call per rule instead of one ``timestamp`` call per point."""
+    bulk = getattr(ds, "timestamps", None)
+    if bulk is None:
+        return [timestamp_of(ds, ref, i) or 0 for i in idxs]
+    get = bulk(ref).get
+    return [t or 0 for t in map(get, idxs)]
 
 
 def _index_order(idx: Index) -> Any:
