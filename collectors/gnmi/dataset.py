@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
@@ -24,6 +26,7 @@ from .values import to_number
 
 Comp = tuple[int, int] | None
 _MISS = object()
+_first, _second, _value, _ts = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
 # (column keys, filters) -> {leaf keys -> row index or None}: a device's key sets repeat every sample
 _INDEX: dict[tuple[Any, Any], dict[Keys, Any]] = {}
 
@@ -179,6 +182,12 @@ class GnmiDataset:
         index_of = _INDEX.setdefault((want, filters), {})
         if len(index_of) > 500_000:   # bounded: many devices share it; rebuilt on demand
             index_of.clear()
+        # a column's text values repeat on every row (oper-status "UP"): convert each text once
+        conv: dict[str, Any] = {}
+        if ext is None and len(origins) == 1:
+            fast = self._build_plain(origins[0], ref.path, index_of, numeric, conv)
+            if fast is not None:
+                return fast
         for origin in origins:
             rows = self.by_path.get((origin, ref.path))
             if not rows:
@@ -194,7 +203,9 @@ class GnmiDataset:
                 if ext is not None:
                     v = (lext or {}).get(ext)
                 elif numeric and v.__class__ is str:
-                    n = to_number(v)
+                    n = conv.get(v, _MISS)
+                    if n is _MISS:
+                        n = conv[v] = to_number(v)
                     v = v if n is None else n
                 if comp is None and idx not in values:   # the common case: one leaf per row
                     values[idx] = v
@@ -208,6 +219,34 @@ class GnmiDataset:
                 if lts > stamps.get(idx, 0):
                     stamps[idx] = lts
         return values, stamps
+
+    def _build_plain(self, origin: str, path: str, index_of: dict[Keys, Any], numeric: bool,
+                     conv: dict[str, Any]) -> tuple[dict[Any, Any], dict[Any, int]] | None:
+        """The common column (one origin, one leaf per row, no key filter rejecting a row) built
+        with C-level maps instead of a loop per leaf; None when the general loop is needed."""
+        rows = self.by_path.get((origin, path))
+        if not rows:
+            return None
+        if set(map(_second, rows)) != {None}:
+            return None                 # line-card components: summed per row by the loop
+        keys = list(map(_first, rows))
+        idxs = list(map(index_of.get, keys, repeat(_MISS)))
+        if _MISS in idxs or None in idxs:
+            return None                 # an unseen key set or a filtered row: the loop decides
+        if len(set(idxs)) != len(idxs):
+            return None                 # rows sharing an index: the loop merges them
+        leaves = rows.values()
+        vals = list(map(_value, leaves))
+        if numeric and str in set(map(type, vals)):
+            for n, v in enumerate(vals):
+                if v.__class__ is str:
+                    x = conv.get(v, _MISS)
+                    if x is _MISS:
+                        x = conv[v] = to_number(v)
+                    if x is not None:
+                        vals[n] = x
+        self.used.add((origin, path))
+        return dict(zip(idxs, vals, strict=True)), dict(zip(idxs, map(_ts, leaves), strict=True))
 
     @property
     def unused_report(self) -> list[tuple[str, str, int]]:
