@@ -74,6 +74,7 @@ class GnmiDataset:
         self._ts_ref: Any = None
         self._ts_map: dict[Any, int] = {}
         self._origins: dict[str, set[str]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[list[RowKey], list[Any]]] = {}   # _build_plain
 
     # -- feeding -----------------------------------------------------------------------------
     def apply(self, flat: Flat | Iterable[Leaf], deletes: Iterable[Delete] = (),
@@ -185,7 +186,7 @@ class GnmiDataset:
         # a column's text values repeat on every row (oper-status "UP"): convert each text once
         conv: dict[str, Any] = {}
         if ext is None and len(origins) == 1:
-            fast = self._build_plain(origins[0], ref.path, index_of, numeric, conv)
+            fast = self._build_plain(origins[0], ref, index_of, conv)
             if fast is not None:
                 return fast
         for origin in origins:
@@ -220,21 +221,31 @@ class GnmiDataset:
                     stamps[idx] = lts
         return values, stamps
 
-    def _build_plain(self, origin: str, path: str, index_of: dict[Keys, Any], numeric: bool,
+    def _build_plain(self, origin: str, ref: GnmiColumn, index_of: dict[Keys, Any],
                      conv: dict[str, Any]) -> tuple[dict[Any, Any], dict[Any, int]] | None:
         """The common column (one origin, one leaf per row, no key filter rejecting a row) built
         with C-level maps instead of a loop per leaf; None when the general loop is needed."""
+        path = ref.path
         rows = self.by_path.get((origin, path))
         if not rows:
             return None
-        if set(map(_second, rows)) != {None}:
-            return None                 # line-card components: summed per row by the loop
-        keys = list(map(_first, rows))
-        idxs = list(map(index_of.get, keys, repeat(_MISS)))
-        if _MISS in idxs or None in idxs:
-            return None                 # an unseen key set or a filtered row: the loop decides
-        if len(set(idxs)) != len(idxs):
-            return None                 # rows sharing an index: the loop merges them
+        # the row indexes depend only on the rows' keys, which repeat every sample (dict keys keep
+        # their first object, so the list compare is mostly identity checks)
+        shape = (origin, path, ref.keys, ref.filters)
+        rks = list(rows)
+        hit = self._shapes.get(shape)
+        if hit is not None and hit[0] == rks:
+            idxs = hit[1]
+        else:
+            if set(map(_second, rks)) != {None}:
+                return None             # line-card components: summed per row by the loop
+            idxs = list(map(index_of.get, map(_first, rks), repeat(_MISS)))
+            if _MISS in idxs or None in idxs:
+                return None             # an unseen key set or a filtered row: the loop decides
+            if len(set(idxs)) != len(idxs):
+                return None             # rows sharing an index: the loop merges them
+            self._shapes[shape] = (rks, idxs)
+        numeric = ref.numeric
         leaves = rows.values()
         vals = list(map(_value, leaves))
         if numeric and str in set(map(type, vals)):
