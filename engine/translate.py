@@ -731,8 +731,8 @@ def _stamps(ds: Dataset, ref: ColumnRef, idxs: list[Index]) -> list[int]:
     bulk = getattr(ds, "timestamps", None)
     if bulk is None:
         return [timestamp_of(ds, ref, i) or 0 for i in idxs]
-    get = bulk(ref).get
-    return [t or 0 for t in map(get, idxs)]
+    got = list(map(bulk(ref).get, idxs, repeat(0)))
+    return got if None not in got else [t or 0 for t in got]
 
 
 def _index_order(idx: Index) -> Any:
