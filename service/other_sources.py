@@ -99,12 +99,12 @@ class GnmiSource:
             self._stop = asyncio.Event()
             self._task = asyncio.create_task(self._dev.run(self._stop), name=f"gnmi-{self.key}")
             for _ in range(30):  # first poll: give the stream a moment to connect and sync
-                if self._dev.state.synced or self._dev.dataset.by_path:
+                if self._dev.state.synced or len(self._dev.dataset):
                     break
                 await asyncio.sleep(0.1)
         dev = self._dev
         state = dev.state
-        if not state.up and not dev.dataset.by_path:
+        if not state.up and not len(dev.dataset):
             raise PollError(f"{self.address}: not connected ({state.last_error or 'connecting'})", "connect")
         facts = dev.facts()
         m = _match(rulebooks, facts, "gnmi", self.address)

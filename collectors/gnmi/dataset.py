@@ -20,15 +20,16 @@ from typing import Any, ClassVar
 
 from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
 
-from .flatten import Delete, Flat, Leaf
+from .flatten import Delete, Flat, Leaf, Slot, slot_comp, slot_key
 from .paths import Keys
 from .values import to_number
 
-Comp = tuple[int, int] | None
 _MISS = object()
 _first, _second, _value, _ts = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
 # (column keys, filters) -> {leaf keys -> row index or None}: a device's key sets repeat every sample
 _INDEX: dict[tuple[Any, Any], dict[Keys, Any]] = {}
+PathKey = tuple[str, str]      # (origin, path)
+Comp = tuple[int, int] | None  # Juniper line card (component_id, sub_component_id)
 
 
 def _index(keys: Keys, want: tuple[tuple[str, str], ...],
@@ -43,14 +44,8 @@ def _index(keys: Keys, want: tuple[tuple[str, str], ...],
     return tuple(keyd.get(w) for w in want)
 
 
-RowKey = tuple[Keys, Comp]
-
-
-def _comp(leaf: Leaf) -> Comp:
-    ext = leaf.ext
-    if ext is None or "component_id" not in ext:
-        return None
-    return (int(ext.get("component_id") or 0), int(ext.get("sub_component_id") or 0))
+def slots_of(leaves: Iterable[Leaf]) -> list[Slot]:
+    return [slot_key(lf[0], lf[1], lf[2], slot_comp(lf[5])) for lf in leaves]
 
 
 @dataclass
@@ -60,8 +55,7 @@ class GnmiDataset:
     models: list[tuple[str, str, str]] = field(default_factory=list)   # Capabilities: name, org, version
     synced: bool = False
     malformed: int = 0
-    by_path: dict[tuple[str, str], dict[RowKey, Leaf]] = field(default_factory=dict)
-    used: set[tuple[str, str]] = field(default_factory=set)
+    used: set[PathKey] = field(default_factory=set)
 
     kind = "gnmi"
     # Columns are fresh dicts after every apply() (never mutated once handed out), rows are keyed by
@@ -70,64 +64,86 @@ class GnmiDataset:
     stable_columns: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
+        # Every leaf by its slot, updated in one C-level dict.update per response; the slots of
+        # each path in arrival order (an ordered set), changed only when a slot comes or goes.
+        self._store: dict[Slot, Leaf] = {}
+        self._paths: dict[PathKey, dict[Slot, tuple[Keys, Comp]]] = {}
+        self._version: dict[PathKey, int] = {}
         self._cols: dict[GnmiColumn, tuple[Mapping[Any, Any], dict[Any, int]]] = {}
         self._ts_ref: Any = None
         self._ts_map: dict[Any, int] = {}
         self._origins: dict[str, set[str]] = {}
-        self._shapes: dict[tuple[Any, ...], tuple[list[RowKey], list[Any]]] = {}   # _build_plain
+        self._shapes: dict[tuple[Any, ...], tuple[int, list[Any]]] = {}   # _build_plain
 
     # -- feeding -----------------------------------------------------------------------------
     def apply(self, flat: Flat | Iterable[Leaf], deletes: Iterable[Delete] = (),
-              sync: bool = False) -> list[Leaf]:
-        """Merge one response; returns the leaves its deletes ended."""
+              sync: bool = False, slots: list[Slot] | None = None) -> list[Leaf]:
+        """Merge one response (deletes first, as gNMI orders them); returns the leaves its
+        deletes ended. ``slots``: the leaves' slots when the decoder knows them."""
         if isinstance(flat, Flat):
-            leaves: Iterable[Leaf] = flat.leaves
-            deletes, sync = flat.deletes, flat.sync
+            leaves = flat.leaves
+            deletes, sync, slots = flat.deletes, flat.sync, flat.slots
             self.malformed += len(flat.errors)
         else:
-            leaves = flat
+            leaves = flat if isinstance(flat, list) else list(flat)
         self._cols.clear()
         self._ts_ref = None
         ended: list[Leaf] = []
         for d in deletes:
             ended.extend(self._delete(d))
-        by_path = self.by_path
-        for leaf in leaves:
-            origin, path, keys, _v, _ts, ext = leaf     # one C-level unpack per leaf
-            k = (origin, path)
-            rows = by_path.get(k)
-            if rows is None:
-                rows = by_path[k] = {}
-                self._origins.setdefault(path, set()).add(origin)
-            rows[(keys, None if ext is None else _comp(leaf))] = leaf
+        if slots is None or len(slots) != len(leaves):
+            slots = slots_of(leaves)
+        store = self._store
+        before = len(store)
+        store.update(zip(slots, leaves, strict=True))
+        if len(store) != before:      # new rows: rare once a device has sent its first sample
+            self._register(slots, leaves)
         if sync:
             self.synced = True
         return ended
+
+    def _register(self, slots: list[Slot], leaves: list[Leaf]) -> None:
+        paths, version = self._paths, self._version
+        for s, lf in zip(slots, leaves, strict=True):
+            pk = (lf[0], lf[1])
+            known = paths.get(pk)
+            if known is None:
+                known = paths[pk] = {}
+                self._origins.setdefault(lf[1], set()).add(lf[0])
+            if s not in known:
+                known[s] = (lf[2], slot_comp(lf[5]))
+                version[pk] = version.get(pk, 0) + 1
 
     def _delete(self, d: Delete) -> list[Leaf]:
         ended: list[Leaf] = []
         pre = d.path.rstrip("/") + "/"
         want = set(d.keys)
-        for (origin, path), rows in list(self.by_path.items()):
+        for pk, known in list(self._paths.items()):
+            origin, path = pk
             if origin != d.origin or not (path == d.path or path.startswith(pre) or d.path == "/"):
                 continue
-            for rk in [rk for rk in rows if want.issubset(rk[0])]:
-                ended.append(rows.pop(rk))
-            if not rows:
-                del self.by_path[(origin, path)]
+            gone = [s for s, (keys, _c) in known.items() if want.issubset(keys)]
+            for s in gone:
+                ended.append(self._store.pop(s))
+                del known[s]
+            if gone:
+                self._version[pk] = self._version.get(pk, 0) + 1
+            if not known:
+                del self._paths[pk]
                 self._origins.get(path, set()).discard(origin)
         return ended
 
     # -- reading -----------------------------------------------------------------------------
     def leaves(self) -> Iterator[Leaf]:
-        for rows in self.by_path.values():
-            yield from rows.values()
+        store = self._store
+        for known in self._paths.values():
+            yield from map(store.__getitem__, known)
 
-    def paths(self) -> set[tuple[str, str]]:
-        return set(self.by_path)
+    def paths(self) -> set[PathKey]:
+        return set(self._paths)
 
     def __len__(self) -> int:
-        return sum(len(r) for r in self.by_path.values())
+        return len(self._store)
 
     # -- engine Dataset protocol -------------------------------------------------------------
     def column(self, ref: Any) -> Mapping[Any, Any]:
@@ -189,12 +205,14 @@ class GnmiDataset:
             fast = self._build_plain(origins[0], ref, index_of, conv)
             if fast is not None:
                 return fast
+        store = self._store
         for origin in origins:
-            rows = self.by_path.get((origin, ref.path))
-            if not rows:
+            known = self._paths.get((origin, ref.path))
+            if not known:
                 continue
             self.used.add((origin, ref.path))
-            for (keys, comp), leaf in rows.items():
+            for slot, (keys, comp) in known.items():
+                leaf = store[slot]
                 idx = index_of.get(keys, _MISS)
                 if idx is _MISS:
                     idx = index_of[keys] = _index(keys, want, filters)
@@ -226,27 +244,27 @@ class GnmiDataset:
         """The common column (one origin, one leaf per row, no key filter rejecting a row) built
         with C-level maps instead of a loop per leaf; None when the general loop is needed."""
         path = ref.path
-        rows = self.by_path.get((origin, path))
-        if not rows:
+        pk = (origin, path)
+        known = self._paths.get(pk)
+        if not known:
             return None
-        # the row indexes depend only on the rows' keys, which repeat every sample (dict keys keep
-        # their first object, so the list compare is mostly identity checks)
+        # the row indexes depend only on the path's slots, which change only when rows come or go
         shape = (origin, path, ref.keys, ref.filters)
-        rks = list(rows)
+        version = self._version[pk]
         hit = self._shapes.get(shape)
-        if hit is not None and hit[0] == rks:
+        if hit is not None and hit[0] == version:
             idxs = hit[1]
         else:
-            if set(map(_second, rks)) != {None}:
+            if set(map(_second, known.values())) != {None}:
                 return None             # line-card components: summed per row by the loop
-            idxs = list(map(index_of.get, map(_first, rks), repeat(_MISS)))
+            idxs = list(map(index_of.get, map(_first, known.values()), repeat(_MISS)))
             if _MISS in idxs or None in idxs:
                 return None             # an unseen key set or a filtered row: the loop decides
             if len(set(idxs)) != len(idxs):
                 return None             # rows sharing an index: the loop merges them
-            self._shapes[shape] = (rks, idxs)
+            self._shapes[shape] = (version, idxs)
         numeric = ref.numeric
-        leaves = rows.values()
+        leaves = list(map(self._store.__getitem__, known))
         vals = list(map(_value, leaves))
         if numeric and str in set(map(type, vals)):
             for n, v in enumerate(vals):
@@ -262,13 +280,14 @@ class GnmiDataset:
     @property
     def unused_report(self) -> list[tuple[str, str, int]]:
         """For ``explain``: (path, origin, leaves) of the data no rule read."""
-        return [(path, origin, len(self.by_path[(origin, path)])) for origin, path in self.unused()]
+        return [(path, origin, len(self._paths[(origin, path)])) for origin, path in self.unused()]
 
     def _build_pattern(self, ref: GnmiColumn, values: dict[Any, Any],
                        stamps: dict[Any, int]) -> tuple[Mapping[Any, Any], dict[Any, int]]:
         """Columns whose path has ``*`` / ``{name}`` elements: match every cached path."""
         segs = ref.path.split("/")[1:]
-        for (origin, path), rows in self.by_path.items():
+        store = self._store
+        for (origin, path), known in self._paths.items():
             if ref.origin is not None and origin != ref.origin:
                 continue
             psegs = path.split("/")[1:]
@@ -284,7 +303,8 @@ class GnmiDataset:
                     break
             else:
                 self.used.add((origin, path))
-                for (keys, _comp), leaf in rows.items():
+                for slot, (keys, _c) in known.items():
+                    leaf = store[slot]
                     idx = _index((*caps, *keys), ref.keys, ref.filters)
                     if idx is None:
                         continue
@@ -299,4 +319,4 @@ class GnmiDataset:
 
     def unused(self) -> list[tuple[str, str]]:
         """Paths present in the data that no column read (explain: 'no rule used these')."""
-        return sorted(set(self.by_path) - self.used)
+        return sorted(set(self._paths) - self.used)

@@ -30,7 +30,7 @@ class GnmiDevice:
         self._ended: list[Leaf] = []
 
     def on_batch(self, batch: Batch) -> None:
-        self._ended.extend(self.dataset.apply(batch.leaves, batch.deletes, batch.sync))
+        self._ended.extend(self.dataset.apply(batch.leaves, batch.deletes, batch.sync, batch.slots))
         self.dataset.malformed += len(batch.errors)
 
     async def run(self, stop: asyncio.Event | None = None) -> TargetState:

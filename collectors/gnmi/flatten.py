@@ -33,6 +33,39 @@ class Leaf(NamedTuple):
     ext: Mapping[str, Any] | None = None   # e.g. the Juniper header (component, component_id...)
 
 
+# Where a leaf lives in the Dataset: its (origin, path, keys, line-card component or None) as one
+# string - a str caches its hash, so a sample's leaves go into the Dataset with one C-level
+# dict.update. Juniper line-card partial updates report the same leaf once per component; those
+# rows are summed when a column is read.
+Slot = str
+
+
+# bound of the path caches here and in wire.py (cleared when reached)
+_PATHS_MAX = 200_000
+_SLOTS: dict[tuple[str, str, Keys], Slot] = {}
+
+
+def slot_key(origin: str, path: str, keys: Keys, comp: tuple[int, int] | None = None) -> Slot:
+    k = (origin, path, keys)
+    s = _SLOTS.get(k)
+    if s is None:
+        if len(_SLOTS) >= _PATHS_MAX:
+            _SLOTS.clear()
+        s = _SLOTS[k] = repr(k)      # unambiguous: a tuple's repr
+    return s if comp is None else s + comp_suffix(comp)
+
+
+def comp_suffix(comp: tuple[int, int]) -> str:
+    return f"#{comp[0]}.{comp[1]}"
+
+
+def slot_comp(ext: Mapping[str, Any] | None) -> tuple[int, int] | None:
+    """The (component_id, sub_component_id) of a Juniper header, None without one."""
+    if ext is None or "component_id" not in ext:
+        return None
+    return (int(ext.get("component_id") or 0), int(ext.get("sub_component_id") or 0))
+
+
 class Delete(NamedTuple):
     origin: str
     path: str          # a path prefix: everything below it (with matching keys) ends
@@ -48,6 +81,9 @@ class Flat:
     deletes: list[Delete] = field(default_factory=list)
     sync: bool = False
     errors: list[str] = field(default_factory=list)   # malformed updates, one line each
+    # each leaf's Dataset slot, parallel to leaves (the wire path fills it from its path cache;
+    # None: the Dataset works them out)
+    slots: list[Slot] | None = None
 
 
 def _elems(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, str, str]]]:
@@ -112,7 +148,6 @@ _new_leaf = tuple.__new__
 # Resolved paths by their wire bytes: devices repeat the same prefixes and relative paths in every
 # sample, so each distinct path is normalised once. Bounded: cleared when it grows too large.
 _PATHS: dict[tuple[bytes, str], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
-_PATHS_MAX = 200_000
 # (prefix bytes, update path bytes) -> (canonical origin, full path, keys): the per-leaf fast path
 _FULL: dict[tuple[bytes, bytes], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from .client import GnmiClient, GnmiError
 from .config import Backoff, GnmiTarget
-from .flatten import Delete, Leaf
+from .flatten import Delete, Leaf, Slot
 from .values import LeafTypes
 from .wire import flatten_bytes
 
@@ -39,6 +39,7 @@ class Batch:
     deletes: list[Delete]
     sync: bool
     errors: list[str]
+    slots: list[Slot] | None = None     # the leaves' Dataset slots, when the decoder knows them
 
 
 @dataclass
@@ -123,7 +124,7 @@ async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState
                         log.warning("gnmi %s: skipped malformed %s", target.name, e)
                 if flat.sync:
                     state.synced = True
-                batch = Batch(target.name, flat.leaves, flat.deletes, flat.sync, flat.errors)
+                batch = Batch(target.name, flat.leaves, flat.deletes, flat.sync, flat.errors, flat.slots)
                 await _deliver(on_batch, batch)
                 if stop.is_set():
                     return

@@ -24,6 +24,8 @@ INT_TYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "ui
                        "counter32", "counter64", "gauge32", "gauge64", "zero-based-counter32",
                        "zero-based-counter64", "timeticks", "timeticks64", "timestamp"})
 FLOAT_TYPES = frozenset({"decimal64", "ieeefloat32"})
+# base types whose string values normalise() changes (every other base leaves a string as it is)
+NORMALISED_BASES = INT_TYPES | FLOAT_TYPES | {"identityref"}
 
 
 class LeafTypes(Protocol):

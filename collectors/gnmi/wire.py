@@ -3,38 +3,195 @@
 Counter streams are millions of tiny updates (``prefix + {path: leaf, val: uint}``); going through
 protobuf message objects costs several attribute lookups per leaf. This reader walks the bytes of
 the common shapes itself - Notification timestamp/prefix/updates whose TypedValue is a uint, int,
-bool, double, float or string - and hands anything else (JSON blobs, decimals, deletes, deprecated
-fields, extensions, malformed data) to the protobuf path in flatten.py: any update it does not
-recognise sends the whole response there, so leaf order and error accounting stay the same. Both paths give identical leaves (tests/unit/test_gnmi_wire.py checks every corpus case).
+bool, double, float, string or bytes - and hands anything else (JSON blobs, decimals, deletes,
+deprecated fields, odd field orders, malformed data) to the protobuf path in flatten.py: any update
+it does not recognise sends the whole response there, so leaf order and error accounting stay the
+same. Both paths give identical leaves (tests/unit/test_gnmi_wire.py checks every corpus case).
 
-Field numbers are the gNMI 0.8 ones (gnmi.proto): SubscribeResponse.update=1, sync_response=3;
-Notification.timestamp=1, prefix=2, update=4; Update.path=1, val=3; TypedValue.string_val=1,
-int_val=2, uint_val=3, bool_val=4, float_val=6, double_val=14.
+Two levels, both per distinct prefix:
+- a table of relative path bytes -> everything known about the leaf (origin, full path, keys, its
+  Dataset slot, its YANG base type), resolved once per path and per catalog: one dict lookup a leaf;
+- a template, once a prefix's notification has come twice with the same updates (same paths in the
+  same order, uint or string values - what a device sends every sample interval): one regex match
+  in C reads every length byte and value of the notification, the lengths are checked in bulk
+  against the protobuf framing, and the leaves are built with C-level maps. A notification that
+  does not fit its template is read update by update, and a new shape that repeats replaces it.
+
+Field numbers are the gNMI 0.8 ones (gnmi.proto): SubscribeResponse.update=1, sync_response=3,
+extension=5; Notification.timestamp=1, prefix=2, update=4; Update.path=1, val=3;
+TypedValue.string_val=1, int_val=2, uint_val=3, bool_val=4, bytes_val=5, float_val=6,
+double_val=14.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Mapping
+from itertools import repeat
+from operator import add, getitem
 from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from .flatten import _PATHS_MAX, Flat, Leaf, _resolve, extensions, flatten_response
-from .paths import canonical_origin
+from .flatten import (
+    _PATHS_MAX,
+    Flat,
+    Leaf,
+    Slot,
+    _resolve,
+    comp_suffix,
+    extensions,
+    flatten_response,
+    slot_comp,
+    slot_key,
+)
+from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
-from .values import BadValue, LeafTypes, ieeefloat32, normalise
+from .values import NORMALISED_BASES, BadValue, LeafTypes, ieeefloat32, normalise
 
 _new = tuple.__new__
 _dbl = struct.Struct("<d").unpack_from
 _flt = struct.Struct("<f").unpack_from
-# (prefix bytes, path bytes) -> (canonical origin, full path, keys), from wire slices
-_WIRE: dict[tuple[bytes, bytes], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
-_PREFIX: dict[bytes, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
+
+# A leaf as the wire path resolves it: origin, full path, keys, Dataset slot, catalog base type,
+# and the base type when it changes a string value (normalise), else None.
+Hit = tuple[str, str, Keys, Slot, str | None, str | None]
+# A notification's update as the per-update reader saw it, for learning a template: a uint's
+# (length byte + path bytes, hit, None) or a string update's (whole update bytes, hit, value).
+Seen = tuple[bytes, Hit, Any]
+_TEMPLATES_MAX = 5_000             # compiled patterns over all prefixes (a few KB each)
+# below this many updates a notification is read as fast update by update
+_TEMPLATE_MIN = 2
 
 
 class _Slow(Exception):
     """This response takes the protobuf path."""
+
+
+class _Template:
+    """The updates of a notification that repeats: the same paths in the same order, uint values
+    (their lengths and bytes vary) and string values that did not change (matched literally).
+
+    The pattern spells out the protobuf framing exactly: for a uint of k varint bytes the update
+    length byte and the value length byte are fixed by k, so each uint is an alternation over k
+    and a match leaves nothing to check. One match in C replaces the reader's per-update work;
+    the varints are decoded together."""
+
+    __slots__ = ("consts", "cuts", "leaf_parts", "nu", "order", "pattern", "slots")
+
+    def __init__(self, shape: list[Seen]) -> None:
+        parts = []
+        order: list[int] = []
+        consts: list[Any] = []
+        cuts = []
+        for raw, _hit, value in shape:
+            if value is None:                 # uint: raw = path length byte + path bytes
+                order.append(len(order) - len(consts))
+                # one group per uint: the update after its tag; the varint follows L 0a path 1a VL 18
+                parts.append(rb"\x22(" + b"|".join(_uint_alternatives(raw)) + rb")")
+                cuts.append(slice(len(raw) + 5, None))
+            else:                             # an unchanged string: the whole update
+                order.append(-1 - len(consts))
+                consts.append(value)
+                parts.append(re.escape(raw))
+        self.pattern = re.compile(b"".join(parts), re.DOTALL)
+        self.nu = len(order) - len(consts)
+        self.order = None if not consts else [i if i >= 0 else self.nu - 1 - i for i in order]
+        self.consts = consts
+        self.cuts = cuts
+        hits = [h for _r, h, _v in shape]
+        self.leaf_parts = ([h[0] for h in hits], [h[1] for h in hits], [h[2] for h in hits])
+        self.slots = [h[3] for h in hits]
+
+    def leaves(self, m: re.Match[bytes], ts: int, ext: Mapping[str, Any] | None,
+               out: Flat, csuf: str | None) -> None:
+        """Append the matched notification's leaves."""
+        if self.nu:
+            raw: tuple[bytes, ...] = tuple(map(getitem, m.groups(), self.cuts))
+            uints: list[Any] = _uvarints(raw) if self.nu > 2 else list(map(_uvarint, raw))
+            values = uints if self.order is None else list(map((uints + self.consts).__getitem__, self.order))
+        else:
+            values = self.consts
+        o, p, k = self.leaf_parts
+        out.leaves.extend(map(_new, repeat(Leaf), zip(o, p, k, values, repeat(ts), repeat(ext))))
+        assert out.slots is not None
+        if csuf is None:
+            out.slots.extend(self.slots)
+        else:
+            out.slots.extend(map(add, self.slots, repeat(csuf)))
+
+
+def _uint_alternatives(psig: bytes) -> list[bytes]:
+    """``L 0a psig 1a VL 18 varint`` for every varint length k whose lengths fit one byte."""
+    alts = []
+    for k in range(1, 11):
+        vl = k + 1
+        upd = len(psig) + 3 + vl          # path tag + path (with its length) + value tag + VL + value
+        if upd >= 0x80:
+            break
+        body = rb"[\x80-\xff]{%d}[\x00-\x7f]" % (k - 1) if k < 10 else rb"[\x80-\xff]{9}[\x00\x01]"
+        alts.append(re.escape(bytes([upd])) + rb"\x0a" + re.escape(psig) + rb"\x1a" + re.escape(bytes([vl]))
+                    + rb"\x18" + body)
+    return alts
+
+
+def _uvarint(v: bytes) -> int:
+    """A varint the template matched (well formed, at most 64 bits)."""
+    r = 0
+    for c in reversed(v):
+        r = (r << 7) | (c & 0x7F)
+    return r
+
+
+_LANES: dict[int, tuple[Any, ...]] = {}
+
+
+def _lanes(n: int) -> tuple[Any, ...]:
+    """Masks for n 8-byte lanes: drop the continuation bits, then close the 7-bit groups up in
+    three steps (pairs, quads, the whole lane); and the struct that splits the lanes."""
+    got = _LANES.get(n)
+    if got is None:
+        def rep(pattern: bytes) -> int:
+            return int.from_bytes(pattern * (8 * n // len(pattern)), "little")
+        got = _LANES[n] = (
+            rep(b"\x7f"), rep(b"\xff\x00"), rep(b"\x00\xff"), rep(b"\xff\xff\x00\x00"),
+            rep(b"\x00\x00\xff\xff"), rep(b"\xff" * 4 + b"\x00" * 4), rep(b"\x00" * 4 + b"\xff" * 4),
+            struct.Struct(f"<{n}Q"), 8 * n)
+    return got
+
+
+def _uvarints(raw: tuple[bytes, ...]) -> list[int]:
+    """Varints the template matched, decoded together: each padded to an 8-byte lane of one big
+    int, whose bit arithmetic runs in C (a Python loop per byte costs twice as much at 14 values).
+    A value of more than 8 bytes (2**56 and up) takes the loop."""
+    n = len(raw)
+    m7, a1, b1, a2, b2, a3, b3, split, width = _lanes(n)
+    joined = b"".join(map(bytes.ljust, raw, repeat(8), repeat(b"\0")))
+    if len(joined) != width:
+        return list(map(_uvarint, raw))
+    x = int.from_bytes(joined, "little") & m7
+    x = (x & a1) | ((x & b1) >> 1)
+    x = (x & a2) | ((x & b2) >> 2)
+    x = (x & a3) | ((x & b3) >> 4)
+    return list(split.unpack(x.to_bytes(width, "little")))
+
+
+class _Prefix:
+    """A notification prefix resolved, the table of its relative paths, its template."""
+
+    __slots__ = ("keys", "origin", "path", "shape", "table", "template")
+
+    def __init__(self, origin: str, path: str, keys: Keys) -> None:
+        self.origin, self.path, self.keys = origin, path, keys
+        self.table: dict[bytes, Hit] = {}
+        self.template: _Template | None = None
+        self.shape: list[Seen] | None = None   # the last notification's updates
+
+
+# per catalog (by identity; the catalog object is kept so its id cannot be reused)
+_CACHES: dict[int, tuple[LeafTypes | None, dict[bytes, _Prefix]]] = {}
+_size = [0, 0]       # table entries, templates: each is dropped when it reaches its bound
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:
@@ -55,7 +212,8 @@ def _varint(b: bytes, i: int) -> tuple[int, int]:
 
 
 def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
-    """Same result as ``flatten_response(SubscribeResponse.FromString(data), types)``."""
+    """Same result as ``flatten_response(SubscribeResponse.FromString(data), types)``, with the
+    leaves' Dataset slots filled in."""
     try:
         return _fast(data, types)
     except (_Slow, IndexError, struct.error):
@@ -67,154 +225,245 @@ def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
     return flatten_response(resp, types)
 
 
+def _prefixes(types: LeafTypes | None) -> dict[bytes, _Prefix]:
+    got = _CACHES.get(id(types))
+    if got is None or got[0] is not types:
+        got = _CACHES[id(types)] = (types, {})
+    _LAST[0] = (types, got[1])
+    return got[1]
+
+
+def _count() -> None:
+    _size[0] += 1
+    if _size[0] >= _PATHS_MAX:    # bounded: a device whose keys never repeat cannot grow it forever
+        for _t, table in _CACHES.values():
+            table.clear()
+        _size[0] = _size[1] = 0
+
+
+# The catalog of the last call and its prefixes; the last timestamp's varint bytes and value (the
+# notifications of one sample share a timestamp: a C-level prefix compare instead of ~9 bytes of
+# varint arithmetic). Per-response costs matter: most notifications carry a handful of leaves.
+# Each is one tuple, swapped in one assignment: threads decoding at once never see a torn pair.
+_LAST: list[tuple[Any, Any]] = [(object(), None)]
+_TS: list[tuple[bytes, int]] = [(b"\x00", 0)]
+
+
 def _fast(b: bytes, types: LeafTypes | None) -> Flat:
-    n = len(b)
-    if n < 2 or b[0] != 0x0A:        # not a notification first (sync_response, error...)
+    if b[0] != 0x0A:                 # not a notification first (sync_response, error...)
         raise _Slow
-    ln, i = _varint(b, 1)
-    start, end = i, i + ln
+    ln = b[1]
+    if ln < 0x80:
+        i = 2
+    else:
+        ln, i = _varint(b, 1)
+    end = i + ln
     ext = None
-    i = end
-    while i < n:                     # extensions after the notification (Juniper header)
-        if b[i] != 0x2A:
+    csuf = None                      # Juniper line card: its slots' suffix
+    if end < len(b):
+        j, n = end, len(b)
+        while j < n:                 # extensions after the notification (Juniper header)
+            if b[j] != 0x2A or ext is not None:
+                raise _Slow
+            el, j = _varint(b, j + 1)
+            ext = extensions([gnmi_ext_pb2.Extension.FromString(b[j:j + el])])
+            j += el
+        comp = slot_comp(ext)
+        csuf = None if comp is None else comp_suffix(comp)
+    last = _LAST[0]
+    prefixes = last[1] if types is last[0] else _prefixes(types)
+    leaves: list[Leaf] = []
+    slots: list[Slot] = []
+    out = Flat(leaves, [], False, [], slots)
+    append = leaves.append
+    sappend = slots.append
+    ts = 0
+    pre: _Prefix | None = None       # set at the first update: header fields after it go slow
+    p_sig: bytes | None = None
+    pmap: dict[bytes, Hit] = {}
+    shape: list[Seen] | None = None
+    while i < end:
+        tag = b[i]
+        if tag == 0x22:                                   # update: the hot loop
+            if pre is None:
+                pre = prefixes.get(p_sig or b"") or _prefix(prefixes, p_sig or b"")
+                pmap = pre.table
+                tpl = pre.template
+                if tpl is not None:
+                    m = tpl.pattern.fullmatch(b, i, end)
+                    if m is not None:
+                        tpl.leaves(m, ts, ext, out, csuf)
+                        return out
+                shape = []
+            u0 = i
+            # lengths are almost always one byte: read those inline, call _varint otherwise
+            ln = b[i + 1]
+            if ln < 0x80:
+                us = i + 2
+            else:
+                ln, us = _varint(b, i + 1)
+                shape = None
+            ue = us + ln
+            i = ue
+            # Update: path (0x0a) then val (0x1a), nothing else
+            if b[us] != 0x0A:
+                raise _Slow
+            pl = b[us + 1]
+            if pl < 0x80:
+                ps = us + 2
+            else:
+                pl, ps = _varint(b, us + 1)
+                shape = None
+            pe = ps + pl
+            if pe >= ue or b[pe] != 0x1A:
+                raise _Slow
+            vs = pe + 2
+            vl = b[pe + 1]
+            if vl >= 0x80:
+                vl, vs = _varint(b, pe + 1)
+                shape = None
+            if vs + vl != ue or vl == 0:
+                raise _Slow
+            hit = pmap.get(b[ps:pe])
+            if hit is None:
+                hit = _leaf_path(pre, b[ps:pe], types)
+            vt = b[vs]
+            if vt == 0x18:                                # uint_val: counters, a few bytes
+                v: Any = b[vs + 1]
+                if v >= 0x80:
+                    k = vs + 1
+                    v &= 0x7F
+                    shift = 7
+                    while True:
+                        k += 1
+                        x = b[k]
+                        v |= (x & 0x7F) << shift
+                        if x < 0x80:
+                            break
+                        shift += 7
+                        if shift > 63:
+                            raise _Slow
+                    if k + 1 != ue:
+                        raise _Slow
+                elif vl != 2:
+                    raise _Slow                           # more fields after the value
+                if shape is not None:
+                    shape.append((b[us + 1:pe], hit, None))
+            elif vt == 0x0A:                              # string_val
+                sl = b[vs + 1]
+                ss = vs + 2
+                if sl >= 0x80:
+                    sl, ss = _varint(b, vs + 1)
+                    shape = None
+                if ss + sl != ue:
+                    raise _Slow
+                try:
+                    v = b[ss:ue].decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Slow from None
+                if hit[5] is not None:
+                    v = normalise(v, hit[5])
+                if shape is not None:
+                    shape.append((b[u0:ue], hit, v))
+            else:
+                v = _other_value(b, vt, vs, vl, ue, hit)
+                shape = None
+            append(_new(Leaf, (hit[0], hit[1], hit[2], v, ts, ext)))
+            sappend(hit[3] if csuf is None else hit[3] + csuf)
+        elif tag == 0x08 and pre is None:                 # timestamp
+            raw, ts = _TS[0]
+            if b.startswith(raw, i + 1):
+                i += 1 + len(raw)
+            else:
+                ts, j = _varint(b, i + 1)
+                if ts >= 1 << 63:
+                    ts -= 1 << 64
+                _TS[0] = (b[i + 1:j], ts)
+                i = j
+        elif tag == 0x12 and pre is None and p_sig is None:   # prefix
+            ln = b[i + 1]
+            if ln < 0x80:
+                i += 2
+            else:
+                ln, i = _varint(b, i + 1)
+            p_sig = b[i:i + ln]
+            i += ln
+        else:           # alias, delete, atomic, repeated or late header fields: protobuf path
             raise _Slow
-        el, i = _varint(b, i + 1)
-        if ext is not None:
-            raise _Slow
-        ext = extensions([gnmi_ext_pb2.Extension.FromString(b[i:i + el])])
-        i += el
-    out = Flat()
-    _notification(b, start, end, out, types, ext)
+    if shape is not None and len(shape) >= _TEMPLATE_MIN and pre is not None:
+        _learn(pre, shape)
     return out
 
 
-def _notification(b: bytes, i: int, end: int, out: Flat, types: LeafTypes | None,
-                  ext: Mapping[str, Any] | None) -> None:
-    ts = 0
-    p_sig = b""
-    p_origin, p_path = "", ""
-    p_keys: tuple[tuple[str, str, str], ...] = ()
-    append = out.leaves.append
-    while i < end:
-        tag = b[i]
-        if tag == 0x08:                                   # timestamp
-            ts, i = _varint(b, i + 1)
-            if ts >= 1 << 63:
-                ts -= 1 << 64
-            continue
-        if tag == 0x12:                                   # prefix
-            ln, i = _varint(b, i + 1)
-            p_sig = b[i:i + ln]
-            i += ln
-            hit = _PREFIX.get(p_sig)
-            if hit is None:
-                try:
-                    hit = _resolve(gnmi_pb2.Path.FromString(p_sig), "")
-                except BadValue:
-                    raise _Slow from None
-                if len(_PREFIX) >= _PATHS_MAX:
-                    _PREFIX.clear()
-                _PREFIX[p_sig] = hit
-            p_origin, p_path, p_keys = hit
-            continue
-        if tag != 0x22:                                   # alias, delete, atomic: protobuf path
+def _other_value(b: bytes, vt: int, vs: int, vl: int, ue: int, hit: Hit) -> Any:
+    """The TypedValue kinds a counter stream sends less often than uint and string."""
+    if vt == 0x10:                                        # int_val (two's complement int64)
+        v, j = _varint(b, vs + 1)
+        if j != ue:
             raise _Slow
-        # lengths are almost always one byte: read those inline, call _varint otherwise
-        ln = b[i + 1]
-        if ln < 0x80:
-            us = i + 2
-        else:
-            ln, us = _varint(b, i + 1)
-        ue = us + ln
-        i = ue
-        # Update: path (0x0a) then val (0x1a), nothing else
-        if b[us] != 0x0A:
+        return v - (1 << 64) if v >= 1 << 63 else v
+    if vt == 0x71 and vl == 9:                            # double_val
+        return _dbl(b, vs + 1)[0]
+    if vt == 0x35 and vl == 5:                            # float_val
+        return _flt(b, vs + 1)[0]
+    if vt == 0x20:                                        # bool_val
+        v, j = _varint(b, vs + 1)
+        if j != ue:
             raise _Slow
-        pl = b[us + 1]
-        if pl < 0x80:
-            ps = us + 2
-        else:
-            pl, ps = _varint(b, us + 1)
-        pe = ps + pl
-        if pe >= ue or b[pe] != 0x1A:
+        return v != 0
+    if vt == 0x2A:                                        # bytes_val (Junos ieeefloat32 optics)
+        sl, ss = _varint(b, vs + 1)
+        if ss + sl != ue:
             raise _Slow
-        vl = b[pe + 1]
-        if vl < 0x80:
-            vs = pe + 2
-        else:
-            vl, vs = _varint(b, pe + 1)
-        if vs + vl != ue or vl == 0:
-            raise _Slow
-        key = (p_sig, b[ps:pe])
-        hit = _WIRE.get(key)
-        if hit is None:
-            hit = _wire_path(key, p_origin, p_path, p_keys)
-            if hit is None:
-                raise _Slow
-        vt = b[vs]
-        if vt == 0x18:                                    # uint_val
-            j = vs + 1
-            x = b[j]
-            if x < 0x80:
-                v: Any = x
-            else:                                         # counters: a few bytes, decoded inline
-                v, shift = x & 0x7F, 7
-                while True:
-                    j += 1
-                    x = b[j]
-                    v |= (x & 0x7F) << shift
-                    if x < 0x80:
-                        break
-                    shift += 7
-                    if shift > 63:
-                        raise _Slow
-        elif vt == 0x10:                                  # int_val (two's complement int64)
-            v = _varint(b, vs + 1)[0]
-            if v >= 1 << 63:
-                v -= 1 << 64
-        elif vt == 0x71 and vl == 9:                      # double_val
-            v = _dbl(b, vs + 1)[0]
-        elif vt == 0x35 and vl == 5:                      # float_val
-            v = _flt(b, vs + 1)[0]
-        elif vt == 0x20:                                  # bool_val
-            v = _varint(b, vs + 1)[0] != 0
-        elif vt == 0x0A:                                  # string_val
-            sl, ss = _varint(b, vs + 1)
-            if ss + sl != ue:
-                raise _Slow
+        raw = b[ss:ue]
+        base = hit[4]
+        if sl == 4 and (base is None or base == "ieeefloat32"):
+            return ieeefloat32(raw)
+        if base == "ieeefloat32":
+            raise _Slow   # wrong length: the message path reports it
+        return raw
+    raise _Slow
+
+
+def _learn(pre: _Prefix, shape: list[Seen]) -> None:
+    """A prefix's notification shape seen twice in a row becomes its template."""
+    if pre.shape != shape:
+        pre.shape = shape
+        return
+    pre.shape = None
+    if pre.template is None:
+        if _size[1] >= _TEMPLATES_MAX:
+            return
+        _size[1] += 1
+    pre.template = _Template(shape)
+
+
+def _prefix(prefixes: dict[bytes, _Prefix], p_sig: bytes) -> _Prefix:
+    pre = prefixes.get(p_sig)
+    if pre is None:
+        if p_sig:
             try:
-                v = b[ss:ss + sl].decode("utf-8")
-            except UnicodeDecodeError:
+                origin, path, keys = _resolve(gnmi_pb2.Path.FromString(p_sig), "")
+            except (BadValue, DecodeError):
                 raise _Slow from None
-            if types is not None:
-                v = normalise(v, types.leaf_base(hit[1]))
-        elif vt == 0x2A:                                  # bytes_val (Junos ieeefloat32 optics)
-            sl, ss = _varint(b, vs + 1)
-            if ss + sl != ue:
-                raise _Slow
-            v = b[ss:ss + sl]
-            base = types.leaf_base(hit[1]) if types is not None else None
-            if sl == 4 and (base is None or base == "ieeefloat32"):
-                v = ieeefloat32(v)
-            elif base == "ieeefloat32":
-                raise _Slow   # wrong length: the message path reports it
         else:
-            raise _Slow
-        append(_new(Leaf, (hit[0], hit[1], hit[2], v, ts, ext)))
+            origin, path, keys = "", "", ()
+        _count()
+        pre = prefixes[p_sig] = _Prefix(origin, path, keys)
+    return pre
 
 
-Resolved = tuple[str, str, tuple[tuple[str, str, str], ...]]
-
-
-def _wire_path(key: tuple[bytes, bytes], p_origin: str, p_path: str,
-               p_keys: tuple[tuple[str, str, str], ...]) -> Resolved | None:
+def _leaf_path(pre: _Prefix, rel_sig: bytes, types: LeafTypes | None) -> Hit:
     try:
-        origin, rel, keys = _resolve(gnmi_pb2.Path.FromString(key[1]), p_origin)
-    except BadValue:
-        return None
+        origin, rel, keys = _resolve(gnmi_pb2.Path.FromString(rel_sig), pre.origin)
+    except (BadValue, DecodeError):
+        raise _Slow from None
+    p_path = pre.path
     full = (f"/{p_path}/{rel}" if rel else "/" + p_path) if p_path else "/" + rel
-    if len(_WIRE) >= _PATHS_MAX:
-        _WIRE.clear()
-    hit = _WIRE[key] = (canonical_origin(origin), full, p_keys + keys if p_keys else keys)
+    co = canonical_origin(origin)
+    all_keys = pre.keys + keys if pre.keys else keys
+    base = types.leaf_base(full) if types is not None else None
+    _count()
+    hit = pre.table[rel_sig] = (co, full, all_keys, slot_key(co, full, all_keys, None), base,
+                                base if base in NORMALISED_BASES else None)
     return hit
-

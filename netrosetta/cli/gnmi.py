@@ -212,7 +212,7 @@ async def _subscribe_translate(args: argparse.Namespace, t: Any) -> int:
             break
     stop.set()
     await task
-    if not dev.dataset.by_path:
+    if not len(dev.dataset):
         raise NetrosettaError(dev.state.last_error or f"{t.address}: no data received")
     emit([translate(dev.dataset, dev.facts(), rulebooks)], args.format)
     return 0

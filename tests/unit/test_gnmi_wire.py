@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from google.protobuf.message import DecodeError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netrosetta.collectors.gnmi.flatten import flatten_response
+from netrosetta.collectors.gnmi import wire
+from netrosetta.collectors.gnmi.dataset import slots_of
+from netrosetta.collectors.gnmi.flatten import Flat, flatten_response
 from netrosetta.collectors.gnmi.lab.device import SimDevice
 from netrosetta.collectors.gnmi.lab.encode import notifications
-from netrosetta.collectors.gnmi.proto import gnmi_pb2
+from netrosetta.collectors.gnmi.proto import gnmi_ext_pb2, gnmi_pb2
 from netrosetta.collectors.gnmi.recording import load_responses
 from netrosetta.collectors.gnmi.wire import flatten_bytes
 from netrosetta.yang_catalog import default_catalog
@@ -113,3 +116,77 @@ def test_property_wire_equals_message_path(prefix: gnmi_pb2.Path | None, updates
     if prefix is not None:
         n.prefix.CopyFrom(prefix)
     _same(gnmi_pb2.SubscribeResponse(update=n).SerializeToString())
+
+
+# ---- templates: a prefix's notification that repeats is read by one pattern match ------------
+
+def _counters(values: list[int], oper: str, ts: int, comp: int | None = None) -> bytes:
+    """One interface's state: uint counters and a string, the way a device sends every sample."""
+    n = gnmi_pb2.Notification(timestamp=ts, prefix=gnmi_pb2.Path(origin="openconfig", elem=[
+        gnmi_pb2.PathElem(name="interfaces"), gnmi_pb2.PathElem(name="interface", key={"name": "eth1"}),
+        gnmi_pb2.PathElem(name="state")]))
+    n.update.add(path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="oper-status")]),
+                 val=gnmi_pb2.TypedValue(string_val=oper))
+    for k, v in enumerate(values):
+        n.update.add(path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="counters"),
+                                              gnmi_pb2.PathElem(name=f"c{k}")]),
+                     val=gnmi_pb2.TypedValue(uint_val=v))
+    resp = gnmi_pb2.SubscribeResponse(update=n)
+    if comp is not None:    # Juniper header: component_id (field 2, varint)
+        resp.extension.add().registered_ext.CopyFrom(
+            gnmi_ext_pb2.RegisteredExtension(id=1, msg=bytes([0x10, comp])))
+    return resp.SerializeToString()
+
+
+def _same_with_slots(data: bytes) -> Flat:
+    _same(data)
+    flat = flatten_bytes(data, default_catalog())
+    assert flat.slots == slots_of(flat.leaves)    # the decoder's slots are the Dataset's own
+    return flat
+
+
+def _templates() -> int:
+    return sum(p.template is not None for p in wire._prefixes(default_catalog()).values())
+
+
+def test_template_values_across_varint_lengths_and_changes() -> None:
+    # every varint length from 1 to 10 bytes, lengths changing between samples
+    edges = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28 - 1, 2**35, 2**42, 2**49, 2**56 - 1, 2**56,
+             2**63, 2**64 - 1]
+    before = _templates()
+    for s in range(12):
+        vals = [edges[(s + k) % len(edges)] for k in range(9)]
+        _same_with_slots(_counters(vals, "UP", 1_700_000_000_000_000_000 + s))
+    assert _templates() == before + 1      # learned after two samples, used for the rest
+    # the string changes: read update by update, then a new template, values still exact
+    for s in range(4):
+        flat = _same_with_slots(_counters([5 * s] * 9, "DOWN", 1_700_000_000_000_000_100 + s))
+        assert [lf.value for lf in flat.leaves] == ["DOWN"] + [5 * s] * 9
+    # a counter appears: the shape is new again
+    _same_with_slots(_counters([1] * 10, "DOWN", 1))
+
+
+def test_template_with_juniper_components() -> None:
+    for s in range(5):
+        for comp in (1, 2):
+            flat = _same_with_slots(_counters([s * 1000 + comp] * 8, "UP", s, comp=comp))
+            assert all(sl.endswith(f"#{comp}.0") for sl in flat.slots or [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.lists(st.integers(0, 2**64 - 1), min_size=6, max_size=6), min_size=3, max_size=6),
+       pos=st.integers(0, 10_000), byte=st.integers(0, 255))
+def test_property_templates_and_corrupted_bytes(values: list[list[int]], pos: int, byte: int) -> None:
+    """A sequence of samples of one shape (templates form and are used) and then a sample with one
+    byte changed: the wire path equals the protobuf path whenever protobuf can read the bytes."""
+    for s, vals in enumerate(values):
+        _same_with_slots(_counters(vals, "UP", s))
+    data = bytearray(_counters(values[-1], "UP", 99))
+    data[pos % len(data)] = byte
+    try:
+        ref = flatten_response(gnmi_pb2.SubscribeResponse.FromString(bytes(data)), default_catalog())
+    except DecodeError:
+        flatten_bytes(bytes(data), default_catalog())     # must not raise
+        return
+    got = flatten_bytes(bytes(data), default_catalog())
+    assert (got.leaves, got.deletes, got.sync, got.errors) == (ref.leaves, ref.deletes, ref.sync, ref.errors)
