@@ -80,6 +80,18 @@ class GnmiDataset:
               sync: bool = False, slots: list[Slot] | None = None) -> list[Leaf]:
         """Merge one response (deletes first, as gNMI orders them); returns the leaves its
         deletes ended. ``slots``: the leaves' slots when the decoder knows them."""
+        if isinstance(flat, Flat) and flat.slots is not None and not (flat.deletes or flat.sync or flat.errors):
+            # the stream's common case, a response of updates from the wire reader: its per-call
+            # cost matters as much as its per-leaf cost (most responses carry a handful of leaves)
+            store = self._store
+            before = len(store)
+            store.update(zip(flat.slots, flat.leaves, strict=True))
+            if self._cols:
+                self._cols.clear()
+                self._ts_ref = None
+            if len(store) != before:
+                self._register(flat.slots, flat.leaves)
+            return []
         if isinstance(flat, Flat):
             leaves = flat.leaves
             deletes, sync, slots = flat.deletes, flat.sync, flat.slots
