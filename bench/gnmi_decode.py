@@ -119,7 +119,7 @@ def run_stream(samples: list[list[bytes]], rounds: int, per_round: int) -> dict[
         n = 0
         for sample in sweeps("decode"):
             for m in sample:
-                n += len(flatten_bytes(m, catalog).leaves)
+                n += flatten_bytes(m, catalog).count()
         return n
 
     rs = RulebookSet.from_paths()
@@ -134,7 +134,7 @@ def run_stream(samples: list[list[bytes]], rounds: int, per_round: int) -> dict[
         for sample in sweeps("translate"):
             for m in sample:
                 flat = flatten_bytes(m, catalog)
-                n += len(flat.leaves)
+                n += flat.count()
                 ds.apply(flat)
             points[0] = tr.translate(ds, DeviceFacts(name="bench")).count()
         return n
@@ -146,7 +146,7 @@ def run_stream(samples: list[list[bytes]], rounds: int, per_round: int) -> dict[
         for k, sample in enumerate(sweeps("translate_per_export"), start=1):
             for m in sample:
                 flat = flatten_bytes(m, catalog)
-                n += len(flat.leaves)
+                n += flat.count()
                 ds_export.apply(flat)
             if k % 6 == 0:
                 tr_export.translate(ds_export, DeviceFacts(name="bench-export"))

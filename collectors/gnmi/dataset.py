@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Any, ClassVar
 
 from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
@@ -25,7 +25,7 @@ from .paths import Keys
 from .values import to_number
 
 _MISS = object()
-_first, _second, _value, _ts = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
+_first, _second, _slot, _value, _ts = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(3), itemgetter(4)
 # (column keys, filters) -> {leaf keys -> row index or None}: a device's key sets repeat every sample
 _INDEX: dict[tuple[Any, Any], dict[Keys, Any]] = {}
 PathKey = tuple[str, str]      # (origin, path)
@@ -64,9 +64,13 @@ class GnmiDataset:
     stable_columns: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        # Every leaf by its slot, updated in one C-level dict.update per response; the slots of
-        # each path in arrival order (an ordered set), changed only when a slot comes or goes.
-        self._store: dict[Slot, Leaf] = {}
+        # Every leaf's value, device timestamp and extension by its slot, each a dict of atoms
+        # updated in one C-level dict.update per response (no object per leaf for the garbage
+        # collector to walk); the slots of each path in arrival order (an ordered set with the
+        # slot's keys and line card), changed only when a slot comes or goes.
+        self._values: dict[Slot, Any] = {}
+        self._stamps: dict[Slot, int] = {}
+        self._exts: dict[Slot, Mapping[str, Any]] = {}
         self._paths: dict[PathKey, dict[Slot, tuple[Keys, Comp]]] = {}
         self._version: dict[PathKey, int] = {}
         self._cols: dict[GnmiColumn, tuple[Mapping[Any, Any], dict[Any, int]]] = {}
@@ -77,54 +81,85 @@ class GnmiDataset:
 
     # -- feeding -----------------------------------------------------------------------------
     def apply(self, flat: Flat | Iterable[Leaf], deletes: Iterable[Delete] = (),
-              sync: bool = False, slots: list[Slot] | None = None) -> list[Leaf]:
+              sync: bool = False) -> list[Leaf]:
         """Merge one response (deletes first, as gNMI orders them); returns the leaves its
-        deletes ended. ``slots``: the leaves' slots when the decoder knows them."""
-        if isinstance(flat, Flat) and flat.slots is not None and not (flat.deletes or flat.sync or flat.errors):
-            # the stream's common case, a response of updates from the wire reader: its per-call
-            # cost matters as much as its per-leaf cost (most responses carry a handful of leaves)
-            store = self._store
-            before = len(store)
-            store.update(zip(flat.slots, flat.leaves, strict=True))
-            if self._cols:
-                self._cols.clear()
-                self._ts_ref = None
-            if len(store) != before:
-                self._register(flat.slots, flat.leaves)
-            return []
+        deletes ended."""
+        if self._cols:
+            self._cols.clear()
+            self._ts_ref = None
         if isinstance(flat, Flat):
-            leaves = flat.leaves
-            deletes, sync, slots = flat.deletes, flat.sync, flat.slots
+            if flat.heads is not None and not (flat.deletes or flat.sync or flat.errors):
+                # the stream's common case, the wire reader's columns: per-call cost matters as
+                # much as per-leaf cost (most responses carry a handful of leaves)
+                self._apply_columns(flat)
+                return []
             self.malformed += len(flat.errors)
+            deletes, sync = flat.deletes, flat.sync
+            if flat.heads is not None:
+                ended = self._deletes(deletes)
+                self._apply_columns(flat)
+                self.synced = self.synced or sync
+                return ended
+            leaves = flat.leaves
         else:
             leaves = flat if isinstance(flat, list) else list(flat)
-        self._cols.clear()
-        self._ts_ref = None
-        ended: list[Leaf] = []
-        for d in deletes:
-            ended.extend(self._delete(d))
-        if slots is None or len(slots) != len(leaves):
-            slots = slots_of(leaves)
-        store = self._store
-        before = len(store)
-        store.update(zip(slots, leaves, strict=True))
-        if len(store) != before:      # new rows: rare once a device has sent its first sample
-            self._register(slots, leaves)
+        ended = self._deletes(deletes)
+        slots = slots_of(leaves)
+        values = self._values
+        before = len(values)
+        values.update(zip(slots, map(_value, leaves), strict=True))
+        self._stamps.update(zip(slots, map(_ts, leaves), strict=True))
+        exts = self._exts
+        for s, lf in zip(slots, leaves, strict=True):
+            if lf[5] is not None:
+                exts[s] = lf[5]
+            elif exts:
+                exts.pop(s, None)
+        if len(values) != before:      # new rows: rare once a device has sent its first sample
+            self._register(slots, leaves, [slot_comp(lf[5]) for lf in leaves])
         if sync:
             self.synced = True
         return ended
 
-    def _register(self, slots: list[Slot], leaves: list[Leaf]) -> None:
+    def _apply_columns(self, flat: Flat) -> None:
+        heads = flat.heads
+        assert heads is not None
+        slots: Iterable[Slot] = map(_slot, heads)
+        if flat.csuf is not None:
+            slots = map(add, slots, repeat(flat.csuf))
+        slots = list(slots)
+        values = self._values
+        before = len(values)
+        values.update(zip(slots, flat.values, strict=True))
+        self._stamps.update(zip(slots, repeat(flat.ts)))
+        if flat.ext is not None:
+            self._exts.update(zip(slots, repeat(flat.ext)))
+        elif self._exts:
+            for s in slots:
+                self._exts.pop(s, None)
+        if len(values) != before:      # new rows: rare once a device has sent its first sample
+            self._register(slots, heads, repeat(slot_comp(flat.ext)))
+
+    def _register(self, slots: list[Slot], heads: Iterable[Any], comps: Iterable[Comp]) -> None:
         paths, version = self._paths, self._version
-        for s, lf in zip(slots, leaves, strict=True):
-            pk = (lf[0], lf[1])
+        for s, h, comp in zip(slots, heads, comps, strict=False):   # comps may repeat one
+            pk = (h[0], h[1])
             known = paths.get(pk)
             if known is None:
                 known = paths[pk] = {}
-                self._origins.setdefault(lf[1], set()).add(lf[0])
+                self._origins.setdefault(h[1], set()).add(h[0])
             if s not in known:
-                known[s] = (lf[2], slot_comp(lf[5]))
+                known[s] = (h[2], comp)
                 version[pk] = version.get(pk, 0) + 1
+
+    def _leaf(self, pk: PathKey, slot: Slot, keys: Keys) -> Leaf:
+        return Leaf(pk[0], pk[1], keys, self._values[slot], self._stamps[slot], self._exts.get(slot))
+
+    def _deletes(self, deletes: Iterable[Delete]) -> list[Leaf]:
+        ended: list[Leaf] = []
+        for d in deletes:
+            ended.extend(self._delete(d))
+        return ended
 
     def _delete(self, d: Delete) -> list[Leaf]:
         ended: list[Leaf] = []
@@ -134,10 +169,11 @@ class GnmiDataset:
             origin, path = pk
             if origin != d.origin or not (path == d.path or path.startswith(pre) or d.path == "/"):
                 continue
-            gone = [s for s, (keys, _c) in known.items() if want.issubset(keys)]
-            for s in gone:
-                ended.append(self._store.pop(s))
-                del known[s]
+            gone = [(s, keys) for s, (keys, _c) in known.items() if want.issubset(keys)]
+            for s, keys in gone:
+                ended.append(self._leaf(pk, s, keys))
+                del self._values[s], self._stamps[s], known[s]
+                self._exts.pop(s, None)
             if gone:
                 self._version[pk] = self._version.get(pk, 0) + 1
             if not known:
@@ -147,15 +183,15 @@ class GnmiDataset:
 
     # -- reading -----------------------------------------------------------------------------
     def leaves(self) -> Iterator[Leaf]:
-        store = self._store
-        for known in self._paths.values():
-            yield from map(store.__getitem__, known)
+        for pk, known in self._paths.items():
+            for slot, (keys, _comp) in known.items():
+                yield self._leaf(pk, slot, keys)
 
     def paths(self) -> set[PathKey]:
         return set(self._paths)
 
     def __len__(self) -> int:
-        return len(self._store)
+        return len(self._values)
 
     # -- engine Dataset protocol -------------------------------------------------------------
     def column(self, ref: Any) -> Mapping[Any, Any]:
@@ -217,22 +253,21 @@ class GnmiDataset:
             fast = self._build_plain(origins[0], ref, index_of, conv)
             if fast is not None:
                 return fast
-        store = self._store
+        vals_of, ts_of, exts = self._values, self._stamps, self._exts
         for origin in origins:
             known = self._paths.get((origin, ref.path))
             if not known:
                 continue
             self.used.add((origin, ref.path))
             for slot, (keys, comp) in known.items():
-                leaf = store[slot]
                 idx = index_of.get(keys, _MISS)
                 if idx is _MISS:
                     idx = index_of[keys] = _index(keys, want, filters)
                 if idx is None:
                     continue   # filtered out by a key pattern
-                _o, _p, _k, v, lts, lext = leaf
+                v, lts = vals_of[slot], ts_of[slot]
                 if ext is not None:
-                    v = (lext or {}).get(ext)
+                    v = (exts.get(slot) or {}).get(ext)
                 elif numeric and v.__class__ is str:
                     n = conv.get(v, _MISS)
                     if n is _MISS:
@@ -276,8 +311,7 @@ class GnmiDataset:
                 return None             # rows sharing an index: the loop merges them
             self._shapes[shape] = (version, idxs)
         numeric = ref.numeric
-        leaves = list(map(self._store.__getitem__, known))
-        vals = list(map(_value, leaves))
+        vals = list(map(self._values.__getitem__, known))
         if numeric and str in set(map(type, vals)):
             for n, v in enumerate(vals):
                 if v.__class__ is str:
@@ -287,7 +321,7 @@ class GnmiDataset:
                     if x is not None:
                         vals[n] = x
         self.used.add((origin, path))
-        return dict(zip(idxs, vals, strict=True)), dict(zip(idxs, map(_ts, leaves), strict=True))
+        return dict(zip(idxs, vals, strict=True)), dict(zip(idxs, map(self._stamps.__getitem__, known), strict=True))
 
     @property
     def unused_report(self) -> list[tuple[str, str, int]]:
@@ -298,7 +332,6 @@ class GnmiDataset:
                        stamps: dict[Any, int]) -> tuple[Mapping[Any, Any], dict[Any, int]]:
         """Columns whose path has ``*`` / ``{name}`` elements: match every cached path."""
         segs = ref.path.split("/")[1:]
-        store = self._store
         for (origin, path), known in self._paths.items():
             if ref.origin is not None and origin != ref.origin:
                 continue
@@ -316,17 +349,17 @@ class GnmiDataset:
             else:
                 self.used.add((origin, path))
                 for slot, (keys, _c) in known.items():
-                    leaf = store[slot]
                     idx = _index((*caps, *keys), ref.keys, ref.filters)
                     if idx is None:
                         continue
-                    v = leaf.value if ref.ext is None else (leaf.ext or {}).get(ref.ext)
+                    v = self._values[slot] if ref.ext is None else (self._exts.get(slot) or {}).get(ref.ext)
                     if ref.numeric and v.__class__ is str:
                         n = to_number(v)
                         v = v if n is None else n
                     values[idx] = v
-                    if leaf.ts > stamps.get(idx, 0):
-                        stamps[idx] = leaf.ts
+                    lts = self._stamps[slot]
+                    if lts > stamps.get(idx, 0):
+                        stamps[idx] = lts
         return values, stamps
 
     def unused(self) -> list[tuple[str, str]]:

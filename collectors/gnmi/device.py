@@ -30,8 +30,7 @@ class GnmiDevice:
         self._ended: list[Leaf] = []
 
     def on_batch(self, batch: Batch) -> None:
-        self._ended.extend(self.dataset.apply(batch.leaves, batch.deletes, batch.sync, batch.slots))
-        self.dataset.malformed += len(batch.errors)
+        self._ended.extend(self.dataset.apply(batch.flat))    # counts its malformed updates too
 
     async def run(self, stop: asyncio.Event | None = None) -> TargetState:
         return await run_target(self.target, self.on_batch, state=self.state, stop=stop, types=self._types)

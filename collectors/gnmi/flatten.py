@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .juniper import JUNIPER_HEADER_ID, WireError, decode_header
@@ -73,17 +72,63 @@ class Delete(NamedTuple):
     ts: int
 
 
-@dataclass
-class Flat:
-    """One response flattened."""
+# What the wire reader knows of a leaf's path: origin, full path, keys, Dataset slot (and, after
+# those four, what it needs for values: the catalog base types)
+Head = tuple[Any, ...]
 
-    leaves: list[Leaf] = field(default_factory=list)
-    deletes: list[Delete] = field(default_factory=list)
-    sync: bool = False
-    errors: list[str] = field(default_factory=list)   # malformed updates, one line each
-    # each leaf's Dataset slot, parallel to leaves (the wire path fills it from its path cache;
-    # None: the Dataset works them out)
-    slots: list[Slot] | None = None
+
+class Flat:
+    """One response flattened: leaves, deletes, sync, malformed updates (one line each).
+
+    The wire reader fills a columnar form instead of Leaf tuples - one head per leaf (shared,
+    read-only tuples from its path cache), the values, and the notification's one timestamp and
+    extension - so a sample's leaves cost no allocation beyond their values; the Dataset takes
+    the columns as they are. ``leaves`` builds the Leaf tuples when something asks for them."""
+
+    __slots__ = ("_leaves", "csuf", "deletes", "errors", "ext", "heads", "sync", "ts", "values")
+
+    def __init__(self, leaves: list[Leaf] | None = None, deletes: list[Delete] | None = None,
+                 sync: bool = False, errors: list[str] | None = None) -> None:
+        self._leaves: list[Leaf] | None = [] if leaves is None else leaves
+        self.deletes: list[Delete] = [] if deletes is None else deletes
+        self.sync = sync
+        self.errors: list[str] = [] if errors is None else errors
+        self.heads: list[Head] | None = None
+        self.values: list[Any] = []
+        self.ts = 0
+        self.ext: Mapping[str, Any] | None = None
+        self.csuf: str | None = None           # Juniper line card: the suffix of its slots
+
+    @classmethod
+    def columnar(cls, heads: list[Head], values: list[Any], ts: int, ext: Mapping[str, Any] | None,
+                 csuf: str | None) -> Flat:
+        out = cls.__new__(cls)
+        out._leaves, out.deletes, out.sync, out.errors = None, [], False, []
+        out.heads, out.values, out.ts, out.ext, out.csuf = heads, values, ts, ext, csuf
+        return out
+
+    @property
+    def leaves(self) -> list[Leaf]:
+        if self._leaves is None:
+            ts, ext = self.ts, self.ext
+            self._leaves = [Leaf(h[0], h[1], h[2], v, ts, ext)
+                            for h, v in zip(self.heads or (), self.values, strict=True)]
+        return self._leaves
+
+    @property
+    def slots(self) -> list[Slot] | None:
+        """Each leaf's Dataset slot (columnar form only)."""
+        if self.heads is None:
+            return None
+        csuf = self.csuf
+        return [h[3] if csuf is None else h[3] + csuf for h in self.heads]
+
+    def count(self) -> int:
+        return len(self.values) if self.heads is not None else len(self._leaves or ())
+
+    def __repr__(self) -> str:
+        return (f"Flat(leaves={self.leaves!r}, deletes={self.deletes!r}, sync={self.sync!r}, "
+                f"errors={self.errors!r})")
 
 
 def _elems(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, str, str]]]:

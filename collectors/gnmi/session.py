@@ -19,7 +19,7 @@ from typing import Any
 
 from .client import GnmiClient, GnmiError
 from .config import Backoff, GnmiTarget
-from .flatten import Delete, Leaf, Slot
+from .flatten import Delete, Flat, Leaf
 from .values import LeafTypes
 from .wire import flatten_bytes
 
@@ -32,14 +32,26 @@ _SLOW_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUME
 
 @dataclass
 class Batch:
-    """What one SubscribeResponse became."""
+    """What one SubscribeResponse became (a Dataset takes ``flat`` as it is)."""
 
     target: str
-    leaves: list[Leaf]
-    deletes: list[Delete]
-    sync: bool
-    errors: list[str]
-    slots: list[Slot] | None = None     # the leaves' Dataset slots, when the decoder knows them
+    flat: Flat
+
+    @property
+    def leaves(self) -> list[Leaf]:
+        return self.flat.leaves
+
+    @property
+    def deletes(self) -> list[Delete]:
+        return self.flat.deletes
+
+    @property
+    def sync(self) -> bool:
+        return self.flat.sync
+
+    @property
+    def errors(self) -> list[str]:
+        return self.flat.errors
 
 
 @dataclass
@@ -117,14 +129,14 @@ async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState
                     log.info("gnmi %s: subscribed (%s, %s)", target.name, target.mode, target.encoding)
                 flat = flatten_bytes(resp, types)
                 state.responses += 1
-                state.leaves += len(flat.leaves)
+                state.leaves += flat.count()
                 if flat.errors:
                     state.malformed += len(flat.errors)
                     for e in flat.errors[:3]:
                         log.warning("gnmi %s: skipped malformed %s", target.name, e)
                 if flat.sync:
                     state.synced = True
-                batch = Batch(target.name, flat.leaves, flat.deletes, flat.sync, flat.errors, flat.slots)
+                batch = Batch(target.name, flat)
                 await _deliver(on_batch, batch)
                 if stop.is_set():
                     return

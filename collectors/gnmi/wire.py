@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Mapping
 from itertools import repeat
-from operator import add, getitem
+from operator import getitem
 from typing import Any
 
 from google.protobuf.message import DecodeError
@@ -37,7 +36,6 @@ from google.protobuf.message import DecodeError
 from .flatten import (
     _PATHS_MAX,
     Flat,
-    Leaf,
     Slot,
     _resolve,
     comp_suffix,
@@ -78,7 +76,7 @@ class _Template:
     and a match leaves nothing to check. One match in C replaces the reader's per-update work;
     the varints are decoded together."""
 
-    __slots__ = ("consts", "cuts", "leaf_parts", "nu", "order", "pattern", "slots")
+    __slots__ = ("consts", "cuts", "hits", "nu", "order", "pattern")
 
     def __init__(self, shape: list[Seen]) -> None:
         parts = []
@@ -100,26 +98,15 @@ class _Template:
         self.order = None if not consts else [i if i >= 0 else self.nu - 1 - i for i in order]
         self.consts = consts
         self.cuts = cuts
-        hits = [h for _r, h, _v in shape]
-        self.leaf_parts = ([h[0] for h in hits], [h[1] for h in hits], [h[2] for h in hits])
-        self.slots = [h[3] for h in hits]
+        self.hits: list[Hit] = [h for _r, h, _v in shape]    # shared by every Flat it reads
 
-    def leaves(self, m: re.Match[bytes], ts: int, ext: Mapping[str, Any] | None,
-               out: Flat, csuf: str | None) -> None:
-        """Append the matched notification's leaves."""
-        if self.nu:
-            raw: tuple[bytes, ...] = tuple(map(getitem, m.groups(), self.cuts))
-            uints: list[Any] = _uvarints(raw) if self.nu > 2 else list(map(_uvarint, raw))
-            values = uints if self.order is None else list(map((uints + self.consts).__getitem__, self.order))
-        else:
-            values = self.consts
-        o, p, k = self.leaf_parts
-        out.leaves.extend(map(_new, repeat(Leaf), zip(o, p, k, values, repeat(ts), repeat(ext))))
-        assert out.slots is not None
-        if csuf is None:
-            out.slots.extend(self.slots)
-        else:
-            out.slots.extend(map(add, self.slots, repeat(csuf)))
+    def values(self, m: re.Match[bytes]) -> list[Any]:
+        """The matched notification's values, in update order."""
+        if not self.nu:
+            return list(self.consts)
+        raw: tuple[bytes, ...] = tuple(map(getitem, m.groups(), self.cuts))
+        uints: list[Any] = _uvarints(raw) if self.nu > 2 else list(map(_uvarint, raw))
+        return uints if self.order is None else list(map((uints + self.consts).__getitem__, self.order))
 
 
 def _uint_alternatives(psig: bytes) -> list[bytes]:
@@ -272,11 +259,10 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
         csuf = None if comp is None else comp_suffix(comp)
     last = _LAST[0]
     prefixes = last[1] if types is last[0] else _prefixes(types)
-    leaves: list[Leaf] = []
-    slots: list[Slot] = []
-    out = Flat(leaves, [], False, [], slots)
-    append = leaves.append
-    sappend = slots.append
+    heads: list[Hit] = []
+    values: list[Any] = []
+    happend = heads.append
+    vappend = values.append
     ts = 0
     pre: _Prefix | None = None       # set at the first update: header fields after it go slow
     p_sig: bytes | None = None
@@ -292,8 +278,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
                 if tpl is not None:
                     m = tpl.pattern.fullmatch(b, i, end)
                     if m is not None:
-                        tpl.leaves(m, ts, ext, out, csuf)
-                        return out
+                        return Flat.columnar(tpl.hits, tpl.values(m), ts, ext, csuf)
                 shape = []
             u0 = i
             # lengths are almost always one byte: read those inline, call _varint otherwise
@@ -368,8 +353,8 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             else:
                 v = _other_value(b, vt, vs, vl, ue, hit)
                 shape = None
-            append(_new(Leaf, (hit[0], hit[1], hit[2], v, ts, ext)))
-            sappend(hit[3] if csuf is None else hit[3] + csuf)
+            happend(hit)
+            vappend(v)
         elif tag == 0x08 and pre is None:                 # timestamp
             raw, ts = _TS[0]
             if b.startswith(raw, i + 1):
@@ -392,7 +377,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             raise _Slow
     if shape is not None and len(shape) >= _TEMPLATE_MIN and pre is not None:
         _learn(pre, shape)
-    return out
+    return Flat.columnar(heads, values, ts, ext, csuf)
 
 
 def _other_value(b: bytes, vt: int, vs: int, vl: int, ue: int, hit: Hit) -> Any:

@@ -8,13 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netrosetta.collectors.gnmi import wire
-from netrosetta.collectors.gnmi.dataset import slots_of
+from netrosetta.collectors.gnmi.dataset import GnmiDataset, slots_of
 from netrosetta.collectors.gnmi.flatten import Flat, flatten_response
 from netrosetta.collectors.gnmi.lab.device import SimDevice
 from netrosetta.collectors.gnmi.lab.encode import notifications
 from netrosetta.collectors.gnmi.proto import gnmi_ext_pb2, gnmi_pb2
 from netrosetta.collectors.gnmi.recording import load_responses
 from netrosetta.collectors.gnmi.wire import flatten_bytes
+from netrosetta.paths import SHARED
 from netrosetta.yang_catalog import default_catalog
 from tests.conftest import need_shared
 
@@ -190,3 +191,25 @@ def test_property_templates_and_corrupted_bytes(values: list[list[int]], pos: in
         return
     got = flatten_bytes(bytes(data), default_catalog())
     assert (got.leaves, got.deletes, got.sync, got.errors) == (ref.leaves, ref.deletes, ref.sync, ref.errors)
+
+
+def _dataset_view(ds: GnmiDataset) -> list[tuple[object, ...]]:
+    return sorted((lf.origin, lf.path, lf.keys, repr(lf.value), lf.ts, repr(lf.ext)) for lf in ds.leaves())
+
+
+def test_dataset_takes_wire_columns_like_leaves() -> None:
+    """The Dataset fed the wire reader's columns holds what it holds when fed Leaf tuples."""
+    cat = default_catalog()
+    data = [_counters([s, s * 300, 2**40 + s], "UP" if s % 3 else "DOWN", s, comp=s % 2 or None)
+            for s in range(6)]
+    root = SHARED / "corpus" / "gnmi"
+    if root.is_dir():
+        data += [r.SerializeToString() for f in sorted(root.glob("*/responses.json")) for r in load_responses(f)]
+    by_columns, by_leaves = GnmiDataset("a"), GnmiDataset("b")
+    for d in data:
+        flat = flatten_bytes(d, cat)
+        ended = by_columns.apply(flat)
+        ref = flatten_response(gnmi_pb2.SubscribeResponse.FromString(d), cat)
+        assert ended == by_leaves.apply(ref.leaves, ref.deletes, ref.sync)
+        assert _dataset_view(by_columns) == _dataset_view(by_leaves)
+    assert len(by_columns) == len(by_leaves) > 10
