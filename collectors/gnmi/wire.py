@@ -11,11 +11,13 @@ same. Both paths give identical leaves (tests/unit/test_gnmi_wire.py checks ever
 Two levels, both per distinct prefix:
 - a table of relative path bytes -> everything known about the leaf (origin, full path, keys, its
   Dataset slot, its YANG base type), resolved once per path and per catalog: one dict lookup a leaf;
-- a template, once a prefix's notification has come twice with the same updates (same paths in the
-  same order, uint or string values - what a device sends every sample interval): one regex match
-  in C reads every length byte and value of the notification, the lengths are checked in bulk
-  against the protobuf framing, and the leaves are built with C-level maps. A notification that
-  does not fit its template is read update by update, and a new shape that repeats replaces it.
+- a template, once a prefix's notification has come twice with the same updates (same paths in
+  the same order, uint values, strings unchanged - what a device sends every sample interval): a
+  regex that spells out the notification's exact protobuf framing, so one match in C reads it,
+  and its varints are decoded together. A notification that does not fit its template is read
+  update by update, and a new shape that repeats replaces it.
+The result is columnar (``Flat.columnar``: the path cache's heads and the values, one timestamp):
+no Leaf tuple is made unless someone asks for ``flat.leaves``.
 
 Field numbers are the gNMI 0.8 ones (gnmi.proto): SubscribeResponse.update=1, sync_response=3,
 extension=5; Notification.timestamp=1, prefix=2, update=4; Update.path=1, val=3;
@@ -48,7 +50,6 @@ from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
 from .values import NORMALISED_BASES, BadValue, LeafTypes, ieeefloat32, normalise
 
-_new = tuple.__new__
 _dbl = struct.Struct("<d").unpack_from
 _flt = struct.Struct("<f").unpack_from
 
@@ -59,8 +60,6 @@ Hit = tuple[str, str, Keys, Slot, str | None, str | None]
 # (length byte + path bytes, hit, None) or a string update's (whole update bytes, hit, value).
 Seen = tuple[bytes, Hit, Any]
 _TEMPLATES_MAX = 5_000             # compiled patterns over all prefixes (a few KB each)
-# below this many updates a notification is read as fast update by update
-_TEMPLATE_MIN = 2
 
 
 class _Slow(Exception):
@@ -375,7 +374,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             i += ln
         else:           # alias, delete, atomic, repeated or late header fields: protobuf path
             raise _Slow
-    if shape is not None and len(shape) >= _TEMPLATE_MIN and pre is not None:
+    if shape and pre is not None:
         _learn(pre, shape)
     return Flat.columnar(heads, values, ts, ext, csuf)
 
