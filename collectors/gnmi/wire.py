@@ -60,6 +60,7 @@ Hit = tuple[str, str, Keys, Slot, str | None, str | None]
 # (length byte + path bytes, hit, None) or a string update's (whole update bytes, hit, value).
 Seen = tuple[bytes, Hit, Any]
 _TEMPLATES_MAX = 5_000             # compiled patterns over all prefixes (a few KB each)
+_TEMPLATES_PER_PREFIX = 4
 
 
 class _Slow(Exception):
@@ -164,14 +165,14 @@ def _uvarints(raw: tuple[bytes, ...]) -> list[int]:
 
 
 class _Prefix:
-    """A notification prefix resolved, the table of its relative paths, its template."""
+    """A notification prefix resolved, the table of its relative paths, its templates."""
 
-    __slots__ = ("keys", "origin", "path", "shape", "table", "template")
+    __slots__ = ("keys", "origin", "path", "shape", "table", "templates")
 
     def __init__(self, origin: str, path: str, keys: Keys) -> None:
         self.origin, self.path, self.keys = origin, path, keys
         self.table: dict[bytes, Hit] = {}
-        self.template: _Template | None = None
+        self.templates: list[_Template] = []      # most recently learned first
         self.shape: list[Seen] | None = None   # the last notification's updates
 
 
@@ -273,8 +274,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             if pre is None:
                 pre = prefixes.get(p_sig or b"") or _prefix(prefixes, p_sig or b"")
                 pmap = pre.table
-                tpl = pre.template
-                if tpl is not None:
+                for tpl in pre.templates:
                     m = tpl.pattern.fullmatch(b, i, end)
                     if m is not None:
                         return Flat.columnar(tpl.hits, tpl.values(m), ts, ext, csuf)
@@ -410,16 +410,18 @@ def _other_value(b: bytes, vt: int, vs: int, vl: int, ue: int, hit: Hit) -> Any:
 
 
 def _learn(pre: _Prefix, shape: list[Seen]) -> None:
-    """A prefix's notification shape seen twice in a row becomes its template."""
+    """A prefix's notification shape seen twice in a row becomes one of its templates (the last
+    few are kept: one prefix often carries a few shapes in turn - a sample's counters, then an
+    on_change status - and relearning them in turn would compile a pattern every time)."""
     if pre.shape != shape:
         pre.shape = shape
         return
     pre.shape = None
-    if pre.template is None:
+    if len(pre.templates) < _TEMPLATES_PER_PREFIX:
         if _size[1] >= _TEMPLATES_MAX:
             return
         _size[1] += 1
-    pre.template = _Template(shape)
+    pre.templates = [_Template(shape), *pre.templates[:_TEMPLATES_PER_PREFIX - 1]]
 
 
 def _prefix(prefixes: dict[bytes, _Prefix], p_sig: bytes) -> _Prefix:

@@ -127,10 +127,10 @@ def test_property_wire_equals_message_path(prefix: gnmi_pb2.Path | None, updates
 
 # ---- templates: a prefix's notification that repeats is read by one pattern match ------------
 
-def _counters(values: list[int], oper: str, ts: int, comp: int | None = None) -> bytes:
+def _counters(values: list[int], oper: str, ts: int, comp: int | None = None, ifname: str = "eth1") -> bytes:
     """One interface's state: uint counters and a string, the way a device sends every sample."""
     n = gnmi_pb2.Notification(timestamp=ts, prefix=gnmi_pb2.Path(origin="openconfig", elem=[
-        gnmi_pb2.PathElem(name="interfaces"), gnmi_pb2.PathElem(name="interface", key={"name": "eth1"}),
+        gnmi_pb2.PathElem(name="interfaces"), gnmi_pb2.PathElem(name="interface", key={"name": ifname}),
         gnmi_pb2.PathElem(name="state")]))
     n.update.add(path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="oper-status")]),
                  val=gnmi_pb2.TypedValue(string_val=oper))
@@ -152,25 +152,32 @@ def _same_with_slots(data: bytes) -> Flat:
     return flat
 
 
-def _templates() -> int:
-    return sum(p.template is not None for p in wire._prefixes(default_catalog()).values())
+def _templates(ifname: str) -> int:
+    """Templates learned for the prefix of one interface's notifications."""
+    return sum(len(p.templates) for p in wire._prefixes(default_catalog()).values()
+               if any(k[2] == ifname for k in p.keys))
 
 
 def test_template_values_across_varint_lengths_and_changes() -> None:
     # every varint length from 1 to 10 bytes, lengths changing between samples
     edges = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28 - 1, 2**35, 2**42, 2**49, 2**56 - 1, 2**56,
              2**63, 2**64 - 1]
-    before = _templates()
     for s in range(12):
         vals = [edges[(s + k) % len(edges)] for k in range(9)]
-        _same_with_slots(_counters(vals, "UP", 1_700_000_000_000_000_000 + s))
-    assert _templates() == before + 1      # learned after two samples, used for the rest
-    # the string changes: read update by update, then a new template, values still exact
+        _same_with_slots(_counters(vals, "UP", 1_700_000_000_000_000_000 + s, ifname="varint"))
+    # _same_with_slots reads each response twice: the first sample teaches the template
+    assert _templates("varint") == 1
+    # the string changes: read update by update, then a second template, values still exact
     for s in range(4):
-        flat = _same_with_slots(_counters([5 * s] * 9, "DOWN", 1_700_000_000_000_000_100 + s))
+        flat = _same_with_slots(_counters([5 * s] * 9, "DOWN", 1_700_000_000_000_000_100 + s, ifname="varint"))
         assert [lf.value for lf in flat.leaves] == ["DOWN"] + [5 * s] * 9
+    assert _templates("varint") == 2
+    # back to UP: the first template still reads it (nothing new learned)
+    _same_with_slots(_counters([7] * 9, "UP", 2, ifname="varint"))
+    assert _templates("varint") == 2
     # a counter appears: the shape is new again
-    _same_with_slots(_counters([1] * 10, "DOWN", 1))
+    _same_with_slots(_counters([1] * 10, "DOWN", 3, ifname="varint"))
+    assert _templates("varint") == 3
 
 
 def test_template_with_juniper_components() -> None:
