@@ -14,7 +14,7 @@ from typing import Any
 
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.matching import MatchResult, match_rulebook
-from netrosetta.engine.points import MetricPoints, ScopeBatch
+from netrosetta.engine.points import ScopeBatch
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.translate import translator_for
 from netrosetta.errors import NetrosettaError
@@ -113,12 +113,13 @@ class GnmiSource:
             err = state.last_error
             raise PollError(f"{self.address}: no data streamed yet{f' ({err})' if err else ''}", "no-data")
         dev.take_ended()  # deleted leaves are already gone from the dataset: nothing more to export
-        # stream health beside the data: netrosetta.gnmi.target.up (1 while the stream is up)
-        up = state.up_point()
+        # stream health beside the data: netrosetta.gnmi.target.up (1 while the stream is up),
+        # .reconnects (sessions lost) and .malformed (updates skipped), per target
+        from netrosetta.collectors.gnmi.session import state_metrics
+
         scope = ScopeBatch("netrosetta.gnmi", "1", "gnmi")
-        mp = scope.metrics[up["metric"]] = MetricPoints(up["metric"], up["instrument"], up["unit"],
-                                                        "1 while the gNMI stream to the target is up")
-        mp.points.append((tuple(sorted(up["attributes"].items())), up["value"]))
+        for mp in state_metrics([state]):
+            scope.metrics[mp.name] = mp
         polled.translation.scopes.append(scope)
         return polled
 

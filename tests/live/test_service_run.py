@@ -123,6 +123,8 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
     names = {m["name"] for line in lines for rm in json.loads(line)["resourceMetrics"]
              for sm in rm["scopeMetrics"] for m in sm["metrics"]}
     assert {"hw.network.io", "hw.network.packets", "system.cpu.utilization"} <= names
+    # the gNMI stream's health beside its data
+    assert {"netrosetta.gnmi.target.up", "netrosetta.gnmi.reconnects", "netrosetta.gnmi.malformed"} <= names
     got = backend.received.points()
     assert any(m == "hw.network.io" and d == "lab-switch-1" for d, m, *_ in got)
 
