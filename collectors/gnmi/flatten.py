@@ -107,6 +107,14 @@ class Flat:
         out.heads, out.values, out.ts, out.ext, out.csuf = heads, values, ts, ext, csuf
         return out
 
+    def begin_columns(self, ts: int, ext: Mapping[str, Any] | None) -> tuple[list[Head], list[Any]]:
+        """Switch to the columnar form for one notification's leaves (timestamp ``ts``)."""
+        if self.heads is None:
+            self.heads, self.values, self._leaves = [], [], None
+        comp = slot_comp(ext)
+        self.ts, self.ext, self.csuf = ts, ext, None if comp is None else comp_suffix(comp)
+        return self.heads, self.values
+
     @property
     def leaves(self) -> list[Leaf]:
         if self._leaves is None:
@@ -189,12 +197,11 @@ def _typed(val: gnmi_pb2.TypedValue, kind: str | None) -> Any:
     raise BadValue(f"unsupported value kind {kind}")
 
 
-_new_leaf = tuple.__new__
 # Resolved paths by their wire bytes: devices repeat the same prefixes and relative paths in every
 # sample, so each distinct path is normalised once. Bounded: cleared when it grows too large.
 _PATHS: dict[tuple[bytes, str], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
-# (prefix bytes, update path bytes) -> (canonical origin, full path, keys): the per-leaf fast path
-_FULL: dict[tuple[bytes, bytes], tuple[str, str, tuple[tuple[str, str, str], ...]]] = {}
+# (prefix bytes, update path bytes) -> the leaf's head (canonical origin, full path, keys, slot)
+_FULL: dict[tuple[bytes, bytes], Head] = {}
 
 
 def _resolve(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, tuple[tuple[str, str, str], ...]]:
@@ -219,7 +226,8 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
             return
     else:
         p_origin, p_path, p_keys = "", "", ()
-    append = out.leaves.append
+    heads, values = out.begin_columns(ts, ext)
+    happend, vappend = heads.append, values.append
     p_sig = n.prefix.SerializeToString() if p_path or p_origin else b""
     for u in n.update:
         try:
@@ -230,12 +238,14 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
                 full = (f"/{p_path}/{rel}" if rel else "/" + p_path) if p_path else "/" + rel
                 if len(_FULL) >= _PATHS_MAX:
                     _FULL.clear()
-                hit = _FULL[ukey] = (canonical_origin(origin), full, p_keys + keys if p_keys else keys)
-            co, full, keys = hit
+                co, all_keys = canonical_origin(origin), p_keys + keys if p_keys else keys
+                hit = _FULL[ukey] = (co, full, all_keys, slot_key(co, full, all_keys))
+            co, full, keys, _slot = hit
             val = u.val
             kind = val.WhichOneof("value")
             if kind in _DIRECT:
-                append(_new_leaf(Leaf, (co, full, keys, getattr(val, kind), ts, ext)))
+                happend(hit)
+                vappend(getattr(val, kind))
                 continue
             if kind == "json_ietf_val" or kind == "json_val":
                 blob = getattr(val, kind)
@@ -245,13 +255,16 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
                     raise BadValue(f"{kind} is not JSON: {exc}") from None
                 elem = full.rsplit("/", 1)[-1]
                 for lp, lk, lv in walk_json(obj, full if full != "/" else "", keys, types, elem):
-                    append(Leaf(co, lp or "/", lk, lv, ts, ext))
+                    lp = lp or "/"
+                    happend((co, lp, lk, slot_key(co, lp, lk)))
+                    vappend(lv)
                 continue
             if kind is None and u.HasField("value"):
                 # gNMI < 0.4 devices: deprecated Value{bytes, type}; JSON encodings only
                 obj = json.loads(u.value.value)
                 for lp, lk, lv in walk_json(obj, full, keys, types, full.rsplit("/", 1)[-1]):
-                    append(Leaf(co, lp, lk, lv, ts, ext))
+                    happend((co, lp, lk, slot_key(co, lp, lk)))
+                    vappend(lv)
                 continue
             value = _typed(val, kind)
             if kind == "string_val" and types is not None:
@@ -262,7 +275,8 @@ def flatten_notification(n: gnmi_pb2.Notification, out: Flat, types: LeafTypes |
                 # on native paths no catalog knows: 4 bytes with no other known type are a float32.
                 if base == "ieeefloat32" or (base is None and len(value) == 4):
                     value = ieeefloat32(value)
-            append(Leaf(co, full, keys, value, ts, ext))
+            happend(hit)
+            vappend(value)
         except (BadValue, ValueError, UnicodeDecodeError) as exc:
             out.errors.append(f"update {_safe_text(u.path)}: {exc}")
     for d in n.delete:
