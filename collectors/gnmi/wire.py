@@ -387,7 +387,10 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
                 ln, i = _varint(b, i + 1)
             p_sig = b[i:i + ln]
             i += ln
-        else:           # alias, delete, atomic, repeated or late header fields: protobuf path
+        elif tag == 0x30:                                 # atomic (a flag the message path ignores too)
+            i = _varint(b, i + 1)[1]
+            shape = None                                  # a template covers updates only
+        else:           # alias, delete, repeated or late header fields: protobuf path
             raise _Slow
     if shape and pre is not None:
         _learn(pre, shape)
@@ -432,11 +435,14 @@ def _learn(pre: _Prefix, shape: list[Seen]) -> None:
         pre.shape = shape
         return
     pre.shape = None
+    if len(pre.templates) < _TEMPLATES_PER_PREFIX and _size[1] >= _TEMPLATES_MAX:
+        return
+    tpl = _Template(shape)
+    if any(t.pattern is tpl.pattern for t in pre.templates):
+        return          # it is there and did not match: something outside the updates differs
     if len(pre.templates) < _TEMPLATES_PER_PREFIX:
-        if _size[1] >= _TEMPLATES_MAX:
-            return
         _size[1] += 1
-    pre.templates = [_Template(shape), *pre.templates[:_TEMPLATES_PER_PREFIX - 1]]
+    pre.templates = [tpl, *pre.templates[:_TEMPLATES_PER_PREFIX - 1]]
 
 
 def _prefix(prefixes: dict[bytes, _Prefix], p_sig: bytes) -> _Prefix:

@@ -227,3 +227,15 @@ def test_dataset_takes_wire_columns_like_leaves() -> None:
         assert ended == by_leaves.apply(ref.leaves, ref.deletes, ref.sync)
         assert _dataset_view(by_columns) == _dataset_view(by_leaves)
     assert len(by_columns) == len(by_leaves) > 10
+
+
+def test_atomic_notifications_stay_on_the_wire_path_and_learn_nothing() -> None:
+    """``atomic`` (after the updates) is read and ignored as the message path does; such a
+    notification is not templated, so repeating it never compiles patterns over and over."""
+    for s in range(5):
+        resp = gnmi_pb2.SubscribeResponse.FromString(_counters([s] * 4, "UP", s, ifname="atomic"))
+        resp.update.atomic = True
+        data = resp.SerializeToString()
+        _same_with_slots(data)
+        assert wire._fast(data, default_catalog()).count() == 5     # no fallback to protobuf
+    assert _templates("atomic") == 0
