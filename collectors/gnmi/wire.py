@@ -3,7 +3,7 @@
 Counter streams are millions of tiny updates (``prefix + {path: leaf, val: uint}``); going through
 protobuf message objects costs several attribute lookups per leaf. This reader walks the bytes of
 the common shapes itself - Notification timestamp/prefix/updates whose TypedValue is a uint, int,
-bool, double, float, string or bytes - and hands anything else (JSON blobs, decimals, deletes,
+bool, double, float, decimal, string or bytes - and hands anything else (JSON blobs, deletes,
 deprecated fields, odd field orders, malformed data) to the protobuf path in flatten.py: any update
 it does not recognise sends the whole response there, so leaf order and error accounting stay the
 same. Both paths give identical leaves (tests/unit/test_gnmi_wire.py checks every corpus case).
@@ -22,7 +22,7 @@ no Leaf tuple is made unless someone asks for ``flat.leaves``.
 Field numbers are the gNMI 0.8 ones (gnmi.proto): SubscribeResponse.update=1, sync_response=3,
 extension=5; Notification.timestamp=1, prefix=2, update=4; Update.path=1, val=3;
 TypedValue.string_val=1, int_val=2, uint_val=3, bool_val=4, bytes_val=5, float_val=6,
-double_val=14.
+decimal_val=7 (Decimal64.digits=1, precision=2), double_val=14.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from .flatten import (
 )
 from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
-from .values import NORMALISED_BASES, BadValue, LeafTypes, ieeefloat32, normalise
+from .values import NORMALISED_BASES, BadValue, LeafTypes, decimal64, ieeefloat32, normalise
 
 _dbl = struct.Struct("<d").unpack_from
 _flt = struct.Struct("<f").unpack_from
@@ -413,6 +413,21 @@ def _other_value(b: bytes, vt: int, vs: int, vl: int, ue: int, hit: Hit) -> Any:
         if j != ue:
             raise _Slow
         return v != 0
+    if vt == 0x3A:                                        # decimal_val {digits=1, precision=2}
+        sl, j = _varint(b, vs + 1)
+        if j + sl != ue:
+            raise _Slow
+        digits = precision = 0
+        while j < ue:
+            if b[j] == 0x08:
+                digits, j = _varint(b, j + 1)
+            elif b[j] == 0x10:
+                precision, j = _varint(b, j + 1)
+            else:
+                raise _Slow
+        if j != ue or precision >= 1 << 32:
+            raise _Slow
+        return decimal64(digits - (1 << 64) if digits >= 1 << 63 else digits, precision)
     if vt == 0x2A:                                        # bytes_val (Junos ieeefloat32 optics)
         sl, ss = _varint(b, vs + 1)
         if ss + sl != ue:
