@@ -139,7 +139,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if unused is None and ds.kind == "snmp":
             unused = _snmp_unused(ds)
         if unused:
-            ut = Table("table / object", "OID", "values", title="Data in the input no rule used")
+            # what the middle column holds depends on the source: an OID, a gNMI origin, or "-"
+            where = {"snmp": "OID", "gnmi": "origin"}.get(ds.kind, "")
+            ut = Table("table / object" if ds.kind == "snmp" else "path / document", where, "values",
+                       title="Data in the input no rule used")
             for name, oid, n in unused:
                 ut.add_row(name, oid, str(n))
             con.print(ut)

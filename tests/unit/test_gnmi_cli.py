@@ -28,6 +28,8 @@ def test_explain_lists_unused_paths(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--gnmi", str(path)]) == 0
     out = capsys.readouterr().out
     assert "oc-if-in-octets" in out and "/interfaces/interface/state/counters/in-fcs-errors" in out
+    unused = out[out.index("Data in the input no rule used"):]
+    assert "origin" in unused and "OID" not in unused     # gNMI paths have an origin, not an OID
 
 
 def test_bad_recording_is_one_clear_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:   # type: ignore[no-untyped-def]
