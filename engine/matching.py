@@ -11,11 +11,12 @@ NETCONF capabilities. When nothing matches, the ``generic`` rulebooks for that s
 from __future__ import annotations
 
 import logging
+import operator
 import re
 from dataclasses import dataclass, field
 
 from .facts import DeviceFacts
-from .model import SnmpMatch
+from .model import SnmpMatch, parse_model_spec
 from .rulebooks import ResolvedRulebook, RulebookSet
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,39 @@ def _uses(rb: ResolvedRulebook, kinds: set[str]) -> bool:
     return any(r.kind in kinds for r in rb.rules)
 
 
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version))
+
+
+_VERSION_OPS = {"==": operator.eq, ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+
+
+def gnmi_model_hits(specs: list[str], models: list[str]) -> list[str]:
+    """The `match.gnmi.models` entries a target's Capabilities models ("name" or "name@version")
+    satisfy. A versioned entry needs the target to report that model's version."""
+    have: dict[str, str | None] = {}
+    for entry in models:
+        name, _, version = entry.partition("@")
+        have[name] = version or None
+    hits = []
+    for spec in specs:
+        name, op, want = parse_model_spec(spec)
+        if name not in have:
+            continue
+        got = have[name]
+        if op is not None:
+            if got is None or want is None:
+                continue
+            if op == "@":
+                ok = got == want or _version_key(got) == _version_key(want)
+            else:
+                ok = _VERSION_OPS[op](_version_key(got), _version_key(want))
+            if not ok:
+                continue
+        hits.append(spec)
+    return hits
+
+
 def _source_candidates(rb: ResolvedRulebook, facts: DeviceFacts, source: str) -> list[Candidate]:
     m = rb.book.match
     out: list[Candidate] = []
@@ -125,11 +159,12 @@ def _source_candidates(rb: ResolvedRulebook, facts: DeviceFacts, source: str) ->
     if facts.platform and facts.platform in m.platform:
         out.append(Candidate(rb, (10, 1, 0), f"platform {facts.platform}"))
     if source == "gnmi" and m.gnmi and m.gnmi.models:
-        have = {x.split("@")[0] for x in facts.gnmi_models}
-        hits = [x for x in m.gnmi.models if x in have]
+        hits = gnmi_model_hits(m.gnmi.models, facts.gnmi_models)
         org_ok = m.gnmi.organization is None or m.gnmi.organization in facts.gnmi_organizations
         if hits and org_ok:
-            out.append(Candidate(rb, (len(hits), 0, 1 if m.gnmi.organization else 0),
+            # more models, then more version-constrained ones, then an organisation: more specific
+            versioned = sum(1 for h in hits if parse_model_spec(h)[1] is not None)
+            out.append(Candidate(rb, (len(hits), versioned, 1 if m.gnmi.organization else 0),
                                  f"gNMI models {', '.join(hits)}"))
     if source == "xpath" and m.netconf and m.netconf.capabilities:
         hits = [c for c in m.netconf.capabilities if any(c in cap for cap in facts.netconf_capabilities)]

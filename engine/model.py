@@ -288,9 +288,31 @@ class SnmpMatch(Strict):
         return self
 
 
+# "name", or "name" + a version constraint: "name@1.2" (that version), "name>=2.4.0", "name<3"
+_MODEL_SPEC = re.compile(r"^([^\s<>=@]+)(?:\s*(>=|<=|==|>|<|@)\s*([^\s<>=@]+))?$")
+
+
+def parse_model_spec(spec: str) -> tuple[str, str | None, str | None]:
+    """(model name, operator or None, version or None) of a `match.gnmi.models` entry."""
+    m = _MODEL_SPEC.match(spec.strip())
+    if m is None:
+        raise ValueError(f"{spec!r} is not a model name or `name<op>version` (ops: @ == >= <= > <)")
+    return m.group(1), m.group(2), m.group(3)
+
+
 class GnmiMatch(Strict):
-    models: list[str] = Field(default_factory=list, description="model names a target must support (any of)")
+    models: list[str] = Field(default_factory=list, description=(
+        "models a target must support (any of), as in its Capabilities; each may carry a version "
+        "constraint: `name@1.2` (that version), `name>=2.4.0`, `name<3` (dotted numbers compared "
+        "numerically)"))
     organization: str | None = None
+
+    @field_validator("models")
+    @classmethod
+    def _specs(cls, v: list[str]) -> list[str]:
+        for spec in v:
+            parse_model_spec(spec)
+        return v
 
 
 class NetconfMatch(Strict):

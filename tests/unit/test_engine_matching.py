@@ -67,3 +67,49 @@ def test_descr_not_excludes(tmp_path: Path) -> None:
     f2 = DeviceFacts(sys_object_id="1.3.6.1.4.1.8072.3.2.10", sys_descr="Linux Cumulus 4.2")
     chosen = match_rulebook(rs, f2).chosen
     assert chosen is not None and chosen.id == "v/generic"
+
+
+GNMI_RULE = """
+rules:
+  - name: in-octets
+    metric: hw.network.io
+    gnmi: {path: /interfaces/interface/state/counters/in-octets}
+    attributes:
+      network.interface.name: {key: name}
+      network.io.direction: {const: receive}
+"""
+
+
+def gbook(tmp_path: Path, rid: str, gnmi: str) -> None:
+    (tmp_path / (rid.replace("/", "_") + ".yaml")).write_text(
+        f"id: {rid}\nversion: 1.0.0\nmatch:\n  gnmi: {gnmi}\n{GNMI_RULE}")
+
+
+def test_gnmi_model_versions(tmp_path: Path) -> None:
+    gbook(tmp_path, "v/any", "{models: [openconfig-interfaces]}")
+    gbook(tmp_path, "v/new", "{models: ['openconfig-interfaces>=3.0.0']}")
+    gbook(tmp_path, "v/old", "{models: ['openconfig-interfaces<3']}")
+    gbook(tmp_path, "v/exact", "{models: ['openconfig-interfaces@2.4.3']}")
+    rs = RulebookSet.from_paths([tmp_path])
+
+    def chosen(*models: str) -> str | None:
+        m = match_rulebook(rs, DeviceFacts(gnmi_models=list(models)), "gnmi")
+        return m.chosen.id if m.chosen else None
+
+    assert chosen("openconfig-interfaces@3.1.0") == "v/new"            # versioned beats plain
+    assert chosen("openconfig-interfaces@2.10.0") == "v/old"           # numbers, not text: 2.10 < 3
+    exact = match_rulebook(rs, DeviceFacts(gnmi_models=["openconfig-interfaces@2.4.3"]), "gnmi")
+    assert {c.rulebook.id for c in exact.candidates} == {"v/any", "v/old", "v/exact"}
+    assert chosen("openconfig-interfaces") == "v/any"                  # no version reported
+    assert chosen("openconfig-platform@1.0.0") is None
+
+
+def test_gnmi_model_spec_errors_name_the_line(tmp_path: Path) -> None:
+    import pytest
+
+    from netrosetta.errors import NetrosettaError
+
+    gbook(tmp_path, "v/bad", "{models: ['openconfig-interfaces=>3']}")
+    with pytest.raises(NetrosettaError) as exc:
+        RulebookSet.from_paths([tmp_path]).resolve("v/bad")
+    assert "v_bad.yaml:" in str(exc.value) and "openconfig-interfaces=>3" in str(exc.value)
