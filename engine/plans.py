@@ -37,6 +37,8 @@ class RowPlan:
     last_vals: list[Any] | None = None
     # (last_vals, the points and skip counts they made): unchanged values make the same points
     emitted: tuple[list[Any], list[Any], dict[str, int]] | None = None
+    # each row's attributes as a set, for dropping a series an earlier rule already made
+    series_keys: list[frozenset[tuple[str, Any]]] | None = None
 
     def size(self) -> int:
         return len(self.idxs) * (1 if self.last_raws is None else 3) + (len(self.emitted[1]) if self.emitted else 0)

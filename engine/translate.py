@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
-from operator import is_, is_not
+from operator import is_, is_not, itemgetter
 from typing import Any
 
 from .facts import DeviceFacts
@@ -326,6 +326,7 @@ class Translator:
             self.rules.append(self._compile(r))
         for name, spec in rb.device.items():
             self.device_rules.append((name, self._compile_device(spec)))
+        self._overlaps = _overlapping_metrics(self.rules)
 
     # -- compile --
     def _compile(self, r: Rule) -> CompiledRule:
@@ -421,12 +422,20 @@ class Translator:
         memo = self.memo.checkout(key) if getattr(dataset, "stable_columns", False) else None
         whole, rows = self._memo_refs(kind)
         check = ColumnCheck(dataset, memo.cols, whole, rows) if memo is not None else None
+        overlaps = self._overlaps.get(kind)
+        plans: dict[str, RowPlan] = {}
         for pos, cr in enumerate(self.rules):
             if cr.kind != kind:
                 continue
             st = stats[cr.rule.name] = RuleStat()
             plan = self._plan(cr, run) if memo is None or check is None else self._memo_plan(pos, cr, run, memo, check)
             self._emit(cr, plan, run, scope, st)
+            if overlaps and cr.rule.metric in overlaps and cr.states is None:
+                plans[cr.rule.name] = plan     # one point per kept row: the plan's attributes
+        for metric in overlaps or ():
+            mp = scope.metrics.get(metric)
+            if mp is not None and len(mp.rules) > 1:
+                _drop_repeated_series(mp, stats, plans)
         if memo is None or check is None:
             resource = self._resource(run, facts)
         else:
@@ -723,6 +732,76 @@ class Translator:
                     res[attr] = text
                     break
         return res
+
+
+def _overlapping_metrics(rules: list[CompiledRule]) -> dict[str, set[str]]:
+    """Per source kind, the metrics two rules could both make the same series of: same metric,
+    and no constant attribute that tells them apart (e.g. an OpenConfig counter and the native
+    leaf a vendor rulebook adds for it; not receive vs transmit)."""
+    out: dict[str, set[str]] = {}
+    for i, a in enumerate(rules):
+        ca = dict(a.consts)
+        for b in rules[i + 1:]:
+            if a.kind != b.kind or a.rule.metric != b.rule.metric or _fallback_pair(a, b):
+                continue
+            cb = dict(b.consts)
+            if all(ca[k] == cb[k] for k in ca.keys() & cb.keys()):
+                out.setdefault(a.kind, set()).add(a.rule.metric)
+    return out
+
+
+def _fallback_pair(a: CompiledRule, b: CompiledRule) -> bool:
+    """One rule keeps only the rows where the other's value field is absent (ifSpeed where there
+    is no ifHighSpeed): their rows never meet."""
+    def value(r: CompiledRule) -> Any:
+        return getattr(r.rule.selector, "value", None)
+
+    def only_without(r: CompiledRule, name: Any) -> bool:
+        return name is not None and any(c.field == name and c.exists is False for c in r.rule.where)
+    return only_without(b, value(a)) or only_without(a, value(b))
+
+
+DUPLICATE = "duplicate series (an earlier rule made it)"
+_attrs_of = itemgetter(0)
+
+
+def _drop_repeated_series(mp: MetricPoints, stats: dict[str, RuleStat], plans: dict[str, RowPlan]) -> None:
+    """One series per metric and attribute set: a point whose attributes an earlier rule of the
+    same metric already produced is dropped (rule order is precedence) and counted on its rule,
+    so a device streaming OpenConfig and native paths for one counter exports it once. Points
+    repeated within one rule are left as they are."""
+    points, ts = mp.points, mp.timestamps
+    seen: set[frozenset[tuple[str, Any]]] = set()
+    keep: list[int] | None = None          # None while nothing is dropped
+    start = 0
+    for name in mp.rules:                  # each rule's points are contiguous, in rule order
+        st = stats.get(name)
+        n = st.points if st is not None else 0
+        plan = plans.get(name)
+        if plan is not None and len(plan.attrs) == n:
+            # every row made one point: the plan's attribute sets, kept while the plan is reused
+            if plan.series_keys is None:
+                plan.series_keys = list(map(frozenset, plan.attrs))
+            mine = plan.series_keys
+        else:
+            mine = list(map(frozenset, map(_attrs_of, points[start:start + n])))
+        if seen.isdisjoint(mine):          # the common case, checked in C
+            if keep is not None:
+                keep.extend(range(start, start + n))
+        else:
+            if keep is None:
+                keep = list(range(start))
+            kept = [start + j for j, key in enumerate(mine) if key not in seen]
+            if st is not None:
+                st.skipped[DUPLICATE] += n - len(kept)
+                st.points = len(kept)
+            keep.extend(kept)
+        seen.update(mine)
+        start += n
+    if keep is not None:
+        mp.points = [points[i] for i in keep]
+        if ts is not None:
+            mp.timestamps = [ts[i] for i in keep]
 
 
 def _stamps(ds: Dataset, ref: ColumnRef, idxs: list[Index]) -> list[int]:

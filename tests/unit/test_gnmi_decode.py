@@ -262,3 +262,35 @@ def test_bulk_timestamps() -> None:
     ds.apply([Leaf("openconfig", path, (("interface", "name", "e1"),), 1, 42)])
     ref = GnmiSelector(path=path).value_ref(BindContext())
     assert dict(ds.timestamps(ref)) == {("e1",): 42} and ds.timestamp(ref, ("e1",)) == 42
+
+
+@pytest.mark.parametrize(("native", "rid"), [("srl", "nokia/srlinux-gnmi"), ("eos", "arista/eos-gnmi"),
+                                             ("xr", "cisco/iosxr-gnmi"), ("xe", "cisco/iosxe-gnmi"),
+                                             ("sros", "nokia/sros-gnmi")])
+def test_openconfig_and_native_trees_make_one_series(native: str, rid: str) -> None:
+    """A target streaming both trees: the vendor rulebook's native rules make the same series as
+    the OpenConfig rules it extends; the OpenConfig point (the earlier rule) is kept, once."""
+    from collections import Counter
+
+    from netrosetta.collectors.gnmi.lab.device import SimDevice
+    from netrosetta.collectors.gnmi.lab.encode import notifications
+    from netrosetta.collectors.gnmi.proto import gnmi_pb2
+    from netrosetta.collectors.gnmi.wire import flatten_bytes
+    from netrosetta.engine.facts import DeviceFacts
+    from netrosetta.engine.rulebooks import RulebookSet
+    from netrosetta.engine.translate import DUPLICATE, Translator
+    from netrosetta.yang_catalog import default_catalog
+
+    ds = GnmiDataset("d")
+    for n in notifications(SimDevice.generated(3, native=native).leaves(), gnmi_pb2.PROTO):
+        ds.apply(flatten_bytes(gnmi_pb2.SubscribeResponse(update=n).SerializeToString(), default_catalog()))
+    t = Translator(RulebookSet.from_paths().resolve(rid)).translate(ds, DeviceFacts(name="d"))
+    series = Counter((m.name, frozenset(a)) for sc in t.scopes for m in sc.metrics.values() for a, _v in m.points)
+    assert series and max(series.values()) == 1
+    dropped = {name: st.skipped[DUPLICATE] for name, st in t.rule_stats.items() if st.skipped.get(DUPLICATE)}
+    assert dropped and all(not name.startswith("oc-") for name in dropped) and set(dropped.values()) == {3}
+    octets = {dict(a)["network.interface.name"]: v for sc in t.scopes for m in sc.metrics.values()
+              if m.name == "hw.network.io" for a, v in m.points if dict(a)["network.io.direction"] == "receive"}
+    oc = {k[0][2]: lf.value for lf in ds.leaves() if lf.path.endswith("/state/counters/in-octets")
+          and lf.origin == "openconfig" for k in [lf.keys]}
+    assert octets == oc
