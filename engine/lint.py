@@ -41,6 +41,13 @@ def _produced_unit(rule: Rule) -> str | None:
     return rule.unit or unit
 
 
+def _rescales(rule: Rule) -> bool:
+    """Transforms whose output unit lint cannot know (arithmetic, maps, row operands)."""
+    return any(t.scale is not None or t.divide is not None or t.offset is not None or t.map is not None
+               or t.multiply_by is not None or t.divide_by is not None or t.subtract_from is not None
+               or t.add is not None or t.pow10 is not None for t in rule.transforms) or rule.states is not None
+
+
 def _rule_loc(lb: LoadedRulebook, i: int, *rest: Any) -> tuple[Any, ...]:
     return ("rules", i, *rest)
 
@@ -82,6 +89,13 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
     if produced is not None and produced != metric.unit:
         out.append(doc.problem(_rule_loc(lb, i, "transforms") if rule.unit is None else _rule_loc(lb, i, "unit"),
                                f"wrong unit: this rule produces {produced!r} but {rule.metric} is in {metric.unit!r}"))
+    source_unit = getattr(sel, "source_unit", None)
+    if source_unit is not None and produced is None and not _rescales(rule):
+        got = source_unit(ctx)
+        if got is not None and got[1] != metric.unit:
+            out.append(doc.problem(_rule_loc(lb, i, kind_key), (
+                f"{got[0]} is in {got[1]!r} (its YANG units) but {rule.metric} is in {metric.unit!r}: "
+                "add a conversion, or declare `unit:` if the transforms already convert"), "warning"))
     if rule.instrument and rule.instrument != metric.instrument:
         out.append(doc.problem(_rule_loc(lb, i, "instrument"),
                                f"instrument override {rule.instrument} differs from the catalog's {metric.instrument}",

@@ -260,4 +260,33 @@ def _lint(sel: GnmiSelector, ctx: BindContext, metric: Any) -> list[tuple[str, s
     return out
 
 
+# YANG `units` statements as they appear in the OpenConfig / IETF models -> UCUM (the unified
+# schema's units); units not listed are not compared
+YANG_UCUM = {
+    "bytes": "By", "octets": "By", "megabytes": "MBy", "bytes per second": "By/s", "Bps": "By/s",
+    "bps": "bit/s", "bits/second": "bit/s", "Kbps": "kbit/s", "kbps": "kbit/s", "Mbps": "Mbit/s",
+    "dBm": "dB[mW]", "percentage": "%", "celsius": "Cel", "mA": "mA", "amps": "A", "volts": "V",
+    "watts": "W", "seconds": "s", "milliseconds": "ms", "msec": "ms", "microseconds": "us",
+    "nanoseconds": "ns", "centiseconds": "cs", "MHz": "MHz", "rpm": "{rpm}", "packets": "{packet}",
+    "pps": "{packet}/s",
+}
+
+
+def _source_unit(sel: GnmiSelector, ctx: BindContext) -> tuple[str, str] | None:
+    """(leaf path, UCUM unit) of the selected leaf's YANG `units`, when the catalog knows both."""
+    catalog = _catalog(ctx)
+    if catalog is None or not sel.catalog:
+        return None
+    try:
+        col = sel._column(sel.path, ctx, True)
+    except NetrosettaError:
+        return None
+    if col.origin not in (None, "openconfig"):
+        return None
+    info = catalog.leaf(col.path)
+    unit = YANG_UCUM.get((info.units or "").strip()) if info is not None else None
+    return (col.path, unit) if unit is not None else None
+
+
 GnmiSelector.lint = _lint  # type: ignore[attr-defined]  # the hook engine/lint.py calls
+GnmiSelector.source_unit = _source_unit  # type: ignore[attr-defined]  # engine/lint.py: units
