@@ -50,6 +50,7 @@ from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
 from .values import NORMALISED_BASES, BadValue, LeafTypes, decimal64, ieeefloat32, normalise
 
+_U64 = (1 << 64) - 1
 _dbl = struct.Struct("<d").unpack_from
 _flt = struct.Struct("<f").unpack_from
 
@@ -207,7 +208,7 @@ def _varint(b: bytes, i: int) -> tuple[int, int]:
         i += 1
         result |= (x & 0x7F) << shift
         if x < 0x80:
-            return result, i
+            return result & _U64, i     # a 10th byte above 1 overflows: protobuf keeps 64 bits
         shift += 7
         if shift > 63:
             raise _Slow
@@ -344,6 +345,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
                             raise _Slow
                     if k + 1 != ue:
                         raise _Slow
+                    v &= _U64                             # as protobuf: 64 bits of a 10-byte varint
                 elif vl != 2:
                     raise _Slow                           # more fields after the value
                 if shape is not None:
