@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
@@ -25,7 +25,7 @@ from .paths import Keys
 from .values import to_number
 
 _MISS = object()
-_first, _second, _slot, _value, _ts = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(3), itemgetter(4)
+_first, _second, _value, _ts = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
 # (column keys, filters) -> {leaf keys -> row index or None}: a device's key sets repeat every sample
 _INDEX: dict[tuple[Any, Any], dict[Keys, Any]] = {}
 PathKey = tuple[str, str]      # (origin, path)
@@ -88,22 +88,38 @@ class GnmiDataset:
             self._cols.clear()
             self._ts_ref = None
         if isinstance(flat, Flat):
-            if flat.heads is not None and not (flat.deletes or flat.sync or flat.errors):
-                # the stream's common case, the wire reader's columns: per-call cost matters as
-                # much as per-leaf cost (most responses carry a handful of leaves)
-                self._apply_columns(flat)
-                return []
-            self.malformed += len(flat.errors)
-            deletes, sync = flat.deletes, flat.sync
+            if flat.errors:
+                self.malformed += len(flat.errors)
+            ended = self._deletes(flat.deletes) if flat.deletes else []
             if flat.heads is not None:
-                ended = self._deletes(deletes)
-                self._apply_columns(flat)
-                self.synced = self.synced or sync
-                return ended
-            leaves = flat.leaves
-        else:
-            leaves = flat if isinstance(flat, list) else list(flat)
+                self._apply_columns(flat)      # the readers' form: no per-leaf work here
+            elif flat.leaves:
+                self._apply_leaves(flat.leaves)
+            if flat.sync:
+                self.synced = True
+            return ended
         ended = self._deletes(deletes)
+        self._apply_leaves(flat if isinstance(flat, list) else list(flat))
+        if sync:
+            self.synced = True
+        return ended
+
+    def _apply_columns(self, flat: Flat) -> None:
+        slots = flat.slots
+        assert slots is not None and flat.heads is not None
+        values = self._values
+        before = len(values)
+        values.update(zip(slots, flat.values, strict=True))
+        self._stamps.update(zip(slots, repeat(flat.ts)))
+        if flat.ext is not None:
+            self._exts.update(zip(slots, repeat(flat.ext)))
+        elif self._exts:
+            for s in slots:
+                self._exts.pop(s, None)
+        if len(values) != before:      # new rows: rare once a device has sent its first sample
+            self._register(slots, flat.heads, repeat(slot_comp(flat.ext)))
+
+    def _apply_leaves(self, leaves: list[Leaf]) -> None:
         slots = slots_of(leaves)
         values = self._values
         before = len(values)
@@ -115,30 +131,8 @@ class GnmiDataset:
                 exts[s] = lf[5]
             elif exts:
                 exts.pop(s, None)
-        if len(values) != before:      # new rows: rare once a device has sent its first sample
+        if len(values) != before:
             self._register(slots, leaves, [slot_comp(lf[5]) for lf in leaves])
-        if sync:
-            self.synced = True
-        return ended
-
-    def _apply_columns(self, flat: Flat) -> None:
-        heads = flat.heads
-        assert heads is not None
-        slots: Iterable[Slot] = map(_slot, heads)
-        if flat.csuf is not None:
-            slots = map(add, slots, repeat(flat.csuf))
-        slots = list(slots)
-        values = self._values
-        before = len(values)
-        values.update(zip(slots, flat.values, strict=True))
-        self._stamps.update(zip(slots, repeat(flat.ts)))
-        if flat.ext is not None:
-            self._exts.update(zip(slots, repeat(flat.ext)))
-        elif self._exts:
-            for s in slots:
-                self._exts.pop(s, None)
-        if len(values) != before:      # new rows: rare once a device has sent its first sample
-            self._register(slots, heads, repeat(slot_comp(flat.ext)))
 
     def _register(self, slots: list[Slot], heads: Iterable[Any], comps: Iterable[Comp]) -> None:
         paths, version = self._paths, self._version

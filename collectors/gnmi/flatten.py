@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from itertools import repeat
+from operator import add, itemgetter
 from typing import Any, NamedTuple
 
 from .juniper import JUNIPER_HEADER_ID, WireError, decode_header
@@ -65,6 +67,12 @@ def slot_comp(ext: Mapping[str, Any] | None) -> tuple[int, int] | None:
     return (int(ext.get("component_id") or 0), int(ext.get("sub_component_id") or 0))
 
 
+def slot_suffix(ext: Mapping[str, Any] | None) -> str | None:
+    """What a Juniper line card's header adds to its leaves' slots (None: nothing)."""
+    comp = slot_comp(ext)
+    return None if comp is None else comp_suffix(comp)
+
+
 class Delete(NamedTuple):
     origin: str
     path: str          # a path prefix: everything below it (with matching keys) ends
@@ -75,6 +83,7 @@ class Delete(NamedTuple):
 # What the wire reader knows of a leaf's path: origin, full path, keys, Dataset slot (and, after
 # those four, what it needs for values: the catalog base types)
 Head = tuple[Any, ...]
+_slot_of = itemgetter(3)
 
 
 class Flat:
@@ -100,19 +109,18 @@ class Flat:
         self.csuf: str | None = None           # Juniper line card: the suffix of its slots
 
     @classmethod
-    def columnar(cls, heads: list[Head], values: list[Any], ts: int, ext: Mapping[str, Any] | None,
-                 csuf: str | None) -> Flat:
+    def columnar(cls, heads: list[Head], values: list[Any], ts: int, ext: Mapping[str, Any] | None) -> Flat:
         out = cls.__new__(cls)
         out._leaves, out.deletes, out.sync, out.errors = None, [], False, []
-        out.heads, out.values, out.ts, out.ext, out.csuf = heads, values, ts, ext, csuf
+        out.heads, out.values, out.ts, out.ext = heads, values, ts, ext
+        out.csuf = None if ext is None else slot_suffix(ext)
         return out
 
     def begin_columns(self, ts: int, ext: Mapping[str, Any] | None) -> tuple[list[Head], list[Any]]:
         """Switch to the columnar form for one notification's leaves (timestamp ``ts``)."""
         if self.heads is None:
             self.heads, self.values, self._leaves = [], [], None
-        comp = slot_comp(ext)
-        self.ts, self.ext, self.csuf = ts, ext, None if comp is None else comp_suffix(comp)
+        self.ts, self.ext, self.csuf = ts, ext, slot_suffix(ext)
         return self.heads, self.values
 
     @property
@@ -125,11 +133,11 @@ class Flat:
 
     @property
     def slots(self) -> list[Slot] | None:
-        """Each leaf's Dataset slot (columnar form only)."""
+        """Each leaf's Dataset slot (columnar form only): its head's, plus a line card's suffix."""
         if self.heads is None:
             return None
-        csuf = self.csuf
-        return [h[3] if csuf is None else h[3] + csuf for h in self.heads]
+        slots = map(_slot_of, self.heads)
+        return list(slots if self.csuf is None else map(add, slots, repeat(self.csuf)))
 
     def count(self) -> int:
         return len(self.values) if self.heads is not None else len(self._leaves or ())

@@ -40,10 +40,8 @@ from .flatten import (
     Flat,
     Slot,
     _resolve,
-    comp_suffix,
     extensions,
     flatten_response,
-    slot_comp,
     slot_key,
 )
 from .paths import Keys, canonical_origin
@@ -262,7 +260,6 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
         ln, i = _varint(b, 1)
     end = i + ln
     ext = None
-    csuf = None                      # Juniper line card: its slots' suffix
     if end < len(b):
         j, n = end, len(b)
         while j < n:                 # extensions after the notification (Juniper header)
@@ -271,8 +268,6 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             el, j = _varint(b, j + 1)
             ext = extensions([gnmi_ext_pb2.Extension.FromString(b[j:j + el])])
             j += el
-        comp = slot_comp(ext)
-        csuf = None if comp is None else comp_suffix(comp)
     last = _LAST[0]
     prefixes = last[1] if types is last[0] else _prefixes(types)
     heads: list[Hit] = []
@@ -293,7 +288,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
                 for tpl in pre.templates:
                     m = tpl.pattern.fullmatch(b, i, end)
                     if m is not None:
-                        return Flat.columnar(tpl.hits, tpl.values(m), ts, ext, csuf)
+                        return Flat.columnar(tpl.hits, tpl.values(m), ts, ext)
                 shape = []
             u0 = i
             # lengths are almost always one byte: read those inline, call _varint otherwise
@@ -396,7 +391,7 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             raise _Slow
     if shape and pre is not None:
         _learn(pre, shape)
-    return Flat.columnar(heads, values, ts, ext, csuf)
+    return Flat.columnar(heads, values, ts, ext)
 
 
 def _other_value(b: bytes, vt: int, vs: int, vl: int, ue: int, hit: Hit) -> Any:
