@@ -222,20 +222,30 @@ def row_matches(filters: tuple[tuple[str, str, str], ...], keyd: Mapping[tuple[s
     return True
 
 
+def _catalog_path(sel: GnmiSelector, ctx: BindContext) -> tuple[Any, GnmiColumn] | None:
+    """(catalog, column) when the selector's path is one the YANG catalog can speak for: the
+    catalog is on for this rule and the path is OpenConfig (native trees are not compiled)."""
+    catalog = _catalog(ctx)
+    if catalog is None or not sel.catalog:
+        return None
+    try:
+        col = sel._column(sel.path, ctx, True)
+    except NetrosettaError:
+        return None   # reported by the generic selector check
+    if col.origin not in (None, "openconfig"):
+        return None
+    return catalog, col
+
+
 def _lint(sel: GnmiSelector, ctx: BindContext, metric: Any) -> list[tuple[str, str]]:
     """Check the selector's leaf against the YANG catalog (OpenConfig paths; native ones pass)."""
     import difflib
 
-    catalog = _catalog(ctx)
     out: list[tuple[str, str]] = []
-    if catalog is None or not sel.catalog:
+    found = _catalog_path(sel, ctx)
+    if found is None:
         return out
-    try:
-        col = sel._column(sel.path, ctx, True)
-    except NetrosettaError:
-        return out   # reported by the generic selector check
-    if col.origin not in (None, "openconfig"):
-        return out
+    catalog, col = found
     top = col.path.split("/")[1]
     if not catalog.has_node("/" + top):
         return out   # a native tree the catalog does not hold (e.g. /junos/...): nothing to check
@@ -274,15 +284,10 @@ YANG_UCUM = {
 
 def _source_unit(sel: GnmiSelector, ctx: BindContext) -> tuple[str, str] | None:
     """(leaf path, UCUM unit) of the selected leaf's YANG `units`, when the catalog knows both."""
-    catalog = _catalog(ctx)
-    if catalog is None or not sel.catalog:
+    found = _catalog_path(sel, ctx)
+    if found is None:
         return None
-    try:
-        col = sel._column(sel.path, ctx, True)
-    except NetrosettaError:
-        return None
-    if col.origin not in (None, "openconfig"):
-        return None
+    catalog, col = found
     info = catalog.leaf(col.path)
     unit = YANG_UCUM.get((info.units or "").strip()) if info is not None else None
     return (col.path, unit) if unit is not None else None
