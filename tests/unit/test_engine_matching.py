@@ -16,9 +16,9 @@ rules:
 """
 
 
-def book(tmp_path: Path, rid: str, match: str, extra: str = "") -> None:
+def book(tmp_path: Path, rid: str, match: str, extra: str = "", rules: str = RULE) -> None:
     (tmp_path / (rid.replace("/", "_") + ".yaml")).write_text(
-        f"id: {rid}\nversion: 1.0.0\n{extra}match:\n{match}\n{RULE}")
+        f"id: {rid}\nversion: 1.0.0\n{extra}match:\n{match}\n{rules}")
 
 
 def test_oid_patterns() -> None:
@@ -81,8 +81,7 @@ rules:
 
 
 def gbook(tmp_path: Path, rid: str, gnmi: str) -> None:
-    (tmp_path / (rid.replace("/", "_") + ".yaml")).write_text(
-        f"id: {rid}\nversion: 1.0.0\nmatch:\n  gnmi: {gnmi}\n{GNMI_RULE}")
+    book(tmp_path, rid, f"  gnmi: {gnmi}", rules=GNMI_RULE)
 
 
 def test_gnmi_model_versions(tmp_path: Path) -> None:
