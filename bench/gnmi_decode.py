@@ -82,7 +82,7 @@ def run_stream(samples: list[list[bytes]], rounds: int, per_round: int) -> dict[
     msgs = samples[0]
     parse = gnmi_pb2.SubscribeResponse.FromString
     catalog = default_catalog()
-    leaves_per_sweep = sum(len(flatten_response(parse(m), catalog).leaves) for m in msgs)
+    leaves_per_sweep = sum(flatten_response(parse(m), catalog).count() for m in msgs)
     done: dict[str, int] = {}    # sweeps each mode has read: where its next round starts
 
     def sweeps(mode: str) -> list[list[bytes]]:
@@ -112,7 +112,7 @@ def run_stream(samples: list[list[bytes]], rounds: int, per_round: int) -> dict[
         n = 0
         for sample in sweeps("decode_messages"):
             for m in sample:
-                n += len(flatten_response(parse(m), catalog).leaves)
+                n += flatten_response(parse(m), catalog).count()
         return n
 
     def decode() -> int:
