@@ -213,8 +213,8 @@ def _varint(b: bytes, i: int) -> tuple[int, int]:
 
 
 def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
-    """Same result as ``flatten_response(SubscribeResponse.FromString(data), types)``, with the
-    leaves' Dataset slots filled in."""
+    """Same result as ``flatten_response(SubscribeResponse.FromString(data), types)``, read
+    straight from the bytes when the response has a common shape."""
     try:
         return _fast(data, types)
     except (_Slow, IndexError, struct.error):
