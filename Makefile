@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NR := $(VENV)/bin/netrosetta
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,10 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench
+
+# a longer fuzzing run; crashes found are kept under tests/fuzz/regressions/ (commit them with the fix)
+fuzz: setup
+	NETROSETTA_FUZZ_SECONDS=$${NETROSETTA_FUZZ_SECONDS:-120} NETROSETTA_FUZZ_SAVE=1 $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
