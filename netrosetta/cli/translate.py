@@ -133,6 +133,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 continue
             st = t.rule_stats.get(r.name)
             skipped = ", ".join(f"{n} {why}" for why, n in st.skipped.items()) if st else ""
+            if not skipped and not (st and st.points):
+                # no point and no counted skip: the rule's value (and fallback) had no row at all
+                skipped = f"no data: the input has no {r.selector.describe()}"
             rt.add_row(*plain(r.name, m.chosen.origin[r.name], r.selector.describe(), r.metric,
                               st.points if st else 0, skipped))
         con.print(rt)
