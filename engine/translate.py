@@ -14,6 +14,7 @@ transforms values, and a row whose raw value did not move keeps its transformed 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -33,11 +34,30 @@ from .rulebooks import ResolvedRulebook, RulebookSet
 from .schema import MetricDef, UnifiedSchema, load_schema
 from .selectors.base import BindContext, ColumnRef, Dataset, Index, Selector, SelectorError, timestamp_of
 from .transforms import SKIP, compile_chain, is_row_step, row_op, to_number, to_text
+from .varbind import OUT_OF_RANGE, OUT_OF_RANGE_REASON
 
 log = logging.getLogger(__name__)
 
 Resolver = Callable[["Run", Index], Any]
 _NUMBER_TYPES = frozenset({int, float})
+# what a data point may carry: an int no device type exceeds (int64 .. Counter64: the exporter
+# sends those past int64 as doubles) or a finite float - anything else is a counted skip
+INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def _exportable(v: Any) -> bool:
+    """An int in range or a finite float (the caller checked it is one of the two)."""
+    return INT_MIN <= v <= INT_MAX if v.__class__ is int else math.isfinite(v)
+
+
+def _all_exportable(vals: list[Any]) -> bool:
+    """_exportable for a list of ints and floats, in C: bounds by min/max (inf fails them, and a
+    big finite float falls back to the per-value check), NaN by isfinite."""
+    if not vals:
+        return True
+    if INT_MIN <= min(vals) and max(vals) <= INT_MAX:
+        return float not in set(map(type, vals)) or all(map(math.isfinite, vals))
+    return all(map(_exportable, vals))
 
 
 def device_key(kind: str, facts: DeviceFacts) -> Hashable:
@@ -82,14 +102,16 @@ def _apply_row_steps(steps: RowSteps, v: Any, operands: tuple[Any, ...]) -> Any:
         if row:
             other = operands[k]
             k += 1
+            if v is OUT_OF_RANGE:
+                return v
             v = to_number(v)
             if other is SKIP or v is SKIP:
                 return SKIP
             v = op(v, other)
         else:
             v = op(v)
-        if v is SKIP:
-            return SKIP
+        if v is SKIP or v is OUT_OF_RANGE:
+            return v
     return v
 
 
@@ -543,7 +565,7 @@ class Translator:
         out: list[tuple[str, Any]] = []
         for name, res, required in cr.resolvers:
             v = res(run, idx)
-            if v is None or v == "" or v == b"":
+            if v is None or v == "" or v == b"" or v is OUT_OF_RANGE:
                 if required:
                     return f"missing attribute {name}"
                 continue
@@ -575,6 +597,9 @@ class Translator:
         raws = list(map(col.__getitem__, plan.idxs))
         last_vals = plan.last_vals
         vals = raws if cr.chain is None and cr.row_steps is None else self._values(cr, plan, raws)
+        if OUT_OF_RANGE in raws and vals is not raws:
+            # a malformed varbind stays one (a `map` default must not turn it into a value)
+            vals = [OUT_OF_RANGE if r is OUT_OF_RANGE else v for r, v in zip(raws, vals, strict=True)]
         before = len(points)
         if plan.emitted is not None and plan.emitted[0] is vals:     # the values of last poll: its points
             points.extend(plan.emitted[1])
@@ -582,7 +607,7 @@ class Translator:
             dict.update(st.skipped, plan.emitted[2])
         else:
             stamps = None if ts is None else _stamps(ds, cr.value_ref, plan.idxs)
-            if cr.states is None and _NUMBER_TYPES.issuperset(map(type, vals)):
+            if cr.states is None and _NUMBER_TYPES.issuperset(map(type, vals)) and _all_exportable(vals):
                 points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
                 if ts is not None and stamps is not None:
                     ts.extend(stamps)
@@ -600,7 +625,8 @@ class Translator:
         if None in vals:
             return False
         keep = list(map(is_not, vals, repeat(SKIP)))
-        if not _NUMBER_TYPES.issuperset(map(type, compress(vals, keep))):
+        kept = list(compress(vals, keep))
+        if not _NUMBER_TYPES.issuperset(map(type, kept)) or not _all_exportable(kept):
             return False
         before = len(points)
         points.extend(compress(zip(plan.attrs, vals, strict=True), keep))
@@ -648,6 +674,8 @@ class Translator:
             why: str | None = None
             if v is SKIP or v is None:
                 why = "value skipped by transforms"
+            elif v is OUT_OF_RANGE:
+                why = OUT_OF_RANGE_REASON
             elif states is not None:
                 n = len(points)
                 why = self._emit_states(states, v, plan, k, points)
@@ -660,6 +688,8 @@ class Translator:
                         v = int(v)
                     else:
                         why = "value is not a number"
+                elif not _exportable(v):
+                    why = OUT_OF_RANGE_REASON
                 if why is None:
                     points.append((plan.attrs[k], v))
                     if ts is not None and stamps is not None:
