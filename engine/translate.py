@@ -328,6 +328,9 @@ class CompiledRule:
     struct_refs: tuple[ColumnRef, ...] = ()
     row_refs: tuple[ColumnRef, ...] = ()
     operand_refs: tuple[ColumnRef, ...] = ()
+    # counter width (32, 64, None = unknown) of the value column and of the fallback column
+    width: int | None = None
+    fallback_width: int | None = None
 
 
 class Translator:
@@ -388,6 +391,9 @@ class Translator:
                           None if row_steps else compile_chain(r.transforms), tuple(consts), resolvers,
                           where, tuple_key, r.states, all_refs, row_steps, _prefilter(r.where, sel, self.ctx),
                           operands, tuple(refs), row_refs, tuple(operand_refs))
+        if cr.instrument == "counter":
+            cr.width = sel.counter_width(value_ref, self.ctx)
+            cr.fallback_width = sel.counter_width(fallback_ref, self.ctx) if fallback_ref is not None else None
         self.refs.setdefault(r.kind, set()).update(all_refs)
         return cr
 
@@ -591,6 +597,8 @@ class Translator:
         if not plan.idxs:
             return
         col = ds.column(cr.value_ref)
+        if cr.width == 32 or cr.fallback_width == 32:
+            self._mark_counter32(cr, plan, col, mp)
         if plan.from_fallback:
             assert cr.fallback_ref is not None
             col = {**ds.column(cr.fallback_ref), **col}
@@ -616,6 +624,21 @@ class Translator:
             if ts is None and vals is last_vals:    # the values of last poll again: keep their points
                 plan.emitted = (vals, points[before:], dict(st.skipped))
         st.points += len(points) - before
+
+    @staticmethod
+    def _mark_counter32(cr: CompiledRule, plan: RowPlan, col: Mapping[Index, Any], mp: MetricPoints) -> None:
+        """Note the series read from a 32-bit counter column: the value column's rows when it is
+        the 32-bit one, the rows the fallback answered when that is (ifInOctets for ifHCInOctets)."""
+        if plan.counter32 is None:      # kept with the plan: its rows (and fallback rows) are fixed
+            if cr.width == 32 and (cr.fallback_ref is None or cr.fallback_width == 32 or not plan.from_fallback):
+                plan.counter32 = set(plan.attrs)
+            else:
+                from_value = cr.width == 32
+                plan.counter32 = {a for i, a in zip(plan.idxs, plan.attrs, strict=True) if (i in col) is from_value}
+        if plan.counter32:
+            if mp.counter32 is None:
+                mp.counter32 = set()
+            mp.counter32 |= plan.counter32
 
     @staticmethod
     def _emit_numbers(plan: RowPlan, vals: list[Any], points: list[Any], st: RuleStat,

@@ -293,5 +293,18 @@ def _source_unit(sel: GnmiSelector, ctx: BindContext) -> tuple[str, str] | None:
     return (col.path, unit) if unit is not None else None
 
 
+def _counter_width(sel: GnmiSelector, ref: ColumnRef, ctx: BindContext) -> int | None:
+    """From the YANG catalog: a leaf whose type chain is counter32 / counter64 (OpenConfig paths)."""
+    catalog = _catalog(ctx)
+    path = getattr(ref, "path", None)
+    if catalog is None or not sel.catalog or getattr(ref, "origin", None) not in (None, "openconfig") or not path:
+        return None
+    info = catalog.leaf(path)
+    if info is None or info.instrument != "counter":
+        return None
+    return 32 if "32" in info.type or info.base == "uint32" else 64 if "64" in info.type or info.base == "uint64" else None
+
+
+GnmiSelector.counter_width = _counter_width  # type: ignore[method-assign]
 GnmiSelector.lint = _lint  # type: ignore[attr-defined]  # the hook engine/lint.py calls
 GnmiSelector.source_unit = _source_unit  # type: ignore[attr-defined]  # engine/lint.py: units
