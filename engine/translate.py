@@ -55,7 +55,7 @@ def _all_exportable(vals: list[Any]) -> bool:
     big finite float falls back to the per-value check), NaN by isfinite."""
     if not vals:
         return True
-    if INT_MIN <= min(vals) and max(vals) <= INT_MAX:
+    if min(vals) >= INT_MIN and max(vals) <= INT_MAX:
         return float not in set(map(type, vals)) or all(map(math.isfinite, vals))
     return all(map(_exportable, vals))
 

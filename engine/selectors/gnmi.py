@@ -183,6 +183,9 @@ class GnmiSelector(Selector):
             raise SelectorError(f"{self.path} has no key {name!r} (keys: {_fmt(keys) or 'none'})")
         raise SelectorError(f"{self.path}: key {name!r} is ambiguous ({_fmt(keys)}); write element/key")
 
+    def counter_width(self, ref: ColumnRef, ctx: BindContext) -> int | None:
+        return _counter_width(self, ref, ctx)
+
     def describe(self) -> str:
         return (f"{self.origin}:" if self.origin else "") + self.path + (
             f" (fallback {self.fallback})" if self.fallback else "")
@@ -305,6 +308,5 @@ def _counter_width(sel: GnmiSelector, ref: ColumnRef, ctx: BindContext) -> int |
     return 32 if "32" in info.type or info.base == "uint32" else 64 if "64" in info.type or info.base == "uint64" else None
 
 
-GnmiSelector.counter_width = _counter_width  # type: ignore[method-assign]
 GnmiSelector.lint = _lint  # type: ignore[attr-defined]  # the hook engine/lint.py calls
 GnmiSelector.source_unit = _source_unit  # type: ignore[attr-defined]  # engine/lint.py: units

@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from netrosetta.engine.varbind import TAG_NO_SUCH_OBJECT, VarBind
-
 from netrosetta.errors import NetrosettaError
 
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
