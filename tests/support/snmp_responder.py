@@ -122,6 +122,37 @@ class Responder:
                 cursors = [o for o, _v in step]
         else:
             return None
-        body = b"".join(_tlv(0x30, ber.encode_oid(o) + _tlv(tag, raw)) for o, (tag, raw) in out)
-        pdu_b = _tlv(ber.PDU_RESPONSE, _int(req_id) + _int(0) + _int(0) + _tlv(0x30, body))
-        return _tlv(0x30, _int(1) + _tlv(4, self.community) + pdu_b)
+        return _tlv(0x30, _int(1) + _tlv(4, self.community) + _response_pdu(req_id, out))
+
+
+def raw_value(tag: int, value: Any) -> Raw:
+    """A walk varbind's value (engine.varbind types) as BER content bytes."""
+    if isinstance(value, int):
+        return num(tag, value)
+    if isinstance(value, bytes):
+        return tag, value
+    if tag == 6 and isinstance(value, str):
+        try:
+            return oid_value(value)
+        except ber.BerError:        # a walk's malformed OID value: sent as its text bytes
+            return tag, value.encode()
+    if tag == 64 and isinstance(value, str):
+        try:
+            return tag, bytes(int(p) for p in value.split("."))
+        except ValueError:
+            return tag, value.encode()
+    return tag, b""
+
+
+def encode_response(community: bytes, req_id: int, varbinds: list[tuple[str, int, Any]], version: int = 1) -> bytes:
+    """A v1/v2c Response message carrying the varbinds."""
+    return _tlv(0x30, _int(version) + _tlv(4, community) + encode_response_pdu(req_id, varbinds))
+
+
+def encode_response_pdu(req_id: int, varbinds: list[tuple[str, int, Any]]) -> bytes:
+    return _response_pdu(req_id, [(o, raw_value(t, v)) for o, t, v in varbinds])
+
+
+def _response_pdu(req_id: int, out: list[tuple[str, Raw]]) -> bytes:
+    body = b"".join(_tlv(0x30, ber.encode_oid(o) + _tlv(tag, raw)) for o, (tag, raw) in out)
+    return _tlv(ber.PDU_RESPONSE, _int(req_id) + _int(0) + _int(0) + _tlv(0x30, body))
