@@ -26,6 +26,9 @@ class MetricPoints:
     timestamps: list[int] | None = None
     # rule names that contributed (lineage)
     rules: list[str] = field(default_factory=list)
+    # counters: the series whose value came from a column known to be 32 bits wide (Counter32,
+    # YANG counter32) - only those wrap at 2^32; any other decrease is a reset (start_times.py)
+    counter32: set[Attrs] | None = None
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .model import Transform
+from .varbind import OUT_OF_RANGE
 
 SKIP: Any = object()
 Fn = Callable[[Any], Any]
@@ -124,10 +125,15 @@ _CONVERSIONS: dict[str, Fn] = {
 def _numeric(fn: Fn) -> Fn:
     def step(v: Any) -> Any:
         if not isinstance(v, int | float) or isinstance(v, bool):
+            if v is OUT_OF_RANGE:
+                return v
             v = to_number(v)
             if v is SKIP:
                 return SKIP
-        return fn(v)
+        try:
+            return fn(v)
+        except OverflowError:   # an absurd value (a huge int meets a float): that value only
+            return OUT_OF_RANGE
     return step
 
 
@@ -147,16 +153,29 @@ def is_row_step(t: Transform) -> bool:
 def row_op(t: Transform) -> tuple[Any, Callable[[Any, Any], Any]]:
     """(field name or AttrRef, op(value, other)) of a row-aware step."""
     if t.multiply_by is not None:
-        return t.multiply_by, lambda v, o: v * o
+        return t.multiply_by, _guarded(lambda v, o: v * o)
     if t.divide_by is not None:
-        return t.divide_by, lambda v, o: v / o if o else SKIP
+        return t.divide_by, _guarded(lambda v, o: v / o if o else SKIP)
     if t.subtract_from is not None:
-        return t.subtract_from, lambda v, o: o - v
+        return t.subtract_from, _guarded(lambda v, o: o - v)
     if t.pow10 is not None:
         times, plus = t.pow10.times, t.pow10.plus
-        return t.pow10.field, lambda v, o: v * 10.0 ** (times * o + plus) if -100 < times * o + plus < 100 else SKIP
+        return t.pow10.field, _guarded(
+            lambda v, o: v * 10.0 ** (times * o + plus) if -100 < times * o + plus < 100 else SKIP)
     assert t.add is not None
-    return t.add, lambda v, o: v + o
+    return t.add, _guarded(lambda v, o: v + o)
+
+
+def _guarded(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A row step whose operands may be absurd (a huge int against a float): OUT_OF_RANGE then."""
+    def step(v: Any, o: Any) -> Any:
+        if v is OUT_OF_RANGE or o is OUT_OF_RANGE:
+            return OUT_OF_RANGE
+        try:
+            return op(v, o)
+        except OverflowError:
+            return OUT_OF_RANGE
+    return step
 
 
 def compile_step(t: Transform) -> Fn:
@@ -243,7 +262,7 @@ def compile_chain(steps: Sequence[Transform]) -> Fn | None:
     def chain(v: Any) -> Any:
         for f in fns:
             v = f(v)
-            if v is SKIP:
-                return SKIP
+            if v is SKIP or v is OUT_OF_RANGE:
+                return v
         return v
     return chain

@@ -14,6 +14,7 @@ transforms values, and a row whose raw value did not move keeps its transformed 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -33,11 +34,30 @@ from .rulebooks import ResolvedRulebook, RulebookSet
 from .schema import MetricDef, UnifiedSchema, load_schema
 from .selectors.base import BindContext, ColumnRef, Dataset, Index, Selector, SelectorError, timestamp_of
 from .transforms import SKIP, compile_chain, is_row_step, row_op, to_number, to_text
+from .varbind import OUT_OF_RANGE, OUT_OF_RANGE_REASON
 
 log = logging.getLogger(__name__)
 
 Resolver = Callable[["Run", Index], Any]
 _NUMBER_TYPES = frozenset({int, float})
+# what a data point may carry: an int no device type exceeds (int64 .. Counter64: the exporter
+# sends those past int64 as doubles) or a finite float - anything else is a counted skip
+INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def _exportable(v: Any) -> bool:
+    """An int in range or a finite float (the caller checked it is one of the two)."""
+    return INT_MIN <= v <= INT_MAX if v.__class__ is int else math.isfinite(v)
+
+
+def _all_exportable(vals: list[Any]) -> bool:
+    """_exportable for a list of ints and floats, in C: bounds by min/max (inf fails them, and a
+    big finite float falls back to the per-value check), NaN by isfinite."""
+    if not vals:
+        return True
+    if min(vals) >= INT_MIN and max(vals) <= INT_MAX:
+        return float not in set(map(type, vals)) or all(map(math.isfinite, vals))
+    return all(map(_exportable, vals))
 
 
 def device_key(kind: str, facts: DeviceFacts) -> Hashable:
@@ -82,14 +102,16 @@ def _apply_row_steps(steps: RowSteps, v: Any, operands: tuple[Any, ...]) -> Any:
         if row:
             other = operands[k]
             k += 1
+            if v is OUT_OF_RANGE:
+                return v
             v = to_number(v)
             if other is SKIP or v is SKIP:
                 return SKIP
             v = op(v, other)
         else:
             v = op(v)
-        if v is SKIP:
-            return SKIP
+        if v is SKIP or v is OUT_OF_RANGE:
+            return v
     return v
 
 
@@ -306,6 +328,9 @@ class CompiledRule:
     struct_refs: tuple[ColumnRef, ...] = ()
     row_refs: tuple[ColumnRef, ...] = ()
     operand_refs: tuple[ColumnRef, ...] = ()
+    # counter width (32, 64, None = unknown) of the value column and of the fallback column
+    width: int | None = None
+    fallback_width: int | None = None
 
 
 class Translator:
@@ -366,6 +391,9 @@ class Translator:
                           None if row_steps else compile_chain(r.transforms), tuple(consts), resolvers,
                           where, tuple_key, r.states, all_refs, row_steps, _prefilter(r.where, sel, self.ctx),
                           operands, tuple(refs), row_refs, tuple(operand_refs))
+        if cr.instrument == "counter":
+            cr.width = sel.counter_width(value_ref, self.ctx)
+            cr.fallback_width = sel.counter_width(fallback_ref, self.ctx) if fallback_ref is not None else None
         self.refs.setdefault(r.kind, set()).update(all_refs)
         return cr
 
@@ -543,7 +571,7 @@ class Translator:
         out: list[tuple[str, Any]] = []
         for name, res, required in cr.resolvers:
             v = res(run, idx)
-            if v is None or v == "" or v == b"":
+            if v is None or v == "" or v == b"" or v is OUT_OF_RANGE:
                 if required:
                     return f"missing attribute {name}"
                 continue
@@ -569,12 +597,17 @@ class Translator:
         if not plan.idxs:
             return
         col = ds.column(cr.value_ref)
+        if cr.width == 32 or cr.fallback_width == 32:
+            self._mark_counter32(cr, plan, col, mp)
         if plan.from_fallback:
             assert cr.fallback_ref is not None
             col = {**ds.column(cr.fallback_ref), **col}
         raws = list(map(col.__getitem__, plan.idxs))
         last_vals = plan.last_vals
         vals = raws if cr.chain is None and cr.row_steps is None else self._values(cr, plan, raws)
+        if OUT_OF_RANGE in raws and vals is not raws:
+            # a malformed varbind stays one (a `map` default must not turn it into a value)
+            vals = [OUT_OF_RANGE if r is OUT_OF_RANGE else v for r, v in zip(raws, vals, strict=True)]
         before = len(points)
         if plan.emitted is not None and plan.emitted[0] is vals:     # the values of last poll: its points
             points.extend(plan.emitted[1])
@@ -582,7 +615,7 @@ class Translator:
             dict.update(st.skipped, plan.emitted[2])
         else:
             stamps = None if ts is None else _stamps(ds, cr.value_ref, plan.idxs)
-            if cr.states is None and _NUMBER_TYPES.issuperset(map(type, vals)):
+            if cr.states is None and _NUMBER_TYPES.issuperset(map(type, vals)) and _all_exportable(vals):
                 points.extend(zip(plan.attrs, vals, strict=True))   # all numbers: nothing to check per row
                 if ts is not None and stamps is not None:
                     ts.extend(stamps)
@@ -593,6 +626,21 @@ class Translator:
         st.points += len(points) - before
 
     @staticmethod
+    def _mark_counter32(cr: CompiledRule, plan: RowPlan, col: Mapping[Index, Any], mp: MetricPoints) -> None:
+        """Note the series read from a 32-bit counter column: the value column's rows when it is
+        the 32-bit one, the rows the fallback answered when that is (ifInOctets for ifHCInOctets)."""
+        if plan.counter32 is None:      # kept with the plan: its rows (and fallback rows) are fixed
+            if cr.width == 32 and (cr.fallback_ref is None or cr.fallback_width == 32 or not plan.from_fallback):
+                plan.counter32 = set(plan.attrs)
+            else:
+                from_value = cr.width == 32
+                plan.counter32 = {a for i, a in zip(plan.idxs, plan.attrs, strict=True) if (i in col) is from_value}
+        if plan.counter32:
+            if mp.counter32 is None:
+                mp.counter32 = set()
+            mp.counter32 |= plan.counter32
+
+    @staticmethod
     def _emit_numbers(plan: RowPlan, vals: list[Any], points: list[Any], st: RuleStat,
                       ts: list[int] | None, stamps: list[int] | None) -> bool:
         """Numbers and SKIPs only (sentinels, absent lanes): the numbers become points and the SKIPs
@@ -600,7 +648,8 @@ class Translator:
         if None in vals:
             return False
         keep = list(map(is_not, vals, repeat(SKIP)))
-        if not _NUMBER_TYPES.issuperset(map(type, compress(vals, keep))):
+        kept = list(compress(vals, keep))
+        if not _NUMBER_TYPES.issuperset(map(type, kept)) or not _all_exportable(kept):
             return False
         before = len(points)
         points.extend(compress(zip(plan.attrs, vals, strict=True), keep))
@@ -648,6 +697,8 @@ class Translator:
             why: str | None = None
             if v is SKIP or v is None:
                 why = "value skipped by transforms"
+            elif v is OUT_OF_RANGE:
+                why = OUT_OF_RANGE_REASON
             elif states is not None:
                 n = len(points)
                 why = self._emit_states(states, v, plan, k, points)
@@ -660,6 +711,8 @@ class Translator:
                         v = int(v)
                     else:
                         why = "value is not a number"
+                elif not _exportable(v):
+                    why = OUT_OF_RANGE_REASON
                 if why is None:
                     points.append((plan.attrs[k], v))
                     if ts is not None and stamps is not None:

@@ -39,8 +39,40 @@ TAG_NAMES = {
     TAG_TIMETICKS: "TimeTicks", TAG_OPAQUE: "Opaque", TAG_COUNTER64: "Counter64",
 }
 
-Value = int | bytes | str | None
+# SMI ranges (RFC 2578): a value outside its type's range is malformed, never clamped
+SMI_RANGE = {
+    TAG_INTEGER: (-(1 << 31), (1 << 31) - 1),
+    TAG_COUNTER32: (0, (1 << 32) - 1),
+    TAG_GAUGE32: (0, (1 << 32) - 1),
+    TAG_TIMETICKS: (0, (1 << 32) - 1),
+    TAG_COUNTER64: (0, (1 << 64) - 1),
+}
+OUT_OF_RANGE_REASON = "value out of range"
+
+
+class _OutOfRange:
+    """The value of a varbind (or a transform result) no number can stand for: a BER integer
+    longer or larger than its SMI type allows, an overflow, a non-finite float. Translation
+    counts it as a skip ("value out of range") instead of exporting anything."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<value out of range>"
+
+    def __reduce__(self) -> str:
+        return "OUT_OF_RANGE"    # pickles as the singleton (cluster mode ships datasets)
+
+
+OUT_OF_RANGE = _OutOfRange()
+
+Value = int | bytes | str | _OutOfRange | None
 VarBind = tuple[str, int, Value]
+
+
+def in_smi_range(tag: int, value: int) -> bool:
+    lo, hi = SMI_RANGE[tag]
+    return lo <= value <= hi
 
 
 @dataclass
@@ -54,7 +86,10 @@ class WalkFile:
 
 def _parse_value(tag: int, raw: str, hex_encoded: bool) -> Value:
     if tag in NUMERIC_TAGS:
-        return int(raw)
+        n = int(raw)
+        if not in_smi_range(tag, n):
+            raise ValueError(f"{n if len(raw) < 40 else raw[:20] + '...'} is outside the {TAG_NAMES[tag]} range")
+        return n
     if tag in (TAG_OCTET_STRING, TAG_OPAQUE):
         return bytes.fromhex(raw) if hex_encoded else raw.encode("utf-8", "surrogateescape")
     if tag in (TAG_OID, TAG_IPADDRESS):

@@ -57,7 +57,7 @@ def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes 
                     dps = _timestamped_points(mp, 0 if inst == "gauge" else boot, now, attr_cache)
                 else:           # one start and one time for the whole metric
                     dps = w.data_points(attr_cache, list(map(_first, mp.points)), list(map(_second, mp.points)),
-                                        0 if inst == "gauge" else boot, now)
+                                        0 if inst == "gauge" else min(boot, now), now)
                 metrics.append(w.lenfield(w.T_METRICS, w.metric(mp.name, mp.description, mp.unit, inst, dps)))
             if metrics:
                 head = w.lenfield(w.T_SCOPE, w.scope(sc.rulebook_id, sc.rulebook_version,
@@ -77,9 +77,10 @@ def _counter_points(mp: MetricPoints, key0: tuple[str, str, str], state: StartTi
     """Counters: each series' start time (and wrap offset) from the StartTimes state."""
     tss = mp.timestamps
     counter, get, head, at = state.counter, attr_cache.heads.get, attr_cache.head, w.data_point_at
+    c32 = mp.counter32 or ()
     if not tss:
         attrs = list(map(_first, mp.points))
-        started = [counter((*key0, a), v, now, boot, prev) for a, v in mp.points]
+        started = [counter((*key0, a), v, now, boot, prev, a in c32) for a, v in mp.points]
         starts = set(map(_first, started))
         if len(starts) == 1:       # the usual case: every series counts from the same start
             return w.data_points(attr_cache, attrs, list(map(_second, started)), starts.pop(), now)
@@ -87,7 +88,7 @@ def _counter_points(mp: MetricPoints, key0: tuple[str, str, str], state: StartTi
     dps: list[bytes] = []
     for i, (attrs, value) in enumerate(mp.points):
         ts = (tss[i] or now) if tss else now
-        start, value = counter((*key0, attrs), value, ts, boot, prev)
+        start, value = counter((*key0, attrs), value, ts, boot, prev, attrs in c32)
         dps.append(at(get(attrs) or head(attrs), start, ts, value))
     return b"".join(dps)
 
@@ -96,7 +97,7 @@ def _timestamped_points(mp: MetricPoints, start: int, now: int, attr_cache: w.At
     """Points with device timestamps (gNMI); a zero timestamp means the poll time."""
     assert mp.timestamps is not None
     get, head, at = attr_cache.heads.get, attr_cache.head, w.data_point_at
-    return b"".join([at(get(attrs) or head(attrs), start, ts or now, value)
+    return b"".join([at(get(attrs) or head(attrs), min(start, ts or now) if start else 0, ts or now, value)
                      for (attrs, value), ts in zip(mp.points, mp.timestamps, strict=True)])
 
 

@@ -9,7 +9,10 @@ protobuf library would build.
 
 from __future__ import annotations
 
+import logging
+import math
 import struct
+from collections import Counter
 from itertools import chain, repeat
 from typing import Any
 
@@ -77,6 +80,28 @@ B_INT = (_AS_INT << 3) | I64
 B_DBL = (_AS_DOUBLE << 3) | I64
 CUMULATIVE = int(pb.AGGREGATION_TEMPORALITY_CUMULATIVE)
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+log = logging.getLogger(__name__)
+# data points left out because no OTLP number can carry their value (an int beyond int64, a NaN
+# or an infinity): translation skips those already, this is the last guard (self-telemetry)
+DROPPED: Counter[str] = Counter()
+DROP_REASON = "value not encodable"
+
+
+def _drop(value: Any) -> bytes:
+    DROPPED[DROP_REASON] += 1
+    log.warning("data point left out: %s value %.40r is not an int64 or a finite double",
+                type(value).__name__, value)
+    return b""
+
+
+def _encodable(value: Any) -> bool:
+    """An int64 (as_int) or a number with a finite double (as_double)."""
+    if value.__class__ is int and INT64_MIN <= value <= INT64_MAX:
+        return True
+    try:    # other ints go as doubles (a Counter64 past 2^63) while a double holds them
+        return math.isfinite(value)
+    except (OverflowError, TypeError):
+        return False
 
 
 def lenfield(tag: bytes, payload: bytes) -> bytes:
@@ -139,7 +164,9 @@ class AttrCache:
 
 
 def data_point(attrs_b: bytes, start: int, ts: int, value: Any) -> bytes:
-    """One NumberDataPoint wrapped as a data_points entry."""
+    """One NumberDataPoint wrapped as a data_points entry (empty when the value is not encodable)."""
+    if not _encodable(value):
+        return _drop(value)
     if start:
         if value.__class__ is int and INT64_MIN <= value <= INT64_MAX:
             body = attrs_b + _P_INT.pack(B_START, start, B_TIME, ts, B_INT, value)
@@ -163,7 +190,7 @@ def data_points(cache: AttrCache, attrs: list[Any], values: list[Any], start: in
     if kinds == _INT and min(values) >= INT64_MIN and max(values) <= INT64_MAX:
         fixed, pack = (_P_INT_HEAD.pack(B_START, start, B_TIME, ts, B_INT) if start else
                        _G_INT_HEAD.pack(B_TIME, ts, B_INT)), _Q.pack
-    elif kinds == _FLOAT:
+    elif kinds == _FLOAT and all(map(math.isfinite, values)):
         fixed, pack = (_P_INT_HEAD.pack(B_START, start, B_TIME, ts, B_DBL) if start else
                        _G_INT_HEAD.pack(B_TIME, ts, B_DBL)), _D.pack
     else:           # mixed or out-of-range values: point by point
@@ -173,7 +200,9 @@ def data_points(cache: AttrCache, attrs: list[Any], values: list[Any], start: in
 
 
 def data_point_at(head: tuple[bytes, bytes], start: int, ts: int, value: Any) -> bytes:
-    """data_point with the series' head from AttrCache.head."""
+    """data_point with the series' head from AttrCache.head (empty when the value is not encodable)."""
+    if not _encodable(value):
+        return _drop(value)
     if start:
         if value.__class__ is int and INT64_MIN <= value <= INT64_MAX:
             return head[1] + _P_INT.pack(B_START, start, B_TIME, ts, B_INT, value)

@@ -2,9 +2,12 @@
 
 OpenTelemetry cumulative sums need the time the count started. For a device counter that is the
 device's boot (sysUpTime going back means a reboot: every series restarts then), or the poll
-before a counter went backwards without a reboot (cleared counters). A 32-bit counter that goes
-backwards while the device stayed up has wrapped: we keep counting past 2^32 instead of
-pretending the value fell, so a wrap is never a silently wrong number.
+before a counter went backwards without a reboot (cleared counters). A counter known to be 32 bits
+wide (Counter32 by its MIB, counter32 by its YANG type) that goes backwards while the device
+stayed up has wrapped: we keep counting past 2^32 instead of pretending the value fell. Any other
+counter that goes backwards (64-bit, or of unknown width: NETCONF, APIs, CLI) was reset: a new
+series. The width is never guessed from the value: a cleared Counter64 going from 1500 to 3 is 3.
+A start time is never after the point's own time.
 """
 
 from __future__ import annotations
@@ -52,21 +55,26 @@ class StartTimes:
         return self.boots[device]
 
     def counter(self, key: tuple[Any, ...], raw: int | float, now_ns: int, boot_ns: int,
-                prev_poll_ns: int | None) -> tuple[int, int | float]:
-        """(start time, value to export) for one counter point. key[0] is the device key."""
+                prev_poll_ns: int | None, width32: bool = False) -> tuple[int, int | float]:
+        """(start time, value to export) for one counter point at time ``now_ns``. key[0] is the
+        device key; ``width32`` when the value came from a column known to be a 32-bit counter."""
         s = self.series.get(key)
         if s is None:
-            self.series[key] = _Series(boot_ns, raw)
-            return boot_ns, raw
+            # a point stamped before the boot estimate (gNMI device time vs. our clock): start there
+            start = min(boot_ns, now_ns)
+            self.series[key] = _Series(start, raw)
+            return start, raw
         if raw < s.last_raw:
-            if s.last_raw < WRAP32 and raw < WRAP32 and isinstance(raw, int):
+            if width32 and s.last_raw < WRAP32 and raw >= 0 and isinstance(raw, int):
                 # 32-bit wrap while the device stayed up
                 s.offset += WRAP32
                 self.events["32-bit counter wraps"] += 1
             else:
                 # reset (cleared counters): a new series starting at the previous poll
-                s.start_ns = prev_poll_ns or now_ns
+                s.start_ns = min(prev_poll_ns or now_ns, now_ns)
                 s.offset = 0
                 self.events["counter resets"] += 1
         s.last_raw = raw
+        if s.start_ns > now_ns:     # an older device timestamp than the series' start
+            s.start_ns = now_ns
         return s.start_ns, raw + s.offset

@@ -226,8 +226,11 @@ class Service:
             self.emit(t)
             for cb in self.on_translation:
                 cb(src.key, t)
-        except Exception:  # a bug past translation must not end this target's schedule
+        except Exception as exc:  # a bug past translation must not end this target's schedule
             log.exception("%s: export pipeline raised", src.key)
+            # the poll was fine but its points were lost: not a silent ok on the status page
+            st.failures["export"] += 1
+            st.warning = f"points of this poll not exported: internal error {type(exc).__name__}"
 
     # -- background loops --------------------------------------------------------------------
     async def _self_telemetry(self) -> None:

@@ -8,6 +8,10 @@ from typing import Any
 
 from netrosetta.engine.matching import MatchResult
 from netrosetta.engine.points import DeviceTranslation
+from netrosetta.engine.varbind import OUT_OF_RANGE_REASON
+
+# skip reasons that mean the device sent a bad value (not a rule's choice, like `where`)
+INVALID_REASONS = (OUT_OF_RANGE_REASON,)
 
 
 @dataclass
@@ -33,6 +37,10 @@ class TargetStatus:
     fell_back: bool = False
     metrics: dict[str, int] = field(default_factory=dict)   # unified metric -> points last poll
     latest: DeviceTranslation | None = None
+    # values of the last good poll skipped as invalid (absurd numbers), and since start
+    invalid_values: int = 0
+    invalid_values_total: int = 0
+    warning: str | None = None
 
     def record_ok(self, t: DeviceTranslation, m: MatchResult, duration: float, now: float) -> None:
         self.state, self.last_poll, self.duration = "ok", now, duration
@@ -46,6 +54,11 @@ class TargetStatus:
         # metrics the rulebook defines but this device gave no data for are left out
         self.metrics = {name: len(mp.points) for s in t.scopes for name, mp in s.metrics.items() if mp.points}
         self.latest = t
+        skipped = t.skipped()
+        self.invalid_values = sum(skipped.get(r, 0) for r in INVALID_REASONS)
+        self.invalid_values_total += self.invalid_values
+        self.warning = (f"{self.invalid_values} value(s) skipped: {', '.join(r for r in INVALID_REASONS if skipped.get(r))}"
+                        " (netrosetta explain shows which rule)") if self.invalid_values else None
 
     def record_failure(self, message: str, kind: str, duration: float, now: float) -> None:
         self.state, self.last_poll, self.duration = "failed", now, duration
@@ -61,5 +74,6 @@ class TargetStatus:
             "polls_failed": self.polls_failed, "failures": dict(self.failures), "points": self.points,
             "points_total": self.points_total, "rulebook": self.rulebook,
             "rulebook_version": self.rulebook_version, "match_reason": self.match_reason,
-            "fell_back": self.fell_back, "metrics": self.metrics,
+            "fell_back": self.fell_back, "metrics": self.metrics, "warning": self.warning,
+            "invalid_values": self.invalid_values, "invalid_values_total": self.invalid_values_total,
         }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from netrosetta import __version__
 from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
+from netrosetta.exporter.otlp_wire import DROP_REASON, DROPPED
 
 if TYPE_CHECKING:
     from .delivery import Delivery
@@ -32,13 +33,19 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
     exported = _mp("netrosetta.export.points", "counter", "{point}", "data points the backend accepted")
     drops = _mp("netrosetta.dropped.points", "counter", "{point}", "data points dropped (buffer exhausted)")
     spill = _mp("netrosetta.spill.size", "gauge", "By", "bytes in the on-disk buffer per output")
+    invalid = _mp("netrosetta.values.invalid", "counter", "{value}",
+                  "device values skipped as invalid (out of range for their type or for OTLP) per target")
     for t in targets:
         a = (("netrosetta.target", t.key),)
         polls.points.append(((*a, ("outcome", "ok")), t.polls_ok))
         polls.points.append(((*a, ("outcome", "failed")), t.polls_failed))
         if t.duration is not None:
             duration.points.append((a, round(t.duration, 6)))
+        invalid.points.append((a, t.invalid_values_total))
     points.points.append(((), translated_points))
+    unencodable = sum(DROPPED.values())
+    if unencodable:
+        invalid.points.append(((("netrosetta.target", "-"), ("reason", DROP_REASON)), unencodable))
     for d in deliveries:
         a = (("netrosetta.output", d.name),)
         depth.points.append((a, d.depth()))
@@ -48,7 +55,7 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
         if d.spill is not None:
             spill.points.append((a, d.spill.bytes))
     scope = ScopeBatch(SCOPE, __version__, "self")
-    for mp in (polls, duration, points, depth, errors, exported, drops, spill):
+    for mp in (polls, duration, points, depth, errors, exported, drops, spill, invalid):
         scope.metrics[mp.name] = mp
     for name, series in (extra_counters or {}).items():
         mp = scope.metrics[name] = _mp(name, "counter", "1", name)

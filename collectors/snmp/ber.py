@@ -6,6 +6,7 @@ Values decode straight into ``engine.varbind`` types: the tag byte *is* the VarB
 from __future__ import annotations
 
 from netrosetta.engine.varbind import (
+    OUT_OF_RANGE,
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_END_OF_MIB,
@@ -21,6 +22,7 @@ from netrosetta.engine.varbind import (
     TAG_TIMETICKS,
     Value,
     VarBind,
+    in_smi_range,
 )
 
 PDU_GET = 0xA0
@@ -148,13 +150,23 @@ def _header(data: bytes, i: int) -> tuple[int, int, int]:
     return tag, start, end
 
 
+def _wide(tag: int, raw: bytes, signed: bool) -> Value:
+    """An integer of more than 4 content bytes: within its SMI type's range (a Counter32 0x00
+    0xFFFFFFFF, any Counter64), or OUT_OF_RANGE - a malformed varbind the translation counts and
+    skips. Never clamped (a clamped counter is a silently wrong number), never a 400-digit int."""
+    if len(raw) > 9:        # no SMI integer needs more: not even decoded
+        return OUT_OF_RANGE
+    n = int.from_bytes(raw, "big", signed=signed)
+    return n if in_smi_range(tag, n) else OUT_OF_RANGE
+
+
 def decode_value(tag: int, raw: bytes) -> Value:
     if tag in (TAG_OCTET_STRING, TAG_OPAQUE):
         return raw
     if tag in _UNSIGNED:
-        return int.from_bytes(raw, "big")
+        return int.from_bytes(raw, "big") if len(raw) <= 4 else _wide(tag, raw, False)
     if tag == TAG_INTEGER:
-        return int.from_bytes(raw, "big", signed=True)
+        return int.from_bytes(raw, "big", signed=True) if len(raw) <= 4 else _wide(tag, raw, True)
     if tag == TAG_OID:
         return decode_oid(raw)
     if tag == TAG_IPADDRESS:
@@ -225,7 +237,7 @@ def decode_pdu(data: bytes, at: int) -> tuple[int, int, int, int, list[VarBind]]
                 _, s, e = _header(data, i)
                 raw = data[s:e]
                 i = e
-            if vtag in unsigned:
+            if vtag in unsigned and len(raw) <= 4:
                 append((oid, vtag, int.from_bytes(raw, "big")))
             elif vtag == TAG_OCTET_STRING:
                 append((oid, vtag, raw))

@@ -108,10 +108,15 @@ def _xor(a: bytes, b: bytes) -> bytes:
     return (int.from_bytes(a, "big") ^ int.from_bytes(b[:n], "big")).to_bytes(n, "big")
 
 
+MAX_INT32 = (1 << 31) - 1     # msgAuthoritativeEngineBoots / Time: INTEGER (0..2147483647)
+
+
 def _aes_cfb(key: bytes, boots: int, etime: int, salt: bytes, data: bytes, encrypt: bool) -> bytes:
     """AES-CFB128 (RFC 3826) built on a cached ECB block encryptor."""
     # RFC 3826 3.1.2.1: IV = engineBoots (4) | engineTime (4) | the 64-bit salt sent as privParameters
     iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + salt
+    if len(iv) != 16:       # never feed the shared ECB context a partial block (see open_message)
+        raise UsmError("privacy parameters are not 8 bytes")
     ecb = _ecb(key)
     if not data:
         return b""
@@ -222,6 +227,12 @@ def open_message(data: bytes, inc: Incoming, keys: Keys | None) -> tuple[int, in
     if inc.flags & FLAG_PRIV:
         if keys is None or not keys.priv:
             raise UsmError("encrypted message but no privacy key")
+        # checked before the cipher: a salt of another length would leave a partial block in the
+        # cached ECB context (_ecb) and garble every later response from this agent
+        if len(inc.priv_params) != 8:
+            raise UsmError(f"privacy parameters are {len(inc.priv_params)} bytes, not 8")
+        if not (0 <= inc.boots <= MAX_INT32 and 0 <= inc.etime <= MAX_INT32):
+            raise UsmError("engine boots/time out of range")
         _, s, e = ber._header(data, at)
         data = _aes_cfb(keys.priv, inc.boots, inc.etime, inc.priv_params, data[s:e], encrypt=False)
         at = 0

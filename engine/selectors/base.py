@@ -66,6 +66,12 @@ class Selector(BaseModel):
         """Short text for explain output."""
         return repr(self)
 
+    def counter_width(self, ref: ColumnRef, ctx: BindContext) -> int | None:
+        """32 or 64 when the source's schema says the column is a Counter32/Counter64 (MIB syntax,
+        YANG type), else None (unknown: NETCONF, APIs, CLI). Only a known 32-bit counter that
+        goes down is taken for a wrap; any other decrease is a reset."""
+        return None
+
 
 @runtime_checkable
 class Dataset(Protocol):

@@ -183,6 +183,9 @@ class GnmiSelector(Selector):
             raise SelectorError(f"{self.path} has no key {name!r} (keys: {_fmt(keys) or 'none'})")
         raise SelectorError(f"{self.path}: key {name!r} is ambiguous ({_fmt(keys)}); write element/key")
 
+    def counter_width(self, ref: ColumnRef, ctx: BindContext) -> int | None:
+        return _counter_width(self, ref, ctx)
+
     def describe(self) -> str:
         return (f"{self.origin}:" if self.origin else "") + self.path + (
             f" (fallback {self.fallback})" if self.fallback else "")
@@ -291,6 +294,18 @@ def _source_unit(sel: GnmiSelector, ctx: BindContext) -> tuple[str, str] | None:
     info = catalog.leaf(col.path)
     unit = YANG_UCUM.get((info.units or "").strip()) if info is not None else None
     return (col.path, unit) if unit is not None else None
+
+
+def _counter_width(sel: GnmiSelector, ref: ColumnRef, ctx: BindContext) -> int | None:
+    """From the YANG catalog: a leaf whose type chain is counter32 / counter64 (OpenConfig paths)."""
+    catalog = _catalog(ctx)
+    path = getattr(ref, "path", None)
+    if catalog is None or not sel.catalog or getattr(ref, "origin", None) not in (None, "openconfig") or not path:
+        return None
+    info = catalog.leaf(path)
+    if info is None or info.instrument != "counter":
+        return None
+    return 32 if "32" in info.type or info.base == "uint32" else 64 if "64" in info.type or info.base == "uint64" else None
 
 
 GnmiSelector.lint = _lint  # type: ignore[attr-defined]  # the hook engine/lint.py calls

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from netrosetta.engine.varbind import TAG_NO_SUCH_OBJECT, VarBind
+from netrosetta.errors import NetrosettaError
 
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
 
@@ -62,6 +63,19 @@ class SnmpSelector(Selector):
 
     def describe(self) -> str:
         return self.value + (f" (fallback {self.fallback})" if self.fallback else "")
+
+    def counter_width(self, ref: ColumnRef, ctx: BindContext) -> int | None:
+        """From the compiled MIB index: the column's SMI syntax (a numeric OID too, when known)."""
+        try:
+            hit = ctx.mib_index().lookup_oid(str(ref))
+        except NetrosettaError:
+            return None
+        if hit is None or hit[1]:
+            return None
+        return _WIDTHS.get(hit[0].syntax or "")
+
+
+_WIDTHS = {"Counter32": 32, "Counter64": 64}
 
 
 _OID, _TAG = itemgetter(0), itemgetter(1)

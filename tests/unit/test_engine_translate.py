@@ -284,3 +284,52 @@ rules:
         (("hw.id", "12"), ("hw.name", "PSU 1 Inlet")): 30,
     }
     assert t.rule_stats["temp"].skipped["filtered by where"] == 1
+
+
+def test_counter_width_from_the_column_that_answered(rulebooks: RulebookSet) -> None:
+    """Issue 12 item 6: ifHCInOctets (Counter64) with ifInOctets (Counter32) as fallback: only
+    the interface the fallback answered for is a 32-bit series (the one whose decrease wraps)."""
+    ds = SnmpDataset(WALK)
+    facts = DeviceFacts(sys_object_id="1.3.6.1.4.1.99999.1.1", sys_descr="Test OS 1.0", sys_uptime=360000)
+    t = translate(ds, facts, rulebooks, time_ns=1_700_000_000_000_000_000)
+    io = next(s.metrics["hw.network.io"] for s in t.scopes)
+    names = {dict(a)["network.interface.name"] for a in io.counter32 or ()}
+    assert names == {"Ethernet2"}
+    errors = next(s.metrics["hw.errors"] for s in t.scopes)   # ifInErrors: Counter32 on every row
+    assert errors.counter32 is not None and len(errors.counter32) == len(errors.points) == 2
+
+
+def test_absurd_values_are_skipped_one_by_one(tmp_path: Path) -> None:
+    """Issue 12 item 5: an overflowing transform, an int past Counter64 and a non-finite result
+    are each a counted skip ("value out of range") of that value; the other rows go through."""
+    from netrosetta.engine.varbind import OUT_OF_RANGE
+    (tmp_path / "x.yaml").write_text("""\
+id: test/x
+version: 1.0.0
+rules:
+  - name: cpu
+    metric: system.cpu.utilization
+    snmp: {value: 1.3.6.1.4.1.99999.6.1.2}
+    attributes: {hw.id: {index: 0}}
+    transforms: [{convert: percent_to_ratio}]
+  - name: temp
+    metric: hw.temperature
+    snmp: {value: 1.3.6.1.4.1.99999.6.1.3}
+    attributes: {hw.id: {index: 0}}
+  - name: volts
+    metric: hw.voltage
+    snmp: {value: 1.3.6.1.4.1.99999.6.1.4}
+    attributes: {hw.id: {index: 0}}
+    transforms: [{map: {1: 5}, default: 7}]
+""")
+    rs = RulebookSet.from_paths([tmp_path])
+    p = "1.3.6.1.4.1.99999.6.1"
+    walk = [(f"{p}.2.1", TAG_INTEGER, 10**400), (f"{p}.2.2", TAG_INTEGER, 50),
+            (f"{p}.3.1", TAG_INTEGER, 1 << 64), (f"{p}.3.2", TAG_INTEGER, 40),
+            (f"{p}.4.1", TAG_INTEGER, OUT_OF_RANGE), (f"{p}.4.2", TAG_INTEGER, 1)]
+    t = Translator(rs.resolve("test/x")).translate(SnmpDataset(walk), DeviceFacts())  # type: ignore[arg-type]
+    assert points(t, "system.cpu.utilization") == {(("hw.id", "2"),): 0.5}
+    assert points(t, "hw.temperature") == {(("hw.id", "2"),): 40}
+    assert points(t, "hw.voltage") == {(("hw.id", "2"),): 5}     # not the map's default for the bad one
+    for rule in ("cpu", "temp", "volts"):
+        assert t.rule_stats[rule].skipped["value out of range"] == 1, rule

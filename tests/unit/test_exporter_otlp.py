@@ -15,9 +15,13 @@ NOW = 1_700_000_000_000_000_000
 BOOT = NOW - 3600 * 10**9
 
 
-def device(name: str, rx: int, now: int = NOW, boot: int = BOOT) -> DeviceTranslation:
-    io = MetricPoints("hw.network.io", "counter", "By", "octets",
-                      [((("network.interface.name", "Ethernet1"), ("network.io.direction", "receive")), rx)])
+RX = (("network.interface.name", "Ethernet1"), ("network.io.direction", "receive"))
+
+
+def device(name: str, rx: int, now: int = NOW, boot: int | None = BOOT, counter32: bool = False) -> DeviceTranslation:
+    io = MetricPoints("hw.network.io", "counter", "By", "octets", [(RX, rx)])
+    if counter32:           # read from a Counter32 column (translation marks those series)
+        io.counter32 = {RX}
     temp = MetricPoints("hw.temperature", "gauge", "Cel", "temp", [((("hw.id", "1"), ("hw.name", "Inlet")), 41.5)])
     scope = ScopeBatch("arista/eos", "1.2.0", "snmp", {"hw.network.io": io, "hw.temperature": temp})
     return DeviceTranslation({"host.name": name, "host.ip": f"{name}.example", "device.manufacturer": "Arista"},
@@ -56,12 +60,12 @@ def test_json_line_is_the_protobuf_json_mapping() -> None:
 def test_start_times_wrap_reset_and_reboot() -> None:
     st = StartTimes()
     t1 = NOW
-    req = build_request([device("r1", WRAP32 - 10, t1)], st, {})
+    req = build_request([device("r1", WRAP32 - 10, t1, counter32=True)], st, {})
     assert req.resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0].start_time_unix_nano == BOOT
     prev: dict[str, int] = {"r1|r1.example": t1}
     # a 32-bit counter that went backwards while the device stayed up wrapped: keep counting
     t2 = NOW + 60 * 10**9
-    dp = build_request([device("r1", 5, t2)], st, prev).resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0]
+    dp = build_request([device("r1", 5, t2, counter32=True)], st, prev).resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0]
     assert dp.as_int == WRAP32 + 5 and dp.start_time_unix_nano == BOOT
     assert st.events["32-bit counter wraps"] == 1
     # the device rebooted (boot time moved later): the series restarts at the new boot time
@@ -77,3 +81,30 @@ def test_start_times_wrap_reset_and_reboot() -> None:
     dp = build_request([device("r1", 2**33, t5, new_boot)], st, prev).resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0]
     assert dp.as_int == 2**33 and dp.start_time_unix_nano == t4
     assert st.events["counter resets"] == 1
+
+
+def _dp(t: DeviceTranslation, st: StartTimes, prev: dict[str, int]) -> pb.NumberDataPoint:
+    return build_request([t], st, prev).resource_metrics[0].scope_metrics[0].metrics[0].sum.data_points[0]
+
+
+def test_decrease_of_a_counter_not_known_32_bit_is_a_reset_not_a_wrap() -> None:
+    """Issue 12 item 6: a cleared Counter64 (or a counter of unknown width) going 1500 -> 3 is a
+    new series at 3, not 3 + 2^32 (the width was once guessed from the value)."""
+    st, prev = StartTimes(), {}
+    _dp(device("r1", 1500, NOW), st, prev)
+    t2 = NOW + 60 * 10**9
+    dp = _dp(device("r1", 3, t2), st, prev)
+    assert (dp.as_int, dp.start_time_unix_nano) == (3, NOW)
+    assert st.events["counter resets"] == 1 and st.events["32-bit counter wraps"] == 0
+
+
+def test_start_time_never_after_the_points_time() -> None:
+    """Issue 12 item 8: a source without an uptime (gNMI) whose points carry device timestamps
+    older than the poll: the first point's start time is at or before its own time."""
+    st, prev = StartTimes(), {}
+    io = MetricPoints("hw.network.io", "counter", "By", "octets", [(RX, 10)], timestamps=[NOW - 5 * 10**9])
+    mem = MetricPoints("system.memory.usage", "updowncounter", "By", "m", [(RX, 10)], timestamps=[NOW - 7 * 10**9])
+    t = DeviceTranslation({"host.name": "g1"}, [ScopeBatch("oc", "1", "gnmi", {io.name: io, mem.name: mem})], NOW, None)
+    for m in build_request([t], st, prev).resource_metrics[0].scope_metrics[0].metrics:
+        for dp in m.sum.data_points:
+            assert 0 < dp.start_time_unix_nano <= dp.time_unix_nano, m.name

@@ -67,3 +67,18 @@ def test_aes_cfb_matches_library_cfb(size: int) -> None:
     want = enc.update(data) + enc.finalize()
     assert usm._aes_cfb(key, 5, 99, salt, data, encrypt=True) == want
     assert usm._aes_cfb(key, 5, 99, salt, want, encrypt=False) == data
+
+
+def test_a_short_salt_is_refused_and_does_not_garble_later_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen while writing the snmp-usm fuzz target: a correctly signed response whose
+    privParameters are 7 bytes left a partial block in the cached AES context, and every later
+    response of that agent failed to decrypt. Now it is refused alone."""
+    keys = usm.Keys.for_engine(creds(), ENGINE)
+    pdu = ber.encode_pdu(ber.PDU_RESPONSE, 9, ["1.3.6.1.2.1.1.3.0"])
+    good = usm.encode_message(9, keys, ENGINE, 7, 1234, b"nr", ENGINE, b"", pdu, bytes(range(8)))
+    with monkeypatch.context() as m:    # an agent's message: signed, with a 7-byte salt
+        m.setattr(usm, "_aes_cfb", lambda key, boots, etime, salt, data, encrypt: data)
+        bad = usm.encode_message(10, keys, ENGINE, 7, 1234, b"nr", ENGINE, b"", pdu, bytes(range(7)))
+    with pytest.raises(usm.UsmError):
+        usm.open_message(bad, usm.parse_header(bad), keys)
+    assert usm.open_message(good, usm.parse_header(good), keys)[1] == 9
