@@ -227,6 +227,7 @@ class Cluster:
                     with contextlib.suppress(KeyWrongLastSequenceError):
                         await self.kv.update(lk, self._released(key), last=rev)
                     del self.owned[key]
+                    log.info("%s: lease handed over to %s", key, rendezvous(self.members, key))
                     continue
                 try:
                     self.owned[key] = await self.kv.update(lk, value, last=rev)

@@ -4,6 +4,8 @@
   instances keep polling what they hold (no gap, owned targets never 0), one owner per target again
   after it is back, and every point made reaches the backend.
 - Instance loss: kill -9 of one of three instances; its targets move and nothing it published is lost.
+- One instance cut off from NATS (a TCP proxy that drops its connections): it keeps polling, the other
+  takes the expired leases; when it is back the conflicts go to the rendezvous winner, one poller each.
 
 "Made" is each instance's `cluster.record_file` (every batch, written before it is published); the
 backend's identities must equal it as a set, duplicates (at-least-once) counted and printed.
@@ -12,7 +14,10 @@ backend's identities must equal it as a set, duplicates (at-least-once) counted 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
+import socket
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -53,7 +58,84 @@ def _record(tmp: Path, i: int) -> Path:
     return tmp / f"made-i{i}.jsonl"
 
 
-def _start(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats: NatsServer, n: int) -> list[ServiceProcess]:
+class TcpProxy:
+    """A loopback TCP forwarder to a NATS server; ``cut()`` drops every connection and refuses new ones
+    (accepted and closed at once) until ``restore()``: a network partition of one client."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream = upstream_port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.cut_off = False
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._running = True
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while self._running:
+            try:
+                client, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            if self.cut_off:
+                client.close()
+                continue
+            try:
+                up = socket.create_connection(("127.0.0.1", self.upstream), timeout=2)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns += [client, up]
+            for a, b in ((client, up), (up, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.cut_off = True
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for c in conns:
+            with contextlib.suppress(OSError):
+                c.shutdown(socket.SHUT_RDWR)
+            c.close()
+
+    def restore(self) -> None:
+        self.cut_off = False
+
+    def close(self) -> None:
+        self._running = False
+        self.cut()
+        self._thread.join(2)
+        self.sock.close()
+
+
+def _winner(members: list[str], target: str) -> str:
+    """The documented rule: highest sha1(member NUL target) wins (computed here, not by the service)."""
+    return max(members, key=lambda m: hashlib.sha1(f"{m}\0{target}".encode()).digest())
+
+
+def _start(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats: NatsServer, n: int,
+           urls: list[str] | None = None) -> list[ServiceProcess]:
     svcs = []
     for i in range(n):
         cfg = write_yaml(tmp / f"config-{i}.yaml", {
@@ -64,7 +146,7 @@ def _start(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats: NatsSe
             "delivery": {"spill_dir": str(tmp / f"spill-{i}"), "retry_initial": 0.2, "retry_max": 1},
             "http": {"listen": "127.0.0.1:0"},
             "self_telemetry": {"enabled": False},
-            "cluster": {"nats": [nats.url], "instance": f"i{i}", "lease_seconds": LEASE, "ack_wait": 4,
+            "cluster": {"nats": [urls[i] if urls else nats.url], "instance": f"i{i}", "lease_seconds": LEASE, "ack_wait": 4,
                         "record_file": str(_record(tmp, i))},
         })
         svcs.append(ServiceProcess(cfg, tmp / f"service-{i}.log").launch())
@@ -197,3 +279,52 @@ def test_instance_loss_loses_nothing_it_published(tmp_path: Path) -> None:
     print(f"redelivered batches at the survivors: {redelivered}")
     dropped = sum(o["dropped_points"] for st in after for o in st["outputs"])
     _check_identities(tmp_path, 3, backend.received, dropped)
+
+
+def test_partitioned_instance_conflicts_settle_by_rendezvous(tmp_path: Path) -> None:
+    nats = NatsServer(tmp_path / "nats").start()
+    backend = GrpcReceiver().start()
+    proxies = [TcpProxy(nats.port) for _ in range(2)]
+    svcs: list[ServiceProcess] = []
+    try:
+        with _agents() as ports:
+            svcs = _start(tmp_path, ports, backend, nats, 2, [p.url for p in proxies])
+            owners = wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
+            cut_name = max(["i0", "i1"], key=lambda i: sum(1 for o in owners.values() if o == i))
+            cut, other = (svcs[0], svcs[1]) if cut_name == "i0" else (svcs[1], svcs[0])
+            held_before = sorted(k for k, o in owners.items() if o == cut_name)
+            proxies[int(cut_name[1:])].cut()
+            # the other instance takes the expired leases; the cut-off one keeps polling what it held
+            wait_for(lambda: len(other.status()["cluster"]["owned"]) == len(DEVICES), 6 * LEASE,
+                     "the connected instance to take every target")
+            time.sleep(2 * LEASE)          # cut off well past its leases' expiry
+            during = cut.status()["cluster"]
+            proxies[int(cut_name[1:])].restore()
+            owners = wait_for(lambda: _owners(svcs), 30, "one owner per target after the partition")
+            time.sleep(INTERVAL)
+            t_steady = time.time_ns()
+            time.sleep(4 * INTERVAL)
+            after = [s.status() for s in svcs]
+            _stop_all(svcs)
+    finally:
+        _stop_all(svcs)
+        for p in proxies:
+            p.close()
+        backend.stop()
+        nats.stop()
+
+    assert during["outage"]["now"] and sorted(during["owned"]) == held_before, during
+    conflicts = sum(st["cluster"]["outage"]["lease_conflicts_resolved"] for st in after)
+    print(f"partition: {len(held_before)} targets double-polled while cut off, {conflicts} conflicts resolved")
+    assert conflicts >= 1, "the returning instance met the other's leases: a conflict to resolve"
+    for key, inst in owners.items():
+        assert inst == _winner(["i0", "i1"], key), f"{key}: owned by {inst}, not the rendezvous winner"
+    polls = _polls(backend.received)
+    who = makers({f"i{i}": _record(tmp_path, i) for i in range(2)})
+    for dev in DEVICES:
+        steady = [t for t in polls[dev] if t > t_steady]
+        assert len(steady) >= 3, dev
+        assert {inst for t in steady for inst in who[(dev, t)]} == {owners[f"snmp/{dev}"]}, \
+            f"{dev}: not polled by its owner alone after the partition"
+    dropped = sum(o["dropped_points"] for st in after for o in st["outputs"])
+    _check_identities(tmp_path, 2, backend.received, dropped)
