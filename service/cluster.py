@@ -64,6 +64,15 @@ def rendezvous(members: list[str], target: str) -> str | None:
     return max(members, key=lambda m: hashlib.sha1(f"{m}\0{target}".encode()).digest())
 
 
+def _lease_value(entry: Any) -> dict[str, Any]:
+    """A lease's JSON value; anything else (written by something that is not an instance) is {}."""
+    try:
+        v = json.loads(entry.value or b"{}")
+    except ValueError:
+        return {}
+    return v if isinstance(v, dict) else {}
+
+
 class Cluster:
     def __init__(self, svc: Service, cfg: ClusterConfig) -> None:
         self.svc = svc
@@ -255,9 +264,9 @@ class Cluster:
                 self.leases_reasserted += 1
                 log.info("%s: lease re-created after it expired", key)
                 return
-            held = json.loads(entry.value or b"{}")
+            held = _lease_value(entry)
             holder = held.get("by") if held.get("released") else held.get("instance")
-            if held.get("released") or holder == self.instance:
+            if held.get("released") or holder in (self.instance, None):   # None: not a live lease
                 self.owned[key] = await self.kv.update(lk, value, last=entry.revision)
                 return
         except KeyWrongLastSequenceError:
@@ -294,7 +303,7 @@ class Cluster:
                 log.info("%s: lease acquired (no live owner)", key)
                 self.svc.kick(key)   # nobody polled it for up to a lease period: do not wait a slot
                 return
-            held = json.loads(entry.value or b"{}")
+            held = _lease_value(entry)
             if not held.get("released"):
                 return         # still held by its previous owner until it hands over or expires
             self.owned[key] = await self.kv.update(lk, value, last=entry.revision)

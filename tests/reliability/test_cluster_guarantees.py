@@ -135,7 +135,7 @@ def _winner(members: list[str], target: str) -> str:
 
 
 def _start(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats: NatsServer, n: int,
-           urls: list[str] | None = None) -> list[ServiceProcess]:
+           urls: list[str] | None = None, self_telemetry: bool = False) -> list[ServiceProcess]:
     svcs = []
     for i in range(n):
         cfg = write_yaml(tmp / f"config-{i}.yaml", {
@@ -145,7 +145,7 @@ def _start(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats: NatsSe
                         "from_env": False},
             "delivery": {"spill_dir": str(tmp / f"spill-{i}"), "retry_initial": 0.2, "retry_max": 1},
             "http": {"listen": "127.0.0.1:0"},
-            "self_telemetry": {"enabled": False},
+            "self_telemetry": {"enabled": self_telemetry, "interval": 2.0},
             "cluster": {"nats": [urls[i] if urls else nats.url], "instance": f"i{i}", "lease_seconds": LEASE, "ack_wait": 4,
                         "record_file": str(_record(tmp, i))},
         })
@@ -196,7 +196,7 @@ def test_nats_outage_keeps_polling_and_loses_nothing(tmp_path: Path) -> None:
     svcs: list[ServiceProcess] = []
     try:
         with _agents() as ports:
-            svcs = _start(tmp_path, ports, backend, nats, 2)
+            svcs = _start(tmp_path, ports, backend, nats, 2, self_telemetry=True)
             wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
             wait_for(lambda: len(_polls(backend.received)) == len(DEVICES), 20, "data from every device")
             time.sleep(INTERVAL)
@@ -244,6 +244,16 @@ def test_nats_outage_keeps_polling_and_loses_nothing(tmp_path: Path) -> None:
             f"{dev}: not polled by exactly one instance after NATS came back"
         gaps = [(b - a) / 1e9 for a, b in itertools.pairwise(steady)]
         assert min(gaps) > INTERVAL * 0.5, f"{dev} polled twice within {min(gaps):.2f}s"
+    # the outage in self-telemetry, as the backend got it: per instance the largest value sent
+    seen: dict[tuple[str, str], float] = defaultdict(float)
+    for inst, m, _a, _s, _ts, v in backend.received.points(self_telemetry=True):
+        if m.startswith("netrosetta.cluster."):
+            seen[(inst, m)] = max(seen[(inst, m)], v)
+    for i in range(2):
+        inst = f"netrosetta/i{i}"
+        assert seen[(inst, "netrosetta.cluster.outage.seconds")] >= OUTAGE * 0.8, dict(seen)
+        assert seen[(inst, "netrosetta.cluster.reconnects")] >= 1, dict(seen)
+        assert seen[(inst, "netrosetta.cluster.nats.outage")] == 1, "the outage gauge was sent during it"
     dropped = sum(o["dropped_points"] for st in after for o in st["outputs"])
     _check_identities(tmp_path, 2, backend.received, dropped)
 
