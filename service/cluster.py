@@ -7,6 +7,14 @@ exclusive during changes: a member that is not the winner releases its lease, th
 it. A dead member falls silent and its leases (bucket TTL = lease period) expire, so its targets
 move within one lease period (plus one lease tick).
 
+NATS outage (disconnected, reconnecting, or a lease round failing): leases are advisory until NATS is
+back. Every instance keeps the leases it holds and keeps polling those targets, takes no new ones,
+and hands none over (its view of the members is stale). When a lease round succeeds again, held
+leases are re-asserted by revision (re-created when they expired meanwhile); for one lease period
+after that no new lease is taken, so the members' heartbeats are heard again first. A conflict (the
+key held by another instance) goes to the rendezvous winner among the live members plus the holder:
+the loser lets go and stops polling at once, so a double poll lasts at most one lease tick.
+
 Batches: every translated batch is published to a work-queue stream; all instances share one
 durable pull consumer and ack a message only after every output accepted it, so a crashed or
 partitioned exporter's messages are redelivered (at-least-once). When JetStream does not take a
@@ -26,7 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 import nats
 from nats.js.api import ConsumerConfig, DiscardPolicy, KeyValueConfig, RetentionPolicy, StreamConfig
-from nats.js.errors import BucketNotFoundError, KeyDeletedError, KeyNotFoundError, NotFoundError
+from nats.js.errors import (
+    BucketNotFoundError,
+    KeyDeletedError,
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+    NotFoundError,
+)
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from .config import Cluster as ClusterConfig
@@ -50,6 +64,15 @@ def rendezvous(members: list[str], target: str) -> str | None:
     return max(members, key=lambda m: hashlib.sha1(f"{m}\0{target}".encode()).digest())
 
 
+def _lease_value(entry: Any) -> dict[str, Any]:
+    """A lease's JSON value; anything else (written by something that is not an instance) is {}."""
+    try:
+        v = json.loads(entry.value or b"{}")
+    except ValueError:
+        return {}
+    return v if isinstance(v, dict) else {}
+
+
 class Cluster:
     def __init__(self, svc: Service, cfg: ClusterConfig) -> None:
         self.svc = svc
@@ -66,6 +89,20 @@ class Cluster:
         self.publish_fallbacks = 0
         self.consumed = 0
         self.redelivered = 0
+        # outage accounting: an outage runs from a disconnect or failed lease round to the next good round
+        self._outage_since: float | None = None     # monotonic start of the current outage
+        self.outage_seconds = 0.0                   # finished outages
+        self.outages = 0
+        self.disconnects = 0
+        self.reconnects = 0
+        self.lease_round_failures = 0
+        self.lease_conflicts = 0                    # conflicts resolved (kept as winner or released)
+        self.leases_reasserted = 0                  # held leases re-created after they expired in an outage
+        self._settle_until = 0.0                    # no new leases before this (members not heard yet)
+        self._record: Any = None
+        if cfg.record_file is not None:
+            from netrosetta.exporter.sinks import JsonLinesSink
+            self._record = JsonLinesSink(cfg.record_file)
         self._pubq: asyncio.Queue[tuple[ExportMetricsServiceRequest, int]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[Any]] = []
         self._closing = False
@@ -104,31 +141,70 @@ class Cluster:
 
     async def _disconnected(self) -> None:
         self.connected = False
-        log.warning("NATS disconnected; batches go to local delivery until it is back")
+        if self._closing:
+            return       # our own close at shutdown, not an outage
+        self.disconnects += 1
+        self._outage_begins("disconnected")
+        log.warning("NATS disconnected; keeping %d leases and polling their targets, batches go to local "
+                    "delivery until it is back", len(self.owned))
 
     async def _reconnected(self) -> None:
         self.connected = True
+        self.reconnects += 1
         log.info("NATS reconnected to %s", self.nc.connected_url.netloc if self.nc.connected_url else "?")
 
     async def _error(self, exc: Exception) -> None:
         log.debug("NATS: %s", exc)
 
+    # -- outage ---------------------------------------------------------------------------------
+    def _outage_begins(self, why: str) -> None:
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+            self.outages += 1
+            log.warning("NATS outage (%s): leases are advisory until it is back; polling the %d targets "
+                        "held, taking none", why, len(self.owned))
+
+    def _outage_ends(self) -> None:
+        if self._outage_since is None:
+            return
+        took = time.monotonic() - self._outage_since
+        self.outage_seconds += took
+        self._outage_since = None
+        self._settle_until = time.monotonic() + self.cfg.lease_seconds
+        log.warning("NATS back after %.1fs: %d leases re-asserted (%d re-created), %d conflicts resolved so far",
+                    took, len(self.owned), self.leases_reasserted, self.lease_conflicts)
+
+    def in_outage(self) -> bool:
+        return self._outage_since is not None
+
+    def outage_seconds_total(self) -> float:
+        cur = time.monotonic() - self._outage_since if self._outage_since is not None else 0.0
+        return self.outage_seconds + cur
+
     # -- leases --------------------------------------------------------------------------------
     async def _lease_loop(self) -> None:
         tick = self.cfg.lease_seconds / 3
         while True:
-            try:
-                await self._lease_round()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # NATS down or no quorum. We keep polling what we hold (data goes to local delivery):
-                # when every instance loses NATS nobody could take over, and a gap is worse than the
-                # double poll a true partition may cause until leases are settled again.
-                log.warning("lease round failed: %s", type(exc).__name__)
-                if "NotFound" in type(exc).__name__:
-                    with contextlib.suppress(Exception):
-                        await self._ensure_objects()   # a server that lost its storage
+            if self.nc is not None and not self.nc.is_connected:
+                # reconnecting: a flush() then returns without a round trip and every KV call times
+                # out; do not touch the leases at all
+                self._outage_begins("disconnected")
+            else:
+                try:
+                    await self._lease_round()
+                    self._outage_ends()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    # NATS down or no quorum: keep every lease held and keep polling (data goes to
+                    # local delivery). When all instances lose NATS nobody could take over, and a gap
+                    # is worse than the bounded double poll settled when NATS is back.
+                    self.lease_round_failures += 1
+                    self._outage_begins(type(exc).__name__)
+                    log.warning("lease round failed: %s", type(exc).__name__)
+                    if "NotFound" in type(exc).__name__:
+                        with contextlib.suppress(Exception):
+                            await self._ensure_objects()   # a server that lost its storage
             await asyncio.sleep(tick)
 
     async def _on_heartbeat(self, msg: Any) -> None:
@@ -148,28 +224,67 @@ class Cluster:
         if self.instance not in self.members:
             self.members.append(self.instance)
         value = json.dumps({"instance": self.instance}).encode()
+        # just back from an outage (or just started): the members' heartbeats are not all heard yet,
+        # so rendezvous over self.members is not trusted for handing over or taking new leases
+        settled = not self.in_outage() and time.monotonic() >= self._settle_until
         for key in list(self.svc.status):
             lk = lease_key(key)
             mine = rendezvous(self.members, key) == self.instance
             rev = self.owned.get(key)
             if rev is not None:
-                if not mine:       # hand over to the winner: it takes the lease on its next round
-                    with contextlib.suppress(Exception):
+                if not mine and settled:  # hand over to the winner: it takes the lease on its next round
+                    with contextlib.suppress(KeyWrongLastSequenceError):
                         await self.kv.update(lk, self._released(key), last=rev)
                     del self.owned[key]
+                    log.info("%s: lease handed over to %s", key, rendezvous(self.members, key))
                     continue
                 try:
                     self.owned[key] = await self.kv.update(lk, value, last=rev)
-                    continue
-                except Exception:  # expired during an outage, or someone else holds it now: let go
-                    log.warning("%s: lease lost; trying to take it again", key)
-                    del self.owned[key]
-            if mine:
+                except KeyWrongLastSequenceError:  # expired in an outage, or another instance wrote it
+                    await self._reassert(key, lk, value)
+                continue
+            if mine and settled:
                 await self._acquire(key, lk, value)
         for key in [k for k in self.owned if k not in self.svc.status]:
             with contextlib.suppress(Exception):
                 await self.kv.delete(lease_key(key), last=self.owned[key])
             del self.owned[key]
+
+    async def _reassert(self, key: str, lk: str, value: bytes) -> None:
+        """Our lease's revision is gone: re-create it, or settle a conflict by rendezvous.
+
+        Transport errors propagate (the round fails, the outage goes on, the lease is kept)."""
+        try:
+            entry = await self.kv.get(lk)
+        except (KeyNotFoundError, KeyDeletedError):
+            entry = None
+        try:
+            if entry is None:   # expired while NATS was away: nobody else holds it
+                self.owned[key] = await self.kv.create(lk, value)
+                self.leases_reasserted += 1
+                log.info("%s: lease re-created after it expired", key)
+                return
+            held = _lease_value(entry)
+            holder = held.get("by") if held.get("released") else held.get("instance")
+            if held.get("released") or holder in (self.instance, None):   # None: not a live lease
+                self.owned[key] = await self.kv.update(lk, value, last=entry.revision)
+                return
+        except KeyWrongLastSequenceError:
+            return              # another instance wrote it meanwhile: settled on the next round
+        # two instances polled this target (a partition, or a lease that expired and was taken)
+        self.lease_conflicts += 1
+        winner = rendezvous(sorted({*self.members, str(holder), self.instance}), key)
+        if winner == self.instance:
+            try:
+                self.owned[key] = await self.kv.update(lk, value, last=entry.revision)
+            except KeyWrongLastSequenceError:
+                return
+            log.warning("%s: lease conflict with %s resolved: kept here (rendezvous winner)", key, holder)
+        else:
+            del self.owned[key]
+            self.svc.status[key].state = "not-owned"
+            log.warning("%s: lease conflict with %s resolved: released, %s polls it (rendezvous winner)",
+                        key, holder, winner)
 
     def _released(self, key: str) -> bytes:
         """A released lease names when its last poll started, so the next owner keeps the phase."""
@@ -182,20 +297,18 @@ class Cluster:
             entry = await self.kv.get(lk)
         except (KeyNotFoundError, KeyDeletedError):
             entry = None
-        except Exception:
-            return
         try:
             if entry is None:  # expired (its owner died) or never existed
                 self.owned[key] = await self.kv.create(lk, value)
                 log.info("%s: lease acquired (no live owner)", key)
                 self.svc.kick(key)   # nobody polled it for up to a lease period: do not wait a slot
                 return
-            held = json.loads(entry.value or b"{}")
+            held = _lease_value(entry)
             if not held.get("released"):
                 return         # still held by its previous owner until it hands over or expires
             self.owned[key] = await self.kv.update(lk, value, last=entry.revision)
-        except Exception:
-            return             # another instance won the race
+        except KeyWrongLastSequenceError:
+            return             # another instance won the race (transport errors: the round fails)
         last = held.get("last_poll_start")
         log.info("%s: lease taken over from %s", key, held.get("by"))
         if isinstance(last, int | float):  # continue the previous owner's schedule: no double poll, no gap
@@ -205,6 +318,8 @@ class Cluster:
 
     # -- batches -------------------------------------------------------------------------------
     def _enqueue(self, req: ExportMetricsServiceRequest, pts: int) -> None:
+        if self._record is not None:   # audit trail: what this instance made, before any delivery
+            self._record.export(req)
         self._pubq.put_nowait((req, pts))
 
     def _fallback(self, req: ExportMetricsServiceRequest, pts: int) -> None:
@@ -215,7 +330,9 @@ class Cluster:
     async def _publisher(self) -> None:
         while True:
             req, pts = await self._pubq.get()
-            if not self.connected:
+            if not self.connected or not self.nc.is_connected:
+                # a publish buffered while reconnecting could be both sent later and delivered
+                # locally after its timeout: decide before publishing
                 self._fallback(req, pts)
                 continue
             try:
@@ -278,12 +395,34 @@ class Cluster:
     # -- status and shutdown ----------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         return {"instance": self.instance, "connected": self.connected, "members": self.members,
-                "owned": sorted(self.owned), "published": self.published,
+                "owned": sorted(self.owned), "leases": dict(sorted(self.owned.items())),
+                "leases_state": "advisory (NATS outage)" if self.in_outage() else "confirmed",
+                "outage": {"now": self.in_outage(), "seconds": round(self.outage_seconds_total(), 3),
+                           "outages": self.outages, "disconnects": self.disconnects,
+                           "reconnects": self.reconnects, "lease_round_failures": self.lease_round_failures,
+                           "lease_conflicts_resolved": self.lease_conflicts,
+                           "leases_reasserted": self.leases_reasserted},
+                "published": self.published,
                 "publish_fallbacks": self.publish_fallbacks, "consumed": self.consumed,
                 "redelivered": self.redelivered}
 
+    def counters(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
+        """Self-telemetry counters (cumulative)."""
+        return {"netrosetta.cluster.outage.seconds": {(): int(self.outage_seconds_total())},
+                "netrosetta.cluster.outages": {(): self.outages},
+                "netrosetta.cluster.reconnects": {(): self.reconnects},
+                "netrosetta.cluster.lease.conflicts": {(): self.lease_conflicts},
+                "netrosetta.cluster.lease.reasserted": {(): self.leases_reasserted},
+                "netrosetta.cluster.publish.fallbacks": {(): self.publish_fallbacks}}
+
+    def gauges(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
+        """Self-telemetry gauges (now)."""
+        return {"netrosetta.cluster.leases.held": {(): len(self.owned)},
+                "netrosetta.cluster.nats.outage": {(): int(self.in_outage())}}
+
     async def stop(self, flush_seconds: float) -> None:
         """Release leases (others take over at once), publish what is queued, close."""
+        self._closing = True
         for t in self._tasks:
             if t.get_name() == "leases":
                 t.cancel()
@@ -311,6 +450,8 @@ class Cluster:
             self._fallback(*self._pubq.get_nowait())
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.nc.close(), 3)
+        if self._record is not None:
+            self._record.shutdown()
 
 
 __all__ = ["Cluster", "lease_key", "rendezvous"]

@@ -186,6 +186,9 @@ class Cluster(_Strict):
     stream_max_mb: float = Field(1024, gt=0, description="stream bound; when full, batches use local delivery/spill")
     ack_wait: float = Field(30.0, gt=0, description="seconds before an unacknowledged batch is redelivered")
     credentials_file: Path | None = None
+    record_file: Path | None = Field(
+        None, description="append every batch this instance makes, before it is published, as OTLP/JSON "
+        "lines: an audit trail to compare with what the backend received")
 
 
 class ServiceConfig(_Strict):
@@ -244,6 +247,8 @@ def load_config(path: str | Path) -> ServiceConfig:
     cfg.delivery.spill_dir = _relative(base, cfg.delivery.spill_dir)
     for o in cfg.outputs.otlp_json:
         o.path = _relative(base, o.path) or o.path
+    if cfg.cluster is not None:
+        cfg.cluster.record_file = _relative(base, cfg.cluster.record_file)
     for rb in cfg.rulebooks:
         if not rb.exists():
             raise NetrosettaError(f"rulebook folder {rb} does not exist", file=str(path))

@@ -240,10 +240,14 @@ class Service:
 
     def self_translation(self) -> DeviceTranslation:
         extra = dict(self.extra_counters)
+        gauges = {}
         if self.flows is not None:
             extra.update(self.flows.counters())
+        if self.cluster is not None:
+            extra.update(self.cluster.counters())
+            gauges = self.cluster.gauges()
         return self_translation(self.instance, self.started_ns, self.status.values(), self.deliveries,
-                                self.translated_points, extra)
+                                self.translated_points, extra, gauges)
 
     async def _watch_targets_file(self) -> None:
         path = self.cfg.targets_file

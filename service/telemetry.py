@@ -23,7 +23,8 @@ def _mp(name: str, instrument: str, unit: str, description: str) -> MetricPoints
 
 def self_translation(instance: str, started_ns: int, targets: Iterable[TargetStatus],
                      deliveries: Iterable[Delivery], translated_points: int,
-                     extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None
+                     extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None,
+                     extra_gauges: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None,
                      ) -> DeviceTranslation:
     polls = _mp("netrosetta.polls", "counter", "{poll}", "polls per target and outcome")
     duration = _mp("netrosetta.poll.duration", "gauge", "s", "duration of the last poll per target")
@@ -59,6 +60,9 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
         scope.metrics[mp.name] = mp
     for name, series in (extra_counters or {}).items():
         mp = scope.metrics[name] = _mp(name, "counter", "1", name)
+        mp.points.extend((attrs, v) for attrs, v in series.items())
+    for name, series in (extra_gauges or {}).items():
+        mp = scope.metrics[name] = _mp(name, "gauge", "1", name)
         mp.points.extend((attrs, v) for attrs, v in series.items())
     resource = {"service.name": "netrosetta", "service.instance.id": instance, "service.version": __version__,
                 "host.name": f"netrosetta/{instance}"}
