@@ -31,6 +31,7 @@ def status_json(svc: Service) -> dict[str, Any]:
         "outputs": [{
             "name": d.name, "queue": d.depth(), "exported_points": d.stats.exported_points,
             "export_errors": d.stats.export_errors, "dropped_points": d.stats.dropped_points,
+            "dropped_batches": d.stats.dropped_batches,
             "retrying": d.stats.retrying, "spill_bytes": d.spill.bytes if d.spill is not None else None,
         } for d in svc.deliveries],
         "translated_points": svc.translated_points,
