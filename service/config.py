@@ -164,6 +164,17 @@ class Delivery(_Strict):
     shutdown_flush_seconds: float = Field(10.0, ge=0, le=600)
 
 
+class Health(_Strict):
+    """When /readyz turns red (503) besides start-up and a lost cluster connection."""
+
+    flow_stall_seconds: float = Field(10.0, gt=0, le=3600,
+                                      description="a flow listener whose receive loop has not turned for this long")
+    poll_overdue_intervals: float = Field(3.0, gt=0, le=1000,
+                                          description="a target whose next poll is overdue by this many intervals "
+                                                      "(scheduler stalled, concurrency slots exhausted)")
+    spill_full: bool = Field(True, description="an output whose spill is at its bound and dropping")
+
+
 class Http(_Strict):
     listen: str | None = Field("127.0.0.1:8080", description="host:port for /healthz /readyz /status; null: off")
 
@@ -197,6 +208,7 @@ class ServiceConfig(_Strict):
     outputs: Outputs = Outputs()
     delivery: Delivery = Delivery()
     http: Http = Http()
+    health: Health = Health()
     self_telemetry: SelfTelemetry = SelfTelemetry()
     cluster: Cluster | None = None
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from netrosetta import __version__
 
+from .health import ready
 from .prometheus import render_prometheus
 
 if TYPE_CHECKING:
@@ -21,10 +22,12 @@ if TYPE_CHECKING:
 
 
 def status_json(svc: Service) -> dict[str, Any]:
+    ok, checks = ready(svc)
     return {
         "instance": svc.instance,
         "version": __version__,
-        "ready": svc.ready,
+        "ready": ok,
+        "checks": [c.as_json() for c in checks],
         "uptime_s": round((time.time_ns() - svc.started_ns) / 1e9, 1),
         "rulebooks": sorted(svc.rulebooks.ids()),
         "targets": [st.as_json() for st in sorted(svc.status.values(), key=lambda s: s.key)],
@@ -47,8 +50,9 @@ def make_app(svc: Service) -> web.Application:
         return web.json_response({"status": "ok"})
 
     async def readyz(_r: web.Request) -> web.Response:
-        ok = svc.ready and (svc.cluster is None or svc.cluster.connected)
-        return web.json_response({"ready": ok}, status=200 if ok else 503)
+        ok, checks = ready(svc)
+        failing = [c.as_json() for c in checks if not c.ok]
+        return web.json_response({"ready": ok, "failing": failing}, status=200 if ok else 503)
 
     async def status(_r: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html")

@@ -29,6 +29,7 @@ from netrosetta.paths import MAPPINGS
 
 from .config import KINDS, ServiceConfig, Targets, load_config, load_targets_file, target_key
 from .delivery import Delivery
+from .health import checks
 from .outputs import build_sinks
 from .sources import PollError, Source, make_source
 from .spill import Spill
@@ -73,6 +74,7 @@ class Service:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._kicks: dict[str, asyncio.Event] = {}
         self._not_before: dict[str, float] = {}   # key -> unix time before which a slot is skipped
+        self._due: dict[str, float] = {}          # key -> loop time of the slot it is serving or awaiting
         self._bg: list[asyncio.Task[Any]] = []
         self._sem = asyncio.Semaphore(cfg.defaults.concurrency)
         self.deliveries = [self._delivery(s) for s in (sinks if sinks is not None else build_sinks(cfg.outputs))]
@@ -145,6 +147,7 @@ class Service:
         self._specs.pop(key, None)
         self._kicks.pop(key, None)
         self._not_before.pop(key, None)
+        self._due.pop(key, None)
         self.status.pop(key, None)
         src = self.sources.pop(key, None)
         if src is not None:
@@ -160,9 +163,12 @@ class Service:
         jitter = self.cfg.defaults.jitter if jitter is None else jitter
         timeout = float(getattr(spec, "poll_timeout", None) or self.cfg.defaults.poll_timeout)
         timeout = min(timeout, interval)  # a poll never runs into the next one
-        await asyncio.sleep(random.uniform(0, interval * jitter))
+        first = random.uniform(0, interval * jitter)
+        self._due[src.key] = loop.time() + first
+        await asyncio.sleep(first)
         due = loop.time()
         while True:
+            self._due[src.key] = due  # health: a slot not served in time shows as overdue
             if self.owns(src.key) and time.time() >= self._not_before.get(src.key, 0.0):
                 async with self._sem:
                     await self.poll_once(src, timeout)
@@ -172,6 +178,7 @@ class Service:
             now = loop.time()
             if due < now:  # overran (slow device): skip the missed slots, keep the phase
                 due += ((now - due) // interval + 1) * interval
+            self._due[src.key] = due
             kick = self._kicks.setdefault(src.key, asyncio.Event())
             try:
                 await asyncio.wait_for(kick.wait(), due - now)
@@ -240,7 +247,7 @@ class Service:
         if self.flows is not None:
             extra.update(self.flows.counters())
         return self_translation(self.instance, self.started_ns, self.status.values(), self.deliveries,
-                                self.translated_points, extra)
+                                self.translated_points, extra, [(c.name, c.ok) for c in checks(self)])
 
     async def _watch_targets_file(self) -> None:
         path = self.cfg.targets_file

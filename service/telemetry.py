@@ -22,8 +22,8 @@ def _mp(name: str, instrument: str, unit: str, description: str) -> MetricPoints
 
 def self_translation(instance: str, started_ns: int, targets: Iterable[TargetStatus],
                      deliveries: Iterable[Delivery], translated_points: int,
-                     extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None
-                     ) -> DeviceTranslation:
+                     extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None,
+                     health: Iterable[tuple[str, bool]] = ()) -> DeviceTranslation:
     polls = _mp("netrosetta.polls", "counter", "{poll}", "polls per target and outcome")
     duration = _mp("netrosetta.poll.duration", "gauge", "s", "duration of the last poll per target")
     points = _mp("netrosetta.points.translated", "counter", "{point}", "data points translated")
@@ -31,7 +31,10 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
     errors = _mp("netrosetta.export.errors", "counter", "{error}", "failed export attempts per output")
     exported = _mp("netrosetta.export.points", "counter", "{point}", "data points the backend accepted")
     drops = _mp("netrosetta.dropped.points", "counter", "{point}", "data points dropped (buffer exhausted)")
-    spill = _mp("netrosetta.spill.size", "gauge", "By", "bytes in the on-disk buffer per output")
+    spill = _mp("netrosetta.spill.size", "gauge", "By", "disk usage of the on-disk buffer per output")
+    checks = _mp("netrosetta.health", "gauge", "1", "1 when a readiness check passes, 0 when it fails")
+    for name, ok in health:
+        checks.points.append(((("netrosetta.check", name),), int(ok)))
     for t in targets:
         a = (("netrosetta.target", t.key),)
         polls.points.append(((*a, ("outcome", "ok")), t.polls_ok))
@@ -48,7 +51,7 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
         if d.spill is not None:
             spill.points.append((a, d.spill.bytes))
     scope = ScopeBatch(SCOPE, __version__, "self")
-    for mp in (polls, duration, points, depth, errors, exported, drops, spill):
+    for mp in (polls, duration, points, depth, errors, exported, drops, spill, checks):
         scope.metrics[mp.name] = mp
     for name, series in (extra_counters or {}).items():
         mp = scope.metrics[name] = _mp(name, "counter", "1", name)
