@@ -37,6 +37,7 @@ def status_json(svc: Service) -> dict[str, Any]:
             "dropped_batches": d.stats.dropped_batches,
             "retrying": d.stats.retrying, "spill_bytes": d.spill.bytes if d.spill is not None else None,
         } for d in svc.deliveries],
+        "orphaned_spill": [o.as_json() for o in svc.orphans],
         "translated_points": svc.translated_points,
         "cluster": svc.cluster.status() if svc.cluster is not None else None,
         "flows": svc.flows.status() if svc.flows is not None else None,

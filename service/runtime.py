@@ -32,7 +32,7 @@ from .delivery import Delivery
 from .health import checks
 from .outputs import build_sinks
 from .sources import PollError, Source, make_source
-from .spill import Spill
+from .spill import Orphan, Spill, find_orphans
 from .status import TargetStatus
 from .telemetry import self_translation
 
@@ -78,6 +78,7 @@ class Service:
         self._bg: list[asyncio.Task[Any]] = []
         self._sem = asyncio.Semaphore(cfg.defaults.concurrency)
         self.deliveries = [self._delivery(s) for s in (sinks if sinks is not None else build_sinks(cfg.outputs))]
+        self.orphans: list[Orphan] = self._housekeep_spill()
         self.ready = False
         self.stopping = asyncio.Event()
         # cluster mode replaces these: who polls a target, and where a batch goes
@@ -96,6 +97,32 @@ class Service:
             spill = Spill(d.spill_dir / safe, int(d.spill_max_mb * 1024 * 1024))
         return Delivery(sink, queue_batches=d.queue_batches, spill=spill, retry_initial=d.retry_initial,
                         retry_max=d.retry_max)
+
+    def _housekeep_spill(self) -> list[Orphan]:
+        """Spill folders no configured output owns (a renamed or removed output): by
+        ``delivery.orphaned_spill``, adopted by the only spilling output, or reported and kept."""
+        d = self.cfg.delivery
+        if d.spill_dir is None:
+            return []
+        spilling = [dv for dv in self.deliveries if dv.spill is not None]
+        owned = {dv.spill.dir.name for dv in spilling if dv.spill is not None}
+        orphans = find_orphans(d.spill_dir, owned)
+        if orphans and d.orphaned_spill == "deliver":
+            if len(spilling) == 1 and spilling[0].spill is not None:
+                for o in orphans:
+                    try:
+                        spilling[0]._count_drop(spilling[0].spill.adopt(o.folder), "spill full (adopted batches)")
+                    except OSError as exc:
+                        log.error("spill folder %s: cannot adopt it: %s", o.folder, exc.strerror)
+                orphans = find_orphans(d.spill_dir, owned)
+            else:
+                log.warning("delivery.orphaned_spill=deliver needs exactly one output with a spill (%d have "
+                            "one): orphaned spill folders are reported instead", len(spilling))
+        for o in orphans:
+            log.warning("spill folder %s belongs to no configured output: %d batches (%d points, %d bytes) kept "
+                        "on disk, not delivered (delivery.orphaned_spill: deliver, or move or remove the folder)",
+                        o.folder, o.batches, o.points, o.bytes)
+        return orphans
 
     # -- pipeline --------------------------------------------------------------------------
     def emit(self, t: DeviceTranslation) -> int:
@@ -247,7 +274,8 @@ class Service:
         if self.flows is not None:
             extra.update(self.flows.counters())
         return self_translation(self.instance, self.started_ns, self.status.values(), self.deliveries,
-                                self.translated_points, extra, [(c.name, c.ok) for c in checks(self)])
+                                self.translated_points, extra, [(c.name, c.ok) for c in checks(self)],
+                                self.orphans)
 
     async def _watch_targets_file(self) -> None:
         path = self.cfg.targets_file

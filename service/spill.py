@@ -15,6 +15,7 @@ it is counted delivered (``pop``) or dropped (``release``), never both.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -41,6 +42,38 @@ class Batch:
     @property
     def ident(self) -> str:
         return f"#{self.seq} {self.label or self.key}"
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A spill folder no configured output owns (its output was renamed or removed)."""
+
+    folder: Path
+    batches: int
+    points: int
+    bytes: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"folder": str(self.folder), "batches": self.batches, "points": self.points, "bytes": self.bytes}
+
+
+def find_orphans(spill_dir: Path, owned: set[str]) -> list[Orphan]:
+    """Folders under ``spill_dir`` holding spill files, other than the ``owned`` folder names."""
+    out: list[Orphan] = []
+    if not spill_dir.is_dir():
+        return out
+    for sub in sorted(spill_dir.iterdir()):
+        if not sub.is_dir() or sub.name in owned:
+            continue
+        files = list(sub.glob("*.pb"))
+        if not files:
+            continue
+        pts = 0
+        for f in files:
+            parts = f.stem.split("-")
+            pts += int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        out.append(Orphan(sub, len(files), pts, sum(disk_usage(f) for f in files)))
+    return out
 
 
 def disk_usage(path: Path) -> int:
@@ -76,6 +109,36 @@ class Spill:
         if self._files:
             log.info("spill %s: %d batches (%d bytes on disk) from before a restart", self.dir,
                      len(self._files), self.bytes)
+
+    def adopt(self, other: Path) -> list[Batch]:
+        """Move the batches of another spill folder into this one (same file system), keeping their
+        sequence numbers (older batches go first); returns what the bound then drops."""
+        moved = 0
+        for f in sorted(other.glob("*.pb")):
+            b = self._parse(f)
+            if b is None:
+                continue
+            dest = self._path(b)
+            if dest.exists():  # the same name here already: keep both, this one under a new seq
+                b = Batch(self._seq, b.points, b.key, b.usage)
+                self._seq += 1
+                dest = self._path(b)
+            os.rename(f, dest)
+            self._files.append(b)
+            self.bytes += b.usage
+            moved += 1
+        self._files.sort(key=lambda x: x.seq)
+        self._seq = max(self._seq, self._files[-1].seq + 1 if self._files else 0)
+        dropped: list[Batch] = []
+        while self.bytes > self.max_bytes and self._files:
+            b = self._files.pop(0)
+            self._path(b).unlink(missing_ok=True)
+            self.bytes -= b.usage
+            dropped.append(b)
+        with contextlib.suppress(OSError):
+            other.rmdir()  # only if nothing else is left in it
+        log.info("spill %s: adopted %d batches from %s", self.dir, moved, other)
+        return dropped
 
     def _parse(self, f: Path) -> Batch | None:
         parts = f.stem.split("-")

@@ -11,6 +11,7 @@ from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
 
 if TYPE_CHECKING:
     from .delivery import Delivery
+    from .spill import Orphan
     from .status import TargetStatus
 
 SCOPE = "netrosetta.service"
@@ -23,7 +24,8 @@ def _mp(name: str, instrument: str, unit: str, description: str) -> MetricPoints
 def self_translation(instance: str, started_ns: int, targets: Iterable[TargetStatus],
                      deliveries: Iterable[Delivery], translated_points: int,
                      extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None,
-                     health: Iterable[tuple[str, bool]] = ()) -> DeviceTranslation:
+                     health: Iterable[tuple[str, bool]] = (), orphans: Iterable[Orphan] = ()
+                     ) -> DeviceTranslation:
     polls = _mp("netrosetta.polls", "counter", "{poll}", "polls per target and outcome")
     duration = _mp("netrosetta.poll.duration", "gauge", "s", "duration of the last poll per target")
     points = _mp("netrosetta.points.translated", "counter", "{point}", "data points translated")
@@ -33,6 +35,10 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
     drops = _mp("netrosetta.dropped.points", "counter", "{point}", "data points dropped (buffer exhausted)")
     spill = _mp("netrosetta.spill.size", "gauge", "By", "disk usage of the on-disk buffer per output")
     checks = _mp("netrosetta.health", "gauge", "1", "1 when a readiness check passes, 0 when it fails")
+    orphaned = _mp("netrosetta.spill.orphaned", "gauge", "By",
+                   "disk usage of spill folders no configured output owns (not delivered)")
+    for o in orphans:
+        orphaned.points.append(((("netrosetta.spill.folder", o.folder.name),), o.bytes))
     for name, ok in health:
         checks.points.append(((("netrosetta.check", name),), int(ok)))
     for t in targets:
@@ -51,7 +57,7 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
         if d.spill is not None:
             spill.points.append((a, d.spill.bytes))
     scope = ScopeBatch(SCOPE, __version__, "self")
-    for mp in (polls, duration, points, depth, errors, exported, drops, spill, checks):
+    for mp in (polls, duration, points, depth, errors, exported, drops, spill, checks, orphaned):
         scope.metrics[mp.name] = mp
     for name, series in (extra_counters or {}).items():
         mp = scope.metrics[name] = _mp(name, "counter", "1", name)
