@@ -19,11 +19,16 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+
+# <seq, 16 digits>-<points>[-<key, 16 hex>].pb; anything else in the folder is not ours to read
+NAME = re.compile(r"(\d{16})-(\d{1,12})(?:-([0-9a-f]{16}))?\.pb", re.ASCII)
 
 
 def content_key(label: str) -> str:
@@ -70,8 +75,8 @@ def find_orphans(spill_dir: Path, owned: set[str]) -> list[Orphan]:
             continue
         pts = 0
         for f in files:
-            parts = f.stem.split("-")
-            pts += int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+            m = NAME.fullmatch(f.name)
+            pts += int(m.group(2)) if m else 0
         out.append(Orphan(sub, len(files), pts, sum(disk_usage(f) for f in files)))
     return out
 
@@ -141,12 +146,12 @@ class Spill:
         return dropped
 
     def _parse(self, f: Path) -> Batch | None:
-        parts = f.stem.split("-")
-        try:
-            seq, pts = int(parts[0]), int(parts[1])
-        except (ValueError, IndexError):
+        m = NAME.fullmatch(f.name)
+        if m is None:
             return None
-        key = parts[2] if len(parts) > 2 else "-"  # files written before batches had keys
+        seq, pts, key = int(m.group(1)), int(m.group(2)), m.group(3) or "-"  # no key: written before keys
+        if self._path(Batch(seq, pts, key, 0)).name != f.name:  # e.g. 0-padded points: not a name we write
+            return None
         try:
             usage = disk_usage(f)
         except FileNotFoundError:
