@@ -211,6 +211,18 @@ class Spill:
         b = Batch(seq, points, key, disk_usage(path), label)
         self._files.append(b)
         self.bytes += b.usage
+        # the file system may allocate more than whole blocks of the data: the bound holds anyway
+        i = 0
+        while self.bytes > self.max_bytes and i < len(self._files) - 1:
+            old = self._files[i]
+            if self._flight is not None and old.seq == self._flight.seq:
+                i += 1
+                continue
+            self._files.pop(i)
+            self._path(old).unlink(missing_ok=True)
+            self.bytes -= old.usage
+            dropped.append(old)
+        self.full = self.full or bool(dropped)
         return dropped
 
     def peek(self) -> tuple[Batch, bytes] | None:
