@@ -194,13 +194,13 @@ class FlowListener:
         # a socket joining the SO_REUSEPORT group reshuffles the hash: senders should start after this
         self.ready.set()
         t = threading.Thread(target=receive_loop, args=(self.cfg, self.sock, self.decoder, q.put,
-                                                        self.stop_event, deadline, sharing_for(self.cfg, 0),
-                                                        self.beat), daemon=True)
+                                                        self.stop_event, deadline, sharing_for(self.cfg, 0)),
+                             daemon=True)
         t.start()
         try:
             while t.is_alive() or any(p.is_alive() for p in procs) or not q.empty():
-                if not t.is_alive():  # the receive thread died: the parent's turns are no heartbeat
-                    self.heartbeat = 0.0
+                if t.is_alive():  # liveness: this loop runs the pipeline (outputs may block it)
+                    self.beat()
                 try:
                     item = q.get(timeout=0.1)
                 except queue.Empty:

@@ -69,18 +69,19 @@ async def _until(cond: Any, what: str, seconds: float = 20) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _flow_cfg(outputs: list[dict[str, Any]]) -> ServiceConfig:
+def _flow_cfg(outputs: list[dict[str, Any]], workers: int = 1) -> ServiceConfig:
     return ServiceConfig.model_validate({
-        "flow": [{"port": 0, "bind": "127.0.0.1", "batch_wait_ms": 20, "outputs": outputs}],
+        "flow": [{"port": 0, "bind": "127.0.0.1", "batch_wait_ms": 20, "outputs": outputs, "workers": workers}],
         "outputs": {"from_env": False}, "http": {"listen": "127.0.0.1:0"},
         "self_telemetry": {"enabled": False}, "health": {"flow_stall_seconds": 1.0}})
 
 
-async def test_a_wedged_flow_listener_turns_readyz_red_and_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_wedged_flow_listener_turns_readyz_red_and_back(tmp_path: Path, workers: int) -> None:
     fifo = tmp_path / "flows.fifo"
     os.mkfifo(fifo)
     rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)   # a reader that does not read: writes block
-    svc = Service(_flow_cfg([{"type": "jsonl", "path": str(fifo)}]))
+    svc = Service(_flow_cfg([{"type": "jsonl", "path": str(fifo)}], workers))
     draining = threading.Event()
 
     def drain() -> None:
