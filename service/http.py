@@ -36,6 +36,8 @@ def status_json(svc: Service) -> dict[str, Any]:
             "export_errors": d.stats.export_errors, "dropped_points": d.stats.dropped_points,
             "dropped_batches": d.stats.dropped_batches,
             "retrying": d.stats.retrying, "spill_bytes": d.spill.bytes if d.spill is not None else None,
+            "spill_max_bytes": d.spill.max_bytes if d.spill is not None else None,
+            "spill_full": d.spill_full,
         } for d in svc.deliveries],
         "orphaned_spill": [o.as_json() for o in svc.orphans],
         "translated_points": svc.translated_points,

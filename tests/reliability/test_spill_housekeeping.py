@@ -30,27 +30,30 @@ def _leave_orphan(spill_dir: Path) -> set[str]:
     return ids
 
 
-def _config(tmp: Path, backend: GrpcReceiver, policy: str) -> Path:
+def _config(tmp: Path, backend: GrpcReceiver, policy: str, telemetry: bool = False) -> Path:
     return write_yaml(tmp / "config.yaml", {
         "outputs": {"otlp_grpc": [{"endpoint": backend.endpoint, "tls": {"insecure": True}, "timeout": 2.0}],
                     "from_env": False},
         "delivery": {"spill_dir": str(tmp / "spill"), "orphaned_spill": policy, "retry_initial": 0.1},
-        "http": {"listen": "127.0.0.1:0"}, "self_telemetry": {"enabled": False}})
+        "http": {"listen": "127.0.0.1:0"}, "self_telemetry": {"enabled": telemetry, "interval": 0.5}})
 
 
 def test_an_orphaned_spill_folder_is_reported_and_kept(tmp_path: Path) -> None:
-    _leave_orphan(tmp_path / "spill")
+    ids = _leave_orphan(tmp_path / "spill")
     files = sorted((tmp_path / "spill" / OLD).glob("*.pb"))
     du = sum(f.stat().st_blocks * 512 for f in files)
     backend = GrpcReceiver().start()
-    svc = ServiceProcess(_config(tmp_path, backend, "report"), tmp_path / "service.log").start()
+    svc = ServiceProcess(_config(tmp_path, backend, "report", telemetry=True), tmp_path / "service.log").start()
     try:
         orphans = svc.status()["orphaned_spill"]
         assert orphans == [{"folder": str(tmp_path / "spill" / OLD), "batches": 3, "points": 3, "bytes": du}]
         log = (tmp_path / "service.log").read_text()
         assert f"spill folder {tmp_path / 'spill' / OLD} belongs to no configured output: 3 batches" in log
+        gauge = wait_for(lambda: [p for p in backend.received.points(self_telemetry=True)
+                                  if p[1] == "netrosetta.spill.orphaned"], 20, "self-telemetry")
+        assert gauge[0][2] == f"netrosetta.spill.folder={OLD}" and gauge[0][5] == du
         assert sorted((tmp_path / "spill" / OLD).glob("*.pb")) == files       # left as it was
-        assert backend.received.batch_ids() == []
+        assert not ids & set(backend.received.batch_ids())
     finally:
         svc.stop()
         backend.stop()
