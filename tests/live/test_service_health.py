@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -157,16 +159,19 @@ async def test_a_dead_flow_listener_thread_turns_readyz_red(tmp_path: Path) -> N
         await svc.stop()
 
 
-def test_polls_overdue_turn_readyz_red(tmp_path: Path) -> None:
-    """Four devices that never answer and one concurrency slot: each waits ~3 intervals for a slot."""
-    agents = [UdpAgent(lambda _d: None) for _ in range(4)]
-    cfg = write_yaml(tmp_path / "config.yaml", {
+def _mute_targets(tmp_path: Path, agents: list[UdpAgent]) -> Path:
+    return write_yaml(tmp_path / "config.yaml", {
         "defaults": {"interval": 1.0, "poll_timeout": 1.0, "concurrency": 1, "jitter": 0.0},
         "targets": {"snmp": [snmp_target(f"mute{i}", a.port, timeout=0.5, retries=1)
                              for i, a in enumerate(agents)]},
         "outputs": {"from_env": False}, "http": {"listen": "127.0.0.1:0"},
         "self_telemetry": {"enabled": False}, "health": {"poll_overdue_intervals": 1.5}})
-    svc = ServiceProcess(cfg, tmp_path / "service.log").start()
+
+
+def test_polls_overdue_turn_readyz_red(tmp_path: Path) -> None:
+    """Four devices that never answer and one concurrency slot: each waits ~3 intervals for a slot."""
+    agents = [UdpAgent(lambda _d: None) for _ in range(4)]
+    svc = ServiceProcess(_mute_targets(tmp_path, agents), tmp_path / "service.log").start()
     try:
         assert svc.http_port is not None
         port = svc.http_port
@@ -178,6 +183,45 @@ def test_polls_overdue_turn_readyz_red(tmp_path: Path) -> None:
         svc.stop()
         for a in agents:
             a.close()
+
+
+def test_the_status_page_shows_a_failing_check_and_why(tmp_path: Path) -> None:
+    from tests.live.test_service_status_page import _browser
+
+    agents = [UdpAgent(lambda _d: None) for _ in range(4)]
+    profile = tempfile.mkdtemp(prefix="nr-chromium-")
+    svc = ServiceProcess(_mute_targets(tmp_path, agents), tmp_path / "service.log").start()
+    driver = None
+    try:
+        port = svc.http_port
+        assert port is not None
+        wait_for(lambda: failing(port, "polls", "poll overdue by"), 30, "polls overdue on /readyz")
+        driver = _browser(profile)
+        driver.set_page_load_timeout(20)
+        driver.get(f"http://127.0.0.1:{port}/status")
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.common.by import By
+
+        def polls_row() -> list[str] | None:
+            try:
+                for tr in driver.find_elements(By.CSS_SELECTOR, "#checks tbody tr"):
+                    cells = [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                    if tr.get_attribute("data-check") == "polls" and cells[1] == "failing":
+                        return cells
+            except StaleElementReferenceException:  # the page re-rendered meanwhile: look again
+                pass
+            return None
+
+        row = wait_for(polls_row, 20, "the page to show the failing check")
+        assert "poll overdue by" in row[2] and "snmp/mute" in row[2]
+        assert "not ready" in driver.find_element(By.ID, "summary").text
+    finally:
+        if driver is not None:
+            driver.quit()
+        svc.stop()
+        for a in agents:
+            a.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_a_full_spill_turns_readyz_red_until_the_backend_is_back(tmp_path: Path) -> None:
