@@ -24,7 +24,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 
 from netrosetta.exporter.sinks import Sink
 
-from .spill import Batch, Spill
+from .spill import Batch, Spill, SpillWriteError
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,10 @@ class Delivery:
         assert self.spill is not None
         try:
             self._count_drop(self.spill.push(req.SerializeToString(), pts, label), "spill full")
-        except OSError as exc:  # disk full or gone: the batch is lost, and counted
+        except SpillWriteError as exc:  # disk full or gone: the batch is lost, and counted
+            self._count_drop(exc.dropped, "spill full")
+            self._count_drop([exc.batch], f"cannot write the spill: {exc.strerror}")
+        except OSError as exc:
             self._count_drop([Batch(-1, pts, "-", 0, label)], f"cannot write the spill: {exc.strerror}")
 
     def _count_drop(self, batches: list[Batch], why: str) -> None:

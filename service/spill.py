@@ -81,6 +81,14 @@ def find_orphans(spill_dir: Path, owned: set[str]) -> list[Orphan]:
     return out
 
 
+class SpillWriteError(OSError):
+    """A batch could not be written; ``dropped`` were evicted to make room for it, ``batch`` is it."""
+
+    def __init__(self, errno: int, strerror: str, dropped: list[Batch], batch: Batch) -> None:
+        super().__init__(errno, strerror)
+        self.dropped, self.batch = dropped, batch
+
+
 def disk_usage(path: Path) -> int:
     """Bytes the file system allocated to ``path`` (what `du` counts)."""
     return os.stat(path).st_blocks * 512
@@ -119,16 +127,18 @@ class Spill:
         """Move the batches of another spill folder into this one (same file system), keeping their
         sequence numbers (older batches go first); returns what the bound then drops."""
         moved = 0
+        seqs = {x.seq for x in self._files}
         for f in sorted(other.glob("*.pb")):
             b = self._parse(f)
             if b is None:
                 continue
             dest = self._path(b)
-            if dest.exists():  # the same name here already: keep both, this one under a new seq
+            if b.seq in seqs or dest.exists():  # its seq is taken here: a new one (ids stay unique)
                 b = Batch(self._seq, b.points, b.key, b.usage)
                 self._seq += 1
                 dest = self._path(b)
             os.rename(f, dest)
+            seqs.add(b.seq)
             self._files.append(b)
             self.bytes += b.usage
             moved += 1
@@ -205,10 +215,14 @@ class Spill:
         b = Batch(seq, points, key, 0, label)
         path = self._path(b)
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-        b = Batch(seq, points, key, disk_usage(path), label)
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+            b = Batch(seq, points, key, disk_usage(path), label)
+        except OSError as exc:  # disk full or gone: what was evicted for it is still accounted
+            tmp.unlink(missing_ok=True)
+            raise SpillWriteError(exc.errno or 0, exc.strerror or str(exc), dropped, Batch(-1, points, key, 0, label)) from None
         self._files.append(b)
         self.bytes += b.usage
         # the file system may allocate more than whole blocks of the data: the bound holds anyway

@@ -3,6 +3,9 @@ identity (interleaved with exports in flight), and what a restart finds."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -10,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netrosetta.service.spill import Spill, content_key
+
+from .harness import ROOT
 
 ops = st.lists(st.one_of(st.tuples(st.just("push"), st.integers(1, 9000), st.integers(0, 50)),
                          st.tuples(st.sampled_from(["send", "ok", "fail"]), st.just(0), st.just(0))),
@@ -177,6 +182,32 @@ def test_spill_accounts_every_batch_by_identity(ops: list[tuple[str, int, int]],
             assert got is not None and got[1] == model[0][1]
 
 
+WRITE_FAILS = """
+import json, resource, signal, sys
+from pathlib import Path
+from netrosetta.service.spill import Spill, SpillWriteError
+sp = Spill(Path(sys.argv[1]), int(sys.argv[2]))
+for x in "ab":
+    sp.push(bytes(100), 1, x)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # the kernel then fails the write with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, resource.RLIM_INFINITY))
+try:
+    sp.push(bytes(5000), 1, "c")
+except SpillWriteError as exc:
+    print(json.dumps({"dropped": [b.label for b in exc.dropped], "batch": exc.batch.label,
+                      "left": [b.label for b in sp.batches()], "bytes": sp.bytes,
+                      "files": sorted(p.name for p in sp.dir.iterdir())}))
+"""
+
+
+def test_a_batch_that_cannot_be_written_is_reported_with_what_was_evicted_for_it(tmp_path: Path) -> None:
+    """A write that fails (here: a file size limit) after eviction made room: nothing unaccounted."""
+    blk = block_size(tmp_path)
+    out = subprocess.run([sys.executable, "-c", WRITE_FAILS, str(tmp_path / "s"), str(2 * blk)],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT, check=True)
+    assert json.loads(out.stdout) == {"dropped": ["a", "b"], "batch": "c", "left": [], "bytes": 0, "files": []}
+
+
 def test_restart_keeps_sequence_numbers_unique(tmp_path: Path) -> None:
     sp = Spill(tmp_path / "s", 1 << 20)
     sp.push(b"x", 1, "x")
@@ -186,3 +217,21 @@ def test_restart_keeps_sequence_numbers_unique(tmp_path: Path) -> None:
     again = Spill(tmp_path / "s", 1 << 20)          # empty folder after a restart
     again.push(b"y", 1, "y")
     assert again.batches()[0].seq > got[0].seq
+
+
+def test_adopting_a_folder_keeps_every_batch_and_unique_sequence_numbers(tmp_path: Path) -> None:
+    old = Spill(tmp_path / "old", 1 << 20)
+    new = Spill(tmp_path / "new", 1 << 20)
+    for x in "ab":
+        old.push(x.encode(), 1, f"old-{x}")
+    new.push(b"n", 1, "new-n")
+    (tmp_path / "new" / f"{old.batches()[0].seq:016d}-1.pb").write_bytes(b"same seq, older name")
+    new = Spill(tmp_path / "new", 1 << 20)        # a restart: one batch shares a seq with "old"
+    assert new.adopt(tmp_path / "old") == []
+    seqs = [b.seq for b in new.batches()]
+    assert len(seqs) == 4 == len(set(seqs))
+    assert {b.key for b in new.batches()} == {"-", content_key("new-n"), content_key("old-a"), content_key("old-b")}
+    assert not (tmp_path / "old").exists()
+    names = sorted(f.name for f in (tmp_path / "new").glob("*.pb"))
+    assert names == sorted(f"{b.seq:016d}-{b.points}{'' if b.key == '-' else '-' + b.key}.pb"
+                           for b in new.batches())
