@@ -158,10 +158,25 @@ class Outputs(_Strict):
 class Delivery(_Strict):
     queue_batches: int = Field(256, ge=1, le=1_000_000, description="in-memory batches per output")
     spill_dir: Path | None = Field(None, description="on-disk buffer while a backend is down (off: memory only)")
-    spill_max_mb: float = Field(256, gt=0, description="per output; when full the oldest batches are dropped")
+    spill_max_mb: float = Field(256, gt=0, description="per output (disk usage); when full the oldest batches are dropped")
+    orphaned_spill: Literal["report", "deliver"] = Field(
+        "report", description="spill folders no configured output owns (e.g. the endpoint changed): 'report' "
+        "lists them (log, status page, self-telemetry) and leaves them; 'deliver' moves their batches into "
+        "the spill of the only output that has one (with several outputs they are reported instead)")
     retry_initial: float = Field(0.5, gt=0, le=60)
     retry_max: float = Field(30.0, gt=0, le=3600)
     shutdown_flush_seconds: float = Field(10.0, ge=0, le=600)
+
+
+class Health(_Strict):
+    """When /readyz turns red (503) besides start-up and a lost cluster connection."""
+
+    flow_stall_seconds: float = Field(10.0, gt=0, le=3600,
+                                      description="a flow listener whose receive loop has not turned for this long")
+    poll_overdue_intervals: float = Field(3.0, gt=0, le=1000,
+                                          description="a target whose next poll is overdue by this many intervals "
+                                                      "(scheduler stalled, concurrency slots exhausted)")
+    spill_full: bool = Field(True, description="an output whose spill is at its bound and dropping")
 
 
 class Http(_Strict):
@@ -200,6 +215,7 @@ class ServiceConfig(_Strict):
     outputs: Outputs = Outputs()
     delivery: Delivery = Delivery()
     http: Http = Http()
+    health: Health = Health()
     self_telemetry: SelfTelemetry = SelfTelemetry()
     cluster: Cluster | None = None
 

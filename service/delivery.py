@@ -3,6 +3,11 @@
 Order is kept: everything in the spill is older than everything in the memory queue, and the
 worker always sends the oldest batch first. While the backend is down batches move to disk; when
 the disk bound is reached the oldest are dropped and counted. Nothing else ever drops data.
+
+Each batch is accounted by identity: its label ``<host.name>@<time of its first point>`` (made
+from its content, so a receiver can tell it too, without anything added to the exported data),
+and on disk its spill sequence number. Each drop is logged with both (``dropped batch #<seq>
+<label> (<n> points): <why>``); at debug level each batch made is logged too.
 """
 
 from __future__ import annotations
@@ -19,9 +24,25 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 
 from netrosetta.exporter.sinks import Sink
 
-from .spill import Dropped, Spill
+from .spill import Batch, Spill, SpillWriteError
 
 log = logging.getLogger(__name__)
+
+
+def batch_label(req: ExportMetricsServiceRequest) -> str:
+    """``<host.name>@<time_unix_nano of the first point>``: one poll of one device (or one
+    self-telemetry or flow-rollup tick) is one batch, and its points share that time."""
+    host = "?"
+    for rm in req.resource_metrics:
+        attrs = {kv.key: kv.value.string_value for kv in rm.resource.attributes}
+        host = (attrs.get("host.name") or attrs.get("service.name") or "?").replace(" ", "_")
+        for sm in rm.scope_metrics:
+            for m in sm.metrics:
+                kind = m.WhichOneof("data")
+                if kind:
+                    for dp in getattr(m, kind).data_points:
+                        return f"{host}@{dp.time_unix_nano}"
+    return f"{host}@0"
 
 
 @dataclass
@@ -46,66 +67,87 @@ class Delivery:
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.stats = DeliveryStats()
-        self._mem: deque[tuple[ExportMetricsServiceRequest, int]] = deque()
+        self._mem: deque[tuple[ExportMetricsServiceRequest, int, str]] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
     # -- producer side -----------------------------------------------------------------------
     def offer(self, req: ExportMetricsServiceRequest, points: int) -> None:
+        label = batch_label(req)
+        log.debug("%s: batch %s made (%d points)", self.name, label, points)
         if self.stats.retrying and self.spill is not None:
             # backend down: straight to disk, so a crash (kill -9) now loses nothing already polled
             self._to_spill()
-            self._spill_one(req, points)
+            self._spill_one(req, points, label)
             self._wake.set()
             return
         if len(self._mem) >= self.queue_batches:
             if self.spill is not None:
                 self._to_spill()
             else:
-                _req, pts = self._mem.popleft()
-                self._count_drop(Dropped(1, pts), "memory queue full and no spill_dir")
-        self._mem.append((req, points))
+                _req, pts, old = self._mem.popleft()
+                self._count_drop([Batch(-1, pts, "-", 0, old)], "memory queue full and no spill_dir")
+        self._mem.append((req, points, label))
         self._wake.set()
 
     def depth(self) -> int:
         return len(self._mem) + (len(self.spill) if self.spill is not None else 0)
 
     def pending_points(self) -> int:
-        return sum(p for _r, p in self._mem) + (self.spill.points if self.spill is not None else 0)
+        return sum(p for _r, p, _l in self._mem) + (self.spill.points if self.spill is not None else 0)
+
+    @property
+    def spill_full(self) -> bool:
+        """At the disk bound and dropping (the last batch written had to push others out)."""
+        return self.spill is not None and self.spill.full
 
     def _to_spill(self) -> None:
         while self._mem:
-            req, pts = self._mem.popleft()
-            self._spill_one(req, pts)
+            self._spill_one(*self._mem.popleft())
 
-    def _spill_one(self, req: ExportMetricsServiceRequest, pts: int) -> None:
+    def _spill_one(self, req: ExportMetricsServiceRequest, pts: int, label: str) -> None:
         assert self.spill is not None
         try:
-            self._count_drop(self.spill.push(req.SerializeToString(), pts), "spill full")
-        except OSError as exc:  # disk full or gone: the batch is lost, and counted
-            self._count_drop(Dropped(1, pts), f"cannot write the spill: {exc.strerror}")
+            self._count_drop(self.spill.push(req.SerializeToString(), pts, label), "spill full")
+        except SpillWriteError as exc:  # disk full or gone: the batch is lost, and counted
+            self._count_drop(exc.dropped, "spill full")
+            self._count_drop([exc.batch], f"cannot write the spill: {exc.strerror}")
+        except OSError as exc:
+            self._count_drop([Batch(-1, pts, "-", 0, label)], f"cannot write the spill: {exc.strerror}")
 
-    def _count_drop(self, d: Dropped, why: str) -> None:
-        if d.batches:
-            self.stats.dropped_batches += d.batches
-            self.stats.dropped_points += d.points
-            log.warning("%s: dropped %d oldest batch(es), %d points (%s)", self.name, d.batches, d.points, why)
+    def _count_drop(self, batches: list[Batch], why: str) -> None:
+        for b in batches:
+            self.stats.dropped_batches += 1
+            self.stats.dropped_points += b.points
+            log.warning("%s: dropped batch %s (%d points): %s", self.name, b.ident, b.points, why)
 
     # -- worker --------------------------------------------------------------------------------
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"delivery-{self.name}")
 
-    def _next(self) -> tuple[ExportMetricsServiceRequest, int, bool] | None:
-        if self.spill is not None and len(self.spill):
+    def _next(self) -> tuple[ExportMetricsServiceRequest, int, str, int | None] | None:
+        """The oldest batch: (request, points, label, its spill seq or None from memory)."""
+        while self.spill is not None and len(self.spill):
             got = self.spill.peek()
-            if got is not None:
-                data, pts = got
-                return ExportMetricsServiceRequest.FromString(data), pts, True
+            if got is None:
+                break
+            b, data = got
+            try:
+                return ExportMetricsServiceRequest.FromString(data), b.points, b.label or b.key, b.seq
+            except Exception:  # a damaged file (disk error, edited by hand) never blocks the rest
+                self.spill.pop(b.seq)
+                self._count_drop([b], "unreadable spill file")
         if self._mem:
-            req, pts = self._mem.popleft()
-            return req, pts, False
+            req, pts, label = self._mem.popleft()
+            return req, pts, label, None
         return None
+
+    def _failed_from_spill(self, seq: int) -> None:
+        assert self.spill is not None
+        gone = self.spill.release(seq)
+        if gone is not None:  # evicted while in flight, and not delivered: only now a drop
+            self._count_drop([gone], "spill full (evicted during its export)")
 
     async def _export(self, req: ExportMetricsServiceRequest) -> bool:
         try:
@@ -125,17 +167,20 @@ class Delivery:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            req, pts, from_spill = item
+            req, pts, label, seq = item
             try:
                 ok = await self._export(req)
             except asyncio.CancelledError:
-                if not from_spill:  # at-least-once: a batch cut off mid-export is kept
-                    self._mem.appendleft((req, pts))
+                # at-least-once: a batch cut off mid-export is kept
+                if seq is None:
+                    self._mem.appendleft((req, pts, label))
+                else:
+                    self._failed_from_spill(seq)
                 raise
             if ok:
-                if from_spill:
+                if seq is not None:
                     assert self.spill is not None
-                    self.spill.pop()
+                    self.spill.pop(seq)  # delivered, even if it was evicted meanwhile: not a drop
                 self.stats.exported_points += pts
                 self.stats.exported_batches += 1
                 self.stats.last_success = time.time()
@@ -149,12 +194,13 @@ class Delivery:
                 log.warning("%s: export failed; retrying with backoff%s", self.name,
                             " and spilling to disk" if self.spill is not None else "")
             self.stats.retrying = True
-            if not from_spill:
-                if self.spill is not None:
-                    self._spill_one(req, pts)
-                    self._to_spill()
-                else:
-                    self._mem.appendleft((req, pts))
+            if seq is not None:
+                self._failed_from_spill(seq)
+            elif self.spill is not None:
+                self._spill_one(req, pts, label)
+                self._to_spill()
+            else:
+                self._mem.appendleft((req, pts, label))
             if self._closing:
                 return
             # full jitter: many instances hitting one recovering backend do not sync up
@@ -177,7 +223,7 @@ class Delivery:
                 self._to_spill()
                 log.info("%s: %d batches kept on disk for the next start", self.name, len(self.spill))
             else:
-                lost = sum(p for _r, p in self._mem)
-                self._count_drop(Dropped(len(self._mem), lost), "shutdown with backend down and no spill_dir")
+                self._count_drop([Batch(-1, p, "-", 0, lb) for _r, p, lb in self._mem],
+                                 "shutdown with backend down and no spill_dir")
                 self._mem.clear()
         await asyncio.to_thread(self.sink.shutdown)

@@ -77,6 +77,10 @@ class FlowRunner:
             pipe.tick(force=True)
             pipe.close()
 
+    def liveness(self) -> list[tuple[Any, threading.Thread]]:
+        """(listener, its thread) per configured listener, for the health checks."""
+        return list(zip(self.listeners, self._threads, strict=False))
+
     def counters(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
         out: dict[str, dict[tuple[tuple[str, str], ...], int]] = {
             "netrosetta.flow.datagrams": {}, "netrosetta.flow.malformed": {}, "netrosetta.flow.flows": {},

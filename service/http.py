@@ -14,6 +14,7 @@ from aiohttp import web
 
 from netrosetta import __version__
 
+from .health import ready
 from .prometheus import render_prometheus
 
 if TYPE_CHECKING:
@@ -21,18 +22,24 @@ if TYPE_CHECKING:
 
 
 def status_json(svc: Service) -> dict[str, Any]:
+    ok, checks = ready(svc)
     return {
         "instance": svc.instance,
         "version": __version__,
-        "ready": svc.ready,
+        "ready": ok,
+        "checks": [c.as_json() for c in checks],
         "uptime_s": round((time.time_ns() - svc.started_ns) / 1e9, 1),
         "rulebooks": sorted(svc.rulebooks.ids()),
         "targets": [st.as_json() for st in sorted(svc.status.values(), key=lambda s: s.key)],
         "outputs": [{
             "name": d.name, "queue": d.depth(), "exported_points": d.stats.exported_points,
             "export_errors": d.stats.export_errors, "dropped_points": d.stats.dropped_points,
+            "dropped_batches": d.stats.dropped_batches,
             "retrying": d.stats.retrying, "spill_bytes": d.spill.bytes if d.spill is not None else None,
+            "spill_max_bytes": d.spill.max_bytes if d.spill is not None else None,
+            "spill_full": d.spill_full,
         } for d in svc.deliveries],
+        "orphaned_spill": [o.as_json() for o in svc.orphans],
         "translated_points": svc.translated_points,
         "cluster": svc.cluster.status() if svc.cluster is not None else None,
         "flows": svc.flows.status() if svc.flows is not None else None,
@@ -46,8 +53,9 @@ def make_app(svc: Service) -> web.Application:
         return web.json_response({"status": "ok"})
 
     async def readyz(_r: web.Request) -> web.Response:
-        ok = svc.ready and (svc.cluster is None or svc.cluster.connected)
-        return web.json_response({"ready": ok}, status=200 if ok else 503)
+        ok, checks = ready(svc)
+        failing = [c.as_json() for c in checks if not c.ok]
+        return web.json_response({"ready": ok, "failing": failing}, status=200 if ok else 503)
 
     async def status(_r: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html")

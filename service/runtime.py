@@ -29,9 +29,10 @@ from netrosetta.paths import MAPPINGS
 
 from .config import KINDS, ServiceConfig, Targets, load_config, load_targets_file, target_key
 from .delivery import Delivery
+from .health import checks
 from .outputs import build_sinks
 from .sources import PollError, Source, make_source
-from .spill import Spill
+from .spill import Orphan, Spill, find_orphans
 from .status import TargetStatus
 from .telemetry import self_translation
 
@@ -73,9 +74,11 @@ class Service:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._kicks: dict[str, asyncio.Event] = {}
         self._not_before: dict[str, float] = {}   # key -> unix time before which a slot is skipped
+        self._due: dict[str, float] = {}          # key -> loop time of the slot it is serving or awaiting
         self._bg: list[asyncio.Task[Any]] = []
         self._sem = asyncio.Semaphore(cfg.defaults.concurrency)
         self.deliveries = [self._delivery(s) for s in (sinks if sinks is not None else build_sinks(cfg.outputs))]
+        self.orphans: list[Orphan] = self._housekeep_spill()
         self.ready = False
         self.stopping = asyncio.Event()
         # cluster mode replaces these: who polls a target, and where a batch goes
@@ -94,6 +97,32 @@ class Service:
             spill = Spill(d.spill_dir / safe, int(d.spill_max_mb * 1024 * 1024))
         return Delivery(sink, queue_batches=d.queue_batches, spill=spill, retry_initial=d.retry_initial,
                         retry_max=d.retry_max)
+
+    def _housekeep_spill(self) -> list[Orphan]:
+        """Spill folders no configured output owns (a renamed or removed output): by
+        ``delivery.orphaned_spill``, adopted by the only spilling output, or reported and kept."""
+        d = self.cfg.delivery
+        if d.spill_dir is None:
+            return []
+        spilling = [dv for dv in self.deliveries if dv.spill is not None]
+        owned = {dv.spill.dir.name for dv in spilling if dv.spill is not None}
+        orphans = find_orphans(d.spill_dir, owned)
+        if orphans and d.orphaned_spill == "deliver":
+            if len(spilling) == 1 and spilling[0].spill is not None:
+                for o in orphans:
+                    try:
+                        spilling[0]._count_drop(spilling[0].spill.adopt(o.folder), "spill full (adopted batches)")
+                    except OSError as exc:
+                        log.error("spill folder %s: cannot adopt it: %s", o.folder, exc.strerror)
+                orphans = find_orphans(d.spill_dir, owned)
+            else:
+                log.warning("delivery.orphaned_spill=deliver needs exactly one output with a spill (%d have "
+                            "one): orphaned spill folders are reported instead", len(spilling))
+        for o in orphans:
+            log.warning("spill folder %s belongs to no configured output: %d batches (%d points, %d bytes) kept "
+                        "on disk, not delivered (delivery.orphaned_spill: deliver, or move or remove the folder)",
+                        o.folder, o.batches, o.points, o.bytes)
+        return orphans
 
     # -- pipeline --------------------------------------------------------------------------
     def emit(self, t: DeviceTranslation) -> int:
@@ -145,6 +174,7 @@ class Service:
         self._specs.pop(key, None)
         self._kicks.pop(key, None)
         self._not_before.pop(key, None)
+        self._due.pop(key, None)
         self.status.pop(key, None)
         src = self.sources.pop(key, None)
         if src is not None:
@@ -160,9 +190,12 @@ class Service:
         jitter = self.cfg.defaults.jitter if jitter is None else jitter
         timeout = float(getattr(spec, "poll_timeout", None) or self.cfg.defaults.poll_timeout)
         timeout = min(timeout, interval)  # a poll never runs into the next one
-        await asyncio.sleep(random.uniform(0, interval * jitter))
+        first = random.uniform(0, interval * jitter)
+        self._due[src.key] = loop.time() + first
+        await asyncio.sleep(first)
         due = loop.time()
         while True:
+            self._due[src.key] = due  # health: a slot not served in time shows as overdue
             if self.owns(src.key) and time.time() >= self._not_before.get(src.key, 0.0):
                 async with self._sem:
                     await self.poll_once(src, timeout)
@@ -172,6 +205,7 @@ class Service:
             now = loop.time()
             if due < now:  # overran (slow device): skip the missed slots, keep the phase
                 due += ((now - due) // interval + 1) * interval
+            self._due[src.key] = due
             kick = self._kicks.setdefault(src.key, asyncio.Event())
             try:
                 await asyncio.wait_for(kick.wait(), due - now)
@@ -247,7 +281,8 @@ class Service:
             extra.update(self.cluster.counters())
             gauges = self.cluster.gauges()
         return self_translation(self.instance, self.started_ns, self.status.values(), self.deliveries,
-                                self.translated_points, extra, gauges)
+                                self.translated_points, extra, gauges,
+                                health=[(c.name, c.ok) for c in checks(self)], orphans=self.orphans)
 
     async def _watch_targets_file(self) -> None:
         path = self.cfg.targets_file

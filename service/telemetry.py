@@ -12,6 +12,7 @@ from netrosetta.exporter.otlp_wire import DROP_REASON, DROPPED
 
 if TYPE_CHECKING:
     from .delivery import Delivery
+    from .spill import Orphan
     from .status import TargetStatus
 
 SCOPE = "netrosetta.service"
@@ -25,6 +26,7 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
                      deliveries: Iterable[Delivery], translated_points: int,
                      extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None,
                      extra_gauges: dict[str, dict[tuple[tuple[str, str], ...], int]] | None = None,
+                     health: Iterable[tuple[str, bool]] = (), orphans: Iterable[Orphan] = ()
                      ) -> DeviceTranslation:
     polls = _mp("netrosetta.polls", "counter", "{poll}", "polls per target and outcome")
     duration = _mp("netrosetta.poll.duration", "gauge", "s", "duration of the last poll per target")
@@ -33,9 +35,16 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
     errors = _mp("netrosetta.export.errors", "counter", "{error}", "failed export attempts per output")
     exported = _mp("netrosetta.export.points", "counter", "{point}", "data points the backend accepted")
     drops = _mp("netrosetta.dropped.points", "counter", "{point}", "data points dropped (buffer exhausted)")
-    spill = _mp("netrosetta.spill.size", "gauge", "By", "bytes in the on-disk buffer per output")
+    spill = _mp("netrosetta.spill.size", "gauge", "By", "disk usage of the on-disk buffer per output")
     invalid = _mp("netrosetta.values.invalid", "counter", "{value}",
                   "device values skipped as invalid (out of range for their type or for OTLP) per target")
+    checks = _mp("netrosetta.health", "gauge", "1", "1 when a readiness check passes, 0 when it fails")
+    orphaned = _mp("netrosetta.spill.orphaned", "gauge", "By",
+                   "disk usage of spill folders no configured output owns (not delivered)")
+    for o in orphans:
+        orphaned.points.append(((("netrosetta.spill.folder", o.folder.name),), o.bytes))
+    for name, ok in health:
+        checks.points.append(((("netrosetta.check", name),), int(ok)))
     for t in targets:
         a = (("netrosetta.target", t.key),)
         polls.points.append(((*a, ("outcome", "ok")), t.polls_ok))
@@ -56,7 +65,7 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
         if d.spill is not None:
             spill.points.append((a, d.spill.bytes))
     scope = ScopeBatch(SCOPE, __version__, "self")
-    for mp in (polls, duration, points, depth, errors, exported, drops, spill, invalid):
+    for mp in (polls, duration, points, depth, errors, exported, drops, spill, invalid, checks, orphaned):
         scope.metrics[mp.name] = mp
     for name, series in (extra_counters or {}).items():
         mp = scope.metrics[name] = _mp(name, "counter", "1", name)

@@ -88,7 +88,7 @@ class TemplateSharing:
 
 def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: Callable[[DecodeResult], None],
                  stop: threading.Event | mp.synchronize.Event, deadline: float | None,
-                 sharing: TemplateSharing | None = None) -> None:
+                 sharing: TemplateSharing | None = None, beat: Callable[[], None] | None = None) -> None:
     import socket as _socket
 
     assert isinstance(sock, _socket.socket)
@@ -96,6 +96,8 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
     wait = cfg.batch_wait_ms / 1000
     last_save = last_poll = time.monotonic()
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+        if beat is not None:  # liveness: the service's /readyz sees a wedged loop
+            beat()
         buf, offs, lens, srcs, stamps = reader.read(wait)
         if len(offs):
             ids = np.fromiter((dec.exporter_id(a[0]) for a in srcs), dtype=np.int64, count=len(srcs))
@@ -144,6 +146,10 @@ class FlowListener:
         self.stop_event = mp.Event()
         self.ready = threading.Event()  # set once every worker socket is bound
         self.worker_stats: dict[int, dict[str, int]] = {}
+        self.heartbeat = time.monotonic()  # last turn of the receive loop (monotonic seconds)
+
+    def beat(self) -> None:
+        self.heartbeat = time.monotonic()
 
     def _bind(self) -> socket.socket:
         """Bind; with port 0, make sure the kernel did not hand us a port another SO_REUSEPORT
@@ -170,7 +176,8 @@ class FlowListener:
         if self.cfg.workers == 1:
             self.ready.set()
             try:
-                receive_loop(self.cfg, self.sock, self.decoder, self.emit, self.stop_event, deadline)
+                receive_loop(self.cfg, self.sock, self.decoder, self.emit, self.stop_event, deadline,
+                             beat=self.beat)
             finally:
                 self.sock.close()
             return
@@ -192,6 +199,8 @@ class FlowListener:
         t.start()
         try:
             while t.is_alive() or any(p.is_alive() for p in procs) or not q.empty():
+                if t.is_alive():  # liveness: this loop runs the pipeline (outputs may block it)
+                    self.beat()
                 try:
                     item = q.get(timeout=0.1)
                 except queue.Empty:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -55,6 +56,21 @@ class Received:
     def add(self, req: ms.ExportMetricsServiceRequest) -> None:
         with self.lock:
             self.requests.append(req)
+
+    def batch_ids(self) -> list[str]:
+        """One identity per request received: ``<host.name>@<time_unix_nano of its first point>``
+        (one request is one poll of one device), in arrival order, repeats included."""
+        out = []
+        with self.lock:
+            reqs = list(self.requests)
+        for req in reqs:
+            for rm in req.resource_metrics[:1]:
+                res = {kv.key: kv.value.string_value for kv in rm.resource.attributes}
+                host = res.get("host.name") or res.get("service.name") or "?"
+                t = next((dp.time_unix_nano for sm in rm.scope_metrics for m in sm.metrics
+                          if m.WhichOneof("data") for dp in getattr(m, m.WhichOneof("data")).data_points), 0)
+                out.append(f"{host.replace(' ', '_')}@{t}")
+        return out
 
     def points(self, *, self_telemetry: bool = False) -> list[tuple[str, str, str, int, int, float]]:
         """(device, metric, attrs, start ns, time ns, value) for every data point received."""
@@ -222,8 +238,10 @@ class UdpAgent:
 class ServiceProcess:
     """`python -m netrosetta run --config FILE` with its output in a log file."""
 
-    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None, verbose: int = 1) -> None:
+        """``verbose``: 2 logs at debug level (each batch made, by identity)."""
         self.config = config
+        self.verbose = verbose
         self.log = log
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
@@ -235,7 +253,7 @@ class ServiceProcess:
     def launch(self) -> ServiceProcess:
         self._log_start = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
         with open(self.log, "ab") as f:
-            self.proc = subprocess.Popen([sys.executable, "-m", "netrosetta", "-v", "run", "--config", str(self.config)],
+            self.proc = subprocess.Popen([sys.executable, "-m", "netrosetta", "-" + "v" * self.verbose, "run", "--config", str(self.config)],
                                          stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          env=self.env, start_new_session=True, cwd=ROOT)
         return self
@@ -285,6 +303,22 @@ class ServiceProcess:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+
+
+MADE = re.compile(r": batch (\S+) made \(")
+DROPPED = re.compile(r": dropped batch #-?\d+ (\S+) \(")
+
+
+def batches_in_log(log: Path) -> tuple[list[str], list[str]]:
+    """(batches made, batches dropped) by identity, from a service log run with ``verbose=2``."""
+    made: list[str] = []
+    dropped: list[str] = []
+    for line in log.read_text(errors="replace").splitlines():
+        if m := MADE.search(line):
+            made.append(m.group(1))
+        elif m := DROPPED.search(line):
+            dropped.append(m.group(1))
+    return made, dropped
 
 
 def snmp_target(name: str, port: int, community: str = "lab", **kw: Any) -> dict[str, Any]:

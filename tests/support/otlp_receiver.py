@@ -1,7 +1,8 @@
 """Real OTLP receivers for tests: a gRPC MetricsService server and an HTTP/protobuf endpoint.
 
 They speak the real protocols on loopback and keep every request they accepted; ``fail``
-makes them refuse (UNAVAILABLE / HTTP 503) to simulate a backend outage.
+makes them refuse (UNAVAILABLE / HTTP 503) to simulate a backend outage; ``gate`` (gRPC), when
+set to an Event, holds each export until it is set (``entered`` tells one is being held).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class _Store:
         self.requests: list[svc.ExportMetricsServiceRequest] = []
         self.headers: list[dict[str, str]] = []
         self.fail = False
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
 
@@ -50,6 +53,10 @@ class _Servicer(svc_grpc.MetricsServiceServicer):
         self.store = store
 
     def Export(self, request: Any, context: Any) -> Any:
+        self.store.entered.set()
+        gate = self.store.gate
+        if gate is not None:
+            gate.wait(30)
         if self.store.fail:
             context.abort(grpc.StatusCode.UNAVAILABLE, "backend down (test)")
         self.store.add(request, {k: v for k, v in context.invocation_metadata()})
