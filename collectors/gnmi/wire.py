@@ -217,8 +217,8 @@ def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
     straight from the bytes when the response has a common shape."""
     try:
         return _fast(data, types)
-    except (_Slow, IndexError, struct.error):
-        pass
+    except (_Slow, IndexError, struct.error, DecodeError):
+        pass    # DecodeError: a corrupt trailing extension; protobuf decides (and counts it)
     try:
         resp = gnmi_pb2.SubscribeResponse.FromString(data)
     except DecodeError as exc:
