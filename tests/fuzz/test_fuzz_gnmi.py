@@ -11,11 +11,15 @@ from google.protobuf.message import DecodeError
 
 from netrosetta.collectors.gnmi.dataset import GnmiDataset
 from netrosetta.collectors.gnmi.flatten import flatten_response
+from netrosetta.collectors.gnmi.fresh import FreshFilter
 from netrosetta.collectors.gnmi.lab.device import SimDevice
 from netrosetta.collectors.gnmi.lab.encode import notifications
 from netrosetta.collectors.gnmi.proto import gnmi_ext_pb2, gnmi_pb2
 from netrosetta.collectors.gnmi.recording import load_responses
 from netrosetta.collectors.gnmi.wire import flatten_bytes
+from netrosetta.engine.facts import DeviceFacts
+from netrosetta.engine.rulebooks import RulebookSet
+from netrosetta.engine.translate import translate
 from netrosetta.paths import SHARED
 from netrosetta.yang_catalog import default_catalog
 from tests.conftest import need_shared
@@ -75,6 +79,28 @@ def protobuf_target(data: bytes) -> None:
     GnmiDataset("fuzz").apply(flat)
 
 
+class _Stream:
+    """One device's state across inputs, as in the service: a Dataset fed response after response
+    (deletes, line cards, templates), translated and filtered after each; renewed every 500
+    inputs so it stays small."""
+
+    facts = DeviceFacts(name="fuzz", gnmi_models=["openconfig-interfaces", "openconfig-platform"])
+
+    def __init__(self) -> None:
+        self.rulebooks = RulebookSet.from_paths()
+        self.n = 0
+        self.ds = GnmiDataset("fuzz")
+        self.fresh = FreshFilter()
+
+    def __call__(self, data: bytes) -> None:
+        self.n += 1
+        if self.n % 500 == 0:
+            self.ds, self.fresh = GnmiDataset("fuzz"), FreshFilter()
+        self.ds.apply(flatten_bytes(data, CATALOG))
+        t = translate(self.ds, self.facts, self.rulebooks)
+        self.fresh.take(t, True)
+
+
 def test_fuzz_gnmi_wire() -> None:
     rep = harness.fuzz("gnmi-wire", wire_target, [*_sim_seeds(), *_corpus_seeds()])
     harness.assert_clean(rep)
@@ -83,4 +109,9 @@ def test_fuzz_gnmi_wire() -> None:
 def test_fuzz_gnmi_protobuf_path() -> None:
     rep = harness.fuzz("gnmi-protobuf", protobuf_target, [*_sim_seeds(), *_corpus_seeds()],
                        allowed=(DecodeError,))
+    harness.assert_clean(rep)
+
+
+def test_fuzz_gnmi_stream_translated() -> None:
+    rep = harness.fuzz("gnmi-stream", _Stream(), [*_sim_seeds(), *_corpus_seeds()])
     harness.assert_clean(rep)

@@ -238,6 +238,18 @@ def test_property_templates_and_corrupted_bytes(values: list[list[int]], pos: in
                                                                             ref.errors))
 
 
+def test_notification_length_past_the_bytes_is_an_error_not_an_overflow() -> None:
+    """Fuzzer find: a notification length of 2^64-1 reached the learned template's
+    ``fullmatch(b, i, end)`` and raised OverflowError (an index no C size holds)."""
+    for s in range(3):
+        _same_with_slots(_counters([1, 2, 3, 4, 5, 6], "UP", s, ifname="ovf"))
+    data = _counters([1, 2, 3, 4, 5, 6], "UP", 9, ifname="ovf")
+    body = data[2:] if data[1] < 0x80 else data[3:]
+    for length in (b"\xff" * 9 + b"\x01", b"\xff" * 8 + b"\x7f", bytes([len(body) + 1])):
+        flat = flatten_bytes(b"\x0a" + length + body, default_catalog())
+        assert flat.leaves == [] and len(flat.errors) == 1
+
+
 def _dataset_view(ds: GnmiDataset) -> list[tuple[object, ...]]:
     return sorted((lf.origin, lf.path, lf.keys, repr(lf.value), lf.ts, repr(lf.ext)) for lf in ds.leaves())
 
