@@ -2,7 +2,7 @@
 
 NETCONF, API and CLI are polled (their collectors' ``poll(target)``); gNMI streams: the session
 runs in its own task from the first poll on, and each scheduled "poll" translates what the
-stream has delivered so far (device timestamps kept).
+stream has delivered and exports the samples newer than the last export (device timestamps kept).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from netrosetta.collectors.gnmi.fresh import FreshFilter
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.matching import MatchResult, match_rulebook
 from netrosetta.engine.points import ScopeBatch
@@ -86,6 +87,8 @@ class GnmiSource:
     _dev: Any = None
     _task: asyncio.Task[Any] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _fresh: FreshFilter = field(default_factory=FreshFilter)
+    _responses: int = 0       # the stream's response count at the last export
 
     @property
     def address(self) -> str:
@@ -108,10 +111,15 @@ class GnmiSource:
             raise PollError(f"{self.address}: not connected ({state.last_error or 'connecting'})", "connect")
         facts = dev.facts()
         m = _match(rulebooks, facts, "gnmi", self.address)
+        # responses counted before translating: one arriving meanwhile is fresh next time too
+        responses = state.responses
+        new_data, self._responses = responses != self._responses, responses
         polled = _translate(rulebooks, dev.dataset, facts, m)
         if polled.translation.count() == 0:
             err = state.last_error
             raise PollError(f"{self.address}: no data streamed yet{f' ({err})' if err else ''}", "no-data")
+        # the Dataset is a cache: only samples newer than their series' last export go out
+        self._fresh.take(polled.translation, new_data)
         dev.take_ended()  # deleted leaves are already gone from the dataset: nothing more to export
         # stream health beside the data: netrosetta.gnmi.target.up (1 while the stream is up),
         # .reconnects (sessions lost) and .malformed (updates skipped), per target
@@ -121,6 +129,11 @@ class GnmiSource:
         for mp in state_metrics([state]):
             scope.metrics[mp.name] = mp
         polled.translation.scopes.append(scope)
+        if not state.up:
+            # the cache outlives the stream: never reported as ok, never re-sent; what arrived
+            # before the stream died and up=0 still go out with the failure
+            raise PollError(f"{self.address}: stream down ({state.last_error or 'reconnecting'})", "down",
+                            polled.translation)
         return polled
 
     async def close(self) -> None:
@@ -128,7 +141,7 @@ class GnmiSource:
             self._stop.set()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task, self._dev = None, None
+            self._task, self._dev, self._responses = None, None, 0
 
 
 def make_other_source(kind: str, key: str, spec: Any) -> Source:

@@ -244,6 +244,8 @@ class Service:
         except PollError as exc:
             st.record_failure(str(exc), exc.kind, time.monotonic() - t0, time.time())
             log.warning("%s: %s", src.key, exc)
+            if exc.translation is not None:
+                self._emit(src.key, exc.translation)
             return
         except asyncio.CancelledError:
             raise
@@ -255,16 +257,21 @@ class Service:
             return
         t = polled.translation
         st.record_ok(t, polled.match, time.monotonic() - t0, time.time())
+        self._emit(src.key, t)
+
+    def _emit(self, key: str, t: DeviceTranslation) -> None:
         self.translated_points += t.count()
         try:
             self.emit(t)
             for cb in self.on_translation:
-                cb(src.key, t)
+                cb(key, t)
         except Exception as exc:  # a bug past translation must not end this target's schedule
-            log.exception("%s: export pipeline raised", src.key)
+            log.exception("%s: export pipeline raised", key)
             # the poll was fine but its points were lost: not a silent ok on the status page
-            st.failures["export"] += 1
-            st.warning = f"points of this poll not exported: internal error {type(exc).__name__}"
+            st = self.status.get(key)
+            if st is not None:
+                st.failures["export"] += 1
+                st.warning = f"points of this poll not exported: internal error {type(exc).__name__}"
 
     # -- background loops --------------------------------------------------------------------
     async def _self_telemetry(self) -> None:

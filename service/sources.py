@@ -28,11 +28,14 @@ log = logging.getLogger(__name__)
 
 
 class PollError(NetrosettaError):
-    """A poll failed; ``kind`` is a short reason for counting (timeout, auth, garbage, no-rulebook...)."""
+    """A poll failed; ``kind`` is a short reason for counting (timeout, auth, garbage, no-rulebook...).
+    ``translation``: what is still worth exporting (a dead gNMI stream's last unsent samples and
+    its ``target.up`` = 0), exported while the status records the failure."""
 
-    def __init__(self, message: str, kind: str) -> None:
+    def __init__(self, message: str, kind: str, translation: DeviceTranslation | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.translation = translation
 
 
 @dataclass

@@ -127,7 +127,12 @@ async def _one_session(target: GnmiTarget, on_batch: OnBatch, state: TargetState
                 if not state.up:
                     state.mark_up()
                     log.info("gnmi %s: subscribed (%s, %s)", target.name, target.mode, target.encoding)
-                flat = flatten_bytes(resp, types)
+                try:
+                    flat = flatten_bytes(resp, types)
+                except Exception as exc:   # a decoder bug must cost one response, not the session
+                    log.error("gnmi %s: response not decoded", target.name, exc_info=exc)
+                    flat = Flat(errors=[f"undecodable SubscribeResponse ({len(resp)} bytes): "
+                                        f"{type(exc).__name__}"])
                 state.responses += 1
                 state.leaves += flat.count()
                 if flat.errors:

@@ -217,8 +217,8 @@ def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
     straight from the bytes when the response has a common shape."""
     try:
         return _fast(data, types)
-    except (_Slow, IndexError, struct.error):
-        pass
+    except (_Slow, IndexError, struct.error, DecodeError):
+        pass    # DecodeError: a corrupt trailing extension; protobuf decides (and counts it)
     try:
         resp = gnmi_pb2.SubscribeResponse.FromString(data)
     except DecodeError as exc:
@@ -259,6 +259,8 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
     else:
         ln, i = _varint(b, 1)
     end = i + ln
+    if end > len(b):                 # truncated, or a length no bytes could have (an index overflow)
+        raise _Slow
     ext = None
     if end < len(b):
         j, n = end, len(b)
@@ -389,6 +391,8 @@ def _fast(b: bytes, types: LeafTypes | None) -> Flat:
             shape = None                                  # a template covers updates only
         else:           # alias, delete, repeated or late header fields: protobuf path
             raise _Slow
+    if i != end:                     # the last field ran past the notification: protobuf decides
+        raise _Slow
     if shape and pre is not None:
         _learn(pre, shape)
     return Flat.columnar(heads, values, ts, ext)

@@ -210,6 +210,19 @@ async def test_malformed_updates_counted_stream_continues(sim: SimServer) -> Non
     assert st.connects == 1               # no reconnect for bad data
 
 
+async def test_corrupt_trailing_extension_counted_session_stays_up(sim: SimServer) -> None:
+    """Issue 12: a response ending in a corrupt Extension (``2a02ffff``: 2 bytes of truncated
+    varint) raised DecodeError out of the wire reader and tore the session down."""
+    sim.cfg.faults = Faults(corrupt_every=2)
+    batches, st = await collect(target(sim.address), 10)
+    assert st.connects == 1 and st.failures == 0 and sim.servicer.subscribes == 1
+    bad = [b for b in batches if b.errors]
+    assert len(bad) >= 4 and all("undecodable SubscribeResponse" in b.errors[0] for b in bad)
+    assert st.malformed == sum(len(b.errors) for b in batches) >= 4
+    good = [lf for b in batches for lf in b.leaves if lf.path.endswith("/in-octets")]
+    assert len(good) >= 4                 # the intact notifications in between are kept
+
+
 async def test_dropped_stream_reconnects_and_resubscribes(sim: SimServer) -> None:
     sim.cfg.faults = Faults(drop_after=3)
     batches, st = await collect(target(sim.address), 12)

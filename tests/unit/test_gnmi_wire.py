@@ -67,6 +67,23 @@ def test_garbage_is_an_error_not_an_exception() -> None:
     assert flatten_bytes(b"\x0a\x05\x22\x03\x0a\x01").errors
 
 
+def test_corrupt_trailing_extension_is_a_counted_error_on_both_paths() -> None:
+    """Issue 12: ``0a002a02ffff`` (an empty notification, then an Extension of two bytes that
+    are a truncated varint) made the wire reader raise DecodeError."""
+    data = bytes.fromhex("0a002a02ffff")
+    with pytest.raises(DecodeError):
+        gnmi_pb2.SubscribeResponse.FromString(data)         # protobuf rejects it too
+    flat = flatten_bytes(data)
+    assert flat.leaves == [] and len(flat.errors) == 1 and "undecodable" in flat.errors[0]
+    # the same tail after a real notification: the whole response is one malformed message
+    good = _counters([1, 2, 3, 4, 5, 6], "UP", 0)
+    flat = flatten_bytes(good + bytes.fromhex("2a02ffff"), default_catalog())
+    assert flat.leaves == [] and len(flat.errors) == 1
+    ds = GnmiDataset()
+    ds.apply(flat)
+    assert ds.malformed == 1 and len(ds) == 0
+
+
 def test_overlong_varints_keep_64_bits_as_protobuf_does() -> None:
     """A 10-byte varint whose last byte is above 1 overflows uint64: protobuf keeps the low 64 bits
     (found by the corrupted-bytes property test); so do the wire reader's loop and helpers."""
@@ -219,6 +236,18 @@ def test_property_templates_and_corrupted_bytes(values: list[list[int]], pos: in
     got = flatten_bytes(bytes(data), default_catalog())
     assert repr((got.leaves, got.deletes, got.sync, got.errors)) == repr((ref.leaves, ref.deletes, ref.sync,
                                                                             ref.errors))
+
+
+def test_notification_length_past_the_bytes_is_an_error_not_an_overflow() -> None:
+    """Fuzzer find: a notification length of 2^64-1 reached the learned template's
+    ``fullmatch(b, i, end)`` and raised OverflowError (an index no C size holds)."""
+    for s in range(3):
+        _same_with_slots(_counters([1, 2, 3, 4, 5, 6], "UP", s, ifname="ovf"))
+    data = _counters([1, 2, 3, 4, 5, 6], "UP", 9, ifname="ovf")
+    body = data[2:] if data[1] < 0x80 else data[3:]
+    for length in (b"\xff" * 9 + b"\x01", b"\xff" * 8 + b"\x7f", bytes([len(body) + 1])):
+        flat = flatten_bytes(b"\x0a" + length + body, default_catalog())
+        assert flat.leaves == [] and len(flat.errors) == 1
 
 
 def _dataset_view(ds: GnmiDataset) -> list[tuple[object, ...]]:

@@ -31,6 +31,10 @@ class Faults:
     drop_after: int | None = None        # abort each stream (UNAVAILABLE) after N responses
     stall_after: int | None = None       # go silent (stream stays open) after N responses
     malformed_every: int | None = None   # every Nth notification carries undecodable updates
+    # every Nth notification goes out as its bytes + ``corrupt_tail`` (default: an Extension whose
+    # 2 bytes are a truncated varint, as issue 12 saw from a target): a corrupt trailing extension
+    corrupt_every: int | None = None
+    corrupt_tail: bytes = bytes.fromhex("2a02ffff")
     drops: int = 0
 
 
@@ -116,7 +120,7 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
         return gnmi_pb2.GetResponse(notification=notifications(leaves, request.encoding))
 
     def Subscribe(self, request_iterator: Iterator[gnmi_pb2.SubscribeRequest],
-                  context: grpc.ServicerContext) -> Iterator[gnmi_pb2.SubscribeResponse]:
+                  context: grpc.ServicerContext) -> Iterator[gnmi_pb2.SubscribeResponse | bytes]:
         self._auth(context)
         first = next(request_iterator, None)
         if first is None or not first.HasField("subscribe"):
@@ -212,9 +216,9 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
                     yield gnmi_pb2.SubscribeResponse(update=n)
 
     def _faulty(self, responses: Iterator[gnmi_pb2.SubscribeResponse],
-                context: grpc.ServicerContext) -> Iterator[gnmi_pb2.SubscribeResponse]:
+                context: grpc.ServicerContext) -> Iterator[gnmi_pb2.SubscribeResponse | bytes]:
         f = self.cfg.faults
-        notes = 0
+        notes = corrupt = 0
         for sent, resp in enumerate(responses):
             if f.drop_after is not None and sent >= f.drop_after:
                 f.drops += 1
@@ -227,7 +231,36 @@ class GnmiSimulator(gnmi_pb2_grpc.gNMIServicer):
                 notes += 1
                 if notes % f.malformed_every == 0:
                     resp = _malform(resp)
+            if resp.HasField("update") and f.corrupt_every:
+                corrupt += 1
+                if corrupt % f.corrupt_every == 0:
+                    yield resp.SerializeToString() + f.corrupt_tail   # raw: see _serialize
+                    continue
             yield resp
+
+
+def _serialize(resp: gnmi_pb2.SubscribeResponse | bytes) -> bytes:
+    """Subscribe's serializer: hand-built bytes (faults) go out as they are."""
+    return resp if isinstance(resp, bytes) else resp.SerializeToString()
+
+
+def _add_servicer(servicer: GnmiSimulator, server: grpc.Server) -> None:
+    """The generated registration, with Subscribe's serializer able to send raw bytes."""
+    handlers = {
+        "Capabilities": grpc.unary_unary_rpc_method_handler(
+            servicer.Capabilities, request_deserializer=gnmi_pb2.CapabilityRequest.FromString,
+            response_serializer=gnmi_pb2.CapabilityResponse.SerializeToString),
+        "Get": grpc.unary_unary_rpc_method_handler(
+            servicer.Get, request_deserializer=gnmi_pb2.GetRequest.FromString,
+            response_serializer=gnmi_pb2.GetResponse.SerializeToString),
+        "Set": grpc.unary_unary_rpc_method_handler(
+            servicer.Set, request_deserializer=gnmi_pb2.SetRequest.FromString,
+            response_serializer=gnmi_pb2.SetResponse.SerializeToString),
+        "Subscribe": grpc.stream_stream_rpc_method_handler(
+            servicer.Subscribe, request_deserializer=gnmi_pb2.SubscribeRequest.FromString,
+            response_serializer=_serialize),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("gnmi.gNMI", handlers),))
 
 
 def _malform(resp: gnmi_pb2.SubscribeResponse) -> gnmi_pb2.SubscribeResponse:
@@ -257,7 +290,7 @@ class SimServer:
         self.servicer = GnmiSimulator(self.cfg)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=16),
                                    options=[("grpc.so_reuseport", 0)])
-        gnmi_pb2_grpc.add_gNMIServicer_to_server(self.servicer, self._server)
+        _add_servicer(self.servicer, self._server)
         addr = f"127.0.0.1:{port}"
         if tls is None:
             self.port = self._server.add_insecure_port(addr)
