@@ -110,8 +110,11 @@ class _Builder:
         self._seen: set[int] = set()      # ids of composed nodes built at least once
         self._copies = 0                  # nodes built again through an alias
         self._alias: yaml.Node | None = None   # the outermost aliased node being copied
+        self._open: set[int] = set()      # ids of the nodes being built (the path from the root)
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        if id(node) in self._open:  # `&x [*x]`, `&x {<<: *x}`: a copy would never end
+            raise self._error(node, "an alias inside the node it refers to (a recursive alias)")
         if len(loc) > MAX_DEPTH:
             raise self._error(node, f"nested deeper than {MAX_DEPTH} levels")
         outer = self._alias
@@ -124,9 +127,11 @@ class _Builder:
                                                f"{MAX_ALIAS_NODES} copied nodes (an alias bomb?)")
         else:
             self._seen.add(id(node))
+        self._open.add(id(node))
         try:
             return self._build(node, loc)
         finally:
+            self._open.discard(id(node))
             self._alias = outer
 
     def _build(self, node: yaml.Node, loc: Loc) -> Any:
@@ -179,6 +184,11 @@ def load_yaml_text(text: str, path: str = "<string>") -> YamlDoc:
         col = mark.column + 1 if mark else None
         msg = exc.problem or exc.context or "invalid YAML"
         raise NetrosettaError(f"invalid YAML: {msg}", file=path, line=line, column=col) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: located by its offset
+        line, col = _line_col(text, exc.position)
+        what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "character"
+        raise NetrosettaError(f"invalid YAML: unacceptable {what} ({exc.reason})", file=path, line=line,
+                              column=col) from None
     except yaml.YAMLError as exc:
         raise NetrosettaError(f"invalid YAML: {exc}", file=path) from None
     if node is None:
@@ -203,9 +213,17 @@ def load_yaml(path: str | Path) -> YamlDoc:
         text = raw.decode("utf-8")
     except OSError as exc:
         raise NetrosettaError(f"cannot read: {exc.strerror}", file=str(p)) from None
-    except UnicodeDecodeError:
-        raise NetrosettaError("not UTF-8 text", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw[:exc.start].decode("utf-8", errors="replace"), exc.start)
+        raise NetrosettaError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=str(p), line=line,
+                              column=col) from None
     return load_yaml_text(text, str(p))
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset (clamped to the text)."""
+    before = text[:max(0, offset)]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def _message(err: Any) -> str:
