@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -85,3 +86,13 @@ def test_config_check_refuses_an_alias_bomb(tmp_path: Path) -> None:
     cfg.write_text("outputs: {from_env: false}\n" + bomb())
     code, err, peak = run("config", "check", str(cfg), tmp=tmp_path)
     assert_located_refusal(code, err, cfg, peak)
+
+
+def test_rulebook_test_reports_a_broken_gnmi_target_yaml_with_its_line(tmp_path: Path) -> None:
+    """A gNMI fixture's target.yaml went through yaml.safe_load: a syntax error was a traceback."""
+    case = tmp_path / "testcases" / "iosxe-gnmi-native"
+    shutil.copytree(ROOT / "mappings" / "cisco" / "testcases" / "iosxe-gnmi-native", case)
+    (case / "target.yaml").write_text("platform: [cisco_xe\n")
+    code, out, _peak = run("rulebook", "test", str(tmp_path), tmp=tmp_path)
+    assert code == 1 and "Traceback" not in out, out
+    assert f"{case / 'target.yaml'}:2:1: invalid YAML" in out, out
