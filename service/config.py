@@ -244,9 +244,10 @@ def load_config(path: str | Path) -> ServiceConfig:
     cfg.delivery.spill_dir = _relative(base, cfg.delivery.spill_dir)
     for o in cfg.outputs.otlp_json:
         o.path = _relative(base, o.path) or o.path
-    for rb in cfg.rulebooks:
+    for i, rb in enumerate(cfg.rulebooks):
         if not rb.exists():
-            raise NetrosettaError(f"rulebook folder {rb} does not exist", file=str(path))
+            line, col = doc.where(("rulebooks", i))
+            raise NetrosettaError(f"rulebook folder {rb} does not exist", file=str(path), line=line, column=col)
     return cfg
 
 
