@@ -106,15 +106,15 @@ def xml_target(platform: str, rpcs: list[str]) -> Callable[[bytes], None]:
             root = ncd.parse_reply(data, strip=strip)
         except ncd.ReplyError:
             # counted as this RPC's error by the collector. Most mutations break the XML, so the
-            # selectors also get the tree lxml recovers from the bytes: a device could send that
-            # tree as well-formed XML, and it reaches XPath with odd structure and values.
+            # selectors also get what lxml recovers from the bytes, re-serialized and parsed as the
+            # collector parses: well-formed XML a device could send, with odd structure and values.
             try:
                 recovered = etree.fromstring(data, RECOVER)
-            except etree.XMLSyntaxError:
-                return      # nothing recoverable either
-            if recovered is None:
-                return
-            root = ncd.strip_namespaces(recovered) if strip else recovered
+                if recovered is None:
+                    return
+                root = ncd.parse_reply(etree.tostring(recovered), strip=strip)
+            except (etree.XMLSyntaxError, ncd.ReplyError):
+                return      # nothing well-formed to recover (a recovered tree may hold invalid names)
         src = SourceDataset("netconf", "fuzz", platform)
         src.documents = dict.fromkeys(rpcs, root)     # every rule of the rulebook reads this reply
         t = translate(ncd.to_engine(src), engine_facts(src), rulebooks())
