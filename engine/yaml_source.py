@@ -87,6 +87,15 @@ class _Scalars(yaml.constructor.SafeConstructor):
 _Scalars.add_constructor("tag:yaml.org,2002:int", _Scalars.construct_yaml_int)  # type: ignore[type-var]
 
 
+# An alias is one node in the composed tree but a full copy in the built data (each copy has its
+# own key path and positions), so nested aliases grow exponentially: nine lines of anchors make
+# 9**9 nodes. Copies beyond the composed tree are counted and capped; the largest shipped rulebook
+# expands fewer than 2,000. Files are capped in size first, so the composed tree is bounded too.
+MAX_ALIAS_NODES = 50_000
+MAX_BYTES = 8 << 20
+MAX_DEPTH = 200
+
+
 class _Builder:
     """Plain data from a composed YAML node tree, recording where every key and value starts.
 
@@ -98,8 +107,34 @@ class _Builder:
         self.path = path
         self.positions: dict[Loc, tuple[int, int]] = {}
         self.scalars = _Scalars()
+        self._seen: set[int] = set()      # ids of composed nodes built at least once
+        self._copies = 0                  # nodes built again through an alias
+        self._alias: yaml.Node | None = None   # the outermost aliased node being copied
+        self._open: set[int] = set()      # ids of the nodes being built (the path from the root)
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        if id(node) in self._open:  # `&x [*x]`, `&x {<<: *x}`: a copy would never end
+            raise self._error(node, "an alias inside the node it refers to (a recursive alias)")
+        if len(loc) > MAX_DEPTH:
+            raise self._error(node, f"nested deeper than {MAX_DEPTH} levels")
+        outer = self._alias
+        if self._alias is not None or id(node) in self._seen:
+            if self._alias is None:
+                self._alias = node
+            self._copies += 1
+            if self._copies > MAX_ALIAS_NODES:
+                raise self._error(self._alias, f"aliases of this node expand the document past "
+                                               f"{MAX_ALIAS_NODES} copied nodes (an alias bomb?)")
+        else:
+            self._seen.add(id(node))
+        self._open.add(id(node))
+        try:
+            return self._build(node, loc)
+        finally:
+            self._open.discard(id(node))
+            self._alias = outer
+
+    def _build(self, node: yaml.Node, loc: Loc) -> Any:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
@@ -120,7 +155,7 @@ class _Builder:
                 for src in sources:
                     if not isinstance(src, yaml.MappingNode):
                         raise self._error(value_node, "a merge key (<<) takes a mapping or a list of mappings")
-                    for k, v in self._mapping(src, loc).items():
+                    for k, v in self.build(src, loc).items():
                         merged.setdefault(k, v)
                 continue
             key = self.scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
@@ -149,6 +184,11 @@ def load_yaml_text(text: str, path: str = "<string>") -> YamlDoc:
         col = mark.column + 1 if mark else None
         msg = exc.problem or exc.context or "invalid YAML"
         raise NetrosettaError(f"invalid YAML: {msg}", file=path, line=line, column=col) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: located by its offset
+        line, col = _line_col(text, exc.position)
+        what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "character"
+        raise NetrosettaError(f"invalid YAML: unacceptable {what} ({exc.reason})", file=path, line=line,
+                              column=col) from None
     except yaml.YAMLError as exc:
         raise NetrosettaError(f"invalid YAML: {exc}", file=path) from None
     if node is None:
@@ -166,12 +206,24 @@ def load_yaml_text(text: str, path: str = "<string>") -> YamlDoc:
 def load_yaml(path: str | Path) -> YamlDoc:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise NetrosettaError(f"larger than the {MAX_BYTES >> 20} MiB a YAML document may be", file=str(p))
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise NetrosettaError(f"cannot read: {exc.strerror}", file=str(p)) from None
-    except UnicodeDecodeError:
-        raise NetrosettaError("not UTF-8 text", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw[:exc.start].decode("utf-8", errors="replace"), exc.start)
+        raise NetrosettaError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=str(p), line=line,
+                              column=col) from None
     return load_yaml_text(text, str(p))
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset (clamped to the text)."""
+    before = text[:max(0, offset)]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def _message(err: Any) -> str:

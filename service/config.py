@@ -265,9 +265,10 @@ def load_config(path: str | Path) -> ServiceConfig:
         o.path = _relative(base, o.path) or o.path
     if cfg.cluster is not None:
         cfg.cluster.record_file = _relative(base, cfg.cluster.record_file)
-    for rb in cfg.rulebooks:
+    for i, rb in enumerate(cfg.rulebooks):
         if not rb.exists():
-            raise NetrosettaError(f"rulebook folder {rb} does not exist", file=str(path))
+            line, col = doc.where(("rulebooks", i))
+            raise NetrosettaError(f"rulebook folder {rb} does not exist", file=str(path), line=line, column=col)
     return cfg
 
 

@@ -294,18 +294,27 @@ class Service:
     async def _watch_targets_file(self) -> None:
         path = self.cfg.targets_file
         assert path is not None
-        last: float | None = path.stat().st_mtime if path.exists() else None
+        last = _mtime(path)
         while True:
             await asyncio.sleep(1.0)
-            mtime = path.stat().st_mtime if path.exists() else None
+            mtime = _mtime(path)
             if mtime == last:
                 continue
             last = mtime
+            cfg = self.cfg
             try:
-                self.apply_targets(all_targets(self.cfg))
-                log.info("targets file %s changed: targets updated", path)
+                # parsed in a thread: a large or hostile file must not stall polls or the HTTP server
+                wanted = await asyncio.to_thread(all_targets, cfg)
             except NetrosettaError as exc:  # a bad edit keeps the current targets
                 log.error("targets file not applied: %s", exc)
+                continue
+            except Exception:  # a loader bug must not end the watch: keep the targets, say why
+                log.exception("targets file not applied: %s could not be read", path)
+                continue
+            if cfg is not self.cfg:
+                continue  # a SIGHUP reload replaced the config meanwhile and applied its own targets
+            self.apply_targets(wanted)
+            log.info("targets file %s changed: targets updated", path)
 
     def reload(self) -> None:
         """SIGHUP: re-read config and rulebooks; counter state (start times) is kept."""
@@ -364,6 +373,13 @@ class Service:
             await self.cluster.stop(self.cfg.delivery.shutdown_flush_seconds)
         await asyncio.gather(*(d.close(self.cfg.delivery.shutdown_flush_seconds) for d in self.deliveries))
         await asyncio.gather(*(s.close() for s in self.sources.values()), return_exceptions=True)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # absent (or being replaced): no targets from it until it is back
+        return None
 
 
 def targets_from(targets: Targets) -> dict[str, tuple[str, Any]]:

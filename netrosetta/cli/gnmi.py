@@ -68,12 +68,12 @@ def load_gnmi(args: argparse.Namespace) -> list[tuple[Any, Any]]:
 
 def load_fixture(path: Path) -> tuple[Any, Any]:
     """A fixture's recording; ``target.yaml`` beside it may give platform / models / organization."""
-    import yaml
+    from netrosetta.engine.yaml_source import load_yaml
 
     target = path.parent / "target.yaml"
     meta: dict[str, Any] = {}
     if target.exists():
-        meta = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        meta = load_yaml(target).data or {}   # bad YAML: file:line, not a traceback
         if not isinstance(meta, dict) or set(meta) - {"platform", "models", "organization"}:
             raise NetrosettaError("target.yaml holds platform, models, organization", file=str(target))
     ns = argparse.Namespace(gnmi=str(path), name=path.parent.name, platform=meta.get("platform"),
