@@ -103,6 +103,15 @@ class Transform(Strict):
             raise ValueError("divide by zero")
         return self
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # one step per transform, `default` only with `map` (_one_step), said in the schema too
+        json_schema = handler(core_schema)
+        target = handler.resolve_ref_schema(json_schema)
+        target["oneOf"] = [{"required": [k]} for k in cls.model_fields if k != "default"]
+        target["dependentRequired"] = {"default": ["map"]}
+        return json_schema
+
 
 # --- attribute references ------------------------------------------------------------------
 
@@ -138,6 +147,11 @@ class AttrRef(Strict):
         if isinstance(data, str | int | float | bool):
             return {"const": data}
         return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # the loader takes a bare scalar as `const` (above): the schema must say so too
+        return {"anyOf": [handler(core_schema), {"type": ["string", "number", "boolean"]}]}
 
     @model_validator(mode="after")
     def _one_source(self) -> AttrRef:
@@ -232,6 +246,14 @@ class _Sourced(Strict):
         if len(kinds) != 1:
             raise ValueError(f"exactly one selector is needed: one of {', '.join(SELECTOR_KINDS)} (got {kinds or 'none'})")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # exactly one selector (_one_selector), said in the schema so editors flag it too
+        json_schema = handler(core_schema)
+        handler.resolve_ref_schema(json_schema)["oneOf"] = [
+            {"required": [k]} for k in SELECTOR_KINDS]
+        return json_schema
 
 
 class Rule(_Sourced):
