@@ -128,6 +128,9 @@ class Lookup(Strict):
     match: str | None = None
 
 
+_ROW_STEPS = ("multiply_by", "divide_by", "subtract_from", "add", "pow10")   # = transforms.ROW_STEPS
+
+
 class AttrRef(Strict):
     const: Scalar | None = None
     index: int | tuple[int, int] | None = Field(
@@ -161,6 +164,12 @@ class AttrRef(Strict):
                              f"(got {kinds or 'none'})")
         if self.concat is not None and not self.concat:
             raise ValueError("concat needs at least one reference")
+        # a reference's value has no row of its own to take operands from: translate could not
+        # compile it, so say so at load time (with the line) instead
+        row = [k for t in self.transforms for k in _ROW_STEPS if getattr(t, k) is not None]
+        if row:
+            raise ValueError(f"{row[0]} reads another field of the row: it goes in a rule's transforms, "
+                             "not in the transforms of an attribute, lookup or operand reference")
         return self
 
 
