@@ -35,7 +35,7 @@ Conversion = Literal[
     "fahrenheit_to_celsius", "mw_to_dbm", "uw_to_dbm", "dbm_hundredths", "dbm_tenths",
     "percent_to_ratio", "bps_to_bytes_per_s", "kbps_to_bytes_per_s", "mbps_to_bytes_per_s",
     "centiseconds_to_seconds", "ma_to_a", "ua_to_a", "mv_to_v", "kb_to_bytes", "kib_to_bytes",
-    "mib_to_bytes", "status_to_up",
+    "mib_to_bytes", "status_to_up", "minutes_to_seconds", "kw_to_w", "wh_to_j", "kwh_to_j", "dv_to_v",
 ]
 Format = Literal["auto", "ascii", "hex", "mac", "ip", "oid", "index_string", "int"]
 
@@ -128,6 +128,9 @@ class Lookup(Strict):
     match: str | None = None
 
 
+_ROW_STEPS = ("multiply_by", "divide_by", "subtract_from", "add", "pow10")   # = transforms.ROW_STEPS
+
+
 class AttrRef(Strict):
     const: Scalar | None = None
     index: int | tuple[int, int] | None = Field(
@@ -161,6 +164,12 @@ class AttrRef(Strict):
                              f"(got {kinds or 'none'})")
         if self.concat is not None and not self.concat:
             raise ValueError("concat needs at least one reference")
+        # a reference's value has no row of its own to take operands from: translate could not
+        # compile it, so say so at load time (with the line) instead
+        row = [k for t in self.transforms for k in _ROW_STEPS if getattr(t, k) is not None]
+        if row:
+            raise ValueError(f"{row[0]} reads another field of the row: it goes in a rule's transforms, "
+                             "not in the transforms of an attribute, lookup or operand reference")
         return self
 
 

@@ -52,8 +52,17 @@ def _compile(args: argparse.Namespace) -> int:
         console=console, transient=True, disable=args.no_progress,
     )
     tasks: dict[str, object] = {}
+    # without a terminal (CI, a log file) the bar is invisible: a plain line every 10 % instead
+    plain = not console.is_terminal and not args.no_progress
+    shown: dict[str, int] = {}
 
     def on_progress(phase: str, module: str, done: int, total: int) -> None:
+        if plain:
+            step = done * 10 // max(total, 1)
+            if shown.get(phase, -1) < step:
+                shown[phase] = step
+                print(f"{phase} {done}/{total} modules{f' ({module})' if module else ''}", file=sys.stderr, flush=True)
+            return
         if phase not in tasks:
             tasks[phase] = progress.add_task(phase, total=total, module="")
         progress.update(tasks[phase], completed=done, total=total, module=module)  # type: ignore[arg-type]

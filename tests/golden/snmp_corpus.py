@@ -33,7 +33,8 @@ API (everything a vendor golden test needs; keep it this small)::
         # the same points against LibreNMS's ports.poller.ports rows (ifInOctets... = HC values)
 
 Interface points are keyed by name; when a device reports the same name for two ifIndexes both
-values are compared as a multiset under that name (the engine emits one point per row).
+values are compared as a multiset under that name (the engine emits one point per row, each
+with its netrosetta.interface.index, which the subset match here ignores).
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ class Walk:
             oid, typ, raw = line.split("|", 2)
             oid = oid.strip().lstrip(".")
             if typ in NUMERIC_TYPES:
-                self.values[oid] = int(raw)
+                try:
+                    self.values[oid] = int(raw)
+                except ValueError:      # e.g. "0.0" or "<private>" in a recorded walk: no value
+                    continue
             elif typ == "4x":
                 self.values[oid] = bytes.fromhex(raw)
             elif typ == "4":

@@ -293,3 +293,15 @@ def test_index_naming_an_undefined_object_is_warned(tmp_path: Path) -> None:
     report = _compile_acme_variant(tmp_path, ACME.replace("IMPLIED acmeWidgetName", "IMPLIED acmeNoSuchCol"))
     assert report.ok
     assert any("acmeWidgetEntry INDEX names ACME-WIDGET-MIB::acmeNoSuchCol" in w for w in report.warnings)
+
+
+def test_progress_without_a_terminal_is_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a long library compile in CI or into a log file says how far it got (the bar is invisible there)
+    mibs = need_shared("mibs")
+    rc = main(["mibs", "compile", str(mibs), "--module", "IF-MIB", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    lines = [ln for ln in err.splitlines() if ln.startswith(("parse ", "generate "))]
+    assert any(ln.startswith("parse ") for ln in lines) and any(ln.startswith("generate ") for ln in lines), err
+    done, total = lines[-1].split()[1].split("/")
+    assert done == total and int(total) > 1
