@@ -88,3 +88,35 @@ def close(ours: list[float], theirs: list[float], tol: float) -> bool:
     """Same multiset of values within tol (LibreNMS rounds percentages to integers)."""
     a, b = sorted(ours), sorted(theirs)
     return len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
+
+
+def walk_values(walk: Walk, ref: str, divisor: float = 1, skip: tuple[int, ...] = ()) -> list[float]:
+    """Values of a scalar instance (``....0``) or of every row of a column, divided, sorted."""
+    if ref.endswith(".0"):
+        raw = [walk.get(ref)] if walk.get(ref) is not None else []
+    else:
+        raw = list(walk.column(ref).values())
+    return sorted(v / divisor for v in raw if v not in skip)
+
+
+def check_cpu(name: str, ref: str, divisor: float = 1, lnms_tol: float = 0) -> None:
+    """CPU points equal the walk's column/scalar (percent x divisor) and LibreNMS's processors."""
+    pts, walk, lnms = fleet_points(name), fleet_walk(name), fleet_expected(name)
+    ours = cpu_percent(pts)
+    assert ours == [round(v, 6) for v in walk_values(walk, ref, divisor)]
+    assert close(ours, [float(p["processor_usage"]) for p in processors(lnms)], lnms_tol), \
+        (ours, [p["processor_usage"] for p in processors(lnms)])
+
+
+def check_temperatures(name: str, ref: str, divisor: float = 1, skip: tuple[int, ...] = ()) -> None:
+    """Temperature points equal the walk's readings and LibreNMS's temperature sensors."""
+    pts, walk, lnms = fleet_points(name), fleet_walk(name), fleet_expected(name)
+    ours = sorted(v for _a, v in pts.series("hw.temperature"))
+    assert ours == walk_values(walk, ref, divisor, skip)
+    assert close(ours, [float(s["sensor_current"]) for s in sensors(lnms, "temperature")], 0.01)
+
+
+def check_memory(name: str, lnms_tol: float = 0.5) -> None:
+    """Every pool's used share matches LibreNMS's mempool_perc (which it rounds)."""
+    pts, lnms = fleet_points(name), fleet_expected(name)
+    assert close(mem_percent(pts), [float(m["mempool_perc"]) for m in mempools(lnms)], lnms_tol)
