@@ -28,6 +28,7 @@ CONVERSION_UNITS = {
     "bps_to_bytes_per_s": "By/s", "kbps_to_bytes_per_s": "By/s", "mbps_to_bytes_per_s": "By/s",
     "centiseconds_to_seconds": "s", "ma_to_a": "A", "ua_to_a": "A", "mv_to_v": "V",
     "kb_to_bytes": "By", "kib_to_bytes": "By", "mib_to_bytes": "By", "status_to_up": "1",
+    "minutes_to_seconds": "s", "kw_to_w": "W", "wh_to_j": "J", "kwh_to_j": "J", "dv_to_v": "V",
 }
 # MIB syntaxes whose values only ever grow (until a wrap or reset)
 COUNTER_SYNTAX = {"Counter32", "Counter64", "Counter"}

@@ -35,7 +35,7 @@ Conversion = Literal[
     "fahrenheit_to_celsius", "mw_to_dbm", "uw_to_dbm", "dbm_hundredths", "dbm_tenths",
     "percent_to_ratio", "bps_to_bytes_per_s", "kbps_to_bytes_per_s", "mbps_to_bytes_per_s",
     "centiseconds_to_seconds", "ma_to_a", "ua_to_a", "mv_to_v", "kb_to_bytes", "kib_to_bytes",
-    "mib_to_bytes", "status_to_up",
+    "mib_to_bytes", "status_to_up", "minutes_to_seconds", "kw_to_w", "wh_to_j", "kwh_to_j", "dv_to_v",
 ]
 Format = Literal["auto", "ascii", "hex", "mac", "ip", "oid", "index_string", "int"]
 

@@ -116,6 +116,11 @@ _CONVERSIONS: dict[str, Fn] = {
     "kb_to_bytes": lambda v: v * 1000,
     "kib_to_bytes": lambda v: v * 1024,
     "mib_to_bytes": lambda v: v * 1048576,
+    "minutes_to_seconds": lambda v: v * 60,
+    "kw_to_w": lambda v: v * 1000,
+    "wh_to_j": lambda v: v * 3600,
+    "kwh_to_j": lambda v: v * 3_600_000,
+    "dv_to_v": lambda v: v / 10.0,  # decivolts (UPS / PDU MIBs report 0.1 V)
     # IF-MIB ifOperStatus style code -> 1 when up (code 1) else 0
     "status_to_up": lambda v: 1 if v == 1 else 0,
 }

@@ -71,7 +71,10 @@ class Walk:
             oid, typ, raw = line.split("|", 2)
             oid = oid.strip().lstrip(".")
             if typ in NUMERIC_TYPES:
-                self.values[oid] = int(raw)
+                try:
+                    self.values[oid] = int(raw)
+                except ValueError:      # e.g. "0.0" or "<private>" in a recorded walk: no value
+                    continue
             elif typ == "4x":
                 self.values[oid] = bytes.fromhex(raw)
             elif typ == "4":

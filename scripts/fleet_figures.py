@@ -1,0 +1,61 @@
+"""Print issue 10's table over ../shared/corpus/snmp-fleet: vendor-rulebook share and the share of
+devices whose CPU / memory / temperature / interface octets are fully right against LibreNMS.
+
+    .venv/bin/python scripts/fleet_figures.py [--per-family] [--json OUT]
+
+The comparison rules are those of tests/golden/fleet.py (read its docstring).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.golden import fleet
+
+GOALS = {"rulebook": 80, "cpu": 85, "memory": 80, "temperature": 75, "octets": 100}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-family", action="store_true", help="one line per walk")
+    ap.add_argument("--json", type=Path, help="also write the per-family verdicts here")
+    args = ap.parse_args()
+    names = fleet.families()
+    if not names:
+        print("no walks: ../shared/corpus/snmp-fleet is absent", file=sys.stderr)
+        return 2
+    results = []
+    for name in names:
+        try:
+            results.append(fleet.compare(name))
+        except Exception as exc:  # a walk that fails to translate is a result, not a stop
+            print(f"{name}: translation failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            results.append(fleet.FamilyResult(name, "ERROR", {c: False for c in fleet.CLASSES}))
+    if args.per_family:
+        for r in results:
+            marks = " ".join(f"{c}={'-' if v is None else 'ok' if v else 'NO'}" for c, v in r.verdicts.items())
+            print(f"{r.family:40s} {r.rulebook:28s} {marks}")
+    dis = fleet.load_disagreements()
+    figs = fleet.figures(results, dis)
+    present = fleet.figures(results, dis, only_present=True)
+    print(f"{'measure':28s} {'right':>6s} {'of':>4s} {'share':>7s}   {'where LibreNMS has it':>22s} {'goal':>6s}")
+    labels = {"rulebook": "vendor rulebook", "cpu": "CPU fully right", "memory": "memory fully right",
+              "temperature": "temperature fully right", "octets": "interface octets exact"}
+    for c in fleet.CLASSES:
+        right, n = figs[c]
+        pr, pn = present[c]
+        print(f"{labels[c]:28s} {right:6d} {n:4d} {100 * right / max(n, 1):6.1f}%   "
+              f"{pr:6d} of {pn:4d} {100 * pr / max(pn, 1):6.1f}% {GOALS[c]:5d}%")
+    if args.json:
+        args.json.write_text(json.dumps({r.family: {"rulebook": r.rulebook, **r.verdicts} for r in results},
+                                        indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
