@@ -10,6 +10,7 @@ from tests.golden.fleet_gear import (
     check_memory,
     check_temperatures,
     close,
+    cpu_percent,
     fleet_expected,
     fleet_points,
     fleet_resource,
@@ -120,3 +121,49 @@ def test_match_without_health_data(name: str, rulebook: str) -> None:
     assert processors(lnms) == [] and mempools(lnms) == []
     assert pts.series("system.cpu.utilization") == [] and memory_pools(pts) == {}
     assert pts.series("hw.temperature") == [] and sensors(lnms, "temperature") == []
+
+
+def test_fs_campus() -> None:
+    name = "fs-switch-dc_s581048tsp"
+    assert fleet_rulebook(name) == "fs/campus"
+    check_cpu(name, "1.3.6.1.4.1.52642.1.1.10.2.36.1.2.1.5")          # fsNodeCPUTotal5min
+    walk, pts = fleet_walk(name), fleet_points(name)
+    pool = "1.3.6.1.4.1.52642.1.1.10.2.35.1.2.1."                     # fsNodeMemoryPool Size/Used/Free (KB)
+    size, used, free = (walk.column(pool + c)["1"] for c in ("6", "7", "8"))
+    assert memory_pools(pts) == {"1": {"used": used * 1024, "free": free * 1024, "limit": size * 1024}}
+    check_memory(name)
+    check_temperatures(name, "1.3.6.1.4.1.52642.1.1.10.2.1.1.44.1.5")
+
+
+def test_3com_cpu_rows_and_memory() -> None:
+    name = "3com"
+    assert fleet_rulebook(name) == "3com/superstack"
+    walk, pts, lnms = fleet_walk(name), fleet_points(name), fleet_expected(name)
+    per1min = walk.column("1.3.6.1.4.1.43.45.1.6.1.1.1.3")           # hwCpuCostRatePer1Min
+    # the walk has two hwCpuEntry rows (65536: 34 %, 131072: 99 %); LibreNMS keeps only 131072
+    # (recorded in fleet_disagreements.yaml); we report both CPUs
+    assert cpu_percent(pts) == sorted(per1min.values())
+    assert [p["processor_usage"] for p in processors(lnms)] == [per1min["131072"]]
+    size, free = walk.column("1.3.6.1.4.1.43.45.1.6.1.2.1.1.2")["65536"], walk.column("1.3.6.1.4.1.43.45.1.6.1.2.1.1.3")["65536"]
+    assert memory_pools(pts) == {"65536": {"used": size - free, "free": free, "limit": size}}
+    check_memory(name)
+
+
+@pytest.mark.parametrize(("name", "rulebook"), [
+    ("procurve_66", "hpe/procurve"),
+    ("cumulus_cumulus", "nvidia/cumulus"),
+    ("vyos_vyatta", "vyos/vyos"),
+    ("ocnos", "ipinfusion/ocnos"),
+])
+def test_vendor_match(name: str, rulebook: str) -> None:
+    assert fleet_rulebook(name) == rulebook
+
+
+def test_cumulus_entity_sensors() -> None:
+    # ENTITY-SENSOR-MIB celsius rows (precision 1): 250 -> 25.0 C. LibreNMS also counts the
+    # LM-SENSORS-MIB rows, which we do not read, so it lists 14 temperatures to our 7
+    walk, pts = fleet_walk("cumulus_cumulus"), fleet_points("cumulus_cumulus")
+    ent = "1.3.6.1.2.1.99.1.1.1."
+    kind, value, prec = walk.column(ent + "1"), walk.column(ent + "4"), walk.column(ent + "3")
+    rows = [i for i, t in kind.items() if t == 8]
+    assert sorted(v for _a, v in pts.series("hw.temperature")) == sorted(value[i] / 10 ** prec[i] for i in rows)
