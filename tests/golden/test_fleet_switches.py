@@ -167,3 +167,17 @@ def test_cumulus_entity_sensors() -> None:
     kind, value, prec = walk.column(ent + "1"), walk.column(ent + "4"), walk.column(ent + "3")
     rows = [i for i, t in kind.items() if t == 8]
     assert sorted(v for _a, v in pts.series("hw.temperature")) == sorted(value[i] / 10 ** prec[i] for i in rows)
+
+
+def test_fsos_idle_and_qtech() -> None:
+    assert fleet_rulebook("fs-switch_5800") == "fs/fsos"
+    walk, pts = fleet_walk("fs-switch_5800"), fleet_points("fs-switch_5800")
+    idle = walk.get("1.3.6.1.4.1.27975.1.2.11.0")                    # ssCpuIdle
+    assert cpu_percent(pts) == [100 - idle]
+    assert [p["processor_usage"] for p in processors(fleet_expected("fs-switch_5800"))] == [100 - idle]
+    real, used = walk.get("1.3.6.1.4.1.27975.1.1.5.0"), walk.get("1.3.6.1.4.1.27975.1.1.12.0")   # kB
+    pool = memory_pools(pts)["0"]
+    assert (pool["limit"], pool["used"]) == (real * 1024, used * 1024)
+    check_memory("fs-switch_5800")
+    assert fleet_rulebook("qtech_qsw-3400") == "qtech/qsw"
+    check_cpu("qtech_qsw-3400", "1.3.6.1.4.1.27514.100.1.11.10.0")
