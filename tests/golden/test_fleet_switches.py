@@ -181,3 +181,15 @@ def test_fsos_idle_and_qtech() -> None:
     check_memory("fs-switch_5800")
     assert fleet_rulebook("qtech_qsw-3400") == "qtech/qsw"
     check_cpu("qtech_qsw-3400", "1.3.6.1.4.1.27514.100.1.11.10.0")
+
+
+def test_zyxel_ies52xx() -> None:
+    name = "ies52xxM_4206"
+    assert fleet_rulebook(name) == "zyxel/ies"
+    walk, pts, lnms = fleet_walk(name), fleet_points(name), fleet_expected(name)
+    cpu = walk.column("1.3.6.1.4.1.890.1.5.13.13.5.9.1.3")            # cpuStatsCurrent (slot.index)
+    assert cpu_percent(pts) == sorted(cpu.values())
+    # LibreNMS drops slot 3's index-0 row (the slot's whole CPU, beside its cores 1..4); we keep
+    # it under its own hw.id (recorded in fleet_disagreements.yaml)
+    assert sorted(p["processor_usage"] for p in processors(lnms)) == sorted(v for k, v in cpu.items() if k != "3.0")
+    check_temperatures(name, "1.3.6.1.4.1.890.1.5.13.13.5.5.1.1")     # temperatureCurValue
