@@ -103,6 +103,15 @@ class Transform(Strict):
             raise ValueError("divide by zero")
         return self
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # one step per transform, `default` only with `map` (_one_step), said in the schema too
+        json_schema = handler(core_schema)
+        target = handler.resolve_ref_schema(json_schema)
+        target["oneOf"] = [{"required": [k]} for k in cls.model_fields if k != "default"]
+        target["dependentRequired"] = {"default": ["map"]}
+        return json_schema
+
 
 # --- attribute references ------------------------------------------------------------------
 
@@ -117,6 +126,9 @@ class Lookup(Strict):
     field: str
     by: AttrRef
     match: str | None = None
+
+
+_ROW_STEPS = ("multiply_by", "divide_by", "subtract_from", "add", "pow10")   # = transforms.ROW_STEPS
 
 
 class AttrRef(Strict):
@@ -139,6 +151,11 @@ class AttrRef(Strict):
             return {"const": data}
         return data
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # the loader takes a bare scalar as `const` (above): the schema must say so too
+        return {"anyOf": [handler(core_schema), {"type": ["string", "number", "boolean"]}]}
+
     @model_validator(mode="after")
     def _one_source(self) -> AttrRef:
         kinds = [k for k in ("const", "index", "key", "field", "lookup", "concat") if getattr(self, k) is not None]
@@ -147,6 +164,12 @@ class AttrRef(Strict):
                              f"(got {kinds or 'none'})")
         if self.concat is not None and not self.concat:
             raise ValueError("concat needs at least one reference")
+        # a reference's value has no row of its own to take operands from: translate could not
+        # compile it, so say so at load time (with the line) instead
+        row = [k for t in self.transforms for k in _ROW_STEPS if getattr(t, k) is not None]
+        if row:
+            raise ValueError(f"{row[0]} reads another field of the row: it goes in a rule's transforms, "
+                             "not in the transforms of an attribute, lookup or operand reference")
         return self
 
 
@@ -232,6 +255,14 @@ class _Sourced(Strict):
         if len(kinds) != 1:
             raise ValueError(f"exactly one selector is needed: one of {', '.join(SELECTOR_KINDS)} (got {kinds or 'none'})")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # exactly one selector (_one_selector), said in the schema so editors flag it too
+        json_schema = handler(core_schema)
+        handler.resolve_ref_schema(json_schema)["oneOf"] = [
+            {"required": [k]} for k in SELECTOR_KINDS]
+        return json_schema
 
 
 class Rule(_Sourced):

@@ -306,6 +306,27 @@ class CompiledRule:
     struct_refs: tuple[ColumnRef, ...] = ()
     row_refs: tuple[ColumnRef, ...] = ()
     operand_refs: tuple[ColumnRef, ...] = ()
+    # interface metrics: rows whose attributes repeat (two interfaces with one name) are told
+    # apart by their row index instead of being merged into one series
+    split_repeats: bool = False
+
+
+# the attribute that keeps two interfaces of one name (or an empty one) apart
+IF_INDEX_ATTR = "netrosetta.interface.index"
+
+
+def _index_text(i: Index) -> str:
+    return i if isinstance(i, str) else ".".join(map(str, i)) if isinstance(i, tuple) else str(i)
+
+
+def _split_repeated(idxs: list[Index], attrs: list[Attrs]) -> list[Attrs]:
+    """Rows of one rule with the same attributes get their index as IF_INDEX_ATTR (only those:
+    a device without name collisions keeps its series as they are)."""
+    if len(set(attrs)) == len(attrs):
+        return attrs
+    counts = Counter(attrs)
+    return [(*a, (IF_INDEX_ATTR, _index_text(i))) if counts[a] > 1 else a
+            for i, a in zip(idxs, attrs, strict=True)]
 
 
 class Translator:
@@ -365,7 +386,8 @@ class Translator:
         cr = CompiledRule(r, r.kind, metric, r.instrument or metric.instrument, value_ref, fallback_ref,
                           None if row_steps else compile_chain(r.transforms), tuple(consts), resolvers,
                           where, tuple_key, r.states, all_refs, row_steps, _prefilter(r.where, sel, self.ctx),
-                          operands, tuple(refs), row_refs, tuple(operand_refs))
+                          operands, tuple(refs), row_refs, tuple(operand_refs),
+                          split_repeats=IF_INDEX_ATTR in metric.attributes.optional and IF_INDEX_ATTR not in attributes)
         self.refs.setdefault(r.kind, set()).update(all_refs)
         return cr
 
@@ -505,6 +527,8 @@ class Translator:
             idxs, attrs = self._kept_rows(keys, dyns, consts, skipped, first)
         else:                                   # every row makes a point
             idxs, attrs = keys, ([consts + d for d in dyns] if consts else dyns)
+        if cr.split_repeats:
+            attrs = _split_repeated(idxs, attrs)
         plan = RowPlan(idxs, attrs, skipped, first, bool(extra) and not col.keys() >= set(idxs))
         if cr.operands:
             plan.operands = self._operands(cr, run, idxs)
@@ -769,7 +793,8 @@ def _drop_repeated_series(mp: MetricPoints, stats: dict[str, RuleStat], plans: d
     """One series per metric and attribute set: a point whose attributes an earlier rule of the
     same metric already produced is dropped (rule order is precedence) and counted on its rule,
     so a device streaming OpenConfig and native paths for one counter exports it once. Points
-    repeated within one rule are left as they are."""
+    repeated within one rule are left as they are (interface rules never repeat: their plan
+    gives such rows netrosetta.interface.index, see _split_repeated)."""
     points, ts = mp.points, mp.timestamps
     seen: set[frozenset[tuple[str, Any]]] = set()
     keep: list[int] | None = None          # None while nothing is dropped

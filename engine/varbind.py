@@ -64,6 +64,20 @@ def _parse_value(tag: int, raw: str, hex_encoded: bool) -> Value:
     raise ValueError(f"unsupported type tag {tag}")
 
 
+def _variation_start(type_s: str, raw: str) -> tuple[str, str]:
+    """snmpsim's `numeric` variation (`70:numeric|rate=...,offset=N`) read as the value the agent
+    starts from (`initial`, else `offset`); other variation modules are not recorded values."""
+    tag, _, module = type_s.partition(":")
+    if module != "numeric":
+        raise ValueError(f"variation type {type_s!r} is not a recorded value")
+    params = dict(p.split("=", 1) for p in raw.split(",") if "=" in p)
+    start = params.get("initial", params.get("offset", "0")).strip()
+    try:
+        return tag, str(int(start) if start.lstrip("-").isdigit() else int(float(start)))
+    except (ValueError, OverflowError):
+        raise ValueError(f"numeric variation without a usable start value: {raw[:40]!r}") from None
+
+
 def parse_snmprec_line(line: str) -> VarBind:
     """Parse one ``OID|TYPE|VALUE`` line; raises ValueError with a plain reason."""
     parts = line.split("|", 2)
@@ -75,9 +89,8 @@ def parse_snmprec_line(line: str) -> VarBind:
         raise ValueError(f"bad OID {oid!r}")
     type_s = type_s.strip()
     hex_encoded = type_s.endswith("x")
-    # snmpsim variation modules (e.g. "4:numeric") are not values we can translate offline
     if ":" in type_s:
-        raise ValueError(f"variation type {type_s!r} is not a recorded value")
+        type_s, raw = _variation_start(type_s, raw)
     try:
         tag = int(type_s.rstrip("xe"))
     except ValueError:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from netrosetta.engine.points import DeviceTranslation
 
@@ -17,6 +18,12 @@ def _fmt(v: float | int) -> str:
             return f"{int(v):,}"
         return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) >= 0.001 else f"{v:.4g}"
     return f"{v:,}"
+
+
+def plain(*values: object) -> list[Text]:
+    """Table cells shown as they are: device text such as `dB[mW]` or `interface[name=*]` is not
+    rich markup (a str cell would be parsed as markup and lose the brackets)."""
+    return [Text(str(v)) for v in values]
 
 
 def translation_table(translations: Iterable[DeviceTranslation], *, limit: int | None = None,
@@ -31,8 +38,8 @@ def translation_table(translations: Iterable[DeviceTranslation], *, limit: int |
         for scope in t.scopes:
             for m in scope.metrics.values():
                 for attrs, value in m.points:
-                    table.add_row(dev, m.name, " ".join(f"{k}={v}" for k, v in attrs), _fmt(value), m.unit,
-                                  f"{scope.rulebook_id}@{scope.rulebook_version}")
+                    table.add_row(*plain(dev, m.name, " ".join(f"{k}={v}" for k, v in attrs), _fmt(value),
+                                         m.unit, f"{scope.rulebook_id}@{scope.rulebook_version}"))
                     n += 1
                     if limit is not None and n >= limit:
                         return table

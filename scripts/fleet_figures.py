@@ -1,7 +1,7 @@
 """Print issue 10's table over ../shared/corpus/snmp-fleet: vendor-rulebook share and the share of
 devices whose CPU / memory / temperature / interface octets are fully right against LibreNMS.
 
-    .venv/bin/python scripts/fleet_figures.py [--per-family] [--json OUT]
+    .venv/bin/python scripts/fleet_figures.py [--per-family] [--json OUT] [--update-status]
 
 The comparison rules are those of tests/golden/fleet.py (read its docstring).
 """
@@ -24,6 +24,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-family", action="store_true", help="one line per walk")
     ap.add_argument("--json", type=Path, help="also write the per-family verdicts here")
+    ap.add_argument("--update-status", action="store_true",
+                    help="rewrite tests/golden/fleet_fully_right.yaml from this run (review the diff)")
     args = ap.parse_args()
     names = fleet.families()
     if not names:
@@ -51,6 +53,8 @@ def main() -> int:
         pr, pn = present[c]
         print(f"{labels[c]:28s} {right:6d} {n:4d} {100 * right / max(n, 1):6.1f}%   "
               f"{pr:6d} of {pn:4d} {100 * pr / max(pn, 1):6.1f}% {GOALS[c]:5d}%")
+    if args.update_status:
+        fleet.write_status(results, dis)
     if args.json:
         args.json.write_text(json.dumps({r.family: {"rulebook": r.rulebook, **r.verdicts} for r in results},
                                         indent=1, sort_keys=True))

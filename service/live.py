@@ -10,6 +10,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from netrosetta.exporter.table import plain
+
 if TYPE_CHECKING:
     from .runtime import Service
 
@@ -24,15 +26,15 @@ def render(svc: Service, port: int | None, json_path: Path) -> Group:
                box=None, header_style="bold")
     now = time.time()
     for st in sorted(svc.status.values(), key=lambda s: s.key):
-        color = {"ok": "green", "failed": "red"}.get(st.state, "dim")
-        tt.add_row(st.key, st.address, f"[{color}]{st.state}[/]",
-                   f"{now - st.last_poll:.0f}s ago" if st.last_poll else "-",
-                   f"{st.duration * 1000:.0f} ms" if st.duration is not None else "-", str(st.points),
-                   f"{st.rulebook}@{st.rulebook_version}" if st.rulebook else "-", (st.error or "")[:60])
+        color = {"ok": "green", "failed": "red"}.get(st.state, "dim")  # style, not markup
+        tt.add_row(*plain(st.key, st.address), Text(st.state, style=color),
+                   *plain(f"{now - st.last_poll:.0f}s ago" if st.last_poll else "-",
+                          f"{st.duration * 1000:.0f} ms" if st.duration is not None else "-", st.points,
+                          f"{st.rulebook}@{st.rulebook_version}" if st.rulebook else "-", (st.error or "")[:60]))
     ot = Table("output", "queued", "exported points", "errors", "dropped", box=None, header_style="bold")
     for d in svc.deliveries:
-        ot.add_row(d.name, str(d.depth()), f"{d.stats.exported_points:,}", str(d.stats.export_errors),
-                   str(d.stats.dropped_points))
+        ot.add_row(*plain(d.name, d.depth(), f"{d.stats.exported_points:,}", d.stats.export_errors,
+                          d.stats.dropped_points))
     mt = Table(box=None, header_style="bold")
     for col, just in (("device", "left"), ("metric", "left"), ("series", "right"), ("first series", "left"),
                       ("value", "right"), ("unit", "left")):
@@ -50,8 +52,8 @@ def render(svc: Service, port: int | None, json_path: Path) -> Group:
                 if not mp.points or rows >= MAX_ROWS or per_device >= MAX_ROWS // max(1, len(svc.status)):
                     continue
                 attrs, value = mp.points[0]
-                mt.add_row(dev, mp.name, str(len(mp.points)), " ".join(str(v) for _k, v in attrs)[:40],
-                           f"{value:,.6g}" if isinstance(value, float) else f"{value:,}", mp.unit)
+                mt.add_row(*plain(dev, mp.name, len(mp.points), " ".join(str(v) for _k, v in attrs)[:40],
+                                  f"{value:,.6g}" if isinstance(value, float) else f"{value:,}", mp.unit))
                 rows += 1
                 per_device += 1
     return Group(head, tt, ot, mt)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+
+
+def _versions_as_yaml_writes_them(schema: dict[str, Any]) -> None:
+    # `version: 3` is an int in YAML and the loader accepts it (_version_as_str): so must the schema
+    schema.pop("type", None)
+    schema["enum"] = ["1", "2c", "3", 1, 3]
 
 
 class SnmpTarget(BaseModel):
@@ -14,7 +20,7 @@ class SnmpTarget(BaseModel):
 
     host: str = Field(min_length=1)
     port: int = Field(default=161, ge=1, le=65535)
-    version: Literal["1", "2c", "3"] = "2c"
+    version: Literal["1", "2c", "3"] = Field(default="2c", json_schema_extra=_versions_as_yaml_writes_them)
     credentials: SnmpV2cCredentials | SnmpV3Credentials
     timeout: float = Field(default=2.0, gt=0, le=60, description="seconds per request try")
     retries: int = Field(default=2, ge=0, le=10, description="extra tries after the first")

@@ -29,10 +29,37 @@ COMMANDS = [
 ]
 
 
+VERBOSE_HELP = "more logging: -v info, -vv debug (netrosetta's own); -vvv debug of the libraries too"
+
+
+def _summary() -> str:
+    """The module docstring's first paragraph, whole (the help must not stop mid-sentence)."""
+    return " ".join((__doc__ or "").split("\n\n", 1)[0].split())
+
+
+def _verbose_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`-v` is taken after the subcommand too (`netrosetta run -v`), adding to any given before it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if not any("-v" in a.option_strings for a in sub._actions):
+                    sub.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                                     help=VERBOSE_HELP)
+                _verbose_everywhere(sub)
+
+
+def configure_logging(verbose: int) -> None:
+    # libraries (ncclient, paramiko, asyncssh, grpc) stay at WARNING below -vvv: their INFO
+    # carries whole NETCONF replies and SSH chatter, which is noise and can hold device secrets
+    logging.basicConfig(level=logging.DEBUG if verbose >= 3 else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("netrosetta").setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)])
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="netrosetta", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser = argparse.ArgumentParser(prog="netrosetta", description=_summary())
     parser.add_argument("--version", action="version", version=f"netrosetta {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -42,16 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _verbose_everywhere(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

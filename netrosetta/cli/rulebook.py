@@ -51,12 +51,17 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
+def rulebook_json_schema() -> dict[str, Any]:
+    """The rulebook JSON Schema, as `rulebook schema` prints it (tests validate shipped rulebooks with it)."""
     from netrosetta.engine.model import Rulebook
     schema = Rulebook.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "netrosetta rulebook"
-    json.dump(schema, sys.stdout, indent=2)
+    return schema
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    json.dump(rulebook_json_schema(), sys.stdout, indent=2)
     print()
     return 0
 

@@ -102,20 +102,21 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
-    from netrosetta.exporter.table import console
+    from netrosetta.exporter.table import console, plain
 
     con = console()
     for t, m, ds in _translate_all(args):
-        con.rule(f"[bold]{t.resource.get('host.name') or t.resource.get('os.description', '')[:60]}")
-        con.print(f"[bold]Rulebook:[/] {m.reason}")
+        con.rule("[bold]" + escape(str(t.resource.get("host.name") or t.resource.get("os.description", "")[:60])))
+        con.print("[bold]Rulebook:[/] " + escape(m.reason))
         if m.ambiguous:
             con.print(f"[red]Ambiguous:[/] {', '.join(m.ambiguous)} match equally well")
         if m.candidates:
             ct = Table("candidate", "version", "specificity", "why", title="Candidates (best first)")
             for c in m.candidates:
-                ct.add_row(c.rulebook.id, c.rulebook.version, ".".join(map(str, c.score)), c.why)
+                ct.add_row(*plain(c.rulebook.id, c.rulebook.version, ".".join(map(str, c.score)), c.why))
             con.print(ct)
         if ds.kind == "snmp":
             from netrosetta.engine.matching import near_misses
@@ -123,7 +124,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             if misses:
                 nt = Table("rulebook", "entry", "why it does not match", title="Rulebooks that did not match")
                 for row in misses:
-                    nt.add_row(*row)
+                    nt.add_row(*plain(*row))
                 con.print(nt)
         assert m.chosen is not None
         rt = Table("rule", "from", "selector", "metric", "points", "skipped", title="Rules")
@@ -132,8 +133,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 continue
             st = t.rule_stats.get(r.name)
             skipped = ", ".join(f"{n} {why}" for why, n in st.skipped.items()) if st else ""
-            rt.add_row(r.name, m.chosen.origin[r.name], r.selector.describe(), r.metric,
-                       str(st.points if st else 0), skipped)
+            if not skipped and not (st and st.points):
+                # no point and no counted skip: the rule's value (and fallback) had no row at all
+                skipped = f"no data: the input has no {r.selector.describe()}"
+            rt.add_row(*plain(r.name, m.chosen.origin[r.name], r.selector.describe(), r.metric,
+                              st.points if st else 0, skipped))
         con.print(rt)
         unused = getattr(ds, "unused_report", None)
         if unused is None and ds.kind == "snmp":
@@ -144,7 +148,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             ut = Table("table / object" if ds.kind == "snmp" else "path / document", where, "values",
                        title="Data in the input no rule used")
             for name, oid, n in unused:
-                ut.add_row(name, oid, str(n))
+                ut.add_row(*plain(name, oid, n))
             con.print(ut)
         con.print(f"{t.count()} data points from {len(t.rule_stats)} rules")
     return 0

@@ -20,6 +20,7 @@ IFX = "1.3.6.1.2.1.31.1.1.1"
 HR_CPU = "1.3.6.1.2.1.25.3.3.1.2"
 HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
 ENT = "1.3.6.1.2.1.47.1.1.1.1"
+SENSOR = "1.3.6.1.2.1.99.1.1.1"  # entPhySensorEntry
 # net-snmp's generic Linux sysObjectID: the generic/snmp rulebook (standard MIBs) applies
 SYS_OBJECT_ID = "1.3.6.1.4.1.8072.3.2.10"
 
@@ -87,6 +88,15 @@ def records(ports: int, seed: int, static: bool, name: str) -> Iterator[str]:
     yield f"{ENT}.5.1|2|3"
     yield f"{ENT}.11.1|4|LAB{seed:04d}{ports:02d}"
     yield f"{ENT}.13.1|4|NR-LAB-{ports}X10G"
+    # two temperature sensors (ENTITY-SENSOR-MIB: celsius, units scale, tenths): entity rows 2 and 3
+    srnd = random.Random(seed + 1)  # its own stream: the other rows keep their values
+    for ent, label, tenths in ((2, "Inlet temperature", srnd.randint(220, 300)),
+                               (3, "CPU temperature", srnd.randint(380, 560))):
+        yield f"{ENT}.2.{ent}|4|{label}"
+        yield f"{ENT}.5.{ent}|2|8"
+        yield f"{ENT}.7.{ent}|4|{label}"
+        for scol, sval in ((1, 8), (2, 9), (3, 1), (4, tenths), (5, 1)):
+            yield f"{SENSOR}.{scol}.{ent}|2|{sval}"
     # storage: RAM (hrStorageRam) and a flash filesystem; cpu loads
     storage = [(1, "1.3.6.1.2.1.25.2.1.2", "Physical memory", 1024, 8_388_608, rnd.randint(2_000_000, 6_000_000)),
                (31, "1.3.6.1.2.1.25.2.1.4", "/flash", 4096, 1_048_576, rnd.randint(100_000, 900_000))]

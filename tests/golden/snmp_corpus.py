@@ -33,7 +33,8 @@ API (everything a vendor golden test needs; keep it this small)::
         # the same points against LibreNMS's ports.poller.ports rows (ifInOctets... = HC values)
 
 Interface points are keyed by name; when a device reports the same name for two ifIndexes both
-values are compared as a multiset under that name (the engine emits one point per row).
+values are compared as a multiset under that name (the engine emits one point per row, each
+with its netrosetta.interface.index, which the subset match here ignores).
 """
 
 from __future__ import annotations

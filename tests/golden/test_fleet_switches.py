@@ -159,14 +159,18 @@ def test_vendor_match(name: str, rulebook: str) -> None:
     assert fleet_rulebook(name) == rulebook
 
 
-def test_cumulus_entity_sensors() -> None:
-    # ENTITY-SENSOR-MIB celsius rows (precision 1): 250 -> 25.0 C. LibreNMS also counts the
-    # LM-SENSORS-MIB rows, which we do not read, so it lists 14 temperatures to our 7
-    walk, pts = fleet_walk("cumulus_cumulus"), fleet_points("cumulus_cumulus")
+def test_cumulus_entity_and_lm_sensors() -> None:
+    # ENTITY-SENSOR-MIB celsius rows (precision 1: 250 -> 25.0 C) and LM-SENSORS-MIB
+    # lmTempSensorsValue (milli-degrees: 25000 -> 25.0 C); LibreNMS lists both sets too (14)
+    name = "cumulus_cumulus"
+    walk, pts = fleet_walk(name), fleet_points(name)
     ent = "1.3.6.1.2.1.99.1.1.1."
     kind, value, prec = walk.column(ent + "1"), walk.column(ent + "4"), walk.column(ent + "3")
-    rows = [i for i, t in kind.items() if t == 8]
-    assert sorted(v for _a, v in pts.series("hw.temperature")) == sorted(value[i] / 10 ** prec[i] for i in rows)
+    entity = [value[i] / 10 ** prec[i] for i, t in kind.items() if t == 8]
+    lm = [v / 1000 for v in walk.column("1.3.6.1.4.1.2021.13.16.2.1.3").values()]
+    ours = sorted(v for _a, v in pts.series("hw.temperature"))
+    assert ours == sorted(entity + lm)
+    assert close(ours, [float(s["sensor_current"]) for s in sensors(fleet_expected(name), "temperature")], 0.01)
 
 
 def test_fsos_idle_and_qtech() -> None:

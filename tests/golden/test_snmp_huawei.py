@@ -83,12 +83,17 @@ def test_interface_counters(name: str) -> None:
     names = interface_names(walk, "ifName")      # GigabitEthernet0/0/1, XGigabitEthernet0/0/1
     assert any("GigabitEthernet" in n for n in names.values())
     # The NE8000 walk has ifXTable counters for a few ifIndexes (54...) that have neither ifName
-    # nor ifDescr: no name, no point (dropped as "missing attribute network.interface.name").
+    # nor ifDescr: they are named "ifIndex <n>" rather than dropped, with the walk's own values.
     named, unnamed = _named_only(walk, names)
     hc_in = walk.column("1.3.6.1.2.1.31.1.1.1.6")
-    dropped = t.rule_stats["if-in-octets"].skipped["missing attribute network.interface.name"]
-    assert dropped == sum(1 for i in unnamed if i in hc_in)
-    assert assert_interface_counters(t, named, names) > 100
+    assert t.rule_stats["if-in-octets"].skipped["missing attribute network.interface.name"] == 0
+    pts = Points(t)
+    unnamed_in = [i for i in unnamed if i in hc_in]
+    for i in unnamed_in:
+        assert pts.one("hw.network.io", {"network.interface.name": f"ifIndex {i}",
+                                         "network.io.direction": "receive"}) == hc_in[i]
+    all_names = {**names, **{i: f"ifIndex {i}" for i in unnamed}}
+    assert assert_interface_counters(t, walk, all_names) > 100
     assert assert_librenms_ports(t, load_expected(name), named, names) > 100
 
 

@@ -118,3 +118,13 @@ def test_minimal_roots() -> None:
                           "1.3.6.1.2.1.2", " "]) == ["1.3.6.1.2.1.2", "1.3.6.1.2.1.31.1.1"]
     # prefix as a string is not prefix as an OID: .2.20 is not under .2.2
     assert minimal_roots(["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.2.20"]) == ["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.2.20"]
+
+
+def test_walk_numeric_variation_reads_its_start_value() -> None:
+    """The lab walk's snmpsim `numeric` lines translate offline: the value the agent starts from."""
+    from netrosetta.engine.varbind import parse_snmprec_line
+    assert parse_snmprec_line("1.3.6.1.2.1.31.1.1.1.6.1|70:numeric|rate=324536,offset=628571139008") == (
+        "1.3.6.1.2.1.31.1.1.1.6.1", 70, 628571139008)
+    assert parse_snmprec_line("1.3.6.1.2.1.1.3.0|67:numeric|rate=100,initial=5,offset=0")[2] == 5
+    with pytest.raises(ValueError, match="not a recorded value"):
+        parse_snmprec_line("1.3.6.1.2.1.1.1.0|4:writecache|value=x")
