@@ -134,6 +134,8 @@ def _v9_options_templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, en
         for _ in range((scope_len + opt_len) // 4):
             ie, ln = _FIELD.unpack_from(p, off)
             off += 4
+            if ln == 0:  # a zero-length field: records would never advance the walk
+                raise ValueError(f"options template {tid} has a zero-length field {ie}")
             flds.append((ie, ln, 0))
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope_len // 4, is_options=True), now)
 
@@ -166,6 +168,8 @@ def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
                 ie &= 0x7FFF
             if off > end:
                 raise ValueError("template runs past its set")
+            if ln == 0:  # a zero-length field: records would never advance the walk
+                raise ValueError(f"template {tid} has a zero-length field {ie}")
             flds.append((ie, ln, pen))
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope, is_options=options), now)
 
@@ -249,7 +253,10 @@ def _records(tpl: Template, p: bytes, start: int, end: int) -> list[list[bytes]]
         got = walk_record(tpl.fields, p, off, end)
         if got is None:
             break  # trailing padding, or a truncated record: the rest is not decodable
-        vals, off = got
+        vals, nxt = got
+        if nxt <= off:
+            break  # no progress (all fields empty): stop rather than loop forever
+        off = nxt
         out.append(vals)
     return out
 
