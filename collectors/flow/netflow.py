@@ -7,6 +7,7 @@ which the decoder counts as malformed. Record counts are always derived from the
 
 from __future__ import annotations
 
+import logging
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,9 @@ _V9_HDR = struct.Struct("!HIIII")
 _IPFIX_HDR = struct.Struct("!HIII")
 _SET = struct.Struct("!HH")
 _FIELD = struct.Struct("!HH")
+# 30 days short of 2^63 ns in ms (year 2262): init + a signed 32-bit ms offset, in ns, fits int64
+_MAX_INIT_MS = (2**63 - 1) // 1_000_000 - 30 * 86_400_000
+log = logging.getLogger(__name__)
 _U32 = struct.Struct("!I")
 
 V5_DT = np.dtype([("src", ">u4"), ("dst", ">u4"), ("nh", ">u4"), ("in_if", ">u2"), ("out_if", ">u2"),
@@ -282,7 +286,12 @@ def _options_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start
             sid = nums.get("samplerId", nums.get("selectorId"))
             dec.sampling.learn((exporter, version, domain), rate, sid)
         if "systemInitTimeMilliseconds" in nums:
-            dec.sys_init_ms[(exporter, domain)] = nums["systemInitTimeMilliseconds"]
+            init = nums["systemInitTimeMilliseconds"]
+            if 0 <= init < _MAX_INIT_MS:
+                dec.sys_init_ms[(exporter, domain)] = init
+            else:  # ns arithmetic in int64 would overflow: skip the value, keep the record
+                dec.stats.absurd_values += 1
+                log.debug("systemInitTimeMilliseconds %d from %s out of range, ignored", init, exporter)
 
 
 def _varlen_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int,

@@ -61,3 +61,37 @@ def test_zero_length_fields_refused_and_listener_goes_on() -> None:
         th.join(10)
         tx.close()
     assert not th.is_alive()
+
+
+def ipfix_absurd_init() -> bytes:
+    """Options template (scope: observationDomainId 149; systemInitTimeMilliseconds 160 u64),
+    an options record with init >= 2^63, a data template with flowStartSysUpTime, one record."""
+    otpl = struct.pack("!HHHHH", 3, 18, 400, 2, 1) + struct.pack("!HHHH", 149, 4, 160, 8)
+    odata = struct.pack("!HH", 400, 16) + struct.pack("!IQ", 0, 2**63 + 5)
+    dtpl = struct.pack("!HHHH", 2, 16, 401, 2) + struct.pack("!HHHH", 1, 8, 22, 4)
+    ddata = struct.pack("!HH", 401, 16) + struct.pack("!QI", 99, 1000)
+    body = otpl + odata + dtpl + ddata
+    return struct.pack("!HHIII", 10, 16 + len(body), 0, 3, 0) + body
+
+
+def test_absurd_system_init_time_is_skipped_not_fatal() -> None:
+    got: list[DecodeResult] = []
+    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), got.append)
+    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
+    th.start()
+    lst.ready.wait(5)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        tx.sendto(ipfix_absurd_init(), ("127.0.0.1", lst.port))
+        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
+        end = time.monotonic() + 10
+        while time.monotonic() < end and sum(len(r.flows) for r in got) < 2:
+            time.sleep(0.05)
+        assert sum(len(r.flows) for r in got) == 2  # the record with the absurd init, and the good one
+        st = lst.stats()
+        assert st.absurd_values == 1 and st.malformed == 0
+    finally:
+        lst.stop()
+        th.join(10)
+        tx.close()
+    assert not th.is_alive()
