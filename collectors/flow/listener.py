@@ -95,6 +95,7 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
     reader = BatchReader(sock, cfg.batch_datagrams)
     wait = cfg.batch_wait_ms / 1000
     last_save = last_poll = time.monotonic()
+    last_err = 0.0
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if beat is not None:  # liveness: the service's /readyz sees a wedged loop
             beat()
@@ -102,7 +103,16 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
         if len(offs):
             ids = np.fromiter((dec.exporter_id(a[0]) for a in srcs), dtype=np.int64, count=len(srcs))
             ports = np.fromiter((a[1] for a in srcs), dtype=np.int64, count=len(srcs))
-            emit(bulk.decode_buffer(dec, buf, offs, lens, ids, ports, stamps))
+            try:
+                res = bulk.decode_buffer(dec, buf, offs, lens, ids, ports, stamps)
+            except Exception as exc:  # a decoder bug must not end the listener: count, log, go on
+                dec.stats.malformed += len(offs)
+                if time.monotonic() - last_err > 10.0:
+                    last_err = time.monotonic()
+                    log.warning("flow batch of %d datagrams not decoded: %s: %s",
+                                len(offs), type(exc).__name__, exc)
+            else:
+                emit(res)
         now = time.monotonic()
         # shared between workers: publish at once; look for others' templates while data waits
         if dec.templates.dirty and (sharing is not None or now - last_save > SAVE_EVERY_S):

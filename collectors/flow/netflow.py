@@ -7,6 +7,7 @@ which the decoder counts as malformed. Record counts are always derived from the
 
 from __future__ import annotations
 
+import logging
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,9 @@ _V9_HDR = struct.Struct("!HIIII")
 _IPFIX_HDR = struct.Struct("!HIII")
 _SET = struct.Struct("!HH")
 _FIELD = struct.Struct("!HH")
+# 30 days short of 2^63 ns in ms (year 2262): init + a signed 32-bit ms offset, in ns, fits int64
+_MAX_INIT_MS = (2**63 - 1) // 1_000_000 - 30 * 86_400_000
+log = logging.getLogger(__name__)
 _U32 = struct.Struct("!I")
 
 V5_DT = np.dtype([("src", ">u4"), ("dst", ">u4"), ("nh", ">u4"), ("in_if", ">u2"), ("out_if", ">u2"),
@@ -134,6 +138,8 @@ def _v9_options_templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, en
         for _ in range((scope_len + opt_len) // 4):
             ie, ln = _FIELD.unpack_from(p, off)
             off += 4
+            if ln == 0:  # a zero-length field: records would never advance the walk
+                raise ValueError(f"options template {tid} has a zero-length field {ie}")
             flds.append((ie, ln, 0))
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope_len // 4, is_options=True), now)
 
@@ -166,6 +172,8 @@ def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
                 ie &= 0x7FFF
             if off > end:
                 raise ValueError("template runs past its set")
+            if ln == 0:  # a zero-length field: records would never advance the walk
+                raise ValueError(f"template {tid} has a zero-length field {ie}")
             flds.append((ie, ln, pen))
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope, is_options=options), now)
 
@@ -249,7 +257,10 @@ def _records(tpl: Template, p: bytes, start: int, end: int) -> list[list[bytes]]
         got = walk_record(tpl.fields, p, off, end)
         if got is None:
             break  # trailing padding, or a truncated record: the rest is not decodable
-        vals, off = got
+        vals, nxt = got
+        if nxt <= off:
+            break  # no progress (all fields empty): stop rather than loop forever
+        off = nxt
         out.append(vals)
     return out
 
@@ -275,7 +286,12 @@ def _options_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start
             sid = nums.get("samplerId", nums.get("selectorId"))
             dec.sampling.learn((exporter, version, domain), rate, sid)
         if "systemInitTimeMilliseconds" in nums:
-            dec.sys_init_ms[(exporter, domain)] = nums["systemInitTimeMilliseconds"]
+            init = nums["systemInitTimeMilliseconds"]
+            if 0 <= init < _MAX_INIT_MS:
+                dec.sys_init_ms[(exporter, domain)] = init
+            else:  # ns arithmetic in int64 would overflow: skip the value, keep the record
+                dec.stats.absurd_values += 1
+                log.debug("systemInitTimeMilliseconds %d from %s out of range, ignored", init, exporter)
 
 
 def _varlen_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int,

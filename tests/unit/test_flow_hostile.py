@@ -1,0 +1,97 @@
+"""Issue 12 item 1: zero-length template fields sent over UDP to a running listener.
+
+The listener must refuse the template (counted as malformed), not loop forever, and still
+decode a following good datagram."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+
+from netrosetta.collectors.flow.config import FlowListenerConfig
+from netrosetta.collectors.flow.decoder import DecodeResult
+from netrosetta.collectors.flow.listener import FlowListener
+
+
+def ipfix_zero_len_options() -> bytes:
+    """RFC 7011: header, options template set (id 3) with one scope field of length 0, data set."""
+    tset = struct.pack("!HHHHH", 3, 14, 256, 1, 1) + struct.pack("!HH", 1, 0)
+    dset = struct.pack("!HH", 256, 12) + bytes(8)
+    body = tset + dset
+    return struct.pack("!HHIII", 10, 16 + len(body), 0, 1, 0) + body
+
+
+def v9_zero_len_options() -> bytes:
+    """RFC 3954: header, options template flowset (id 1) with zero-length fields, data flowset."""
+    tpl = struct.pack("!HHH", 257, 4, 4) + struct.pack("!HHHH", 1, 0, 2, 0)
+    tfs = struct.pack("!HH", 1, 4 + len(tpl)) + tpl
+    dfs = struct.pack("!HH", 257, 12) + bytes(8)
+    return struct.pack("!HHIIII", 9, 2, 1000, 1, 1, 7) + tfs + dfs
+
+
+def ipfix_good() -> bytes:
+    """One data template (octetDeltaCount u64, protocolIdentifier u8) and one record."""
+    tset = struct.pack("!HHHH", 2, 16, 300, 2) + struct.pack("!HHHH", 1, 8, 4, 1)
+    dset = struct.pack("!HH", 300, 13) + struct.pack("!QB", 1234, 6)
+    body = tset + dset
+    return struct.pack("!HHIII", 10, 16 + len(body), 0, 2, 0) + body
+
+
+def test_zero_length_fields_refused_and_listener_goes_on() -> None:
+    assert len(ipfix_zero_len_options()) == 42
+    got: list[DecodeResult] = []
+    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), got.append)
+    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
+    th.start()
+    lst.ready.wait(5)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for p in (ipfix_zero_len_options(), v9_zero_len_options()):
+            tx.sendto(p, ("127.0.0.1", lst.port))
+        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
+        end = time.monotonic() + 10
+        while time.monotonic() < end and sum(len(r.flows) for r in got) < 1:
+            time.sleep(0.05)
+        assert sum(len(r.flows) for r in got) == 1
+        assert lst.stats().malformed == 2
+    finally:
+        lst.stop()
+        th.join(10)
+        tx.close()
+    assert not th.is_alive()
+
+
+def ipfix_absurd_init() -> bytes:
+    """Options template (scope: observationDomainId 149; systemInitTimeMilliseconds 160 u64),
+    an options record with init >= 2^63, a data template with flowStartSysUpTime, one record."""
+    otpl = struct.pack("!HHHHH", 3, 18, 400, 2, 1) + struct.pack("!HHHH", 149, 4, 160, 8)
+    odata = struct.pack("!HH", 400, 16) + struct.pack("!IQ", 0, 2**63 + 5)
+    dtpl = struct.pack("!HHHH", 2, 16, 401, 2) + struct.pack("!HHHH", 1, 8, 22, 4)
+    ddata = struct.pack("!HH", 401, 16) + struct.pack("!QI", 99, 1000)
+    body = otpl + odata + dtpl + ddata
+    return struct.pack("!HHIII", 10, 16 + len(body), 0, 3, 0) + body
+
+
+def test_absurd_system_init_time_is_skipped_not_fatal() -> None:
+    got: list[DecodeResult] = []
+    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), got.append)
+    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
+    th.start()
+    lst.ready.wait(5)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        tx.sendto(ipfix_absurd_init(), ("127.0.0.1", lst.port))
+        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
+        end = time.monotonic() + 10
+        while time.monotonic() < end and sum(len(r.flows) for r in got) < 2:
+            time.sleep(0.05)
+        assert sum(len(r.flows) for r in got) == 2  # the record with the absurd init, and the good one
+        st = lst.stats()
+        assert st.absurd_values == 1 and st.malformed == 0
+    finally:
+        lst.stop()
+        th.join(10)
+        tx.close()
+    assert not th.is_alive()
