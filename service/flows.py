@@ -84,7 +84,8 @@ class FlowRunner:
     def counters(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
         out: dict[str, dict[tuple[tuple[str, str], ...], int]] = {
             "netrosetta.flow.datagrams": {}, "netrosetta.flow.malformed": {}, "netrosetta.flow.flows": {},
-            "netrosetta.flow.template_missing": {}}
+            "netrosetta.flow.template_missing": {}, "netrosetta.flow.templates_refused": {},
+            "netrosetta.flow.absurd_values": {}, "netrosetta.flow.emit_errors": {}}
         for cfg, lis in zip(self.cfgs, self.listeners, strict=False):
             st = lis.stats()
             a = (("netrosetta.flow.listener", f"{cfg.bind}:{lis.port}"),)
@@ -92,6 +93,9 @@ class FlowRunner:
             out["netrosetta.flow.malformed"][a] = st.malformed
             out["netrosetta.flow.flows"][a] = st.flows
             out["netrosetta.flow.template_missing"][a] = st.template_missing
+            out["netrosetta.flow.templates_refused"][a] = st.templates_refused
+            out["netrosetta.flow.absurd_values"][a] = st.absurd_values
+            out["netrosetta.flow.emit_errors"][a] = st.emit_errors
         return out
 
     def status(self) -> list[dict[str, Any]]:

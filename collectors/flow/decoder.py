@@ -52,6 +52,7 @@ class DecodeStats:
     options_records: int = 0
     counter_samples: int = 0
     sflow_skipped_records: int = 0
+    emit_errors: int = 0        # decoded batches whose processing (filters, rollups, outputs) raised
     absurd_values: int = 0      # wire values outside any sane range (e.g. a time past 2262), skipped
 
     def as_dict(self) -> dict[str, int]:

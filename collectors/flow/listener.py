@@ -86,6 +86,20 @@ class TemplateSharing:
         return out
 
 
+def _emit_guarded(emit: Callable[[DecodeResult], None], res: DecodeResult, dec: FlowDecoder,
+                  last_err: float) -> float:
+    """Hand decoded flows on; an exception past the decoder (filters, rollups, an output) is
+    counted and logged at most every 10 s, and the listener goes on receiving."""
+    try:
+        emit(res)
+    except Exception as exc:
+        dec.stats.emit_errors += 1
+        if time.monotonic() - last_err > 10.0:
+            log.warning("flow batch of %d flows not processed: %s: %s", len(res.flows), type(exc).__name__, exc)
+            return time.monotonic()
+    return last_err
+
+
 def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: Callable[[DecodeResult], None],
                  stop: threading.Event | mp.synchronize.Event, deadline: float | None,
                  sharing: TemplateSharing | None = None, beat: Callable[[], None] | None = None) -> None:
@@ -112,7 +126,7 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
                     log.warning("flow batch of %d datagrams not decoded: %s: %s",
                                 len(offs), type(exc).__name__, exc)
             else:
-                emit(res)
+                last_err = _emit_guarded(emit, res, dec, last_err)
         now = time.monotonic()
         # shared between workers: publish at once; look for others' templates while data waits
         if dec.templates.dirty and (sharing is not None or now - last_save > SAVE_EVERY_S):
@@ -124,7 +138,7 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
             if found:
                 res = dec.adopt(found)
                 if len(res.flows) or res.options or res.counters:
-                    emit(res)
+                    last_err = _emit_guarded(emit, res, dec, last_err)
     if dec.templates.dirty:
         dec.templates.save()
 

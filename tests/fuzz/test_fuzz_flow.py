@@ -25,6 +25,11 @@ def _corpus() -> list[bytes]:
                     out.append(bytes.fromhex(line))
                 except ValueError:
                     continue
+        # IOS XR exports (v9 / IPFIX with options) as pmacct's tests captured them: UDP payloads
+        # read with the project's own pcap reader, the first few of each capture
+        from netrosetta.collectors.flow.pcap import read_pcap
+        for p in sorted(flow.glob("pmacct/*/traffic-00.pcap")):
+            out += [pkt.payload for _, pkt in zip(range(24), read_pcap(p), strict=False)]
     # small built inputs so a clone without ../shared still fuzzes every version
     out.append(struct.pack("!HHIIIIBBH", 5, 0, 0, 0, 0, 0, 0, 0, 0))
     out.append(struct.pack("!HHIIII", 9, 1, 0, 0, 0, 0) + struct.pack("!HHHHHHHH", 0, 16, 256, 2, 1, 4, 2, 4))

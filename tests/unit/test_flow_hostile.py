@@ -95,3 +95,36 @@ def test_absurd_system_init_time_is_skipped_not_fatal() -> None:
         th.join(10)
         tx.close()
     assert not th.is_alive()
+
+
+def test_an_exception_past_the_decoder_is_counted_and_the_listener_goes_on() -> None:
+    """A failing output/filter (the emit callback) must not end the receive loop either."""
+    got: list[DecodeResult] = []
+    calls = {"n": 0}
+
+    def emit(res: DecodeResult) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk full")
+        got.append(res)
+
+    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), emit)
+    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
+    th.start()
+    lst.ready.wait(5)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
+        end = time.monotonic() + 10
+        while time.monotonic() < end and calls["n"] < 1:
+            time.sleep(0.05)
+        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
+        while time.monotonic() < end and sum(len(r.flows) for r in got) < 1:
+            time.sleep(0.05)
+        assert sum(len(r.flows) for r in got) == 1
+        assert lst.stats().emit_errors == 1
+        assert th.is_alive()
+    finally:
+        lst.stop()
+        th.join(10)
+        tx.close()
