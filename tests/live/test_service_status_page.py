@@ -11,9 +11,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from netrosetta.collectors.snmp.lab import snmpsim_agent
-from tests.reliability.harness import LAB_SNMPREC, ServiceProcess, UdpAgent, snmp_target, wait_for, write_yaml
+from tests.reliability.harness import (
+    LAB_SNMPREC,
+    ROOT,
+    ServiceProcess,
+    UdpAgent,
+    snmp_target,
+    wait_for,
+    write_yaml,
+)
 
 pytestmark = pytest.mark.live
 
@@ -70,7 +79,8 @@ def test_status_page_in_chromium(tmp_path: Path) -> None:
             good_row = wait_for(lambda: row("snmp/lab-switch-1"), 15, "the page to render the targets")
             dead_row = wait_for(lambda: row("snmp/dead-switch"), 5, "the dead target's row")
             assert good_row[2] == "ok"
-            assert "generic/snmp@1.1.0" in good_row[6]
+            version = yaml.safe_load((ROOT / "mappings" / "generic" / "snmp.yaml").read_text())["version"]
+            assert f"generic/snmp@{version}" in good_row[6]
             assert "generic" in good_row[6].lower() and "\n" in good_row[6]   # the why, under the id
             assert "hw.network.io" in good_row[7] and "system.cpu.utilization" in good_row[7]
             assert int(good_row[5]) > 100
