@@ -138,9 +138,8 @@ def _v9_options_templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, en
         for _ in range((scope_len + opt_len) // 4):
             ie, ln = _FIELD.unpack_from(p, off)
             off += 4
-            if ln == 0:  # a zero-length field: records would never advance the walk
-                raise ValueError(f"options template {tid} has a zero-length field {ie}")
             flds.append((ie, ln, 0))
+        _refuse_empty_layout(tid, flds)
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope_len // 4, is_options=True), now)
 
 
@@ -172,9 +171,8 @@ def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
                 ie &= 0x7FFF
             if off > end:
                 raise ValueError("template runs past its set")
-            if ln == 0:  # a zero-length field: records would never advance the walk
-                raise ValueError(f"template {tid} has a zero-length field {ie}")
             flds.append((ie, ln, pen))
+        _refuse_empty_layout(tid, flds)
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope, is_options=options), now)
 
 
@@ -248,6 +246,14 @@ def data_flowset(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start:
     n = (end - start) // rl  # what is left over is padding
     if n:
         batch.segment(tpl, p, start, n * rl, hidx)
+
+
+def _refuse_empty_layout(tid: int, flds: list[tuple[int, int, int]]) -> None:
+    """A template whose records take no bytes (every field zero-length) is malformed: a record
+    walk over it never advances. One zero-length field among others is what some exporters send
+    (telegraf's issue_14370 capture: IE 150 with length 0 beside real fields) and stays decodable."""
+    if not any(ln for _ie, ln, _pen in flds):
+        raise ValueError(f"template {tid} has no field with a length (records would take no bytes)")
 
 
 def _records(tpl: Template, p: bytes, start: int, end: int) -> list[list[bytes]]:
