@@ -1,0 +1,64 @@
+"""Golden: environment monitors, DC power, storage and BMC fleet walks (issue 10, fleet-b)
+against the raw walk (the project's own snmprec parser) and LibreNMS's temperature sensors."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.golden.fleet_gear import fleet_expected, fleet_points, fleet_rulebook, fleet_walk, sensors
+
+
+def temps(name: str) -> dict[str, float]:
+    return {a["hw.id"]: v for a, v in fleet_points(name).series("hw.temperature")}
+
+
+def lnms_temps(name: str) -> list[float]:
+    return sorted(float(s["sensor_current"]) for s in sensors(fleet_expected(name), "temperature"))
+
+
+@pytest.mark.parametrize(("name", "rulebook"), [
+    ("xclarity_lenovoxcc", "lenovo/xclarity"),
+    ("dell-compellent", "dell/compellent"),
+    ("avtech_roomalert4e", "avtech/roomalert-4e"),
+    ("netagent2_1", "megatec/netagent"),
+    ("enexus_sp2touch", "eltek/smartpack"),
+])
+def test_rulebook_and_temperatures_agree_with_librenms(name: str, rulebook: str) -> None:
+    assert fleet_rulebook(name) == rulebook
+    assert sorted(temps(name).values()) == lnms_temps(name)
+
+
+def test_xcc_readings_are_the_walks_strings() -> None:
+    walk = fleet_walk("xclarity_lenovoxcc")
+    col = walk.column("1.3.6.1.4.1.19046.11.1.1.1.2.1.3")
+    assert temps("xclarity_lenovoxcc") == {i: float(walk.text(v)) for i, v in col.items()}
+
+
+def test_compellent_controller_and_enclosure_rows() -> None:
+    walk = fleet_walk("dell-compellent")
+    ctlr = walk.column("1.3.6.1.4.1.674.11000.2000.500.1.2.19.1.5")
+    encl = walk.column("1.3.6.1.4.1.674.11000.2000.500.1.2.23.1.5")
+    assert temps("dell-compellent") == {**{f"ctlr.{i}": v for i, v in ctlr.items()},
+                                        **{f"encl.{i}": v for i, v in encl.items()}}
+
+
+def test_eltek_disabled_probes_are_not_temperatures() -> None:
+    walk = fleet_walk("enexus_sp2touch")
+    probe = "1.3.6.1.4.1.12148.10.10.18.3.1."
+    # probes 1.2 and 1.3 are not enabled (column 5 = 0) and read the placeholder 127
+    assert walk.get(probe + "5.1.2") == 0 and walk.get(probe + "6.1.2") == 127
+    assert temps("enexus_sp2touch") == {"battery": walk.get("1.3.6.1.4.1.12148.10.10.7.5.0"),
+                                        "probe.1.1": walk.get(probe + "6.1.1")}
+
+
+def test_netagent_battery_temperature_tenths() -> None:
+    raw = fleet_walk("netagent2_1").get("1.3.6.1.4.1.935.1.1.1.2.2.3.0")
+    assert temps("netagent2_1") == {"battery": raw / 10}
+
+
+def test_roomalert_celsius_not_fahrenheit() -> None:
+    walk = fleet_walk("avtech_roomalert4e")
+    base = "1.3.6.1.4.1.20916.1.6.1."
+    assert temps("avtech_roomalert4e") == {"internal": walk.get(base + "1.1.2.0"),
+                                           "digital.1": walk.get(base + "2.1.1.0"),
+                                           "digital.2": walk.get(base + "2.2.1.0")}
