@@ -62,3 +62,22 @@ def test_roomalert_celsius_not_fahrenheit() -> None:
     assert temps("avtech_roomalert4e") == {"internal": walk.get(base + "1.1.2.0"),
                                            "digital.1": walk.get(base + "2.1.1.0"),
                                            "digital.2": walk.get(base + "2.2.1.0")}
+
+
+def test_f5_tmm_and_host_memory() -> None:
+    from tests.golden.fleet_gear import memory_pools
+
+    name = "f5_ve-14.1.5.1"
+    assert fleet_rulebook(name) == "f5/bigip"
+    walk = fleet_walk(name)
+    g = "1.3.6.1.4.1.3375.2.1.1.2."
+    tmm_t, tmm_u = walk.get(g + "1.44.0"), walk.get(g + "1.45.0")
+    host_t, host_u = walk.get(g + "20.44.0"), walk.get(g + "20.45.0")
+    assert memory_pools(fleet_points(name)) == {
+        "tmm": {"limit": tmm_t, "used": tmm_u, "free": tmm_t - tmm_u},
+        "host": {"limit": host_t, "used": host_u, "free": host_t - host_u}}
+    lnms = {m["mempool_descr"]: (m["mempool_total"], m["mempool_used"])
+            for m in fleet_expected(name)["mempools"]["discovery"]["mempools"]}
+    assert lnms["TMM Memory"] == (tmm_t, tmm_u) and lnms["Other Memory"] == (host_t, host_u)
+    # LibreNMS's third pool is the swap (sysGlobalHostSwapTotal), see fleet_disagreements.yaml
+    assert lnms["Swap Memory"][0] == walk.get(g + "20.46.0")
