@@ -81,3 +81,19 @@ def test_f5_tmm_and_host_memory() -> None:
     assert lnms["TMM Memory"] == (tmm_t, tmm_u) and lnms["Other Memory"] == (host_t, host_u)
     # LibreNMS's third pool is the swap (sysGlobalHostSwapTotal), see fleet_disagreements.yaml
     assert lnms["Swap Memory"][0] == walk.get(g + "20.46.0")
+
+
+def test_acos_cpus_and_kib_memory() -> None:
+    from tests.golden.fleet_gear import cpu_percent, memory_pools, processors
+
+    name = "acos"
+    assert fleet_rulebook(name) == "a10/acos"
+    walk, lnms = fleet_walk(name), fleet_expected(name)
+    col = walk.column("1.3.6.1.4.1.22610.2.4.1.3.2.1.3")
+    assert cpu_percent(fleet_points(name)) == sorted(float(v) for v in col.values())
+    assert cpu_percent(fleet_points(name)) == sorted(float(p["processor_usage"]) for p in processors(lnms))
+    total_kib, used_kib = walk.get("1.3.6.1.4.1.22610.2.4.1.2.1.0"), walk.get("1.3.6.1.4.1.22610.2.4.1.2.2.0")
+    assert memory_pools(fleet_points(name)) == {"system": {
+        "limit": total_kib * 1024, "used": used_kib * 1024, "free": (total_kib - used_kib) * 1024}}
+    (lm,) = lnms["mempools"]["discovery"]["mempools"]
+    assert (lm["mempool_total"], lm["mempool_used"]) == (total_kib * 1024, used_kib * 1024)
