@@ -22,6 +22,8 @@ def lnms_temps(name: str) -> list[float]:
     ("avtech_roomalert4e", "avtech/roomalert-4e"),
     ("netagent2_1", "megatec/netagent"),
     ("enexus_sp2touch", "eltek/smartpack"),
+    ("serverscheck_sc-ts01", "serverscheck/gateway"),
+    ("valere_bc2000", "valere/bc2000"),
 ])
 def test_rulebook_and_temperatures_agree_with_librenms(name: str, rulebook: str) -> None:
     assert fleet_rulebook(name) == rulebook
@@ -97,3 +99,14 @@ def test_acos_cpus_and_kib_memory() -> None:
         "limit": total_kib * 1024, "used": used_kib * 1024, "free": (total_kib - used_kib) * 1024}}
     (lm,) = lnms["mempools"]["discovery"]["mempools"]
     assert (lm["mempool_total"], lm["mempool_used"]) == (total_kib * 1024, used_kib * 1024)
+
+
+def test_serverscheck_kinds_from_names() -> None:
+    name, walk = "serverscheck_sc-ts01", fleet_walk("serverscheck_sc-ts01")
+    base = "1.3.6.1.4.1.17095.3."
+    # sensor 3 ("... Humid", value at .10) is humidity, not a temperature
+    assert walk.text(walk.get(base + "9.0")).endswith("Humid")
+    assert temps(name) == {f"sensor{n}": float(walk.text(walk.get(f"{base}{4 * n - 2}.0"))) for n in (1, 2, 4)}
+    hum = {a["hw.id"]: v for a, v in fleet_points(name).series("netrosetta.humidity")}
+    assert sorted(round(v * 100, 6) for v in hum.values()) == sorted(
+        float(s["sensor_current"]) for s in sensors(fleet_expected(name), "humidity"))
