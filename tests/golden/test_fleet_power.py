@@ -67,8 +67,11 @@ def test_sentry3_infeeds() -> None:
     assert fleet_walk(name).get("1.3.6.1.4.1.1718.3.2.2.1.11.1.4") == -1
     assert sorted(ours(name, "netrosetta.current").values()) == lnms(name, "current")
     assert sorted(ours(name, "hw.voltage").values()) == lnms(name, "voltage")
-    # LibreNMS adds the system total (infeed sum) as a fourth power sensor; we report infeeds
-    assert sorted(ours(name, "hw.power").values()) + [279.0] == lnms(name, "power")
+    # LibreNMS adds systemTotalPower (1718.3.1.6, the infeeds' sum) as a fourth power sensor;
+    # we report the infeeds only
+    total = fleet_walk(name).get("1.3.6.1.4.1.1718.3.1.6.0")
+    assert total == sum(ours(name, "hw.power").values())
+    assert sorted([*ours(name, "hw.power").values(), total]) == lnms(name, "power")
 
 
 def test_raritan_inlet_scaled_by_decimal_digits() -> None:
