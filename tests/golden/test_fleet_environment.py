@@ -110,3 +110,16 @@ def test_serverscheck_kinds_from_names() -> None:
     hum = {a["hw.id"]: v for a, v in fleet_points(name).series("netrosetta.humidity")}
     assert sorted(round(v * 100, 6) for v in hum.values()) == sorted(
         float(s["sensor_current"]) for s in sensors(fleet_expected(name), "humidity"))
+
+
+def test_gude_sensor_box_dew_point_difference_is_not_a_temperature() -> None:
+    name = "gude-esb_7213-12"
+    assert fleet_rulebook(name) == "gude/esb7213"
+    walk, col = fleet_walk(name), "1.3.6.1.4.1.28507.66.1.6.1.1."
+    assert temps(name) == {"1": walk.get(col + "2.1") / 10, "dewpoint.1": walk.get(col + "6.1") / 10}
+    # LibreNMS also files esb7213DewPointDiff (column 7: temperature minus dew point, 10.0) as a
+    # temperature sensor; the other two agree (fleet_disagreements.yaml)
+    diff = walk.get(col + "7.1") / 10
+    assert sorted([*temps(name).values(), diff]) == lnms_temps(name)
+    hum = [v for _a, v in fleet_points(name).series("netrosetta.humidity")]
+    assert [round(v * 100, 6) for v in hum] == [float(s["sensor_current"]) for s in sensors(fleet_expected(name), "humidity")]
