@@ -24,6 +24,7 @@ def lnms_temps(name: str) -> list[float]:
     ("enexus_sp2touch", "eltek/smartpack"),
     ("serverscheck_sc-ts01", "serverscheck/gateway"),
     ("valere_bc2000", "valere/bc2000"),
+    ("siteboss571_siteboss571-2", "asentria/siteboss"),
 ])
 def test_rulebook_and_temperatures_agree_with_librenms(name: str, rulebook: str) -> None:
     assert fleet_rulebook(name) == rulebook
@@ -123,3 +124,12 @@ def test_gude_sensor_box_dew_point_difference_is_not_a_temperature() -> None:
     assert sorted([*temps(name).values(), diff]) == lnms_temps(name)
     hum = [v for _a, v in fleet_points(name).series("netrosetta.humidity")]
     assert [round(v * 100, 6) for v in hum] == [float(s["sensor_current"]) for s in sensors(fleet_expected(name), "humidity")]
+
+
+def test_siteboss_temperatures_by_unit_string() -> None:
+    name = "siteboss571_siteboss571-2"
+    walk, t = fleet_walk(name), "1.3.6.1.4.1.3052.14.1.1.1.1."
+    # only the two points whose value string carries a Celsius unit; the humidity point ("33"),
+    # door contacts and relays are not temperatures
+    assert walk.text(walk.get(t + "7.3.1.1")) == "25 C" and walk.text(walk.get(t + "7.3.3.1")) == "33"
+    assert temps(name) == {"3.1.1": walk.get(t + "6.3.1.1"), "200.1.1": walk.get(t + "6.200.1.1")}
