@@ -133,3 +133,16 @@ def test_siteboss_temperatures_by_unit_string() -> None:
     # door contacts and relays are not temperatures
     assert walk.text(walk.get(t + "7.3.1.1")) == "25 C" and walk.text(walk.get(t + "7.3.3.1")) == "33"
     assert temps(name) == {"3.1.1": walk.get(t + "6.3.1.1"), "200.1.1": walk.get(t + "6.200.1.1")}
+
+
+def test_wut_thermo_hygrometer_sensor_numbers() -> None:
+    name = "wut_57720-os-143"
+    assert fleet_rulebook(name) == "wut/thermo-hygrometer"
+    walk, col = fleet_walk(name), "1.3.6.1.4.1.5040.1.2.42.1."
+    # the string column repeats the binary one: "20.8" for 208 tenths
+    assert walk.text(walk.get(col + "8.1.1.1")) == "20.8" and walk.get(col + "4.1.1.1") == 208
+    assert temps(name) == {"temperature": walk.get(col + "4.1.1.1") / 10}
+    assert lnms_temps(name) == [walk.get(col + "4.1.1.1") / 10]
+    hum = [v for _a, v in fleet_points(name).series("netrosetta.humidity")]
+    assert hum == [walk.get(col + "4.1.1.2") / 1000]
+    assert [float(s["sensor_current"]) for s in sensors(fleet_expected(name), "humidity")] == [walk.get(col + "4.1.1.2") / 10]
