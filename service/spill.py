@@ -144,12 +144,7 @@ class Spill:
             moved += 1
         self._files.sort(key=lambda x: x.seq)
         self._seq = max(self._seq, self._files[-1].seq + 1 if self._files else 0)
-        dropped: list[Batch] = []
-        while self.bytes > self.max_bytes and self._files:
-            b = self._files.pop(0)
-            self._path(b).unlink(missing_ok=True)
-            self.bytes -= b.usage
-            dropped.append(b)
+        dropped = self._drop_oldest(0)
         with contextlib.suppress(OSError):
             other.rmdir()  # only if nothing else is left in it
         log.info("spill %s: adopted %d batches from %s", self.dir, moved, other)
@@ -194,17 +189,7 @@ class Spill:
         if need > self.max_bytes:
             self.full = True
             return [Batch(-1, points, key, need, label)]  # can never fit: never written
-        dropped: list[Batch] = []
-        i = 0
-        while self.bytes + need > self.max_bytes and i < len(self._files):
-            b = self._files[i]
-            if self._flight is not None and b.seq == self._flight.seq:
-                i += 1      # being exported: not removed now (see below)
-                continue
-            self._files.pop(i)
-            self._path(b).unlink(missing_ok=True)
-            self.bytes -= b.usage
-            dropped.append(b)
+        dropped = self._drop_oldest(need)
         if self.bytes + need > self.max_bytes and self._flight is not None and not self._evicted:
             # only the batch in flight is left: it gives up its place; counted once its export ends
             self._files = [b for b in self._files if b.seq != self._flight.seq]
@@ -226,17 +211,25 @@ class Spill:
         self._files.append(b)
         self.bytes += b.usage
         # the file system may allocate more than whole blocks of the data: the bound holds anyway
+        dropped += self._drop_oldest(0, spare_newest=True)
+        self.full = self.full or bool(dropped)
+        return dropped
+
+    def _drop_oldest(self, need: int, spare_newest: bool = False) -> list[Batch]:
+        """Remove the oldest batches while the spill plus ``need`` bytes passes the bound; never
+        the batch in flight (it gives up its place in ``push``), nor with ``spare_newest`` the
+        batch just written. Returns what was removed, to be counted dropped."""
+        dropped: list[Batch] = []
         i = 0
-        while self.bytes > self.max_bytes and i < len(self._files) - 1:
-            old = self._files[i]
-            if self._flight is not None and old.seq == self._flight.seq:
+        while self.bytes + need > self.max_bytes and i < len(self._files) - spare_newest:
+            b = self._files[i]
+            if self._flight is not None and b.seq == self._flight.seq:
                 i += 1
                 continue
             self._files.pop(i)
-            self._path(old).unlink(missing_ok=True)
-            self.bytes -= old.usage
-            dropped.append(old)
-        self.full = self.full or bool(dropped)
+            self._path(b).unlink(missing_ok=True)
+            self.bytes -= b.usage
+            dropped.append(b)
         return dropped
 
     def peek(self) -> tuple[Batch, bytes] | None:
