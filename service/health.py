@@ -56,12 +56,11 @@ def _polls(svc: Service) -> Check:
     except RuntimeError:                            # not on the service's loop: nothing to compare
         return Check("polls", True)
     late: list[str] = []
-    for key, task in list(svc._tasks.items()):
+    for key, task, due in svc.schedules():
         if task.done():
             why = "cancelled" if task.cancelled() else type(task.exception()).__name__
             late.append(f"{key}: schedule ended ({why})")
             continue
-        due = svc._due.get(key)
         interval = svc.status[key].interval if key in svc.status else svc.cfg.defaults.interval
         if due is not None and now - due > n * interval:
             late.append(f"{key}: poll overdue by {now - due:.1f}s (interval {interval:g}s)")

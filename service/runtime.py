@@ -229,6 +229,10 @@ class Service:
         self._not_before[key] = when - 0.05
         asyncio.get_running_loop().call_later(delay, self.kick, key)
 
+    def schedules(self) -> list[tuple[str, asyncio.Task[None], float | None]]:
+        """(target key, its schedule task, loop time of the slot it serves or awaits), for health."""
+        return [(key, task, self._due.get(key)) for key, task in self._tasks.items()]
+
     async def poll_once(self, src: Source, timeout: float) -> None:
         st = self.status[src.key]
         st.started = time.time()
