@@ -9,10 +9,42 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.decoder import DecodeResult
 from netrosetta.collectors.flow.listener import FlowListener
+
+
+@contextmanager
+def listening(emit: Callable[[DecodeResult], None]) -> Iterator[tuple[FlowListener, Callable[[bytes], None]]]:
+    """A real listener on an ephemeral UDP port in a thread, and a sender to it; stopped after,
+    having stayed alive through everything sent."""
+    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), emit)
+    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
+    th.start()
+    lst.ready.wait(5)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+    def send(payload: bytes) -> None:
+        tx.sendto(payload, ("127.0.0.1", lst.port))
+    try:
+        yield lst, send
+        assert th.is_alive()
+    finally:
+        lst.stop()
+        th.join(10)
+        tx.close()
+    assert not th.is_alive()
+
+
+def wait_flows(got: list[DecodeResult], n: int) -> int:
+    """Flows received, once n have arrived or 10 s have passed."""
+    end = time.monotonic() + 10
+    while time.monotonic() < end and sum(len(r.flows) for r in got) < n:
+        time.sleep(0.05)
+    return sum(len(r.flows) for r in got)
 
 
 def ipfix_zero_len_options() -> bytes:
@@ -42,25 +74,12 @@ def ipfix_good() -> bytes:
 def test_zero_length_fields_refused_and_listener_goes_on() -> None:
     assert len(ipfix_zero_len_options()) == 42
     got: list[DecodeResult] = []
-    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), got.append)
-    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
-    th.start()
-    lst.ready.wait(5)
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
+    with listening(got.append) as (lst, send):
         for p in (ipfix_zero_len_options(), v9_zero_len_options()):
-            tx.sendto(p, ("127.0.0.1", lst.port))
-        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
-        end = time.monotonic() + 10
-        while time.monotonic() < end and sum(len(r.flows) for r in got) < 1:
-            time.sleep(0.05)
-        assert sum(len(r.flows) for r in got) == 1
+            send(p)
+        send(ipfix_good())
+        assert wait_flows(got, 1) == 1
         assert lst.stats().malformed == 2
-    finally:
-        lst.stop()
-        th.join(10)
-        tx.close()
-    assert not th.is_alive()
 
 
 def ipfix_absurd_init() -> bytes:
@@ -76,25 +95,12 @@ def ipfix_absurd_init() -> bytes:
 
 def test_absurd_system_init_time_is_skipped_not_fatal() -> None:
     got: list[DecodeResult] = []
-    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), got.append)
-    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
-    th.start()
-    lst.ready.wait(5)
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        tx.sendto(ipfix_absurd_init(), ("127.0.0.1", lst.port))
-        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
-        end = time.monotonic() + 10
-        while time.monotonic() < end and sum(len(r.flows) for r in got) < 2:
-            time.sleep(0.05)
-        assert sum(len(r.flows) for r in got) == 2  # the record with the absurd init, and the good one
+    with listening(got.append) as (lst, send):
+        send(ipfix_absurd_init())
+        send(ipfix_good())
+        assert wait_flows(got, 2) == 2  # the record with the absurd init, and the good one
         st = lst.stats()
         assert st.absurd_values == 1 and st.malformed == 0
-    finally:
-        lst.stop()
-        th.join(10)
-        tx.close()
-    assert not th.is_alive()
 
 
 def test_an_exception_past_the_decoder_is_counted_and_the_listener_goes_on() -> None:
@@ -108,23 +114,11 @@ def test_an_exception_past_the_decoder_is_counted_and_the_listener_goes_on() -> 
             raise OSError("disk full")
         got.append(res)
 
-    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), emit)
-    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
-    th.start()
-    lst.ready.wait(5)
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
+    with listening(emit) as (lst, send):
+        send(ipfix_good())
         end = time.monotonic() + 10
         while time.monotonic() < end and calls["n"] < 1:
             time.sleep(0.05)
-        tx.sendto(ipfix_good(), ("127.0.0.1", lst.port))
-        while time.monotonic() < end and sum(len(r.flows) for r in got) < 1:
-            time.sleep(0.05)
-        assert sum(len(r.flows) for r in got) == 1
+        send(ipfix_good())
+        assert wait_flows(got, 1) == 1
         assert lst.stats().emit_errors == 1
-        assert th.is_alive()
-    finally:
-        lst.stop()
-        th.join(10)
-        tx.close()
