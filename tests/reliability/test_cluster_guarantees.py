@@ -153,18 +153,28 @@ def _start(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats: NatsSe
     return [s.wait_started(60) for s in svcs]
 
 
-def _owners(svcs: list[ServiceProcess]) -> dict[str, str] | None:
-    """target -> instance once every instance sees all members and each target has exactly one owner."""
+def _owners(svcs: list[ServiceProcess], settled: bool = True) -> dict[str, str] | None:
+    """target -> instance once every instance sees all members and each target has exactly one owner.
+
+    settled: also wait for the hand-off after a join to finish, i.e. every target held by its
+    rendezvous winner; a snapshot taken in the settle window would name an owner about to let go.
+    """
     owners: dict[str, str] = {}
+    names = []
     for s in svcs:
         c = s.status()["cluster"]
         if len(c["members"]) != len(svcs) or c.get("outage", {}).get("now"):
             return None
+        names.append(c["instance"])
         for key in c["owned"]:
             if key in owners:
                 return None
             owners[key] = c["instance"]
-    return owners if len(owners) == len(DEVICES) else None
+    if len(owners) != len(DEVICES):
+        return None
+    if settled and any(inst != _winner(names, key) for key, inst in owners.items()):
+        return None
+    return owners
 
 
 def _polls(rx: Received) -> dict[str, list[int]]:
