@@ -11,6 +11,7 @@ the running Python.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -59,14 +60,12 @@ def free_udp_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def _responder() -> str:
-    exe = Path(sys.executable).parent / "snmpsim-command-responder"
-    if exe.exists():
-        return str(exe)
-    found = shutil.which("snmpsim-command-responder")
-    if not found:
-        raise LabError("snmpsim-command-responder not found: pip install snmpsim")
-    return found
+def _responder() -> list[str]:
+    """snmpsim's responder run by this interpreter: found wherever snmpsim imports (a venv's bin/ may
+    not hold its script, e.g. when the package came in as a dependency of another environment)."""
+    if importlib.util.find_spec("snmpsim") is None:
+        raise LabError("snmpsim is not installed: pip install snmpsim")
+    return [sys.executable, "-c", "import sys; from snmpsim.commands.responder import main; sys.exit(main())"]
 
 
 def agent_answers(host: str, port: int, community: str, timeout: float = 0.3) -> bool:
@@ -115,7 +114,7 @@ def snmpsim_agent(walks: Mapping[str, str | Path], *, v3_users: list[SimV3User] 
                 raise LabError(f"walk file not found: {src}")
             shutil.copyfile(src, data_dir / f"{community}.snmprec")
         port = port or free_udp_port(host)
-        args = [_responder(), f"--data-dir={data_dir}", f"--cache-dir={Path(tmp) / 'cache'}",
+        args = [*_responder(), f"--data-dir={data_dir}", f"--cache-dir={Path(tmp) / 'cache'}",
                 f"--agent-udpv4-endpoint={host}:{port}", "--logging-method=null"]
         for u in v3_users or []:
             args += [f"--v3-user={u.user}", f"--v3-auth-key={u.auth_key}", f"--v3-auth-proto={u.auth_proto}",
