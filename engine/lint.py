@@ -1,9 +1,11 @@
 """`netrosetta rulebook lint`: every problem in a set of rulebooks, each with file:line:column.
 
 Checks: YAML and model errors (unknown keys, bad values), unknown unified metric, attributes the
-metric does not define or requires but does not get, selector names that do not resolve (unknown
-MIB symbol, bad path), units that do not end where the catalog says, rulebook ids used twice,
-extends/remove errors, and match entries that tie between two rulebooks.
+metric does not define or requires but does not get, selector names that do not resolve wherever
+they appear (value, fallback, attributes, lookups, where, row operands and pow10 fields, nested
+operands' own steps), units that do not end where the catalog says (from conversions, a declared
+unit, YANG units, MIB UNITS or TimeTicks), MIB syntax against the instrument both ways, rulebook ids
+used twice, extends/remove errors, and match entries that tie between two rulebooks.
 """
 
 from __future__ import annotations
@@ -128,11 +130,14 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
                 sel.field_ref(f, ctx)
             except NetrosettaError as exc:
                 out.append(doc.problem(_rule_loc(lb, i, "transforms", j), exc.message))
-    if rule.kind == "snmp" and metric.instrument == "counter" and not rule.instrument:
-        _snmp_counter_check(lb, i, rule, ctx, out)
+    if rule.kind == "snmp":
+        _snmp_syntax_checks(lb, i, rule, ctx, metric, produced, out)
 
 
-def _snmp_counter_check(lb: LoadedRulebook, i: int, rule: Rule, ctx: BindContext, out: list[Problem]) -> None:
+def _snmp_syntax_checks(lb: LoadedRulebook, i: int, rule: Rule, ctx: BindContext, metric: Any,
+                        produced: str | None, out: list[Problem]) -> None:
+    """What the MIB says of the column against the metric: counter vs gauge both ways, and its UNITS
+    (or TimeTicks' hundredths of a second) against the metric's unit when no transform converts."""
     from .selectors.snmp import is_numeric_oid
     sel = rule.snmp
     assert sel is not None
@@ -142,10 +147,54 @@ def _snmp_counter_check(lb: LoadedRulebook, i: int, rule: Rule, ctx: BindContext
         sym = ctx.mib_index().resolve(sel.value)
     except NetrosettaError:
         return
-    if sym.syntax and sym.syntax not in COUNTER_SYNTAX:
-        out.append(lb.doc.problem(_rule_loc(lb, i, "snmp", "value"),
-                                  f"{sel.value} is {sym.syntax}, not a counter, but {rule.metric} is a counter",
-                                  "warning"))
+    loc = _rule_loc(lb, i, "snmp", "value")
+    # SMIv2 has no Gauge64: 64-bit gauges are Counter64 under a gauge convention (HCNUM-TC's
+    # CounterBasedGauge64, CISCO-ENHANCED-MEMPOOL's HC pools), so the convention decides
+    counts = sym.syntax in COUNTER_SYNTAX and "gauge" not in (sym.tc or "").lower()
+    if sym.syntax and not rule.instrument:
+        if metric.instrument == "counter" and not counts:
+            out.append(lb.doc.problem(loc, f"{sel.value} is {sym.syntax}, not a counter, but {rule.metric} is a counter",
+                                      "warning"))
+        elif metric.instrument != "counter" and counts:
+            out.append(lb.doc.problem(loc, f"{sel.value} is {sym.syntax}, a counter, but {rule.metric} is a "
+                                           f"{metric.instrument}", "warning"))
+    if produced is not None or _rescales(rule):
+        return
+    source = mib_unit(sym.units) if sym.units else ("cs" if sym.syntax == "TimeTicks" else None)
+    if source is not None and source != metric.unit:
+        said = f"UNITS {sym.units!r}" if sym.units else "TimeTicks (hundredths of a second)"
+        out.append(lb.doc.problem(loc, f"{sel.value} is in {source!r} ({said}) but {rule.metric} is in "
+                                       f"{metric.unit!r}: add a conversion, or declare `unit:` if the transforms "
+                                       "already convert", "warning"))
+
+
+# MIB UNITS clauses as written in vendor MIBs -> UCUM; spellings not listed are not judged
+_MIB_UNITS = {
+    "s": ("seconds", "second", "secs", "sec"), "ms": ("milliseconds", "milli-seconds", "msec"),
+    "us": ("microseconds",), "ns": ("nanoseconds",), "min": ("minutes",), "h": ("hours",),
+    "cs": ("centi-seconds", "centiseconds", "hundredths of a second", "hundredths of seconds"),
+    "ds": ("deciseconds",),
+    "By": ("bytes", "byte", "octets", "octet"),
+    "kBy": ("kbytes", "kilobytes", "kilo-bytes", "kbyte", "kb", "kilobyte"),
+    "MBy": ("megabytes", "megabyte", "mbytes"), "GBy": ("gigabytes", "gigabyte", "gbytes"),
+    "bit/s": ("bps", "bits per second", "bits/second"), "kbit/s": ("kbps", "kilobps", "kilobits per second"),
+    "Mbit/s": ("mbps", "megabps", "mega-bits-per-second", "megabits per second"), "Gbit/s": ("gbps", "gigabps"),
+    "%": ("percent", "%", "one percent", "precent", "percentage"),
+    "c%": ("centipercent", "hundredths of a percent"), "m%": ("thousandths of a percent",),
+    "Cel": ("celsius", "degrees celsius", "degrees centigrade", "celsius (degrees c)", "degrees c", "c"),
+    "mCel": ("millidegrees celsius", "0.001 degree c", "0.001 degrees c"),
+    "W": ("watts", "watt"), "mW": ("milliwatts", "milliwatt"),
+    "V": ("volts", "volt", "rms volts"), "mV": ("millivolts", "millivolt", "0.001 v"),
+    "A": ("amperes", "ampere", "amps", "amp"), "mA": ("milliamps", "milliamperes", "ma"),
+    "dB[mW]": ("dbm",), "cdB[mW]": ("millibel-milliwatts", "0.01 dbm"), "ddB[mW]": ("0.1 dbm",),
+    "Hz": ("hertz", "hz"), "MHz": ("mhz",),
+}
+_MIB_UNIT_OF = {spelling: ucum for ucum, spellings in _MIB_UNITS.items() for spelling in spellings}
+
+
+def mib_unit(text: str) -> str | None:
+    """UCUM for a MIB UNITS text, or None when the spelling is not one we know."""
+    return _MIB_UNIT_OF.get(" ".join(text.lower().split()))
 
 
 def _ref_fields(ref: Any) -> Iterable[str]:
@@ -160,6 +209,8 @@ def _ref_fields(ref: Any) -> Iterable[str]:
         yield from _ref_fields(ref.fallback)
     for part in ref.concat or ():
         yield from _ref_fields(part)
+    for t in ref.transforms:           # an operand's own row steps read the row too
+        yield from _row_fields(t)
 
 
 def _device_names(spec: DeviceRule) -> list[str]:
@@ -204,6 +255,8 @@ def _row_fields(t: Transform) -> Iterable[str]:
             yield v
         elif v is not None:
             yield from _ref_fields(v)
+    if t.pow10 is not None:
+        yield t.pow10.field
 
 
 def _close(name: str, options: Iterable[str]) -> str | None:

@@ -38,3 +38,63 @@ def test_yang_units_against_the_metric(tmp_path: Path) -> None:
     # only the rule that neither converts, declares its unit nor rescales is reported, at its line
     assert [(p.severity, p.line) for p in problems] == [("warning", 7)], problems
     assert "'By'" in problems[0].message and "'1'" in problems[0].message
+
+
+SNMP_BOOK = """\
+id: test/mib-units
+version: 1.0.0
+match: {platform: [test_mib_units]}
+rules:
+  - name: kilobytes-as-bytes
+    metric: system.memory.limit
+    snmp: {value: UCD-SNMP-MIB::memTotalReal}
+    attributes: {hw.id: {const: "0"}}
+  - name: kilobytes-converted
+    metric: system.memory.limit
+    snmp: {value: UCD-SNMP-MIB::memTotalReal}
+    attributes: {hw.id: {const: "1"}}
+    transforms: [{convert: kb_to_bytes}]
+  - name: timeticks-as-seconds
+    metric: system.uptime
+    snmp: {value: SNMPv2-MIB::sysUpTime}
+  - name: percent-as-ratio
+    metric: system.cpu.utilization
+    snmp: {value: CISCO-PROCESS-MIB::cpmCPUTotal5minRev}
+    attributes: {hw.id: {index: true}}
+  - name: percent-converted
+    metric: system.cpu.utilization
+    snmp: {value: CISCO-PROCESS-MIB::cpmCPUTotal5minRev}
+    attributes: {hw.id: {index: true}}
+    transforms: [{convert: percent_to_ratio}]
+  - name: celsius
+    metric: hw.temperature
+    snmp: {value: CISCO-ENVMON-MIB::ciscoEnvMonTemperatureStatusValue}
+    attributes: {hw.id: {index: true}, hw.name: {index: true}}
+  - name: octets-as-temperature
+    metric: hw.temperature
+    snmp: {value: IF-MIB::ifHCInOctets}
+    attributes: {hw.id: {index: true}, hw.name: {index: true}}
+    transforms: [{scale: 1}]
+  - name: misspelled-pow10-field
+    metric: hw.temperature
+    snmp: {value: ENTITY-SENSOR-MIB::entPhySensorValue}
+    attributes: {hw.id: {index: true}, hw.name: {index: true}}
+    transforms: [{pow10: {field: entPhySensorScal, times: 3}}]
+"""
+
+
+def test_mib_units_syntax_and_every_reference(tmp_path: Path) -> None:
+    """MIB UNITS and TimeTicks against the metric's unit, counter vs gauge both ways, and field names
+    inside pow10 operands: each reported at its rule's line, the converted rules left alone."""
+    (tmp_path / "b.yaml").write_text(SNMP_BOOK)
+    found = [(p.line, p.severity, p.message) for p in lint_paths([tmp_path])]
+    lines = {line for line, _s, _m in found}
+    assert all(s == "warning" for line, s, _m in found if line != 39), found   # the book is otherwise clean
+    assert 7 in lines and any("'kBy'" in m and "UNITS 'kB'" in m for _l, _s, m in found), found
+    assert 11 not in lines and 12 not in lines                      # kb_to_bytes: converted
+    assert any(line == 16 and "TimeTicks" in m and "'s'" in m for line, _s, m in found), found
+    assert any(line == 19 and "'%'" in m and "'1'" in m for line, _s, m in found), found
+    assert not {23, 24, 25, 26} & lines                            # percent_to_ratio: converted
+    assert not {28, 29, 30} & lines                                # degrees Celsius is Cel
+    assert any(line == 32 and "Counter64, a counter" in m for line, _s, m in found), found
+    assert any(line == 39 and "entPhySensorScal" in m for line, _s, m in found), found
