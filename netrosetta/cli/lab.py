@@ -98,7 +98,7 @@ async def _live(svc: Any, port: int | None, json_path: Path, args: argparse.Name
         with Live(render(svc, port, json_path), refresh_per_second=2, screen=False) as live:
             while end is None or time.monotonic() < end:
                 await asyncio.sleep(1.0)
-                live.update(render(svc, port, json_path))
+                live.update(render(svc, port, json_path, live.console.width))   # follows a resize
     else:
         last: dict[str, float | None] = {}
         while end is None or time.monotonic() < end:
