@@ -215,6 +215,13 @@ class UsmError(Exception):
 
 def open_message(data: bytes, inc: Incoming, keys: Keys | None) -> tuple[int, int, int, int, list[VarBind]]:
     """Verify and decrypt as the flags demand, then decode the PDU (pdu_type, req_id, status, index, vbs)."""
+    plain, at = open_scoped(data, inc, keys)
+    return ber.decode_pdu(plain, at)
+
+
+def open_scoped(data: bytes, inc: Incoming, keys: Keys | None) -> tuple[bytes, int]:
+    """Verify and decrypt as the flags demand: (plaintext, offset of the PDU in it) - a receiver of
+    informs answers with the same PDU, so it needs the bytes as well as the decode."""
     if inc.flags & FLAG_AUTH:
         if keys is None or not keys.hash_name:
             raise UsmError("authenticated message but no authentication key")
@@ -244,4 +251,4 @@ def open_message(data: bytes, inc: Incoming, keys: Keys | None) -> tuple[int, in
         _, s, e = ber._header(data, e)  # contextName
     except (ber.BerError, IndexError):
         raise UsmError("cannot decrypt the response (wrong privacy key?)") from None
-    return ber.decode_pdu(data, e)
+    return data, e

@@ -157,3 +157,58 @@ def test_fuzz_usm_messages() -> None:
 def test_fuzz_snmprec_walks() -> None:
     rep = harness.fuzz("snmp-snmprec", parse_walk, walk_seeds())
     harness.assert_clean(rep)
+
+
+# -- notifications: `netrosetta traps` takes datagrams from anyone on the network -------------------
+TRAP_COMMUNITY = b"fuzz-community"
+TRAP_HEAD = [("1.3.6.1.2.1.1.3.0", TAG_TIMETICKS, 4242), ("1.3.6.1.6.3.1.1.4.1.0", TAG_OID, "1.3.6.1.6.3.1.1.5.3")]
+
+
+def _as(pdu: bytes, tag: int) -> bytes:
+    return bytes((tag,)) + pdu[1:]
+
+
+def trap_seeds() -> list[bytes]:
+    t, i = ber._tlv, ber._int
+    out: list[bytes] = []
+    for n, chunk in enumerate(_varbind_chunks()[:60]):
+        pdu = encode_response_pdu(n, TRAP_HEAD + chunk)
+        kind = (0xA7, 0xA6)[n % 2]
+        out.append(t(0x30, i(1) + t(4, TRAP_COMMUNITY) + _as(pdu, kind)))
+        keys = (KEYS, NO_AUTH)[n % 2]
+        engine = ENGINE if kind == 0xA6 else bytes.fromhex("80001f8880aabbccdd")
+        out.append(usm.encode_message(n, keys, engine, 1, 0, b"fuzz", engine, b"", _as(pdu, kind),
+                                      n.to_bytes(8, "big"), reportable=kind == 0xA6))
+        # v1: enterprise, agent-addr, generic, specific, time-stamp, then the varbinds
+        v1_vbs = encode_response_pdu(n, chunk)
+        _, s, _e = ber._header(v1_vbs, 0)
+        for _ in range(3):
+            _, _s2, s = ber._header(v1_vbs, s)
+        body = (ber.encode_oid("1.3.6.1.4.1.9.9.41.2") + t(0x40, bytes((192, 0, 2, n % 256))) + i(n % 8) + i(n)
+                + t(0x43, n.to_bytes(4, "big")) + v1_vbs[s:])
+        out.append(t(0x30, i(0) + t(4, TRAP_COMMUNITY) + t(0xA4, body)))
+    out.append(usm.encode_message(1, NO_AUTH, b"", 0, 0, b"", b"", b"", ber.encode_pdu(ber.PDU_GET, 1, []),
+                                  b"", reportable=True))       # an engine discovery probe
+    return out
+
+
+def test_fuzz_trap_receiver() -> None:
+    from netrosetta.collectors.snmp.traps import TrapReceiver, log_record
+    from netrosetta.engine.mib_index import MibIndex
+
+    mib = MibIndex.default()
+    rx = TrapReceiver(lambda note: log_record(note, mib), communities=[TRAP_COMMUNITY.decode()],
+                      users=[CREDS], engine_id=ENGINE)
+
+    def receive(data: bytes) -> None:
+        # datagram_received must take anything: refusals are counted inside, nothing may escape
+        rx.datagram_received(data, ("192.0.2.1", 50000))
+        try:
+            signed = _sign(data, KEYS)       # past the MAC, to reach decryption and the PDU
+        except (ber.BerError, IndexError):
+            return                           # not a v3 message: the line above was the whole test
+        rx.datagram_received(signed, ("192.0.2.1", 50000))
+
+    rep = harness.fuzz("snmp-trap", receive, trap_seeds())
+    harness.assert_clean(rep)
+    assert rx.stats.accepted > 0, "the seeds were notifications the receiver takes"
