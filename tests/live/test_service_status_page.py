@@ -6,6 +6,7 @@ state, the rulebook each device matched and why, its unified metrics, errors —
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -90,6 +91,11 @@ def test_status_page_in_chromium(tmp_path: Path) -> None:
             assert checks["started"][1] == "ok" and checks["polls"][1] == "ok"   # the Health table
             outputs = driver.find_element(By.ID, "summary").text
             assert "ready" in outputs and "2 targets" in outputs
+            # counters read with a rate once the page has two samples (it refreshes every 3 s)
+            rate = wait_for(lambda: re.search(r"points translated", driver.find_element(By.ID, "summary").text)
+                            and re.search(r"\(([\d.,]+)/s\) points translated",
+                                          driver.find_element(By.ID, "summary").text), 15, "a rate in the summary")
+            assert float(rate.group(1).replace(",", "")) > 0      # a 2 s interval poll keeps translating
             assert SECRET not in driver.page_source
         finally:
             if driver is not None:
