@@ -29,6 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netrosetta.collectors.flow.filters import Clause, ColumnFilter, Filters, RowFilter
+from netrosetta.collectors.flow.geo import GeoConfig
 from netrosetta.collectors.flow.rollups import RollupSpec
 from netrosetta.errors import NetrosettaError
 
@@ -108,6 +109,7 @@ class FlowListenerConfig(_Strict):
     template_cache_path: Path | None = None
     template_timeout: float = Field(1800.0, gt=0)
     hold_seconds: float = Field(10.0, ge=0)
+    geo: GeoConfig = Field(default_factory=GeoConfig, description="GeoIP/ASN databases and network names")
 
     @field_validator("filters")
     @classmethod

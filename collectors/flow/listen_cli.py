@@ -47,6 +47,10 @@ def build_config(args: argparse.Namespace) -> Any:
         v = getattr(args, flag, None)
         if v is not None:
             data[key] = str(v) if key == "template_cache_path" else v
+    if getattr(args, "geo", None):
+        from netrosetta.collectors.flow.geo import GeoConfig
+        from netrosetta.engine.yaml_source import load_yaml, validate
+        data["geo"] = validate(load_yaml(args.geo), GeoConfig).model_dump(exclude_none=True)
     if args.filters:
         data["filters"] = [*data.get("filters", []), *args.filters]
     if args.rollups:

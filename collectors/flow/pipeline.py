@@ -41,6 +41,10 @@ class FlowPipeline:
         outputs that take metrics)."""
         self.cfg = cfg
         self.interfaces = interfaces
+        self.geo = None
+        if cfg.geo.enabled():
+            from netrosetta.collectors.flow.geo import GeoEnricher
+            self.geo = GeoEnricher(cfg.geo)
         self.filters = cfg.build_filters()
         self.columns = cfg.build_columns()
         self.rollups = [Rollup(s) for s in cfg.build_rollups()]
@@ -83,7 +87,10 @@ class FlowPipeline:
 
     def _process(self, res: DecodeResult) -> None:
         self.flows_in += len(res.flows)
-        flows = self.filters.apply(res.flows)
+        flows = res.flows
+        if self.geo is not None and len(flows):      # before filters and rollups: both may use them
+            flows = self.geo.enrich(flows)
+        flows = self.filters.apply(flows)
         for r in self.rollups:
             r.add(flows)
         if len(flows):

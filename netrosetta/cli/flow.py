@@ -55,6 +55,8 @@ def _processing_args(p: argparse.ArgumentParser) -> None:
                    help="row filter, e.g. int,l4_src_port,==,80 (repeat: all must match)")
     p.add_argument("--rollups", "-rollups", action="append", default=[], metavar="SPEC",
                    help="e.g. unique,top_src_addr_by_count_dst_addr,dst_addr,src_addr")
+    p.add_argument("--geo", type=Path, metavar="FILE",
+                   help="YAML GeoConfig: MaxMind-format city/country/asn databases, network names")
     p.add_argument("--columns", help="comma-separated fields to keep")
     p.add_argument("--drop-columns", help="comma-separated fields to drop")
 
@@ -69,6 +71,15 @@ def _table_row(row: dict[str, Any]) -> str:
     return " ".join(str(row.get(k, "-"))[:w].ljust(w) for k, w in TABLE_COLUMNS)
 
 
+def _geo(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from netrosetta.collectors.flow.geo import GeoConfig, GeoEnricher
+    from netrosetta.engine.yaml_source import load_yaml, validate
+
+    return GeoEnricher(validate(load_yaml(path), GeoConfig))
+
+
 def cmd_decode(args: argparse.Namespace) -> int:
     from netrosetta.collectors.flow.decoder import FlowDecoder
     from netrosetta.collectors.flow.filters import ColumnFilter, Filters
@@ -80,6 +91,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     inc, exc = _columns(args)
     cols = ColumnFilter(inc, exc)
     rollups = [Rollup(RollupSpec.parse(r)) for r in args.rollups]
+    geo = _geo(args.geo)
     dec = FlowDecoder()
     pstats = PcapStats()
     out = sys.stdout
@@ -94,7 +106,8 @@ def cmd_decode(args: argparse.Namespace) -> int:
         else:
             results = iter([dec.decode(datagrams_from_file(path, args.exporter, 0, pstats))])
         for res in results:
-            flows = filters.apply(res.flows)
+            flows = geo.enrich(res.flows) if geo is not None and len(res.flows) else res.flows
+            flows = filters.apply(flows)
             for r in rollups:
                 r.add(flows)
             flows = cols.apply(flows)
