@@ -1,0 +1,283 @@
+"""Fleet scale: `netrosetta run` polling N devices against Prometheus snmp_exporter scraping the same
+N targets at the same rate, in the same run (issue 13's table).
+
+The devices: the IF-MIB (ifTable, ifXTable) and system group of the corpus IOS-XE walk, served by
+snmpsim behind a caching proxy in its own process, so the agent costs almost nothing and neither
+side waits on it. The proxy answers from its cache but moves every counter and sysUpTime with the
+clock, so each poll translates data that changed since the last one (no translation memo hit).
+
+Per N and per side: polls (scrapes) done against due in the measured window, CPU per poll from
+/proc (the measured process's utime+stime only, after a warm-up interval), RSS at the end, and the
+median poll duration. netrosetta exports OTLP/gRPC to a receiver in another process (realistic
+path); snmp_exporter formats its Prometheus text (its realistic path). The snmp_exporter driver
+spreads N scrapes per interval with up to 256 in flight, as a Prometheus server would; both sides
+are checked for doing the work (points translated > 0 per poll; samples per scrape > 0).
+
+    python -m bench.scale [--sizes 50,500,1000,2000] [--interval 30] [--window 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WALK = ROOT.parent / "shared" / "corpus" / "snmp" / "iosxe_c9300.snmprec"
+RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
+EXPORTER_CONFIG = Path(__file__).resolve().parent / "snmp_exporter" / "snmp.yml"
+KEEP = ("1.3.6.1.2.1.1.", "1.3.6.1.2.1.2.2.", "1.3.6.1.2.1.31.1.1.")
+CLK = os.sysconf("SC_CLK_TCK")
+COMMUNITY = "public"
+
+
+def _proc(pid: int) -> tuple[float, float]:
+    """(cpu seconds, rss MiB) of a process."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    f = stat[stat.rindex(")") + 2:].split()
+    rss = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+    return (int(f[11]) + int(f[12])) / CLK, rss
+
+
+# -- the devices: snmpsim behind a caching, clock-moving proxy ------------------------------------
+def _proxy(upstream: int, ready: Any, stop: Any) -> None:
+    from netrosetta.collectors.snmp import ber
+    from netrosetta.engine.varbind import TAG_COUNTER32, TAG_COUNTER64, TAG_TIMETICKS
+    from tests.support.snmp_responder import encode_response
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.5)
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.settimeout(5)
+    ready.send(sock.getsockname()[1])
+    cache: dict[bytes, list[Any]] = {}
+    t0 = time.monotonic()
+    while not stop.is_set():
+        try:
+            data, peer = sock.recvfrom(65535)
+        except TimeoutError:
+            continue
+        try:
+            _tag, i, _ = ber._header(data, 0)
+            _, _s, e = ber._header(data, i)          # version
+            _, cs, ce = ber._header(data, e)         # community
+            pdu_at = ce
+            _, ps, _pe = ber._header(data, pdu_at)
+            _, rs, re_ = ber._header(data, ps)       # request-id
+            req_id = int.from_bytes(data[rs:re_], "big", signed=True)
+        except (ber.BerError, IndexError):
+            continue
+        key = data[cs:ce] + bytes((data[pdu_at],)) + data[re_:]
+        vbs = cache.get(key)
+        if vbs is None:
+            up.sendto(data, ("127.0.0.1", upstream))
+            try:
+                reply = up.recv(65535)
+            except TimeoutError:
+                continue
+            vbs = cache[key] = ber.decode_response(reply)[5]
+        elapsed = time.monotonic() - t0
+        moved = []
+        for oid, tag, value in vbs:
+            if tag in (TAG_COUNTER32, TAG_COUNTER64) and isinstance(value, int):
+                step = int(elapsed * (zlib.crc32(oid.encode()) % 5000 + 1))   # a rate per column, stable
+                value = (value + step) % (1 << 32 if tag == TAG_COUNTER32 else 1 << 64)
+            elif tag == TAG_TIMETICKS and oid == "1.3.6.1.2.1.1.3.0" and isinstance(value, int):
+                value = value + int(elapsed * 100)
+            moved.append((oid, tag, value))
+        sock.sendto(encode_response(data[cs:ce], req_id, moved), peer)
+
+
+class Fleet:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+
+    def __enter__(self) -> Fleet:
+        from netrosetta.collectors.snmp.lab import snmpsim_agent
+
+        walk = self.tmp / "if-mib.snmprec"
+        walk.write_text("".join(line for line in WALK.read_text().splitlines(keepends=True)
+                                if line.startswith(KEEP)))
+        self._agent_cm = snmpsim_agent({COMMUNITY: walk})
+        agent = self._agent_cm.__enter__()
+        ctx = multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe()
+        self._stop = ctx.Event()
+        self._proc = ctx.Process(target=_proxy, args=(agent.port, child, self._stop), daemon=True)
+        self._proc.start()
+        self.port = int(parent.recv())
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._proc.join(5)
+        self._agent_cm.__exit__(None, None, None)
+
+
+# -- netrosetta ------------------------------------------------------------------------------------
+def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) -> dict[str, Any]:
+    from tests.reliability.harness import ServiceProcess, write_yaml
+
+    sink = subprocess.Popen([sys.executable, "-m", "bench._otlp_sink"], stdout=subprocess.PIPE, text=True)
+    assert sink.stdout is not None
+    sink_port = int(sink.stdout.readline())
+    cfg = write_yaml(tmp / f"scale-{n}.yaml", {
+        "defaults": {"interval": interval, "jitter": 1.0, "poll_timeout": interval},
+        "targets": {"snmp": [{"name": f"d{i:05d}", "host": "127.0.0.1", "port": port, "version": "2c",
+                              "credentials": {"community": f"literal:{COMMUNITY}"}, "timeout": 5.0, "retries": 1}
+                             for i in range(n)]},
+        "outputs": {"otlp_grpc": [{"endpoint": f"127.0.0.1:{sink_port}", "tls": {"insecure": True}}],
+                    "from_env": False},
+        "http": {"listen": "127.0.0.1:0"},
+    })
+    svc = ServiceProcess(cfg, tmp / f"scale-{n}.log", verbose=1)
+    try:
+        svc.launch().wait_started(120)
+        assert svc.proc is not None
+        pid = svc.proc.pid
+        time.sleep(interval + 5)                     # every target's first poll (jitter: 1 interval)
+
+        def counts() -> tuple[int, int, int]:
+            st = svc.status()
+            polls = sum(t["polls_ok"] + t["polls_failed"] for t in st["targets"])
+            ok = sum(t["polls_ok"] for t in st["targets"])
+            return polls, ok, int(st["translated_points"])
+        p0, ok0, pts0 = counts()
+        cpu0, _ = _proc(pid)
+        time.sleep(window)
+        p1, ok1, pts1 = counts()
+        cpu1, rss = _proc(pid)
+        durations = [t["duration"] for t in svc.status()["targets"] if t.get("duration") is not None]
+    finally:
+        if svc.proc is not None:
+            svc.stop()
+        sink.kill()
+    polls = p1 - p0
+    due = n * window / interval
+    return {"polls_done": polls, "polls_ok": ok1 - ok0, "polls_due": round(due), "done": round(polls / due, 3),
+            "cpu_per_poll_ms": round((cpu1 - cpu0) / max(1, polls) * 1000, 3), "rss_mib": round(rss, 1),
+            "points_per_poll": round((pts1 - pts0) / max(1, polls), 1),
+            "median_poll_s": round(statistics.median(durations), 3) if durations else None}
+
+
+# -- snmp_exporter ---------------------------------------------------------------------------------
+def _exporter(n: int, port: int, interval: float, window: float) -> dict[str, Any]:
+    from netrosetta.collectors.snmp.lab import free_udp_port, stop_process
+
+    exe = shutil.which("prometheus-snmp-exporter") or shutil.which("snmp_exporter")
+    if not exe:
+        raise SystemExit("prometheus-snmp-exporter not installed (Debian package prometheus-snmp-exporter)")
+    web = free_udp_port()
+    proc = subprocess.Popen([exe, f"--config.file={EXPORTER_CONFIG}", f"--web.listen-address=127.0.0.1:{web}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{web}/snmp?module=if_mib&target=127.0.0.1:{port}"
+    done: list[tuple[float, float, int]] = []          # (end time, duration, samples)
+    lock = threading.Lock()
+
+    def scrape() -> None:
+        t = time.monotonic()
+        try:
+            body = urllib.request.urlopen(url, timeout=interval).read().decode()
+            samples = sum(1 for line in body.splitlines() if line.startswith("if"))
+        except OSError:
+            samples = 0
+        with lock:
+            done.append((time.monotonic(), time.monotonic() - t, samples))
+
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("snmp_exporter did not start") from None
+            time.sleep(0.1)
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=min(256, n))
+
+    def schedule() -> None:
+        # each target once per interval, spread evenly, as Prometheus spreads its scrape offsets
+        gap = interval / n
+        start = time.monotonic()
+        k = 0
+        while not stop.is_set():
+            due = start + k * gap
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(min(delay, 0.5))
+                continue
+            pool.submit(scrape)
+            k += 1
+
+    sched = threading.Thread(target=schedule, daemon=True)
+    try:
+        sched.start()
+        time.sleep(interval + 5)
+        with lock:
+            n0 = len(done)
+        cpu0, _ = _proc(proc.pid)
+        t0 = time.monotonic()
+        time.sleep(window)
+        cpu1, rss = _proc(proc.pid)
+        with lock:
+            measured = [d for d in done[n0:] if d[0] <= t0 + window]
+    finally:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_process(proc)
+    scrapes = len(measured)
+    due = n * window / interval
+    good = [d for d in measured if d[2] > 0]
+    return {"polls_done": scrapes, "polls_ok": len(good), "polls_due": round(due), "done": round(scrapes / due, 3),
+            "cpu_per_poll_ms": round((cpu1 - cpu0) / max(1, scrapes) * 1000, 3), "rss_mib": round(rss, 1),
+            "samples_per_scrape": round(statistics.mean(d[2] for d in good), 1) if good else 0,
+            "median_poll_s": round(statistics.median(d[1] for d in measured), 3) if measured else None}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="50,500,1000,2000")
+    ap.add_argument("--interval", type=float, default=30.0)
+    ap.add_argument("--window", type=float, default=60.0, help="measured seconds per side and size")
+    args = ap.parse_args(argv)
+    if not WALK.exists():
+        raise SystemExit(f"{WALK} is absent (the shared corpus is not beside this clone)")
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    rows = []
+    with tempfile.TemporaryDirectory() as d, Fleet(Path(d)) as fleet:
+        for n in sizes:
+            ours = _netrosetta(n, fleet.port, args.interval, args.window, Path(d))
+            peer = _exporter(n, fleet.port, args.interval, args.window)
+            ratio = round(ours["cpu_per_poll_ms"] / peer["cpu_per_poll_ms"], 2) if peer["cpu_per_poll_ms"] else None
+            rows.append({"devices": n, "netrosetta": ours, "snmp_exporter": peer, "cpu_per_poll_ratio": ratio})
+            print(f"{n:6d} devices: netrosetta {ours['done']:.0%} of polls, {ours['cpu_per_poll_ms']:.2f} ms CPU/poll, "
+                  f"{ours['rss_mib']:.0f} MiB; snmp_exporter {peer['done']:.0%}, {peer['cpu_per_poll_ms']:.2f} ms, "
+                  f"{peer['rss_mib']:.0f} MiB; ratio {ratio}", flush=True)
+    result = {"interval_s": args.interval, "window_s": args.window, "walk": WALK.name, "tables": list(KEEP),
+              "cpu_count": os.cpu_count(), "rows": rows}
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
