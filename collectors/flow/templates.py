@@ -211,6 +211,17 @@ class TemplateCache:
             return None
         return tpl
 
+    def templates(self) -> list[Template]:
+        return list(self._t.values())
+
+    def adopt(self, other: TemplateCache) -> None:
+        """Another worker's saved cache: its templates for keys unknown here, and its names."""
+        for t in other.templates():
+            if t.key not in self._t:
+                self._t[t.key] = t
+                self._by_domain.setdefault(domain_scope(t.key), t.key)
+        self.names.merge(other.names)
+
     def in_domain(self, key: TemplateKey, now: float | None = None) -> Template | None:
         """The template of ``key``'s address, version, domain and id learnt from another port."""
         other = self._by_domain.get(domain_scope(key))
