@@ -49,6 +49,9 @@ def parse_ethernet(b: bytes, row: dict[str, Any], depth: int = 0) -> None:
 
 
 def parse_ip(b: bytes, etype: int, row: dict[str, Any], depth: int = 0) -> None:
+    """IP header onwards; ``etype`` ends up naming the family of the innermost src/dst pair."""
+    if etype in (ETH_IPV4, ETH_IPV6) and len(b) >= 20 and b[0] >> 4 == (4 if etype == ETH_IPV4 else 6):
+        row["etype"] = etype
     if etype == ETH_IPV4 and len(b) >= 20 and b[0] >> 4 == 4:
         ihl = (b[0] & 0x0F) * 4
         row["ip_tos"] = b[1]

@@ -40,7 +40,6 @@ def parse_section(where: str, raw: bytes, record: dict[str, Any]) -> dict[str, A
     elif where == "ip":
         etype = packet.ETH_IPV4 if raw[0] >> 4 == 4 else packet.ETH_IPV6 if raw[0] >> 4 == 6 else 0
         if etype:
-            row["etype"] = etype
             packet.parse_ip(raw, etype, row)
     elif "proto" in record:
         # the payload after the record's own IP header: a transport header, or the inner packet
