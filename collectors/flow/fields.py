@@ -215,8 +215,13 @@ def load_enterprise(path: Path = ENTERPRISE_FILE) -> dict[tuple[int, int], Eleme
 ENTERPRISE: dict[tuple[int, int], Element] = load_enterprise()
 
 
+REVERSE_PEN = 29305  # RFC 5103 bidirectional flows: reverse-direction elements
+
+
 def is_known(ie: int, pen: int = 0) -> bool:
-    return (ie in ELEMENTS) if pen == 0 else ((pen, ie) in ENTERPRISE)
+    if pen == 0 or pen == REVERSE_PEN:
+        return ie in ELEMENTS
+    return (pen, ie) in ENTERPRISE
 
 
 def element(ie: int, pen: int = 0) -> Element:
@@ -226,4 +231,11 @@ def element(ie: int, pen: int = 0) -> Element:
         if known is not None:
             return known
         return Element(ie, f"type_{ie}", RAW, None)
-    return ENTERPRISE.get((pen, ie)) or Element(ie, f"type_{pen}_{ie}", RAW, None)
+    known = ENTERPRISE.get((pen, ie))
+    if known is not None:
+        return known
+    fwd = ELEMENTS.get(ie) if pen == REVERSE_PEN else None
+    if fwd is not None:  # RFC 5103: the reverse direction's value of IANA element ie, same type
+        return Element(ie, "reverse" + fwd.name[0].upper() + fwd.name[1:], fwd.kind if fwd.kind in KINDS else RAW,
+                       None)
+    return Element(ie, f"type_{pen}_{ie}", RAW, None)

@@ -43,6 +43,17 @@ def test_unknown_elements_stay_raw_and_are_counted() -> None:
     assert dec.stats.unknown_elements == 2
 
 
+def test_reverse_and_cisco_elements_are_named_and_typed() -> None:
+    # RFC 5103 reverse octets (PEN 29305, IANA 1) and Cisco AVC artClientPackets (PEN 9, 9265)
+    fields = [(8, 4), (1, 4), (1, 4, 29305), (9265, 4, 9), (8, 4, 29305)]
+    record = ip("10.0.0.1") + struct.pack("!III", 10, 77, 5) + ip("10.0.0.9")
+    dec = FlowDecoder()
+    [row] = dec.decode_one(ipfix(1, flowset(2, template(256, fields)), flowset(256, record))).flows.rows()
+    assert (row["reverseOctetDeltaCount"], row["artClientPackets"]) == (77, 5)
+    assert row["reverseSourceIPv4Address"] == "10.0.0.9" and row["bytes"] == 10
+    assert dec.stats.unknown_elements == 0
+
+
 def test_packet_sections_of_arbitrary_bytes_never_break_a_record() -> None:
     rnd = random.Random(16)
     fields = [(8, 4), (12, 4), (4, 1), (1, 4), (313, VARLEN), (314, 12), (315, VARLEN)]
