@@ -1,8 +1,7 @@
 """Interface enrichment: ifIndex -> (name, speed) per exporter, from the SNMP collector's data.
 
 The service fills an InterfaceTable from each SNMP poll of a device (``update_from_varbinds``,
-keyed by the address the device exports flows from); v9/IPFIX options records that carry
-interface names (elements 10/14 with 82/83) are learnt too. ``enrich`` adds ``in_if_name``,
+keyed by the address the device exports flows from). ``enrich`` adds ``in_if_name``,
 ``out_if_name``, ``in_if_speed``, ``out_if_speed`` (bit/s) columns, present only where known.
 A name the exporter itself sent in options data (names.py, added by the decoder) is kept; SNMP
 names fill the rest, and ``in_if_name_source`` / ``out_if_name_source`` say which one named it.
@@ -17,7 +16,6 @@ from typing import Protocol
 
 import numpy as np
 
-from netrosetta.collectors.flow.decoder import OptionsRecord
 from netrosetta.collectors.flow.record import FlowBatch, addr_to_str
 from netrosetta.engine.varbind import VarBind
 
@@ -83,16 +81,6 @@ class InterfaceTable:
 
     def update_from_varbinds(self, exporter: str, varbinds: Iterable[VarBind]) -> None:
         self.update(exporter, interfaces_from_varbinds(varbinds))
-
-    def update_from_options(self, records: Iterable[OptionsRecord]) -> None:
-        """v9/IPFIX interface tables (ingressInterface + interfaceName, as IOS exports them)."""
-        for r in records:
-            v = r.values
-            idx = v.get("ingressInterface", v.get("egressInterface"))
-            name = v.get("interfaceName")
-            if isinstance(idx, int) and isinstance(name, str) and name:
-                known = self.interfaces(r.exporter).get(idx)
-                self.update(r.exporter, {idx: InterfaceInfo(name, known.speed_bps if known else None)})
 
 
 def enrich(batch: FlowBatch, provider: InterfaceProvider) -> FlowBatch:
