@@ -175,6 +175,24 @@ def test_srv6_and_ip_in_ip_report_inner_five_tuple_and_outer_pair() -> None:
     assert st.packet_sections == 2 and st.malformed == 0
 
 
+def test_frame_section_alone_gives_the_whole_flow_key() -> None:
+    # a template with counters and a dataLinkFrameSection only: Ethernet, outer IPv4 carrying GRE,
+    # inner IPv4/TCP -- every address, port and MAC comes from the frame
+    inner = ipv4("10.7.7.7", "10.8.8.8", 6, tcp(5000, 80, 0x02))
+    gre = struct.pack("!HH", 0, 0x0800) + inner
+    frame = bytes.fromhex("020000000002") + bytes.fromhex("020000000001") + b"\x08\x00" + \
+        ipv4("198.51.100.1", "198.51.100.2", 47, gre)
+    fields = [(1, 4), (2, 4), (315, len(frame))]
+    dec = FlowDecoder()
+    msg = ipfix(3, flowset(2, template(303, fields)), flowset(303, struct.pack("!II", 1500, 1) + frame))
+    [row] = dec.decode_one(msg).flows.rows()
+    assert (row["src_addr"], row["dst_addr"], row["proto"], row["src_port"], row["dst_port"], row["tcp_flags"]) == \
+        ("10.7.7.7", "10.8.8.8", 6, 5000, 80, 0x02)
+    assert (row["outer_src_addr"], row["outer_dst_addr"]) == ("198.51.100.1", "198.51.100.2")
+    assert (row["src_mac"], row["dst_mac"]) == ("02:00:00:00:00:01", "02:00:00:00:00:02")
+    assert (row["bytes"], row["packets"]) == (1500, 1) and dec.stats.packet_sections == 1
+
+
 def test_section_of_the_same_packet_only_fills_gaps() -> None:
     # no tunnel: the section repeats the record's addresses; it adds the ports the template lacks
     # and changes nothing the record carries
