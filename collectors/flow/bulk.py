@@ -111,7 +111,9 @@ def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarr
         return h
 
     # template flowsets, in stream order; remember where each key was (re)defined
-    templ = np.nonzero((is9[d_all] & (i_all < 2)) | (is10[d_all] & ((i_all == 2) | (i_all == 3))))[0]
+    templ = np.nonzero((is9[d_all] & ((i_all == netflow.V9.template_set) | (i_all == netflow.V9.options_set)))
+                       | (is10[d_all] & ((i_all == netflow.IPFIX.template_set)
+                                         | (i_all == netflow.IPFIX.options_set))))[0]
     events: dict[TemplateKey, list[tuple[int, Template]]] = {}
     before: dict[TemplateKey, Template | None] = {}
     cut: dict[int, int] = {}  # datagram -> stream index after which its flowsets are dropped
@@ -123,10 +125,7 @@ def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarr
         set_id = int(i_all[j])
         batch.events.clear()
         try:
-            if v == 9 and set_id == 1:
-                netflow._v9_options_templates(dec, batch, buf, s, e, kbase, now)
-            else:
-                netflow._templates(dec, batch, buf, s, e, kbase, v == 10, now, options=(set_id == 3))
+            netflow.template_set(dec, batch, buf, s, e, kbase, netflow.LAYOUTS[v], set_id, now)
         except _ERRORS:
             dec.stats.malformed += 1
             cut[d] = j
@@ -163,8 +162,9 @@ def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarr
             key = (exporters[e_id], port, v, dom, tid)
             evs = events.get(key)
             assign: dict[int, tuple[Template | None, list[int]]] = {}
+            domain_wide = False  # the template came from another port of the exporter
             if not evs:
-                t0 = dec.templates.get(key, now)
+                t0, domain_wide = dec.scoped_template(key, now)
                 assign[id(t0)] = (t0, members.tolist())
             else:
                 positions = [p for p, _ in evs]
@@ -182,6 +182,7 @@ def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarr
                         s = int(p_all[j])
                         dec.hold(key, buf[s + 4:s + int(l_all[j])], hdr(d), now)
                     continue
+                js = dec.fitting(tpl, js, l_all, domain_wide)
                 if tpl.is_options or not tpl.record_len:
                     for j in js:
                         d = int(d_all[j])

@@ -19,6 +19,7 @@ YAML form (every key optional except ``port``)::
       - {type: otlp, endpoint: "127.0.0.1:4317", protocol: grpc}
     sampling: {default_rate: 1000, overrides: {"192.0.2.1": 512}}
     template_cache_path: /var/lib/netrosetta/flow-templates.json
+    strict_template_scope: ["192.0.2.7"]  # templates apply to their own source port only
 """
 
 from __future__ import annotations
@@ -110,6 +111,19 @@ class FlowListenerConfig(_Strict):
     template_timeout: float = Field(1800.0, gt=0)
     hold_seconds: float = Field(10.0, ge=0)
     geo: GeoConfig = Field(default_factory=GeoConfig, description="GeoIP/ASN databases and network names")
+    # exporters whose templates apply only to data from the same UDP source port (RFC 7011
+    # 10.3.1); the others also use a template their address sent from another port for the same
+    # observation domain (line cards, a restarted exporter process), as pmacct and goflow2 do
+    strict_template_scope: list[str] = []
+
+    @field_validator("strict_template_scope")
+    @classmethod
+    def _addresses(cls, v: list[str]) -> list[str]:
+        import ipaddress
+        try:
+            return [str(ipaddress.ip_address(a)) for a in v]
+        except ValueError as exc:
+            raise ValueError(f"strict_template_scope: {exc}") from None
 
     @field_validator("filters")
     @classmethod

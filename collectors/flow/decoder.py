@@ -24,7 +24,14 @@ from netrosetta.collectors.flow.record import (
     addr_from_bytes,
 )
 from netrosetta.collectors.flow.sampling import SamplingTable
-from netrosetta.collectors.flow.templates import Template, TemplateCache, TemplateKey, extract_columns
+from netrosetta.collectors.flow.sections import apply_sections
+from netrosetta.collectors.flow.templates import (
+    Template,
+    TemplateCache,
+    TemplateKey,
+    domain_scope,
+    extract_columns,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,11 @@ class DecodeStats:
     sflow_skipped_records: int = 0
     emit_errors: int = 0        # decoded batches whose processing (filters, rollups, outputs) raised
     absurd_values: int = 0      # wire values outside any sane range (e.g. a time past 2262), skipped
+    template_scope_strict: int = 0  # data sets decoded with the template of their own address+port+domain
+    template_scope_domain: int = 0  # ... with one the exporter sent from another port (address+domain)
+    template_layout_mismatch: int = 0  # data sets whose length no whole number of records fits: dropped
+    unknown_elements: int = 0   # fields of learnt templates no element table names (kept raw)
+    packet_sections: int = 0    # records whose packet section (IE 313/314/315) was parsed
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -119,8 +131,11 @@ class Batch:
 class FlowDecoder:
     def __init__(self, templates: TemplateCache | None = None, sampling: SamplingTable | None = None,
                  hold_seconds: float = 10.0, max_held: int = 10_000, max_held_bytes: int = 16 << 20,
-                 max_templates: int = 65_536) -> None:
+                 max_templates: int = 65_536, strict_scope: Iterable[str] = ()) -> None:
+        """``strict_scope``: exporter addresses whose templates apply only to data from the same
+        UDP source port (RFC 7011 10.3.1); others fall back to address + observation domain."""
         self.templates = templates if templates is not None else TemplateCache()
+        self.strict_scope = frozenset(strict_scope)
         self.sampling = sampling if sampling is not None else SamplingTable()
         self.hold_seconds = hold_seconds
         self.max_held = max_held
@@ -157,18 +172,68 @@ class FlowDecoder:
         self.n_held += 1
         self.held_bytes += len(data)
 
+    def scoped_template(self, key: TemplateKey, now: float) -> tuple[Template | None, bool]:
+        """The strict scope (address + port + domain) first, then, unless the exporter is
+        configured strict, address + domain; the bool says the second one answered."""
+        tpl = self.templates.get(key, now)
+        if tpl is not None or key[0] in self.strict_scope:
+            return tpl, False
+        tpl = self.templates.in_domain(key, now)
+        return tpl, tpl is not None
+
+    def _count_fit(self, ok: int, bad: int, domain_wide: bool) -> None:
+        self.stats.template_layout_mismatch += bad
+        if domain_wide:
+            self.stats.template_scope_domain += ok
+        else:
+            self.stats.template_scope_strict += ok
+
+    def template_for(self, key: TemplateKey, nbytes: int, now: float) -> tuple[Template | None, bool]:
+        """The template for a data set of ``nbytes`` (after its header) and whether to hold the
+        set when there is none. A layout that cannot fit the set's length is never used
+        (counted ``template_layout_mismatch``, the set dropped)."""
+        tpl, domain_wide = self.scoped_template(key, now)
+        if tpl is None:
+            return None, True
+        fits = tpl.fits(nbytes, exact=domain_wide)
+        self._count_fit(int(fits), int(not fits), domain_wide)
+        return (tpl, False) if fits else (None, False)
+
+    def fitting(self, tpl: Template, js: list[int], lens: np.ndarray, domain_wide: bool) -> list[int]:
+        """The data sets (stream indices into ``lens``, set lengths with header) ``tpl`` fits."""
+        rl = tpl.record_len
+        if rl:  # one vectorised test for the common fixed-length case
+            idx = np.asarray(js, dtype=np.intp)
+            n = lens[idx] - 4
+            good = (n >= rl) & (n % rl < 4) if domain_wide else n >= rl
+            ok = idx[good].tolist() if not good.all() else js
+        else:
+            ok = [j for j in js if tpl.fits(int(lens[j]) - 4, exact=domain_wide)]
+        self._count_fit(len(ok), len(js) - len(ok), domain_wide)
+        return ok
+
     def release(self, batch: Batch, tpl: Template) -> None:
-        """A template arrived: decode what was waiting for it."""
-        waiting = self.held.pop(tpl.key, None)
-        if not waiting:
-            return
-        self.n_held -= len(waiting)
-        self.held_bytes -= sum(len(w[0]) for w in waiting)
-        for data, hdr, _ in waiting:
-            hidx = len(batch.hdrs)
-            batch.hdrs.append(hdr)
-            self.stats.template_late += 1
-            netflow.data_flowset(self, batch, tpl, data, 0, len(data), hidx)
+        """A template arrived: decode what was waiting for it (under its own key, and, for an
+        exporter not configured strict, data of the same domain held from its other ports)."""
+        keys = [tpl.key]
+        if tpl.key[0] not in self.strict_scope:
+            scope = domain_scope(tpl.key)
+            keys += [k for k in self.held if k != tpl.key and domain_scope(k) == scope]
+        for key in keys:
+            waiting = self.held.pop(key, None)
+            if not waiting:
+                continue
+            self.n_held -= len(waiting)
+            self.held_bytes -= sum(len(w[0]) for w in waiting)
+            for data, hdr, _ in waiting:
+                fits = tpl.fits(len(data), exact=key != tpl.key)
+                self._count_fit(int(fits), int(not fits), key != tpl.key)
+                if not fits:
+                    continue
+                hidx = len(batch.hdrs)
+                batch.hdrs.append(hdr)
+                self.stats.template_late += 1
+                netflow.data_flowset(self, batch, tpl, data, 0, len(data), hidx)
 
     def adopt(self, templates: Iterable[Template]) -> DecodeResult:
         """Templates learnt elsewhere (another worker): take the unknown ones, decode held data."""
@@ -286,6 +351,10 @@ class FlowDecoder:
         cols["sampler_address"] = exp_addr[h["exp"]]
         finish_times(self, cols, h, version, exporter, domain)
         mask = derive_columns(cols)
+        if tpl.sections:
+            self.stats.packet_sections += apply_sections(cols, mask)
+        if self.templates.names:
+            self.templates.names.add_columns(exporter, cols, mask)
         # sampling: per sampler id when records name one, else per exporter/domain
         dkey = (exporter, version, domain)
         if "sampler_id" in cols:

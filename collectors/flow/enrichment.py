@@ -1,9 +1,10 @@
 """Interface enrichment: ifIndex -> (name, speed) per exporter, from the SNMP collector's data.
 
 The service fills an InterfaceTable from each SNMP poll of a device (``update_from_varbinds``,
-keyed by the address the device exports flows from); v9/IPFIX options records that carry
-interface names (elements 10/14 with 82/83) are learnt too. ``enrich`` adds ``in_if_name``,
+keyed by the address the device exports flows from). ``enrich`` adds ``in_if_name``,
 ``out_if_name``, ``in_if_speed``, ``out_if_speed`` (bit/s) columns, present only where known.
+A name the exporter itself sent in options data (names.py, added by the decoder) is kept; SNMP
+names fill the rest, and ``in_if_name_source`` / ``out_if_name_source`` say which one named it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
-from netrosetta.collectors.flow.decoder import OptionsRecord
 from netrosetta.collectors.flow.record import FlowBatch, addr_to_str
 from netrosetta.engine.varbind import VarBind
 
+NAMED_BY_SNMP = "snmp"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2."
 IF_SPEED = "1.3.6.1.2.1.2.2.1.5."
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1."
@@ -81,16 +82,6 @@ class InterfaceTable:
     def update_from_varbinds(self, exporter: str, varbinds: Iterable[VarBind]) -> None:
         self.update(exporter, interfaces_from_varbinds(varbinds))
 
-    def update_from_options(self, records: Iterable[OptionsRecord]) -> None:
-        """v9/IPFIX interface tables (ingressInterface + interfaceName, as IOS exports them)."""
-        for r in records:
-            v = r.values
-            idx = v.get("ingressInterface", v.get("egressInterface"))
-            name = v.get("interfaceName")
-            if isinstance(idx, int) and isinstance(name, str) and name:
-                known = self.interfaces(r.exporter).get(idx)
-                self.update(r.exporter, {idx: InterfaceInfo(name, known.speed_bps if known else None)})
-
 
 def enrich(batch: FlowBatch, provider: InterfaceProvider) -> FlowBatch:
     """Add interface name/speed columns, one lookup per distinct (exporter, ifIndex)."""
@@ -106,9 +97,13 @@ def enrich(batch: FlowBatch, provider: InterfaceProvider) -> FlowBatch:
         idx = batch.columns.get(side)
         if idx is None:
             continue
-        names = np.empty(n, dtype=object)
+        # a name the exporter sent in its options data (names.py) wins over the SNMP one
+        named = batch.has(f"{side}_name")
+        names = batch.columns[f"{side}_name"].astype(object) if named.any() else np.empty(n, dtype=object)
+        source = batch.columns.get(f"{side}_name_source")
+        sources = source.astype(object) if source is not None else np.empty(n, dtype=object)
         speeds = np.zeros(n, dtype=np.uint64)
-        has_name = np.zeros(n, dtype=bool)
+        has_name = named.copy()
         has_speed = np.zeros(n, dtype=bool)
         present = batch.has(side)
         for e, raw in enumerate(uexp):
@@ -124,15 +119,20 @@ def enrich(batch: FlowBatch, provider: InterfaceProvider) -> FlowBatch:
                 sel = rows.copy()
                 sel[rows] = sub == i
                 if info.name is not None:
-                    names[sel] = info.name
-                    has_name |= sel
+                    fill = sel & ~named
+                    names[fill] = info.name
+                    sources[fill] = NAMED_BY_SNMP
+                    has_name |= fill
                 if info.speed_bps is not None:
                     speeds[sel] = info.speed_bps
                     has_speed |= sel
         if has_name.any():
-            cols[f"{side}_name"] = names
-            if not has_name.all():
-                mask[f"{side}_name"] = has_name
+            for col in (f"{side}_name", f"{side}_name_source"):
+                cols[col] = names if col.endswith("_name") else sources
+                if has_name.all():
+                    mask.pop(col, None)
+                else:
+                    mask[col] = has_name
         if has_speed.any():
             cols[f"{side}_speed"] = speeds
             if not has_speed.all():

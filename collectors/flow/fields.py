@@ -8,10 +8,15 @@ generic path (``extra`` fields) so nothing is silently dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 # Encodings: u = unsigned big-endian integer (reduced-size allowed), ip4, ip6, mac, str, raw bytes,
-# ntp64 = NTP-format timestamp (dateTimeMicro/Nanoseconds), f64 = IEEE float.
-U, IP4, IP6, MAC, STR, RAW, NTP64 = "u", "ip4", "ip6", "mac", "str", "raw", "ntp64"
+# ntp64 = NTP-format timestamp (dateTimeMicro/Nanoseconds), section = packet bytes parsed by
+# sections.py (the same header parser as sFlow's sampled headers).
+U, IP4, IP6, MAC, STR, RAW, NTP64, SECTION = "u", "ip4", "ip6", "mac", "str", "raw", "ntp64", "section"
+KINDS = frozenset({U, IP4, IP6, MAC, STR, RAW})  # what the enterprise table may use
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,10 @@ _E = [
     (254, "postdot1qVlanId", U, None),
     (256, "ethernetType", U, "etype"),
     (302, "selectorId", U, "sampler_id"),
+    (312, "dataLinkFrameSize", U, None),
+    (313, "ipHeaderPacketSection", SECTION, None),
+    (314, "ipPayloadPacketSection", SECTION, None),
+    (315, "dataLinkFrameSection", SECTION, None),
     (304, "selectorAlgorithm", U, None),
     (305, "samplingPacketInterval", U, None),
     (306, "samplingPacketSpace", U, None),
@@ -163,6 +172,20 @@ _E = [
     (362, "portRangeEnd", U, None),
     (363, "portRangeStepSize", U, None),
     (364, "portRangeNumPorts", U, None),
+    (409, "sectionOffset", U, None),
+    (410, "sectionExportedOctets", U, None),
+    # SRv6 segment routing header (RFC 9487)
+    (492, "srhFlagsIPv6", U, "srv6_flags"),
+    (493, "srhTagIPv6", U, None),
+    (494, "srhSegmentIPv6", IP6, None),
+    (495, "srhActiveSegmentIPv6", IP6, "srv6_active_segment"),
+    (496, "srhSegmentIPv6BasicList", RAW, None),
+    (497, "srhSegmentIPv6ListSection", RAW, None),
+    (498, "srhSegmentsIPv6Left", U, "srv6_segments_left"),
+    (499, "srhIPv6Section", RAW, None),
+    (500, "srhIPv6ActiveSegmentType", U, None),
+    (501, "srhSegmentIPv6LocatorLength", U, None),
+    (502, "srhSegmentIPv6EndpointBehavior", U, "srv6_endpoint_behavior"),
 ]
 
 ELEMENTS: dict[int, Element] = {i: Element(i, n, k, c) for i, n, k, c in _E}
@@ -174,11 +197,45 @@ SAMPLING_ELEMENTS = frozenset({34, 35, 48, 49, 50, 302, 305, 306, 309, 310})
 VARLEN = 65535
 
 
+ENTERPRISE_FILE = Path(__file__).with_name("enterprise_elements.yaml")
+
+
+def load_enterprise(path: Path = ENTERPRISE_FILE) -> dict[tuple[int, int], Element]:
+    """(PEN, id) -> Element from the documented vendor table; a bad entry is an error naming it."""
+    doc = yaml.safe_load(path.read_text())
+    out: dict[tuple[int, int], Element] = {}
+    for pen, fam in (doc.get("enterprises") or {}).items():
+        for ie, spec in (fam.get("elements") or {}).items():
+            if not (isinstance(spec, list) and len(spec) == 2 and spec[1] in KINDS and str(spec[0]).isidentifier()):
+                raise ValueError(f"{path}: enterprise {pen} element {ie}: expected [name, kind], got {spec!r}")
+            out[(int(pen), int(ie))] = Element(int(ie), str(spec[0]), str(spec[1]), None)
+    return out
+
+
+ENTERPRISE: dict[tuple[int, int], Element] = load_enterprise()
+
+
+REVERSE_PEN = 29305  # RFC 5103 bidirectional flows: reverse-direction elements
+
+
+def is_known(ie: int, pen: int = 0) -> bool:
+    if pen == 0 or pen == REVERSE_PEN:
+        return ie in ELEMENTS
+    return (pen, ie) in ENTERPRISE
+
+
 def element(ie: int, pen: int = 0) -> Element:
-    """The element for an id; enterprise and unknown ids are kept as raw extras named by id."""
+    """The element for an id; unknown ids are kept as raw extras named by id (Telegraf's naming)."""
     if pen == 0:
         known = ELEMENTS.get(ie)
         if known is not None:
             return known
         return Element(ie, f"type_{ie}", RAW, None)
+    known = ENTERPRISE.get((pen, ie))
+    if known is not None:
+        return known
+    fwd = ELEMENTS.get(ie) if pen == REVERSE_PEN else None
+    if fwd is not None:  # RFC 5103: the reverse direction's value of IANA element ie, same type
+        return Element(ie, "reverse" + fwd.name[0].upper() + fwd.name[1:], fwd.kind if fwd.kind in KINDS else RAW,
+                       None)
     return Element(ie, f"type_{pen}_{ie}", RAW, None)

@@ -6,7 +6,8 @@ Columns added, each only where a database answered (a mask marks the rest, never
 pretending to be data): ``src_country`` / ``dst_country`` (ISO 3166 code), ``src_city`` /
 ``dst_city`` (English name), ``src_as_name`` / ``dst_as_name``, ``src_net_name`` / ``dst_net_name``.
 ``src_as`` / ``dst_as`` are filled from the ASN database only where the exporter sent none (0 or
-not exported): a router's BGP view wins over a database.
+not exported): a router's BGP view wins over a database; so does any of these columns an exporter
+sent itself (ntop's AS names, elements 443/444).
 
 Lookups run once per distinct address of a batch, through a bounded cache.
 """
@@ -191,12 +192,19 @@ class GeoEnricher:
             for k, name in enumerate(("country", "city", None, "as_name", "net_name")):
                 if name is None:
                     continue
+                col = f"{side}_{name}"
                 values = np.array([f[k] for f in found], dtype=object)[inv]
                 has = present & np.array([f[k] is not None for f in found], dtype=bool)[inv]
+                sent = batch.has(col)          # an exporter's own value (ntop's AS names) wins
+                if sent.any():
+                    values = np.where(sent, batch.columns[col], values)
+                    has = has | sent
                 if has.any():
-                    cols[f"{side}_{name}"] = values
-                    if not has.all():
-                        mask[f"{side}_{name}"] = has
+                    cols[col] = values
+                    if has.all():
+                        mask.pop(col, None)
+                    else:
+                        mask[col] = has
             numbers = np.array([f[2] or 0 for f in found], dtype=np.uint32)[inv]
             from_db = present & (numbers > 0)
             if from_db.any():

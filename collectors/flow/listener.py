@@ -27,6 +27,7 @@ import numpy as np
 from netrosetta.collectors.flow import bulk
 from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.decoder import DecodeResult, DecodeStats, FlowDecoder
+from netrosetta.collectors.flow.names import NameTables
 from netrosetta.collectors.flow.sampling import SamplingTable
 from netrosetta.collectors.flow.templates import Template, TemplateCache
 from netrosetta.collectors.flow.udp import BatchReader, open_socket, udp_sockets
@@ -51,11 +52,9 @@ def make_decoder(cfg: FlowListenerConfig, worker: int = 0) -> FlowDecoder:
         base = Path(cfg.template_cache_path)
         for other in base.parent.glob(base.name + ".*"):
             if other != path:
-                extra = TemplateCache(cfg.template_timeout, other)
-                for t in extra._t.values():
-                    cache._t.setdefault(t.key, t)
+                cache.adopt(TemplateCache(cfg.template_timeout, other))
     sampling = SamplingTable(cfg.sampling.default_rate, cfg.sampling.overrides)
-    return FlowDecoder(cache, sampling, hold_seconds=cfg.hold_seconds)
+    return FlowDecoder(cache, sampling, hold_seconds=cfg.hold_seconds, strict_scope=cfg.strict_template_scope)
 
 
 class TemplateSharing:
@@ -69,8 +68,11 @@ class TemplateSharing:
     def __init__(self, base: Path, own: Path, timeout: float) -> None:
         self.base, self.own, self.timeout = base, own, timeout
         self.seen: dict[Path, float] = {}
+        self.names = NameTables()  # options-data names other workers learnt
 
     def changed_templates(self) -> list[Template]:
+        """Templates in the files other workers rewrote since the last look (their options
+        names are merged into ``self.names`` on the way)."""
         out: list[Template] = []
         for other in self.base.parent.glob(self.base.name + ".*"):
             if other == self.own or other.name.startswith("."):
@@ -82,7 +84,9 @@ class TemplateSharing:
             if self.seen.get(other) == mtime:
                 continue
             self.seen[other] = mtime
-            out.extend(TemplateCache(self.timeout, other)._t.values())
+            theirs = TemplateCache(self.timeout, other)
+            out.extend(theirs.templates())
+            self.names.merge(theirs.names)
         return out
 
 
@@ -135,6 +139,7 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
         if sharing is not None and (dec.n_held or now - last_poll > 1.0) and now - last_poll > 0.02:
             last_poll = now
             found = sharing.changed_templates()
+            dec.templates.names.merge(sharing.names)
             if found:
                 res = dec.adopt(found)
                 if len(res.flows) or res.options or res.counters:

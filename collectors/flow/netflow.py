@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import struct
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,66 +97,92 @@ def finish_v5(dec: FlowDecoder, segs: list[tuple[bytes, int, int]], hdr: np.ndar
     return b
 
 
-# -- NetFlow v9 -------------------------------------------------------------------------------
+# -- NetFlow v9 and IPFIX: one set walker ------------------------------------------------------
+@dataclass(frozen=True)
+class SetLayout:
+    """What differs between NetFlow v9 (RFC 3954) and IPFIX (RFC 7011) set walking."""
+
+    version: int
+    header_len: int       # message header before the first set
+    template_set: int
+    options_set: int
+    ipfix: bool           # enterprise bit in field specifiers, template withdrawal, reserved ids
+
+    def is_template_set(self, set_id: int) -> bool:
+        return set_id in (self.template_set, self.options_set)
+
+
+V9 = SetLayout(9, 20, 0, 1, ipfix=False)
+IPFIX = SetLayout(10, 16, 2, 3, ipfix=True)
+LAYOUTS = {9: V9, 10: IPFIX}
+
+
 def v9(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
     _count, uptime, secs, seq, source_id = _V9_HDR.unpack_from(p, 2)
     hdr: Hdr = (TYPE_NETFLOW_V9, recv_ns, dec.exporter_id(addr), seq, source_id, secs, uptime, 0, 0)
+    walk_sets(dec, batch, p, len(p), V9, (addr, port, 9, source_id), hdr, now)
+
+
+def ipfix(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
+    length, export_time, seq, domain = _IPFIX_HDR.unpack_from(p, 2)
+    if length != len(p):
+        # seen in the field (Telegraf issue 14370): the header length disagrees with the UDP
+        # payload; sets are still bounds-checked against the bytes actually received
+        dec.stats.length_mismatch += 1
+    hdr: Hdr = (TYPE_IPFIX, recv_ns, dec.exporter_id(addr), seq, domain, export_time, 0, 0, 0)
+    walk_sets(dec, batch, p, len(p), IPFIX, (addr, port, 10, domain), hdr, now)
+
+
+def walk_sets(dec: FlowDecoder, batch: Batch, p: bytes, end: int, layout: SetLayout,
+              kbase: tuple[str, int, int, int], hdr: Hdr, now: float) -> None:
+    """Every set of one message in order: templates stored, data decoded or held."""
     hidx = -1
-    off, end = 20, len(p)
+    off = layout.header_len
     while off + 4 <= end:
-        fsid, fslen = _SET.unpack_from(p, off)
-        if fslen == 0 and not any(p[off:end]):
-            break  # zero fill after the last flowset (seen from softflowd): padding, not damage
-        if fslen < 4 or off + fslen > end:
-            raise ValueError(f"flowset length {fslen} at offset {off} overruns the datagram")
-        if fsid >= 256:
-            key = (addr, port, 9, source_id, fsid)
-            tpl = dec.templates.get(key, now)
+        sid, slen = _SET.unpack_from(p, off)
+        if slen == 0 and not any(p[off:end]):
+            break  # zero fill after the last set (seen from softflowd): padding, not damage
+        if slen < 4 or off + slen > end:
+            raise ValueError(f"set length {slen} at offset {off} overruns the message")
+        if sid >= 256:
+            key = (*kbase, sid)
+            tpl, wait = dec.template_for(key, slen - 4, now)
             if tpl is None:
-                dec.hold(key, p[off + 4:off + fslen], hdr, now)
+                if wait:
+                    dec.hold(key, p[off + 4:off + slen], hdr, now)
             else:
                 if hidx < 0:
                     hidx = len(batch.hdrs)
                     batch.hdrs.append(hdr)
-                data_flowset(dec, batch, tpl, p, off + 4, off + fslen, hidx)
-        elif fsid == 0:
-            _templates(dec, batch, p, off + 4, off + fslen, (addr, port, 9, source_id), False, now)
-        elif fsid == 1:
-            _v9_options_templates(dec, batch, p, off + 4, off + fslen, (addr, port, 9, source_id), now)
-        off += fslen
+                data_flowset(dec, batch, tpl, p, off + 4, off + slen, hidx)
+        elif layout.is_template_set(sid):
+            template_set(dec, batch, p, off + 4, off + slen, kbase, layout, sid, now)
+        elif layout.ipfix:
+            raise ValueError(f"reserved set id {sid}")
+        off += slen
 
 
-def _v9_options_templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
-                          kbase: tuple[str, int, int, int], now: float) -> None:
-    while off + 6 <= end:
-        tid, scope_len, opt_len = struct.unpack_from("!HHH", p, off)
-        off += 6
-        if tid < 256:
-            break  # padding
-        if scope_len % 4 or opt_len % 4 or off + scope_len + opt_len > end:
-            raise ValueError("options template lengths do not fit the flowset")
-        flds: list[FieldSpec] = []
-        for _ in range((scope_len + opt_len) // 4):
-            ie, ln = _FIELD.unpack_from(p, off)
-            off += 4
-            flds.append((ie, ln, 0))
-        _refuse_empty_layout(tid, flds)
-        _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope_len // 4, is_options=True), now)
-
-
-def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
-               kbase: tuple[str, int, int, int], ipfix: bool, now: float, options: bool = False) -> None:
+def template_set(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
+                 kbase: tuple[str, int, int, int], layout: SetLayout, set_id: int, now: float) -> None:
+    """One (options) template set. v9 options headers give scope/option lengths in bytes, IPFIX
+    options headers give the field and scope counts; both become (fields, scope count)."""
+    options = set_id == layout.options_set
     hdr_len = 6 if options else 4
     while off + hdr_len <= end:
         if options:
-            tid, count, scope = struct.unpack_from("!HHH", p, off)
+            tid, a, b = struct.unpack_from("!HHH", p, off)
         else:
-            tid, count = _SET.unpack_from(p, off)
-            scope = 0
+            (tid, a), b = _SET.unpack_from(p, off), 0
         off += hdr_len
         if tid < 256:
             break  # padding at the end of the set
-        if count == 0 and ipfix:  # RFC 7011 8.1 template withdrawal
+        if options and not layout.ipfix:
+            if a % 4 or b % 4 or off + a + b > end:
+                raise ValueError("options template lengths do not fit the flowset")
+            count, scope = (a + b) // 4, a // 4
+        else:
+            count, scope = a, b
+        if count == 0 and layout.ipfix:  # RFC 7011 8.1 template withdrawal
             dec.templates.drop((*kbase, tid))
             continue
         if count == 0 or scope > count:
@@ -165,7 +192,7 @@ def _templates(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
             ie, ln = _FIELD.unpack_from(p, off)
             off += 4
             pen = 0
-            if ipfix and ie & 0x8000:
+            if layout.ipfix and ie & 0x8000:
                 (pen,) = _U32.unpack_from(p, off)
                 off += 4
                 ie &= 0x7FFF
@@ -191,44 +218,8 @@ def _store(dec: FlowDecoder, batch: Batch, tpl: Template, now: float) -> None:
                 return
         tpl.last_seen = now
         dec.templates.put(tpl)
+        dec.stats.unknown_elements += tpl.unknown_elements
     dec.release(batch, tpl)
-
-
-# -- IPFIX ------------------------------------------------------------------------------------
-def ipfix(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
-    length, export_time, seq, domain = _IPFIX_HDR.unpack_from(p, 2)
-    if length != len(p):
-        # seen in the field (Telegraf issue 14370): the header length disagrees with the UDP
-        # payload; sets are still bounds-checked against the bytes actually received
-        dec.stats.length_mismatch += 1
-        length = len(p)
-    hdr: Hdr = (TYPE_IPFIX, recv_ns, dec.exporter_id(addr), seq, domain, export_time, 0, 0, 0)
-    hidx = -1
-    off, end = 16, length
-    kbase = (addr, port, 10, domain)
-    while off + 4 <= end:
-        sid, slen = _SET.unpack_from(p, off)
-        if slen == 0 and not any(p[off:end]):
-            break
-        if slen < 4 or off + slen > end:
-            raise ValueError(f"set length {slen} at offset {off} overruns the message")
-        if sid >= 256:
-            key = (addr, port, 10, domain, sid)
-            tpl = dec.templates.get(key, now)
-            if tpl is None:
-                dec.hold(key, p[off + 4:off + slen], hdr, now)
-            else:
-                if hidx < 0:
-                    hidx = len(batch.hdrs)
-                    batch.hdrs.append(hdr)
-                data_flowset(dec, batch, tpl, p, off + 4, off + slen, hidx)
-        elif sid == 2:
-            _templates(dec, batch, p, off + 4, off + slen, kbase, True, now)
-        elif sid == 3:
-            _templates(dec, batch, p, off + 4, off + slen, kbase, True, now, options=True)
-        else:
-            raise ValueError(f"reserved set id {sid}")
-        off += slen
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -278,14 +269,16 @@ def _options_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start
     for vals in _records(tpl, p, start, end):
         rec: dict[str, Any] = {}
         for i, ((ie, _ln, pen), raw) in enumerate(zip(tpl.fields, vals, strict=True)):
-            if version == 9 and i < tpl.scope_count:
-                name = V9_SCOPES.get(ie, f"scope_{ie}")
+            if version == 9 and i < tpl.scope_count and ie in V9_SCOPES:
+                name = V9_SCOPES[ie]
                 rec[name] = int.from_bytes(raw, "big") if len(raw) <= 8 else "0x" + raw.hex()
                 continue
             el = F.element(ie, pen)
             rec.setdefault(el.name, decode_value(el, raw))
         dec.stats.options_records += 1
         batch.options.append(OptionsRecord(exporter, version, domain, tid, rec))
+        if dec.templates.names.learn(exporter, rec):
+            dec.templates.dirty = True
         nums = {k: v for k, v in rec.items() if isinstance(v, int)}
         rate = rate_from_options(nums)
         if rate:
@@ -319,7 +312,9 @@ def finish_varlen(dec: FlowDecoder, tpl: Template, recs: list[tuple[list[bytes],
         vals: list[Any] = []
         for r, _ in recs:
             raw = r[i]
-            if el.column is None:
+            if el.kind == F.SECTION:
+                vals.append(raw)  # parsed by sections.py after the record's own fields
+            elif el.column is None:
                 vals.append(decode_value(el, raw))
             elif el.kind in (F.IP4, F.IP6):
                 vals.append(addr_from_bytes(raw) if len(raw) in (4, 16) else bytes(16))

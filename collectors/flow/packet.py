@@ -1,6 +1,7 @@
 """Sampled packet headers (sFlow raw header records): Ethernet/802.1Q/MPLS, IPv4/IPv6, TCP/UDP/ICMP.
 
-Tunnels (IP-in-IP, 6in4, GRE, VXLAN on 4789) are followed one level: the inner addresses become the
+Used for sFlow raw header records and for NetFlow v9/IPFIX packet sections (sections.py).
+Tunnels (IP-in-IP, 6in4, GRE, VXLAN on 4789; SRv6 through its routing header) are followed one level: the inner addresses become the
 record's src/dst and the outer pair goes to ``outer_src_addr``/``outer_dst_addr``. A header cut
 short by the sampler's snap length yields whatever fields were complete.
 """
@@ -48,6 +49,9 @@ def parse_ethernet(b: bytes, row: dict[str, Any], depth: int = 0) -> None:
 
 
 def parse_ip(b: bytes, etype: int, row: dict[str, Any], depth: int = 0) -> None:
+    """IP header onwards; ``etype`` ends up naming the family of the innermost src/dst pair."""
+    if etype in (ETH_IPV4, ETH_IPV6) and len(b) >= 20 and b[0] >> 4 == (4 if etype == ETH_IPV4 else 6):
+        row["etype"] = etype
     if etype == ETH_IPV4 and len(b) >= 20 and b[0] >> 4 == 4:
         ihl = (b[0] & 0x0F) * 4
         row["ip_tos"] = b[1]
@@ -59,7 +63,7 @@ def parse_ip(b: bytes, etype: int, row: dict[str, Any], depth: int = 0) -> None:
         row["src_addr"] = addr_from_bytes(b[12:16])
         row["dst_addr"] = addr_from_bytes(b[16:20])
         if row["fragment_offset"] == 0:
-            _l4(b[ihl:], proto, row, depth)
+            parse_l4(b[ihl:], proto, row, depth)
     elif etype == ETH_IPV6 and len(b) >= 40 and b[0] >> 4 == 6:
         word = int.from_bytes(b[0:4], "big")
         row["ip_tos"] = (word >> 20) & 0xFF
@@ -73,18 +77,19 @@ def parse_ip(b: bytes, etype: int, row: dict[str, Any], depth: int = 0) -> None:
         while proto in (0, 43, 60) and off + 8 <= len(b):
             proto, off = b[off], off + (b[off + 1] + 1) * 8
         row["proto"] = proto
-        _l4(b[off:], proto, row, depth)
+        parse_l4(b[off:], proto, row, depth)
 
 
 def _inner(row: dict[str, Any]) -> None:
     """Called before parsing an encapsulated packet: keep the outer pair aside."""
-    row["outer_src_addr"] = row.pop("src_addr")
-    row["outer_dst_addr"] = row.pop("dst_addr")
+    for k in ("src_addr", "dst_addr"):
+        if k in row:
+            row[f"outer_{k}"] = row.pop(k)
     for k in ("src_port", "dst_port", "tcp_flags", "icmp_type", "icmp_code"):
         row.pop(k, None)
 
 
-def _l4(b: bytes, proto: int, row: dict[str, Any], depth: int) -> None:
+def parse_l4(b: bytes, proto: int, row: dict[str, Any], depth: int) -> None:
     if proto in (6, 17) and len(b) >= 4:
         row["src_port"] = _u16(b, 0)
         row["dst_port"] = _u16(b, 2)

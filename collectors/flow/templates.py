@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from netrosetta.collectors.flow import fields as F
+from netrosetta.collectors.flow.names import NameTables
 from netrosetta.collectors.flow.record import ADDR, v4bytes_to_addr
+from netrosetta.collectors.flow.values import decode_value
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,12 @@ TemplateKey = tuple[str, int, int, int, int]
 FieldSpec = tuple[int, int, int]  # (element id, length, enterprise number or 0)
 
 Converter = Callable[[np.ndarray], np.ndarray]
+_TEXT_KINDS = frozenset({F.STR, F.IP4, F.IP6, F.MAC})
+
+
+def domain_scope(key: TemplateKey) -> tuple[str, int, int, int]:
+    """A key without its exporter port."""
+    return (key[0], key[2], key[3], key[4])
 
 
 def _uint_from_bytes(raw: np.ndarray) -> np.ndarray:
@@ -71,13 +79,15 @@ class Template:
     dtype: np.dtype | None = None
     converters: list[tuple[str, Converter]] = field(default_factory=list)
     fallbacks: list[tuple[str, Converter]] = field(default_factory=list)
-    extras: list[tuple[str, str, int]] = field(default_factory=list)  # (column, dtype field, kind)
+    extras: list[tuple[str, str, int, str]] = field(default_factory=list)  # (column, dtype field, length, kind)
+    sections: bool = False         # a packet section field (IE 313/314/315) to parse per record
 
     def __post_init__(self) -> None:
         self.compile()
 
     def compile(self) -> None:
         self.min_len = sum(1 if ln == F.VARLEN else ln for _, ln, _ in self.fields)
+        self.sections = any(F.element(ie, pen).kind == F.SECTION for ie, _ln, pen in self.fields)
         if any(ln == F.VARLEN for _, ln, _ in self.fields):
             self.record_len = None
             self.dtype = None
@@ -106,9 +116,25 @@ class Template:
                 # record's value is whichever one is set, first one preferred
                 self.fallbacks.append(conv)
             elif conv is None and ln > 0 and el.id != 210:  # paddingOctets carry nothing
-                self.extras.append((el.name, name, ln))
+                self.extras.append((el.name, name, ln, el.kind))
         self.record_len = off
         self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": off})
+
+    @property
+    def unknown_elements(self) -> int:
+        """Fields no element table names (kept raw as ``type_<id>`` / ``type_<pen>_<id>``)."""
+        return sum(1 for ie, _ln, pen in self.fields if not F.is_known(ie, pen))
+
+    def fits(self, nbytes: int, exact: bool = False) -> bool:
+        """Can a data set of ``nbytes`` (after its header) be records of this layout? At least
+        one record; ``exact`` (a template borrowed from another port): what is left over is no
+        more than 4-byte alignment padding (RFC 7011 3.3.1, RFC 3954 5.3). Without it, longer
+        leftovers are tolerated as exporters send them (Telegraf issue 14370: 18 bytes after
+        one 38-byte record). Variable-length layouts are checked record by record."""
+        rl = self.record_len
+        if rl is None:
+            return nbytes >= self.min_len
+        return rl > 0 and nbytes >= rl and (not exact or nbytes % rl < 4)
 
     def to_json(self) -> dict[str, object]:
         return {"key": list(self.key), "fields": [list(f) for f in self.fields],
@@ -139,10 +165,17 @@ def extract_columns(tpl: Template, arr: np.ndarray) -> dict[str, np.ndarray]:
             unset = first == 0
         if unset.any():
             out[col] = np.where(unset, other, first)
-    for col, name, ln in tpl.extras:
+    for col, name, ln, kind in tpl.extras:
         a = arr[name]
         if a.dtype.kind == "u" and a.ndim == 1:
             out[col] = a.astype(np.uint64)
+        elif kind in _TEXT_KINDS and (kind == F.STR or ln in (4, 6, 16)):
+            # named text / address extras (interface and VRF names, vendor strings): as text,
+            # decoded once per distinct value
+            el = F.Element(0, col, kind, None)
+            raw = np.ascontiguousarray(a).view(f"V{ln}").reshape(-1)
+            uniq, inv = np.unique(raw, return_inverse=True)
+            out[col] = np.array([decode_value(el, bytes(u)) for u in uniq] + [None], dtype=object)[:-1][inv.reshape(-1)]
         else:
             out[col] = np.ascontiguousarray(a).view(f"V{ln}").reshape(-1)
     return out
@@ -159,6 +192,10 @@ class TemplateCache:
         self.timeout = timeout
         self.path = Path(path) if path else None
         self._t: dict[TemplateKey, Template] = {}
+        # (address, version, domain, template id) -> the key last defined there, from any port:
+        # the address + domain scope pmacct and goflow2 use, for exporters sending from several ports
+        self._by_domain: dict[tuple[str, int, int, int], TemplateKey] = {}
+        self.names = NameTables()  # options-data names (VRFs, interfaces), saved with the templates
         self.dirty = False
         if self.path and self.path.exists():
             self.load()
@@ -174,10 +211,29 @@ class TemplateCache:
             return None
         return tpl
 
+    def templates(self) -> list[Template]:
+        return list(self._t.values())
+
+    def adopt(self, other: TemplateCache) -> None:
+        """Another worker's saved cache: its templates for keys unknown here, and its names."""
+        for t in other.templates():
+            if t.key not in self._t:
+                self._t[t.key] = t
+                self._by_domain.setdefault(domain_scope(t.key), t.key)
+        self.names.merge(other.names)
+
+    def in_domain(self, key: TemplateKey, now: float | None = None) -> Template | None:
+        """The template of ``key``'s address, version, domain and id learnt from another port."""
+        other = self._by_domain.get(domain_scope(key))
+        if other is None or other == key:
+            return None
+        return self.get(other, now)
+
     def put(self, tpl: Template) -> bool:
         """Store; returns True when the layout is new or changed (a save is then worthwhile)."""
         old = self._t.get(tpl.key)
         self._t[tpl.key] = tpl
+        self._by_domain[domain_scope(tpl.key)] = tpl.key
         changed = old is None or old.fields != tpl.fields or old.scope_count != tpl.scope_count
         self.dirty = self.dirty or changed
         return changed
@@ -200,7 +256,7 @@ class TemplateCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".templates.")
         with os.fdopen(fd, "w") as fh:
-            json.dump({"version": 1, "templates": data}, fh)
+            json.dump({"version": 1, "templates": data, "names": self.names.to_json()}, fh)
         os.replace(tmp, self.path)  # atomic: a crash never leaves half a file
         self.dirty = False
 
@@ -210,9 +266,12 @@ class TemplateCache:
             data = json.loads(self.path.read_text())
             items = data["templates"]
             loaded = [Template.from_json(d) for d in items]
-        except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+            names = NameTables.from_json(data.get("names", {}))
+        except (OSError, ValueError, KeyError, TypeError, AssertionError, AttributeError) as exc:
             log.warning("%s: template cache not loaded (%s); starting empty", self.path, exc)
             return
         for t in loaded:
             self._t[t.key] = t
+            self._by_domain[domain_scope(t.key)] = t.key
+        self.names.merge(names)
         log.info("%s: loaded %d templates", self.path, len(loaded))

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from netrosetta.collectors.flow.decoder import DecodeResult, FlowDecoder
+from netrosetta.collectors.flow.fields import ENTERPRISE
 from netrosetta.collectors.flow.record import FlowBatch
 from tests.conftest import need_shared
 
@@ -88,6 +89,9 @@ IGNORED = {
     "in_total_packets",                    # sFlow: the sample pool (compared as sample_pool below)
     "out_dst_mac",                         # IPFIX: IE 57 (post-NAT dst MAC) kept as an extra
 }
+
+
+NTOP_NAMES = {el.name: el for (pen, _), el in ENTERPRISE.items() if pen == 35632}
 
 
 def compare_flow(row: dict[str, Any], exp: dict[str, Any], skip: set[str] = frozenset()) -> int:  # type: ignore[assignment]
@@ -197,8 +201,21 @@ def test_ipfix_ntop_enterprise_variable_length(case: str) -> None:
     rows = list(res.flows.rows())
     assert len(rows) == len(exp) == 2
     for row, (_, e) in zip(rows, exp, strict=True):
-        # ntop's PEN-35632 names (l7_proto, ja3c_hash...) come from a Telegraf mapping file; the
-        # values are the same elements we keep as type_35632_<id>
+        # ntop's PEN-35632 elements: Telegraf names them from its mapping file, we from our
+        # enterprise table (enterprise_elements.yaml, from ntop's public list) -- same names,
+        # same values, each one checked
+        # (with mapping file, ipfix_pen_35632); without one (issue_13305) Telegraf prints the
+        # same elements raw as type_35632_<id> = hex, which must be our named value's bytes
+        named = 0
+        for k, v in e.items():
+            if k.startswith("type_35632_"):
+                el = ENTERPRISE[(35632, int(k.rsplit("_", 1)[1]))]
+                assert row[el.name] == (int(v, 16) if el.kind == "u" else v), (k, el.name, row[el.name])
+                named += 1
+            elif (el := NTOP_NAMES.get(k)) is not None:
+                assert row[k] == v, (k, row[k], v)
+                named += 1
+        assert named >= 14 and not [k for k in row if k.startswith("type_35632_")]
         skip = {k for k in e if k not in FLOW_MAP and not k.startswith("type_")}
         assert compare_flow(row, e, skip) >= 14
         assert row["postDestinationMacAddress"] == e["out_dst_mac"]

@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 from netrosetta.collectors.flow.decoder import FlowDecoder
+from tests.flow_wire import template
 
 
 def ipfix(sets: list[bytes], domain: int = 1, export_time: int = 1_700_000_000, seq: int = 0) -> bytes:
@@ -23,16 +24,6 @@ def set_(sid: int, body: bytes, pad_to: int = 1) -> bytes:
     n = 4 + len(body)
     pad = (-n) % pad_to
     return struct.pack("!HH", sid, n + pad) + body + bytes(pad)
-
-
-def template(tid: int, fields: list[tuple[int, int] | tuple[int, int, int]]) -> bytes:
-    out = struct.pack("!HH", tid, len(fields))
-    for f in fields:
-        if len(f) == 3:
-            out += struct.pack("!HHI", f[0] | 0x8000, f[1], f[2])
-        else:
-            out += struct.pack("!HH", f[0], f[1])
-    return out
 
 
 def test_ipfix_reduced_size_and_padding() -> None:

@@ -5,38 +5,11 @@ decode a following good datagram."""
 
 from __future__ import annotations
 
-import socket
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
-from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.decoder import DecodeResult
-from netrosetta.collectors.flow.listener import FlowListener
-
-
-@contextmanager
-def listening(emit: Callable[[DecodeResult], None]) -> Iterator[tuple[FlowListener, Callable[[bytes], None]]]:
-    """A real listener on an ephemeral UDP port in a thread, and a sender to it; stopped after,
-    having stayed alive through everything sent."""
-    lst = FlowListener(FlowListenerConfig(port=0, bind="127.0.0.1"), emit)
-    th = threading.Thread(target=lst.serve, kwargs={"duration": 30}, daemon=True)
-    th.start()
-    lst.ready.wait(5)
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-    def send(payload: bytes) -> None:
-        tx.sendto(payload, ("127.0.0.1", lst.port))
-    try:
-        yield lst, send
-        assert th.is_alive()
-    finally:
-        lst.stop()
-        th.join(10)
-        tx.close()
-    assert not th.is_alive()
+from tests.flow_wire import listening
 
 
 def wait_flows(got: list[DecodeResult], n: int) -> int:

@@ -13,7 +13,6 @@ import pytest
 from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.decoder import FlowDecoder
 from netrosetta.collectors.flow.enrichment import (
-    InterfaceInfo,
     InterfaceTable,
     enrich,
     interfaces_from_varbinds,
@@ -199,12 +198,10 @@ def test_enrichment_from_corpus_walk() -> None:
     assert interfaces_from_varbinds([])== {}
 
 
-def test_enrichment_from_v9_options_interface_table() -> None:
+def test_names_from_v9_options_interface_table() -> None:
     d = need_shared("corpus", "flow", "telegraf", "netflow_v9_options", "message.bin")
     dec = FlowDecoder()
-    res = dec.decode_one(d.read_bytes(), "192.0.2.7", 2055, 0)
-    table = InterfaceTable()
-    table.update_from_options(res.options)
+    dec.decode_one(d.read_bytes(), "192.0.2.7", 2055, 0)
     # Telegraf's decode of the same options: in_snmp 1 is "Te0/0/0", 7 is "Gi0"
-    assert table.interfaces("192.0.2.7")[1] == InterfaceInfo("Te0/0/0", None)
-    assert table.interfaces("192.0.2.7")[7].name == "Gi0"
+    names = dec.templates.names.interfaces["192.0.2.7"]
+    assert names[1][0] == "Te0/0/0" and names[7][0] == "Gi0"
