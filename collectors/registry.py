@@ -53,7 +53,6 @@ class SourceKind:
     target_model: Callable[[], type[BaseModel]]     # pydantic model of one target (imported lazily)
     open: Callable[[str, Any], Source]              # (target key, validated target) -> Source
     order: int = 100                                # position in the config schema and summaries
-    streams: bool = False                           # keeps a stream open between scheduled polls
     recording: Recorded | None = None
 
 

@@ -23,4 +23,4 @@ def _open(key: str, spec: Any) -> Any:
     return GnmiSource(key, spec)
 
 
-register(SourceKind(name="gnmi", selector="gnmi", target_model=_model, open=_open, order=20, streams=True))
+register(SourceKind(name="gnmi", selector="gnmi", target_model=_model, open=_open, order=20))
