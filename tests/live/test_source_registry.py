@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from netrosetta.errors import NetrosettaError
 from netrosetta.service.config import json_schema, load_config
 from netrosetta.service.runtime import Service, all_targets
 from tests.reliability.harness import write_yaml
-from tests.support.httpjson_kind import KIND, NAME
+from tests.support.httpjson_kind import KIND, NAME, serve
 
 pytestmark = pytest.mark.live
 
@@ -41,25 +39,8 @@ def kind() -> Iterator[None]:
 
 @pytest.fixture
 def device() -> Iterator[int]:
-    body = json.dumps(DOC).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serve(DOC) as port:
+        yield port
 
 
 def target(port: int, **kw: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 ``{command: reply}``, and feeds the engine's ``json`` selector (the device-API rulebooks).
 
 It is the whole of a new kind, written as a plug-in would be: a target model, ``open`` (here the
-shared request-round source), and recorded sessions. Nothing in service/ or netrosetta/cli names
+shared request-round source), recorded sessions, and its lab device (``serve``). Nothing in service/ or netrosetta/cli names
 it: tests/live/test_source_registry.py registers it and drives config, scheduling, record and
 translate through the registry.
 """
@@ -10,9 +10,13 @@ translate through the registry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,3 +77,29 @@ KIND = SourceKind(
     open=lambda key, spec: RequestSource(key, NAME, spec, "json", collect, to_engine),
     recording=Recorded(extensions=(".json",), recognise=lambda names: False, record=collect,
                        replay=replay, to_engine=to_engine))
+
+
+@contextlib.contextmanager
+def serve(doc: dict[str, Any]) -> Iterator[int]:
+    """The kind's lab device: ``doc`` as JSON on every GET, on a free port of 127.0.0.1."""
+    body = json.dumps(doc).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
