@@ -29,13 +29,18 @@ from netrosetta.errors import NetrosettaError
 
 MANIFEST = "netrosetta-recording.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
-# extensions tried per source kind, in order; NAPALM uses .txt and .text for CLI, .json for eAPI
-EXTENSIONS = {
-    "cli": (".txt", ".text", ".raw"),
-    "api": (".json", ".txt", ".text"),
-    "netconf": (".xml",),
-}
-KINDS = tuple(EXTENSIONS)
+
+
+def _extensions(kind: str | None) -> tuple[str, ...]:
+    """File extensions tried for a command, in order: the kind's (collectors/registry.py), or every
+    recorded kind's when the kind is unknown."""
+    from netrosetta.collectors import registry
+
+    kinds = registry.recorded_kinds()
+    own = [k.recording.extensions for k in kinds if k.name == kind and k.recording is not None]
+    if own:
+        return own[0]
+    return tuple(e for k in kinds if k.recording is not None for e in k.recording.extensions)
 
 
 def file_stem(command: str) -> str:
@@ -60,7 +65,7 @@ class Recording:
     """One recorded session folder; reads NAPALM folders as well as ours."""
 
     path: Path
-    kind: str | None = None          # cli | api | netconf, when known
+    kind: str | None = None          # the source kind (cli | api | netconf), when known
     platform: str | None = None      # netmiko device_type
     commands: dict[str, str] = field(default_factory=dict)  # command -> file name
 
@@ -87,8 +92,7 @@ class Recording:
             p = self.path / self.commands[command]
             return p if p.is_file() else None
         stem = file_stem(command)
-        exts = EXTENSIONS.get(kind or self.kind or "", ()) or tuple(e for k in KINDS for e in EXTENSIONS[k])
-        for ext in exts:
+        for ext in _extensions(kind or self.kind):
             p = self.path / (stem + ext)
             if p.is_file():
                 return p
@@ -197,42 +201,3 @@ def engine_facts(src: SourceDataset, *, name: str | None = None, address: str | 
                        platform=src.platform or f.platform,
                        netconf_capabilities=list(capabilities or f.capabilities),
                        extra=extra)
-
-
-async def poll_target(target: Any, rulebooks: Any = None) -> tuple[Any, Any, SourceDataset]:
-    """One poll of a NETCONF / API / CLI target, ready for the engine: ``(dataset, facts, source)``.
-
-    For a CLI target without ``commands`` the commands come from the CLI rulebook matched for its
-    platform (``rulebooks`` then required). Raises TargetError; ``source.errors`` lists the
-    requests that failed while others succeeded (count them).
-    """
-    if target.kind == "netconf":
-        from netrosetta.collectors.netconf import client as nc_client
-        from netrosetta.collectors.netconf import dataset as nc_dataset
-        src = await nc_client.poll(target)
-        ds = nc_dataset.to_engine(src)
-    elif target.kind == "api":
-        from netrosetta.collectors.api import client as api_client
-        from netrosetta.collectors.api import dataset as api_dataset
-        src = await api_client.poll(target)
-        ds = api_dataset.to_engine(src)
-    else:
-        from netrosetta.collectors.cli import client as cli_client
-        from netrosetta.collectors.cli import dataset as cli_dataset
-        if target.commands is None and rulebooks is not None:
-            target = target.model_copy(update={"commands": cli_commands_for(target.platform, rulebooks)})
-        src = await cli_client.poll(target)
-        ds = cli_dataset.to_engine(src)
-    return ds, engine_facts(src, name=target.name, address=target.host), src
-
-
-def cli_commands_for(platform: str, rulebooks: Any) -> list[Any]:
-    """What the platform's CLI rulebook reads, as collector commands."""
-    from netrosetta.collectors.cli.dataset import commands_from_requirements
-    from netrosetta.engine.facts import DeviceFacts as EngineFacts
-    from netrosetta.engine.matching import match_rulebook
-    from netrosetta.engine.translate import translator_for
-    m = match_rulebook(rulebooks, EngineFacts(platform=platform), "cli")
-    if m.chosen is None:
-        raise NetrosettaError(f"no CLI rulebook for platform {platform}")
-    return commands_from_requirements(translator_for(rulebooks, m.chosen).requirements("cli"))

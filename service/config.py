@@ -7,83 +7,41 @@ secret is a SecretStr that never prints.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
     SecretStr,
-    Tag,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from netrosetta.collectors.snmp.credentials import (
-    Secret,
-    SecretRefError,
-    SnmpV2cCredentials,
-    SnmpV3Credentials,
-    resolve_secret,
-)
-from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.collectors import registry
+from netrosetta.collectors.schedule import Schedule
+from netrosetta.collectors.snmp.credentials import Secret, SecretRefError, resolve_secret
+from netrosetta.collectors.snmp.target import SnmpTargetSpec
 from netrosetta.engine.yaml_source import load_yaml, validate
 from netrosetta.errors import NetrosettaError
 
-try:  # other source kinds are optional: their collectors may not be installed in every build
-    from netrosetta.collectors.gnmi.config import GnmiTarget
-except ImportError:  # pragma: no cover
-    GnmiTarget = dict[str, Any]  # type: ignore[misc,assignment]
-try:
-    from netrosetta.collectors.netconf.config import NetconfTarget
-except ImportError:  # pragma: no cover
-    NetconfTarget = dict[str, Any]  # type: ignore[misc,assignment]
-try:
-    from netrosetta.collectors.api.config import ApiTarget
-except ImportError:  # pragma: no cover
-    ApiTarget = dict[str, Any]  # type: ignore[misc,assignment]
-try:
-    from netrosetta.collectors.cli.config import CliTarget
-except ImportError:  # pragma: no cover
-    CliTarget = dict[str, Any]  # type: ignore[misc,assignment]
 try:
     from netrosetta.collectors.flow.config import FlowListenerConfig
 except ImportError:  # pragma: no cover
     FlowListenerConfig = dict[str, Any]  # type: ignore[misc,assignment]
+
+__all__ = ["Schedule", "ServiceConfig", "SnmpTargetSpec", "Targets", "config_model", "load_config"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
-class Schedule(_Strict):
-    """Per-target schedule; a target may override any of these."""
-
-    interval: float | None = Field(None, gt=0, le=86400, description="seconds between polls")
-    jitter: float | None = Field(None, ge=0, le=1, description="fraction of the interval the first poll is "
-                                 "spread over, so targets do not all poll at once")
-    poll_timeout: float | None = Field(None, gt=0, le=3600, description="a whole poll's deadline, seconds")
-
-
-def _creds_kind(v: Any) -> str:
-    if isinstance(v, dict):
-        return "v3" if "user" in v else "v2c"
-    return "v3" if isinstance(v, SnmpV3Credentials) else "v2c"
-
-
-class SnmpTargetSpec(SnmpTarget, Schedule):
-    """An SNMP device (see collectors/snmp/target.py) plus its schedule."""
-
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
-    # tagged by its keys, so an error names the one wrong field, not both union branches
-    credentials: Annotated[Annotated[SnmpV2cCredentials, Tag("v2c")] | Annotated[SnmpV3Credentials, Tag("v3")],
-                           Discriminator(_creds_kind)]
-
-
 def _resolve_passwords(data: Any) -> Any:
-    """``password: env:VAR`` in gNMI/NETCONF/API/CLI targets → the secret; inline secrets are refused."""
+    """``password: env:VAR`` in a target whose model has a password → the secret; inline secrets are refused."""
     if isinstance(data, list):
         return [_resolve_passwords(x) for x in data]
     if not isinstance(data, dict):
@@ -98,23 +56,48 @@ def _resolve_passwords(data: Any) -> Any:
     return out
 
 
-class Targets(_Strict):
-    snmp: list[SnmpTargetSpec] = []
-    gnmi: list[GnmiTarget] = []
-    netconf: list[NetconfTarget] = []
-    api: list[ApiTarget] = []
-    cli: list[CliTarget] = []
+class TargetsBase(_Strict):
+    """``targets:``: one list per registered source kind (collectors/registry.py), built below."""
 
-    @field_validator("gnmi", "netconf", "api", "cli", mode="before")
-    @classmethod
-    def _secrets(cls, v: Any) -> Any:
-        return _resolve_passwords(v)
+    def items(self) -> list[tuple[str, Any]]:
+        """(kind, target) for every target, kinds in registry order."""
+        return [(k, t) for k in registry.names() if k in type(self).model_fields for t in getattr(self, k)]
 
     def count(self) -> int:
-        return sum(len(getattr(self, k)) for k in KINDS)
+        return len(self.items())
 
 
-KINDS = ("snmp", "gnmi", "netconf", "api", "cli")
+def _target_model(kind: registry.SourceKind) -> Any:
+    try:
+        return kind.target_model()
+    except ImportError:  # pragma: no cover - a kind whose collector is not installed in this build
+        return dict[str, Any]
+
+
+def _secrets(cls: Any, v: Any) -> Any:
+    return _resolve_passwords(v)
+
+
+@cache
+def _targets_model(generation: int) -> type[TargetsBase]:
+    """The ``targets:`` model for the kinds registered now (cached per registry generation)."""
+    fields: dict[str, Any] = {}
+    secret_lists = []
+    for kind in registry.kinds():
+        model = _target_model(kind)
+        fields[kind.name] = (list[model], [])  # type: ignore[valid-type]
+        if "password" in getattr(model, "model_fields", {}):
+            secret_lists.append(kind.name)
+    validators: dict[str, Any] = {}
+    if secret_lists:
+        validators["_secrets"] = field_validator(*secret_lists, mode="before")(_secrets)
+    return create_model("Targets", __base__=TargetsBase, __validators__=validators, **fields)
+
+
+if TYPE_CHECKING:
+    Targets = TargetsBase
+else:
+    Targets = _targets_model(registry.generation())
 
 
 class Defaults(_Strict):
@@ -222,17 +205,35 @@ class ServiceConfig(_Strict):
     @model_validator(mode="after")
     def _unique_names(self) -> ServiceConfig:
         seen: set[str] = set()
-        for kind in KINDS:
-            for t in getattr(self.targets, kind):
-                key = target_key(kind, t)
-                if key in seen:
-                    raise ValueError(f"target {key} is listed twice")
-                seen.add(key)
+        for kind, t in self.targets.items():
+            key = target_key(kind, t)
+            if key in seen:
+                raise ValueError(f"target {key} is listed twice")
+            seen.add(key)
         return self
 
 
 class TargetsFile(_Strict):
     targets: Targets = Targets()
+
+
+@cache
+def _models(generation: int) -> tuple[type[ServiceConfig], type[TargetsFile]]:
+    if generation == _BUILT_AT:
+        return ServiceConfig, TargetsFile
+    # a kind registered after import (a plug-in, a test): same models, the new targets: list
+    targets = _targets_model(generation)
+    cfg = create_model("ServiceConfig", __base__=ServiceConfig, targets=(targets, targets()))
+    tfile = create_model("TargetsFile", __base__=TargetsFile, targets=(targets, targets()))
+    return cfg, tfile
+
+
+_BUILT_AT = registry.generation()
+
+
+def config_model() -> type[ServiceConfig]:
+    """ServiceConfig with a ``targets:`` list for every kind registered now."""
+    return _models(registry.generation())[0]
 
 
 def target_key(kind: str, t: Any) -> str:
@@ -256,7 +257,7 @@ def load_config(path: str | Path) -> ServiceConfig:
         doc.data = {}
     if not isinstance(doc.data, dict):
         raise NetrosettaError("the config must be a mapping", file=str(path), line=1)
-    cfg = validate(doc, ServiceConfig)
+    cfg = validate(doc, config_model())
     base = Path(path).resolve().parent
     cfg.rulebooks = [_relative(base, p) or p for p in cfg.rulebooks]
     cfg.targets_file = _relative(base, cfg.targets_file)
@@ -272,15 +273,16 @@ def load_config(path: str | Path) -> ServiceConfig:
     return cfg
 
 
-def load_targets_file(path: str | Path) -> Targets:
+def load_targets_file(path: str | Path) -> TargetsBase:
+    targets_file = _models(registry.generation())[1]
     doc = load_yaml(path)
     if doc.data is None:
-        return Targets()
-    return validate(doc, TargetsFile).targets
+        return targets_file().targets
+    return validate(doc, targets_file).targets
 
 
 def json_schema() -> dict[str, Any]:
-    schema = ServiceConfig.model_json_schema()
+    schema = config_model().model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "netrosetta service config"
     return schema

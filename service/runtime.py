@@ -27,7 +27,7 @@ from netrosetta.exporter.sinks import Sink, count_points
 from netrosetta.exporter.start_times import StartTimes
 from netrosetta.paths import MAPPINGS
 
-from .config import KINDS, ServiceConfig, Targets, load_config, load_targets_file, target_key
+from .config import ServiceConfig, TargetsBase, load_config, load_targets_file, target_key
 from .delivery import Delivery
 from .health import checks
 from .outputs import build_sinks
@@ -50,9 +50,8 @@ def all_targets(cfg: ServiceConfig) -> dict[str, tuple[str, Any]]:
     if cfg.targets_file is not None and cfg.targets_file.exists():
         sets.append(load_targets_file(cfg.targets_file))
     for targets in sets:
-        for kind in KINDS:
-            for spec in getattr(targets, kind):
-                out[target_key(kind, spec)] = (kind, spec)
+        for kind, spec in targets.items():
+            out[target_key(kind, spec)] = (kind, spec)
     return out
 
 
@@ -386,5 +385,5 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def targets_from(targets: Targets) -> dict[str, tuple[str, Any]]:
-    return {target_key(k, s): (k, s) for k in KINDS for s in getattr(targets, k)}
+def targets_from(targets: TargetsBase) -> dict[str, tuple[str, Any]]:
+    return {target_key(k, s): (k, s) for k, s in targets.items()}

@@ -1,132 +1,20 @@
-"""One polled device, whatever its protocol: poll → dataset → matched rulebook → DeviceTranslation.
+"""The service's side of a source: a configured target becomes a scheduled ``Source``.
 
-A ``Source`` keeps what survives between polls (the SNMP client socket, the matched rulebook and
-the tables it needs), so a poll after the first is: GET the system group, walk the same roots.
+What a source is (poll / close, PollError, Polled) is the collectors' contract
+(collectors/source.py); which kinds exist and how each opens its source is the registry's
+(collectors/registry.py). The scheduler (runtime.py) knows a target only as (kind, key, spec).
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from netrosetta.collectors.snmp.client import SnmpClient, make_client
-from netrosetta.collectors.snmp.poll import minimal_roots, walk_roots
-from netrosetta.engine.facts import DeviceFacts
-from netrosetta.engine.matching import MatchResult, match_rulebook
-from netrosetta.engine.points import DeviceTranslation
-from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import SYSTEM_OIDS, snmp_facts
-from netrosetta.engine.translate import translator_for
-from netrosetta.errors import NetrosettaError
+from netrosetta.collectors import registry
+from netrosetta.collectors.source import Polled, PollError, Source
 
-from .config import SnmpTargetSpec
-
-log = logging.getLogger(__name__)
-
-
-class PollError(NetrosettaError):
-    """A poll failed; ``kind`` is a short reason for counting (timeout, auth, garbage, no-rulebook...).
-    ``translation``: what is still worth exporting (a dead gNMI stream's last unsent samples and
-    its ``target.up`` = 0), exported while the status records the failure."""
-
-    def __init__(self, message: str, kind: str, translation: DeviceTranslation | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.translation = translation
-
-
-@dataclass
-class Polled:
-    translation: DeviceTranslation
-    match: MatchResult
-
-
-class Source(Protocol):
-    key: str        # kind/name
-    kind: str
-    spec: Any
-
-    @property
-    def address(self) -> str: ...
-
-    async def poll(self, rulebooks: RulebookSet) -> Polled: ...
-
-    async def close(self) -> None: ...
-
-
-@dataclass
-class SnmpSource:
-    key: str
-    spec: SnmpTargetSpec
-    kind: str = "snmp"
-    _client: SnmpClient | None = None
-    _roots: dict[tuple[int, str], list[str]] = field(default_factory=dict)
-    # matching is redone only when the rulebooks or the device's identity change
-    _match: tuple[tuple[int, str | None, str | None], MatchResult] | None = None
-
-    @property
-    def address(self) -> str:
-        return self.spec.address
-
-    def _roots_for(self, rulebooks: RulebookSet, m: MatchResult) -> list[str]:
-        assert m.chosen is not None
-        key = (id(rulebooks), m.chosen.id)
-        roots = self._roots.get(key)
-        if roots is None:
-            tr = translator_for(rulebooks, m.chosen)
-            roots = self._roots[key] = minimal_roots([str(r) for r in tr.requirements("snmp")])
-        return roots
-
-    async def poll(self, rulebooks: RulebookSet) -> Polled:
-        if self._client is None:
-            self._client = make_client(self.spec)
-        client = self._client
-        try:
-            system = await client.get(list(SYSTEM_OIDS))
-            ds = SnmpDataset(system)
-            # host.ip is the host only; counter state is keyed by name + address (exporter.otlp.device_key)
-            facts: DeviceFacts = snmp_facts(ds, name=self.spec.name, address=self.spec.host)
-            if facts.sys_object_id is None and facts.sys_descr is None:
-                raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
-            ident = (id(rulebooks), facts.sys_object_id, facts.sys_descr)
-            if self._match is not None and self._match[0] == ident:
-                m = self._match[1]
-            else:
-                m = match_rulebook(rulebooks, facts, "snmp")
-                self._match = (ident, m)
-            if m.chosen is None:
-                raise PollError(f"{self.address}: no rulebook matches ({m.reason})", "no-rulebook")
-            walked = await walk_roots(client, self._roots_for(rulebooks, m))
-        except PollError:
-            raise
-        except NetrosettaError as exc:
-            # drop the socket: a rebooted or re-addressed agent gets a fresh one next time
-            await self.close()
-            kind = type(exc).__name__.removeprefix("Snmp").lower() or "error"
-            raise PollError(str(exc), kind) from None
-        except (ValueError, TypeError, IndexError, KeyError) as exc:
-            await self.close()
-            raise PollError(f"{self.address}: undecodable answer ({type(exc).__name__})", "garbage") from None
-        seen = {vb[0] for vb in walked}
-        full = SnmpDataset([*walked, *(vb for vb in system if vb[0] not in seen)])
-        t = translator_for(rulebooks, m.chosen).translate(full, facts, time_ns=time.time_ns(), match=m)
-        return Polled(t, m)
-
-    async def close(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            try:
-                await client.close()
-            except Exception:  # closing a broken socket must not hide the poll's real error
-                log.debug("%s: close failed", self.key, exc_info=True)
+__all__ = ["PollError", "Polled", "Source", "make_source"]
 
 
 def make_source(kind: str, key: str, spec: Any) -> Source:
-    if kind == "snmp":
-        return SnmpSource(key, spec)
-    from .other_sources import make_other_source
-
-    return make_other_source(kind, key, spec)
+    """The registered kind's source for one target; an unknown kind is a NetrosettaError."""
+    return registry.open_source(kind, key, spec)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from netrosetta.collectors.schedule import Schedule
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 
 
@@ -48,3 +49,18 @@ class SnmpTarget(BaseModel):
         """host:port, the only way a target is named in messages."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+
+def _creds_kind(v: Any) -> str:
+    if isinstance(v, dict):
+        return "v3" if "user" in v else "v2c"
+    return "v3" if isinstance(v, SnmpV3Credentials) else "v2c"
+
+
+class SnmpTargetSpec(SnmpTarget, Schedule):
+    """An SNMP device as the service config lists it: the target plus its schedule."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
+    # tagged by its keys, so an error names the one wrong field, not both union branches
+    credentials: Annotated[Annotated[SnmpV2cCredentials, Tag("v2c")] | Annotated[SnmpV3Credentials, Tag("v3")],
+                           Discriminator(_creds_kind)]

@@ -29,9 +29,10 @@ def _print_lab(lab: Any, out: Any = sys.stderr) -> None:
 def cmd_lab(args: argparse.Namespace) -> int:
     import json
 
+    from netrosetta.collectors import registry
     from netrosetta.service.lab import lab_config, simulators, start_lab
 
-    known = sorted({*simulators(), "snmp", "gnmi", "netconf", "api", "cli", "flow"})
+    known = sorted({*simulators(), *registry.names(), "flow"})
     unknown = [k for k in args.only or [] if k not in known]
     if unknown:
         raise NetrosettaError(f"unknown simulator kind {', '.join(map(repr, unknown))} (known: {', '.join(known)})")

@@ -1,6 +1,6 @@
-"""`netrosetta record`: poll one NETCONF, API or CLI target (a device or a lab simulator) and write
-its replies as a recording folder in NAPALM's mocked-data layout; and the `--recording` source of
-`netrosetta translate` / `explain`.
+"""`netrosetta record`: poll one target of a source kind with recordings (NETCONF, API, CLI: see
+collectors/registry.py) and write its replies as a recording folder in NAPALM's mocked-data
+layout; and the `--recording` source of `netrosetta translate` / `explain`.
 """
 
 from __future__ import annotations
@@ -16,17 +16,20 @@ from pydantic import ValidationError
 
 from netrosetta.errors import NetrosettaError
 
-KINDS = ("netconf", "api", "cli")
+
+def _recorded_names() -> list[str]:
+    from netrosetta.collectors import registry
+
+    return [k.name for k in registry.recorded_kinds()]
 
 
 def load_target(path: str, name: str | None = None) -> Any:
-    """A target from a YAML file: one mapping, a list, or {targets: [...]}. ``kind`` picks the model;
-    ``password: env:VAR`` (or file:PATH, literal:VALUE; or ``password_env: VAR``) names the secret."""
+    """A target from a YAML file: one mapping, a list, or {targets: [...]}. ``kind`` picks the model
+    (a source kind with recordings); ``password: env:VAR`` (or file:PATH, literal:VALUE; or
+    ``password_env: VAR``) names the secret."""
     from ruamel.yaml import YAML, YAMLError
 
-    from netrosetta.collectors.api.config import ApiTarget
-    from netrosetta.collectors.cli.config import CliTarget
-    from netrosetta.collectors.netconf.config import NetconfTarget
+    from netrosetta.collectors import registry
 
     try:
         data = YAML(typ="safe").load(Path(path).read_text())
@@ -52,12 +55,12 @@ def load_target(path: str, name: str | None = None) -> Any:
             spec["password"] = resolve_secret(spec["password"])
         except SecretRefError as exc:
             raise NetrosettaError(f"password: {exc.message}", file=path) from None
-    models = {"netconf": NetconfTarget, "api": ApiTarget, "cli": CliTarget}
     kind = spec.get("kind")
-    if kind not in models:
-        raise NetrosettaError(f"target kind must be one of {', '.join(KINDS)} (got {kind!r})", file=path)
+    if kind not in _recorded_names():
+        raise NetrosettaError(f"target kind must be one of {', '.join(_recorded_names())} (got {kind!r})",
+                              file=path)
     try:
-        return models[kind].model_validate(spec)
+        return registry.get(kind).target_model().model_validate(spec)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
@@ -65,11 +68,9 @@ def load_target(path: str, name: str | None = None) -> Any:
 
 
 async def record(target: Any, out: Path) -> Any:
-    from netrosetta.collectors.api import client as api
-    from netrosetta.collectors.cli import client as cli
-    from netrosetta.collectors.netconf import client as netconf
-    poll = {"netconf": netconf.poll, "api": api.poll, "cli": cli.poll}[target.kind]
-    return await poll(target, record=out)
+    from netrosetta.collectors import registry
+
+    return await registry.recording_of(target.kind).record(target, out)
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -88,28 +89,30 @@ NOT_OUTPUT = {"expected_result.json", "server_capabilities.xml", "netrosetta-rec
 
 
 def guess_kind(path: Path) -> str:
+    """The first recorded kind (registry order) that recognises the folder's output files."""
+    from netrosetta.collectors import registry
+
     names = [p.name for p in path.iterdir() if p.is_file() and p.name not in NOT_OUTPUT]
-    if any(n.endswith(".xml") for n in names):
-        return "netconf"
-    if any(n.endswith(".json") or "___json" in n for n in names):
-        return "api"
-    return "cli"
+    for kind in registry.recorded_kinds():
+        if kind.recording is not None and kind.recording.recognise(names):
+            return kind.name
+    raise NetrosettaError("cannot tell which source kind recorded this folder (use --recording-kind)",
+                          file=str(path))
 
 
 def add_recording_source_args(group: Any, parser: argparse.ArgumentParser) -> None:
+    kinds = _recorded_names()
     group.add_argument("--recording", metavar="DIR",
-                       help="a NETCONF/API/CLI recording folder (NAPALM mocked-data layout)")
+                       help=f"a {'/'.join(k.upper() for k in kinds)} recording folder (NAPALM mocked-data layout)")
     parser.add_argument("--platform", dest="platform",
                         help="netmiko device_type of the recorded device (cisco_ios, cisco_nxos, cisco_xr, "
                              "arista_eos, juniper_junos, huawei_vrp)")
-    parser.add_argument("--recording-kind", choices=KINDS, help="netconf, api or cli (default: guessed)")
+    parser.add_argument("--recording-kind", choices=kinds, help=f"{', '.join(kinds)} (default: guessed)")
 
 
 def load_recording(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     """--recording DIR -> [(engine dataset, facts)]; unreadable files counted on stderr."""
-    from netrosetta.collectors.api import dataset as apd
-    from netrosetta.collectors.cli import dataset as cld
-    from netrosetta.collectors.netconf import dataset as ncd
+    from netrosetta.collectors import registry
     from netrosetta.collectors.recording import Recording, engine_facts
 
     from .common import check_platform, load_rulebooks
@@ -120,20 +123,12 @@ def load_recording(args: argparse.Namespace) -> list[tuple[Any, Any]]:
                               "not a recording folder (a folder of command outputs is expected)",
                               file=str(folder))
     rec = Recording.open(folder)
-    check_platform(load_rulebooks(args), getattr(args, "platform", None), "--platform")
+    rulebooks = load_rulebooks(args)
+    check_platform(rulebooks, getattr(args, "platform", None), "--platform")
     platform = getattr(args, "platform", None) or rec.platform
-    kind = getattr(args, "recording_kind", None) or rec.kind or guess_kind(rec.path)
-    if kind == "netconf":
-        src = ncd.from_recording(rec, platform)
-        ds = ncd.to_engine(src)
-    elif kind == "api":
-        src = apd.from_recording(rec, platform)
-        ds = apd.to_engine(src)
-    else:
-        if not platform:
-            raise NetrosettaError("--platform is needed to parse CLI output (e.g. --platform cisco_ios)")
-        src = cld.from_recording(rec, platform, _cli_commands(args, platform))
-        ds = cld.to_engine(src)
+    kind = registry.recording_of(getattr(args, "recording_kind", None) or rec.kind or guess_kind(rec.path))
+    src = kind.replay(rec, platform, rulebooks, getattr(args, "rulebook", None))
+    ds = kind.to_engine(src)
     if not (platform or src.platform):
         raise NetrosettaError("--platform is needed to choose a rulebook (e.g. --platform juniper_junos)")
     for what, err in src.errors.items():
@@ -141,48 +136,17 @@ def load_recording(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     facts = engine_facts(src, name=getattr(args, "name", None))
     # host.name is the device's own name (show version / facts) or --name; never the folder's
     # name (NAPALM folders are called "normal", "mx10003"...): src.target is the folder
-    hostname = src.facts.hostname or (_cli_hostname(rec, src.platform or platform) if kind == "cli" else None)
-    facts.name = getattr(args, "name", None) or hostname
-    facts.sys_name = hostname
+    facts.name = getattr(args, "name", None) or src.facts.hostname
+    facts.sys_name = src.facts.hostname
     return [(ds, facts)]
 
 
-def _cli_hostname(rec: Any, platform: str) -> str | None:
-    """The hostname in a CLI recording's ``show version`` (ntc-templates), when it has one."""
-    from netrosetta.collectors.cli.parse import ParseError, parse
-
-    path = rec.find("show version", "cli")
-    if path is None:
-        return None
-    try:
-        rows = parse(platform, "show version", path.read_text(encoding="utf-8", errors="replace"))
-    except (ParseError, OSError):
-        return None
-    name = next((str(r["hostname"]) for r in rows if r.get("hostname")), None)
-    return name or None
-
-
-def _cli_commands(args: argparse.Namespace, platform: str) -> list[Any]:
-    """What the platform's CLI rulebook reads: those commands are parsed out of the recording."""
-    from netrosetta.collectors.cli.dataset import commands_from_requirements
-    from netrosetta.engine.translate import Translator
-
-    from .common import load_rulebooks
-
-    rs = load_rulebooks(args)
-    books = [rb for rb in rs.concrete() if platform in rb.book.match.platform
-             and any(r.kind == "cli" for r in rb.rules)]
-    if getattr(args, "rulebook", None):
-        books = [rs.resolve(args.rulebook)]
-    if not books:
-        raise NetrosettaError(f"no CLI rulebook for platform {platform}")
-    return commands_from_requirements(Translator(books[0]).requirements("cli"))
-
-
 def register(sub: Any) -> None:
-    p = sub.add_parser("record", help="record a NETCONF/API/CLI target's replies (NAPALM mocked-data layout)")
+    kinds = _recorded_names()
+    p = sub.add_parser("record", help=f"record a {'/'.join(k.upper() for k in kinds)} target's replies "
+                       "(NAPALM mocked-data layout)")
     p.add_argument("--target", required=True, metavar="FILE.yaml",
-                   help="target config (kind: netconf|api|cli, host, port, username, password_env, platform...)")
+                   help=f"target config (kind: {'|'.join(kinds)}, host, port, username, password_env, platform...)")
     p.add_argument("--name", help="which target of the file")
     p.add_argument("--out", metavar="DIR", help="recording folder (default recordings/<name>)")
     p.add_argument("--force", action="store_true", help="write into a non-empty folder")

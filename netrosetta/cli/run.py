@@ -20,13 +20,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from netrosetta.service.config import KINDS, load_config
+    from netrosetta.collectors import registry
+    from netrosetta.service.config import load_config
     from netrosetta.service.runtime import all_targets, load_rulebook_set
 
     cfg = load_config(args.file)
     rulebooks = load_rulebook_set(cfg)
     targets = all_targets(cfg)
-    by_kind = {k: sum(1 for kind, _s in targets.values() if kind == k) for k in KINDS}
+    by_kind = {k: sum(1 for kind, _s in targets.values() if kind == k) for k in registry.names()}
     kinds = ", ".join(f"{n} {k}" for k, n in by_kind.items() if n) or "no targets"
     outs = cfg.outputs
     n_out = len(outs.otlp_grpc) + len(outs.otlp_http) + len(outs.otlp_json) + (outs.prometheus is not None)

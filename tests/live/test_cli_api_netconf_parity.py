@@ -123,13 +123,15 @@ def test_sample_target_configs_validate(sample: str, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize("kind, lab, model", [(c[0], c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
-def test_poll_target_feeds_the_engine(kind: str, lab: Any, model: Any, loop: LoopThread) -> None:
-    """The one call the service makes per poll: target -> (dataset, facts) -> translation."""
-    from netrosetta.collectors.recording import poll_target
+def test_service_source_feeds_the_engine(kind: str, lab: Any, model: Any, loop: LoopThread) -> None:
+    """What the service does per poll: the registered kind's source -> translation."""
+    from netrosetta.service.sources import make_source
     need_shared(*NAPALM)
     with lab() as spec:
         target = _target(model, spec)
-        ds, facts, _src = loop.run(poll_target(target, rulebooks()))
-    t = translate(ds, facts, rulebooks())
+        src = make_source(kind, f"{kind}/{target.name}", target)
+        polled = loop.run(src.poll(rulebooks()))
+        loop.run(src.close())
+    t = polled.translation
     assert t.count() > 0 and t.resource["host.name"] == target.name
     assert t.matched is not None and t.matched.chosen is not None

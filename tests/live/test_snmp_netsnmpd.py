@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpTimeout, make_client
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.lab import agent_answers, free_udp_port, stop_process
-from netrosetta.collectors.snmp.poll import identify
+from netrosetta.collectors.snmp.source import identify
 from netrosetta.collectors.snmp.target import SnmpTarget
 
 pytestmark = pytest.mark.live
@@ -103,7 +103,7 @@ def host_interfaces() -> set[bytes]:
 async def test_v2c_identify_and_walk(snmpd: Snmpd, prefer: str) -> None:
     client = make_client(v2c(snmpd), prefer)  # type: ignore[arg-type]
     try:
-        facts = await identify(client)
+        _system, facts = await identify(client)
         system = await client.walk("1.3.6.1.2.1.1")
         if_descr = await client.walk(IF_DESCR)
     finally:
@@ -120,7 +120,7 @@ async def test_v3_authpriv_sha256_aes_equals_v2c(snmpd: Snmpd, prefer: str) -> N
     v2 = make_client(v2c(snmpd))
     sec = make_client(v3(snmpd), prefer)  # type: ignore[arg-type]
     try:
-        facts = await identify(sec)
+        _system, facts = await identify(sec)
         over_v3 = await sec.walk(IF_DESCR)
         over_v2c = await v2.walk(IF_DESCR)
     finally:

@@ -6,8 +6,11 @@ the code under test; gufo-snmp is a third, independent decoder for the values.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -16,9 +19,12 @@ from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpTimeout, make_c
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.gufo_client import GufoWalker
 from netrosetta.collectors.snmp.lab import SimAgent, SimV3User, snmpsim_agent
-from netrosetta.collectors.snmp.poll import PollStats, identify, poll_targets, walk_roots
-from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.collectors.snmp.source import identify, walk_roots
+from netrosetta.collectors.snmp.target import SnmpTarget, SnmpTargetSpec
+from netrosetta.collectors.source import Polled, PollError
+from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.varbind import TAG_COUNTER64, VarBind, read_snmprec
+from netrosetta.service.sources import make_source
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.live
@@ -131,20 +137,22 @@ async def test_identify_matches_walk_file(agent: SimAgent) -> None:
     sysvals = {vb[0]: vb[2] for vb in expected("iosxe_c9300.snmprec", ["1.3.6.1.2.1.1"])}
     client = make_client(v2c(agent))
     try:
-        facts = await identify(client)
+        system, facts = await identify(client)
     finally:
         await client.close()
     assert facts.sys_object_id == sysvals["1.3.6.1.2.1.1.2.0"]
     assert facts.sys_descr == sysvals["1.3.6.1.2.1.1.1.0"].decode()  # type: ignore[union-attr]
     assert facts.sys_uptime == sysvals["1.3.6.1.2.1.1.3.0"]
-    assert facts.sys_name == sysvals["1.3.6.1.2.1.1.5.0"].decode()  # type: ignore[union-attr]
+    assert {vb[0]: vb[2] for vb in system}["1.3.6.1.2.1.1.5.0"] == sysvals["1.3.6.1.2.1.1.5.0"]
+    # the corpus walk is anonymised (sysName "<private>"): no device name, rather than that one
+    assert sysvals["1.3.6.1.2.1.1.5.0"] == b"<private>" and facts.sys_name is None
 
 
 @pytest.mark.parametrize("prefer", ["native", "pysnmp"])
 async def test_v3_authpriv_sha256_aes(agent: SimAgent, prefer: str) -> None:
     client = make_client(v3(agent, context="junos"), prefer)  # type: ignore[arg-type]
     try:
-        facts = await identify(client)
+        _system, facts = await identify(client)
         got = await walk_roots(client, ["1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6"])
     finally:
         await client.close()
@@ -176,24 +184,55 @@ async def test_wrong_credentials_fail_clearly_without_leaking(agent: SimAgent,
         assert secret not in text
 
 
+async def poll_all(targets: list[SnmpTarget], rulebooks: RulebookSet) -> list[Polled | PollError]:
+    """Each target through the service's SNMP source, all at once, as the scheduler polls them."""
+    sources = [make_source("snmp", f"snmp/t{i}", SnmpTargetSpec.model_validate(t.model_dump()))
+               for i, t in enumerate(targets)]
+
+    async def one(src: object) -> Polled | PollError:
+        try:
+            return await src.poll(rulebooks)  # type: ignore[attr-defined, no-any-return]
+        except PollError as exc:
+            return exc
+        finally:
+            await src.close()  # type: ignore[attr-defined]
+
+    return list(await asyncio.gather(*(one(s) for s in sources)))
+
+
+def if_names(p: Polled) -> set[str]:
+    return {str(a["network.interface.name"]) for _s, _m, a, _v in p.translation.iter_points()
+            if "network.interface.name" in a}
+
+
 async def test_many_devices_concurrently_errors_counted(agent: SimAgent, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     good = [v2c(agent, timeout=2) for _ in range(4)] + [v3(agent, context="junos", timeout=2)]
     bad = [v2c(agent, community="nope-" + COMMUNITY, timeout=0.2, retries=0),
            v3(agent, auth_key="wrong-" + AUTH_KEY, timeout=0.5, retries=0)]
-    stats = PollStats()
-    results = await poll_targets(good + bad, lambda facts: ["1.3.6.1.2.1.31.1.1.1.1"], stats=stats)
-    assert [r.error is None for r in results] == [True] * 5 + [False] * 2
-    assert stats.polled == 7 and stats.failed == 2
-    assert stats.by_kind == {"SnmpTimeout": 1, "SnmpAuthError": 1}
-    ifnames = expected("iosxe_c9300.snmprec", ["1.3.6.1.2.1.31.1.1.1.1"])
-    assert all(r.varbinds == ifnames for r in results[:4])
-    assert results[4].facts is not None and results[4].facts.sys_object_id != results[0].facts.sys_object_id  # type: ignore[union-attr]
+    results = await poll_all(good + bad, RulebookSet.from_paths())
+    assert [isinstance(r, Polled) for r in results] == [True] * 5 + [False] * 2
+    assert Counter(r.kind for r in results if isinstance(r, PollError)) == {"timeout": 1, "autherror": 1}
+    # every interface the walk file lists is translated, from each of the four polls, under the
+    # name IOS uses in its configuration (ifDescr)
+    ifnames = {vb[2].decode() for vb in expected("iosxe_c9300.snmprec", ["1.3.6.1.2.1.2.2.1.2"])}  # type: ignore[union-attr]
+    assert all(isinstance(r, Polled) and if_names(r) == ifnames for r in results[:4])
+    sys_oid = "netrosetta.device.sys_object_id"
+    assert isinstance(results[4], Polled) and isinstance(results[0], Polled)
+    assert results[4].translation.resource[sys_oid] != results[0].translation.resource[sys_oid]
     for secret in SECRETS:
-        assert secret not in caplog.text and all(secret not in (r.error or "") for r in results)
+        assert secret not in caplog.text and all(secret not in str(r) for r in results if isinstance(r, PollError))
 
 
-async def test_no_rulebook_is_a_counted_skip(agent: SimAgent) -> None:
-    stats = PollStats()
-    [res] = await poll_targets([v2c(agent)], lambda facts: None, stats=stats)
-    assert res.error_kind == "NoRulebook" and res.facts is not None and stats.by_kind == {"NoRulebook": 1}
+async def test_no_rulebook_is_a_counted_skip(agent: SimAgent, tmp_path: Path) -> None:
+    from netrosetta.service.status import TargetStatus
+
+    src = make_source("snmp", "snmp/c9300", SnmpTargetSpec.model_validate(v2c(agent).model_dump()))
+    st = TargetStatus("snmp/c9300", "snmp", src.address, 60)
+    try:
+        with pytest.raises(PollError) as err:
+            await src.poll(RulebookSet.from_paths([tmp_path]))   # an empty rulebook folder
+    finally:
+        await src.close()
+    st.record_failure(str(err.value), err.value.kind, 0.0, 0.0)
+    assert err.value.kind == "no-rulebook" and st.failures == {"no-rulebook": 1}

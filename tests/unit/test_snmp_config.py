@@ -1,4 +1,4 @@
-"""Credentials by reference, target validation, client choice, start-time tracking, root pruning."""
+"""Credentials by reference, target validation, client choice, device start times, root pruning."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from netrosetta.collectors.snmp.credentials import (
     resolve_secret,
 )
 from netrosetta.collectors.snmp.native_client import NativeClient
-from netrosetta.collectors.snmp.poll import StartTimeTracker, minimal_roots
 from netrosetta.collectors.snmp.pysnmp_client import PysnmpClient
+from netrosetta.collectors.snmp.source import minimal_roots
 from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.exporter.start_times import StartTimes
 
 SECRET = "s3cr3t-Community-9f"
 
@@ -103,14 +104,19 @@ def test_make_client_picks_cheapest_capable() -> None:
 
 
 def test_start_time_resets_when_uptime_goes_back() -> None:
-    tr = StartTimeTracker()
-    s1, r1 = tr.observe("a", 100_00, now_ns=1_000 * 10**9)  # up 100 s at t=1000 s
-    assert (s1, r1) == (900 * 10**9, False)
-    s2, r2 = tr.observe("a", 160_00, now_ns=1_060 * 10**9)
-    assert (s2, r2) == (s1, False)  # stable while uptime grows, even with clock jitter
-    s3, r3 = tr.observe("a", 5_00, now_ns=1_120 * 10**9)  # agent restarted
-    assert (s3, r3) == (1_115 * 10**9, True) and tr.resets == 1
-    assert tr.observe("b", None, now_ns=7)[0] == 7  # no uptime: start now, no crash
+    # the exporter's StartTimes is what the service keeps per device; boot = now - sysUpTime
+    st = StartTimes()
+
+    def boot(ticks: int, now_ns: int) -> int:
+        return now_ns - ticks * 10_000_000
+
+    s1 = st.device_boot("a", boot(100_00, 1_000 * 10**9), 1_000 * 10**9)  # up 100 s at t=1000 s
+    assert s1 == 900 * 10**9
+    s2 = st.device_boot("a", boot(160_00, 1_060 * 10**9) + 10**6, 1_060 * 10**9)
+    assert s2 == s1  # stable while uptime grows, even with clock jitter
+    s3 = st.device_boot("a", boot(5_00, 1_120 * 10**9), 1_120 * 10**9)  # agent restarted
+    assert s3 == 1_115 * 10**9 and st.events["device restarts"] == 1
+    assert st.device_boot("b", None, 7) == 7  # no uptime: start now, no crash
 
 
 def test_minimal_roots() -> None:

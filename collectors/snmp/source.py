@@ -1,0 +1,127 @@
+"""The SNMP source: GET the system group, match a rulebook, walk only the tables it reads.
+
+The client socket, the matched rulebook (redone only when the rulebooks or the device's identity
+change) and the walk roots survive between polls, so a poll after the first is one GET and the
+same walks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from netrosetta.collectors.source import Polled, PollError, matched, translated
+from netrosetta.engine.varbind import VarBind, oid_key
+from netrosetta.errors import NetrosettaError
+
+from .client import SnmpClient, make_client
+from .target import SnmpTargetSpec
+
+if TYPE_CHECKING:
+    from netrosetta.engine.facts import DeviceFacts
+    from netrosetta.engine.matching import MatchResult
+    from netrosetta.engine.rulebooks import RulebookSet
+
+log = logging.getLogger(__name__)
+
+
+def minimal_roots(roots: Sequence[str]) -> list[str]:
+    """Drop duplicates and roots inside another root (walking 1.3.6.1.2.1.2 covers .2.2)."""
+    cleaned = sorted({r.strip().lstrip(".") for r in roots if r.strip()}, key=lambda r: (len(r), r))
+    kept: list[str] = []
+    for r in cleaned:
+        if not any(r == k or r.startswith(k + ".") for k in kept):
+            kept.append(r)
+    return sorted(kept, key=oid_key)
+
+
+async def walk_roots(client: SnmpClient, roots: list[str]) -> list[VarBind]:
+    """Walk each (minimal) root in OID order; one request stream, agents are often single-threaded."""
+    minimal = minimal_roots(roots)
+    walk_many = getattr(client, "walk_many", None)
+    if walk_many is not None:
+        # the native client walks several subtrees per request: fewer round trips, less CPU
+        many: list[VarBind] = await walk_many(minimal)
+        return many
+    out: list[VarBind] = []
+    for root in minimal:
+        out.extend(await client.walk(root))
+    return out
+
+
+async def identify(client: SnmpClient, *, name: str | None = None, address: str | None = None
+                   ) -> tuple[list[VarBind], DeviceFacts]:
+    """One GET of sysDescr, sysObjectID, sysUpTime and sysName: the varbinds and the device facts
+    (missing or mistyped objects become None, never an exception)."""
+    from netrosetta.engine.selectors.snmp import SnmpDataset
+    from netrosetta.engine.snmp_facts import SYSTEM_OIDS, snmp_facts
+
+    system = await client.get(list(SYSTEM_OIDS))
+    return system, snmp_facts(SnmpDataset(system), name=name, address=address)
+
+
+@dataclass
+class SnmpSource:
+    key: str
+    spec: SnmpTargetSpec
+    kind: str = "snmp"
+    _client: SnmpClient | None = None
+    _roots: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    _match: tuple[tuple[int, str | None, str | None], MatchResult] | None = None
+
+    @property
+    def address(self) -> str:
+        return self.spec.address
+
+    def _roots_for(self, rulebooks: RulebookSet, m: MatchResult) -> list[str]:
+        from netrosetta.engine.translate import translator_for
+
+        assert m.chosen is not None
+        key = (id(rulebooks), m.chosen.id)
+        roots = self._roots.get(key)
+        if roots is None:
+            tr = translator_for(rulebooks, m.chosen)
+            roots = self._roots[key] = minimal_roots([str(r) for r in tr.requirements("snmp")])
+        return roots
+
+    async def poll(self, rulebooks: RulebookSet) -> Polled:
+        from netrosetta.engine.selectors.snmp import SnmpDataset
+
+        if self._client is None:
+            self._client = make_client(self.spec)
+        client = self._client
+        try:
+            # host.ip is the host only; counter state is keyed by name + address (exporter.otlp.device_key)
+            system, facts = await identify(client, name=self.spec.name, address=self.spec.host)
+            if facts.sys_object_id is None and facts.sys_descr is None:
+                raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
+            ident = (id(rulebooks), facts.sys_object_id, facts.sys_descr)
+            if self._match is not None and self._match[0] == ident:
+                m = self._match[1]
+            else:
+                m = matched(rulebooks, facts, "snmp", self.address)
+                self._match = (ident, m)
+            walked = await walk_roots(client, self._roots_for(rulebooks, m))
+        except PollError:
+            raise
+        except NetrosettaError as exc:
+            # drop the socket: a rebooted or re-addressed agent gets a fresh one next time
+            await self.close()
+            kind = type(exc).__name__.removeprefix("Snmp").lower() or "error"
+            raise PollError(str(exc), kind) from None
+        except (ValueError, TypeError, IndexError, KeyError) as exc:
+            await self.close()
+            raise PollError(f"{self.address}: undecodable answer ({type(exc).__name__})", "garbage") from None
+        seen = {vb[0] for vb in walked}
+        full = SnmpDataset([*walked, *(vb for vb in system if vb[0] not in seen)])
+        return translated(rulebooks, full, facts, m)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            try:
+                await client.close()
+            except Exception:  # closing a broken socket must not hide the poll's real error
+                log.debug("%s: close failed", self.key, exc_info=True)
