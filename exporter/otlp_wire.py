@@ -246,20 +246,28 @@ SEVERITY_INFO = int(logs_pb2.SEVERITY_NUMBER_INFO)
 
 
 class LogAttrs:
-    """Log record attributes: each key's tag and bytes encoded once (keys repeat, values do not)."""
+    """Log record attributes as a repeated KeyValue field. Flow records repeat most of their
+    values (exporter, protocol, interfaces, AS numbers): each (key, value) pair is encoded once
+    and kept (bounded); addresses, ports and counts that do not repeat only cost the lookup."""
 
-    def __init__(self) -> None:
-        self.keys: dict[str, bytes] = {}
+    def __init__(self, limit: int = 200_000) -> None:
+        self.pairs: dict[tuple[str, type, Any], bytes] = {}
+        self.limit = limit
 
     def encode(self, attrs: dict[str, Any]) -> bytes:
+        pairs = self.pairs
         out = []
-        keys = self.keys
         for k, v in attrs.items():
-            head = keys.get(k)
-            if head is None:
-                head = keys[k] = lenfield(T_KV_KEY, k.encode("utf-8"))
-            kv = head + lenfield(T_KV_VALUE, any_value(v))
-            out.append(T_LR_ATTR + _varint(len(kv)) + kv)
+            cls = v.__class__
+            if cls is list:
+                out.append(key_value(T_LR_ATTR, k, v))
+                continue
+            b = pairs.get((k, cls, v))   # the class too: True == 1 but encodes differently
+            if b is None:
+                if len(pairs) >= self.limit:
+                    pairs.clear()
+                b = pairs[(k, cls, v)] = key_value(T_LR_ATTR, k, v)
+            out.append(b)
         return b"".join(out)
 
 

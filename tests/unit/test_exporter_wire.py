@@ -113,3 +113,15 @@ def test_array_attribute_values() -> None:
 
     for v in ([], [16, 17, 2**40], ["a", 1.5, True]):
         assert AnyValue.FromString(any_value(v)) == _any(v)
+
+
+def test_log_attribute_cache_tells_equal_values_of_other_types_apart() -> None:
+    """True == 1 == 1.0 in Python; their encodings differ (bool, int, double)."""
+    from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
+
+    from netrosetta.exporter.otlp_wire import LogAttrs
+
+    enc = LogAttrs()
+    for attrs in ({"a": 1, "b": True, "c": 1.0}, {"a": True, "b": 1.0, "c": 1}, {"a": 1.0, "b": 1, "c": True}):
+        got = LogRecord.FromString(enc.encode(attrs))
+        assert got == LogRecord(attributes=[KeyValue(key=k, value=_any(v)) for k, v in attrs.items()])
