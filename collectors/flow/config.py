@@ -108,13 +108,13 @@ class FlowListenerConfig(_Strict):
     rollups: list[str | RollupConfig] = []
     rollup_interval: float = Field(60.0, gt=0)
     outputs: list[OutputConfig] = [OutputConfig(type="jsonl")]
+    # the rulebook (by id, from the built-in mappings or the service's `rulebooks:` folders) that
+    # turns sFlow interface counter samples into unified metrics
+    counters_rulebook: str = Field("generic/snmp", min_length=1)
     sampling: SamplingConfig = SamplingConfig()
     template_cache_path: Path | None = None
     template_timeout: float = Field(1800.0, gt=0)
     hold_seconds: float = Field(10.0, ge=0)
-    # the rulebook (by id, from the built-in mappings or the service's `rulebooks:` folders) that
-    # turns sFlow interface counter samples into unified metrics
-    counters_rulebook: str = Field("generic/snmp", min_length=1)
 
     @field_validator("filters")
     @classmethod
