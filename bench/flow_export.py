@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.flow_decode import CAPTURE, ROOT, build_capture
+from bench.flow_decode import CAPTURE, ROOT, capture_file
 
 RESULTS = Path(__file__).resolve().parent / "results" / "flow_export.json"
 RESOURCE = {"service.name": "netrosetta-flow", "host.name": "collector-1"}
@@ -83,9 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not CAPTURE.exists():
         print(f"bench.flow_export: {CAPTURE} is absent; skipped")
         return 0
-    with tempfile.TemporaryDirectory(prefix="flowexport.") as tmp:
-        cap = Path(tmp) / "capture.pcap"
-        build_capture(cap, args.repeats)
+    with capture_file(args.repeats) as (cap, _, _):
         batches = _batches(cap)
     flows = sum(len(b) for b in batches)
     attrs = LogAttrs()
