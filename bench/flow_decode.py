@@ -16,6 +16,7 @@ Counted in the same run, over the same file:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import shutil
@@ -23,7 +24,7 @@ import struct
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,14 @@ def build_capture(dst: Path, repeats: int) -> tuple[int, int]:
     body = recs[0] + b"".join(recs[1:]) * repeats
     dst.write_bytes(header + body)
     return 1 + (len(recs) - 1) * repeats, len(header) + len(body)
+
+
+@contextlib.contextmanager
+def capture_file(repeats: int) -> Iterator[tuple[Path, int, int]]:
+    """The built capture in a temporary folder: (path, datagrams, bytes)."""
+    with tempfile.TemporaryDirectory(prefix="flowbench.") as tmp:
+        cap = Path(tmp) / "capture.pcap"
+        yield (cap, *build_capture(cap, repeats))
 
 
 def run_ours(path: Path) -> tuple[int, float]:
@@ -97,9 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not CAPTURE.exists():
         print(f"bench.flow_decode: {CAPTURE} is absent; skipped")
         return 0
-    with tempfile.TemporaryDirectory(prefix="flowbench.") as tmp:
-        cap = Path(tmp) / "capture.pcap"
-        ndgrams, nbytes = build_capture(cap, args.repeats)
+    with capture_file(args.repeats) as (cap, ndgrams, nbytes):
         ours_flows, ours_cpu = run_ours(cap)
         expected_flows = ours_flows
         results: dict[str, Any] = {
@@ -115,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["peers"]["netflow_pkg"] = {"flows": nf_flows, "cpu_s": round(nf_cpu, 3),
                                                "flows_per_cpu_s": round(nf_flows / nf_cpu)}
         if shutil.which("nfacctd") or Path("/usr/sbin/nfacctd").exists():
-            _, pm_cpu = run_nfacctd(cap, Path(tmp))
+            _, pm_cpu = run_nfacctd(cap, cap.parent)
             # nfacctd prints no record count; it reads the same file, so the same flows
             results["peers"]["nfacctd"] = {"flows": expected_flows, "cpu_s": round(pm_cpu, 3),
                                            "flows_per_cpu_s": round(expected_flows / pm_cpu)}

@@ -1,4 +1,4 @@
-"""Raw flows out: JSON lines (the normalized record) and OTLP log records.
+"""Raw flows out: JSON lines (the normalized record) and OTLP log records (encoded by otlp_wire).
 
 OTLP attribute names follow OpenTelemetry semantic conventions where one exists
 (``source.address``, ``source.port``, ``destination.address``, ``destination.port``,
@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from typing import IO, Any
 
+from netrosetta import __version__
 from netrosetta.collectors.flow.record import FlowBatch
 from netrosetta.collectors.flow.rollups import RollupResult
+
+from . import otlp_wire as w
+from .requests import count_items
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,10 @@ NAMESPACE = "flow."
 TRANSPORT = {6: "tcp", 17: "udp", 132: "sctp", 1: "icmp", 58: "icmp"}
 SEMCONV = {"src_addr": "source.address", "src_port": "source.port", "dst_addr": "destination.address",
            "dst_port": "destination.port"}
+
+
+_SCOPE = w.scope("netrosetta.flow", __version__, [])
+_FIXED = w.log_fixed(w.SEVERITY_INFO, "INFO", "flow", "network.flow")
 
 
 def otel_attributes(row: dict[str, Any]) -> dict[str, Any]:
@@ -83,51 +90,46 @@ class JsonLinesOutput:
             self._fh.close()
 
 
+def encode_flow_logs(batch: FlowBatch, resource: dict[str, Any], attrs: w.LogAttrs | None = None) -> bytes:
+    """Serialized ExportLogsServiceRequest: one log record per flow, event ``network.flow``, the
+    flow's end time (else its receive time) as the record's time."""
+    enc = attrs or w.LogAttrs()
+    records = []
+    for row in batch.rows():
+        received = int(row.get("time_received_ns") or 0)
+        ts = int(row.get("time_flow_end_ns") or received)
+        records.append(w.log_record(ts, received, _FIXED, enc.encode(otel_attributes(row))))
+    if not records:
+        return b""
+    return w.resource_logs(sorted(resource.items()), _SCOPE, b"".join(records))
+
+
+def build_logs_request(batch: FlowBatch, resource: dict[str, Any], attrs: w.LogAttrs | None = None) -> Any:
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+    return ExportLogsServiceRequest.FromString(encode_flow_logs(batch, resource, attrs))
+
+
 class OtlpLogOutput:
-    """Raw flows as OTLP log records through the OpenTelemetry SDK exporters (gRPC or HTTP).
+    """Raw flows as OTLP log batches, one ExportLogsServiceRequest per decoded batch, handed to
+    ``sink`` (an exporter.sinks Sink, or the service's delivery entry)."""
 
-    One LoggerProvider of our own (never the global one), with the collector's service resource.
-    """
+    flows, rollups = True, False
 
-    def __init__(self, endpoint: str, protocol: str = "grpc", insecure: bool = True,
-                 resource_attributes: dict[str, str] | None = None, batch: bool = True) -> None:
-        from opentelemetry.sdk._logs import LoggerProvider
-        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
-        from opentelemetry.sdk.resources import Resource
-
-        exporter: Any
-        if protocol == "grpc":
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as GrpcExp
-            exporter = GrpcExp(endpoint=endpoint, insecure=insecure)
-        elif protocol in ("http", "http/protobuf"):
-            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter as HttpExp
-            exporter = HttpExp(endpoint=endpoint)
-        else:
-            raise ValueError(f"unknown OTLP protocol {protocol!r} (grpc or http)")
-        attrs = {"service.name": "netrosetta-flow", **(resource_attributes or {})}
-        self.provider = LoggerProvider(resource=Resource.create(attrs))
-        proc = BatchLogRecordProcessor(exporter) if batch else SimpleLogRecordProcessor(exporter)
-        self.provider.add_log_record_processor(proc)
-        self.logger = self.provider.get_logger("netrosetta.flow")
-
-    def records(self, batch: FlowBatch) -> Iterator[tuple[int, dict[str, Any]]]:
-        for row in batch.rows():
-            ts = int(row.get("time_flow_end_ns") or row.get("time_received_ns") or 0)
-            yield ts, otel_attributes(row)
+    def __init__(self, sink: Any, resource_attributes: dict[str, str] | None = None) -> None:
+        self.sink = sink
+        self.resource = {"service.name": "netrosetta-flow", **(resource_attributes or {})}
+        self._attrs = w.LogAttrs()
+        self.refused = 0        # batches the sink did not accept (standalone: no retry)
 
     def write(self, batch: FlowBatch) -> int:
-        from opentelemetry._logs import LogRecord, SeverityNumber
-
-        n = 0
-        for ts, attrs in self.records(batch):
-            self.logger.emit(LogRecord(timestamp=ts or None, observed_timestamp=int(attrs.get(
-                "flow.time_received_ns") or 0) or None, severity_number=SeverityNumber.INFO,
-                severity_text="INFO", body="flow", attributes=attrs, event_name="network.flow"))
-            n += 1
+        req = build_logs_request(batch, self.resource, self._attrs)
+        n = count_items(req)
+        if n and not self.sink.export(req):
+            self.refused += 1
         return n
 
-    def flush(self) -> None:
-        self.provider.force_flush()
-
     def close(self) -> None:
-        self.provider.shutdown()
+        shut = getattr(self.sink, "shutdown", None)
+        if shut is not None:
+            shut()

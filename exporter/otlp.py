@@ -1,8 +1,7 @@
 """DeviceTranslation -> OTLP ExportMetricsServiceRequest, with our own timestamps.
 
 The SDK's instrument API cannot set timestamps or one Resource per device, so we build the
-request the OTLP exporters send (encoded by otlp_wire, the hot path) and hand it to their
-transport (see sinks.py). One ResourceMetrics per device, one ScopeMetrics per rulebook:
+request ourselves (encoded by otlp_wire, the hot path) and hand it to a sink (sinks.py). One ResourceMetrics per device, one ScopeMetrics per rulebook:
 scope name = rulebook id, scope version = rulebook version.
 """
 
@@ -32,8 +31,10 @@ def device_key(t: DeviceTranslation) -> str:
 
 
 def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes | None = None,
-                   prev_poll_ns: dict[str, int] | None = None, attr_cache: w.AttrCache = _ATTRS) -> bytes:
-    """Serialized ExportMetricsServiceRequest."""
+                   prev_poll_ns: dict[str, int] | None = None, attr_cache: w.AttrCache = _ATTRS,
+                   window_start_ns: int | None = None) -> bytes:
+    """Serialized ExportMetricsServiceRequest. ``window_start_ns``: the points are aggregates of
+    the window from then to the translation's time (flow rollups): that is their start time."""
     out: list[bytes] = []
     for t in translations:
         if not t.scopes:
@@ -56,8 +57,9 @@ def encode_request(translations: Iterable[DeviceTranslation], state: StartTimes 
                 elif mp.timestamps:
                     dps = _timestamped_points(mp, 0 if inst == "gauge" else boot, now, attr_cache)
                 else:           # one start and one time for the whole metric
+                    start = (0 if inst == "gauge" else min(boot, now)) if window_start_ns is None else window_start_ns
                     dps = w.data_points(attr_cache, list(map(_first, mp.points)), list(map(_second, mp.points)),
-                                        0 if inst == "gauge" else min(boot, now), now)
+                                        start, now)
                 metrics.append(w.lenfield(w.T_METRICS, w.metric(mp.name, mp.description, mp.unit, inst, dps)))
             if metrics:
                 head = w.lenfield(w.T_SCOPE, w.scope(sc.rulebook_id, sc.rulebook_version,
@@ -102,6 +104,8 @@ def _timestamped_points(mp: MetricPoints, start: int, now: int, attr_cache: w.At
 
 
 def build_request(translations: Iterable[DeviceTranslation], state: StartTimes | None = None,
-                  prev_poll_ns: dict[str, int] | None = None) -> ExportMetricsServiceRequest:
+                  prev_poll_ns: dict[str, int] | None = None,
+                  window_start_ns: int | None = None) -> ExportMetricsServiceRequest:
     """The request as a protobuf message (parsed from the wire encoding, in C)."""
-    return ExportMetricsServiceRequest.FromString(encode_request(translations, state, prev_poll_ns))
+    return ExportMetricsServiceRequest.FromString(encode_request(translations, state, prev_poll_ns,
+                                                                 window_start_ns=window_start_ns))

@@ -1,4 +1,4 @@
-"""Protobuf wire encoding of OTLP metrics, written for the hot path.
+"""Protobuf wire encoding of OTLP metrics and logs, written for the hot path.
 
 Building the request through protobuf message objects costs ~9 µs per data point, more than
 polling and translating it. Here each series' attributes are encoded once and cached (series are
@@ -17,7 +17,10 @@ from itertools import chain, repeat
 from typing import Any
 
 from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.logs.v1 import logs_pb2
 from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
+
+from netrosetta.varint import encode as _varint
 
 
 def _num(msg: Any, field: str) -> int:
@@ -26,17 +29,6 @@ def _num(msg: Any, field: str) -> int:
 
 def _tag(number: int, wire: int) -> bytes:
     return _varint((number << 3) | wire)
-
-
-def _varint(n: int) -> bytes:
-    if n < 0x80:
-        return bytes((n,))
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 LEN, I64, VARINT = 2, 1, 0
@@ -64,6 +56,8 @@ T_STR = _tag(_num(common_pb2.AnyValue, "string_value"), LEN)
 T_INT = _tag(_num(common_pb2.AnyValue, "int_value"), VARINT)
 T_DBL = _tag(_num(common_pb2.AnyValue, "double_value"), I64)
 T_BOOL = _tag(_num(common_pb2.AnyValue, "bool_value"), VARINT)
+T_ARRAY = _tag(_num(common_pb2.AnyValue, "array_value"), LEN)
+T_ARRAY_VALUES = _tag(_num(common_pb2.ArrayValue, "values"), LEN)
 T_DP_ATTR = _tag(_num(pb.NumberDataPoint, "attributes"), LEN)
 _START = _num(pb.NumberDataPoint, "start_time_unix_nano")
 _TIME = _num(pb.NumberDataPoint, "time_unix_nano")
@@ -115,6 +109,8 @@ def any_value(v: Any) -> bytes:
         return T_INT + _varint(v & 0xFFFFFFFFFFFFFFFF)
     if isinstance(v, float):
         return T_DBL + struct.pack("<d", v)
+    if isinstance(v, list | tuple):
+        return lenfield(T_ARRAY, b"".join(lenfield(T_ARRAY_VALUES, any_value(x)) for x in v))
     s = str(v).encode("utf-8")
     return lenfield(T_STR, s)
 
@@ -230,3 +226,65 @@ def scope(name: str, version: str, attrs: list[tuple[str, Any]]) -> bytes:
 
 def resource(attrs: list[tuple[str, Any]]) -> bytes:
     return b"".join(key_value(T_RES_ATTR, k, v) for k, v in attrs)
+
+
+# -- logs (raw flow records) ----------------------------------------------------------------------
+T_RL = _tag(_num(logs_pb2.LogsData, "resource_logs"), LEN)          # same number in the request
+T_RL_RESOURCE = _tag(_num(logs_pb2.ResourceLogs, "resource"), LEN)
+T_SCOPE_LOGS = _tag(_num(logs_pb2.ResourceLogs, "scope_logs"), LEN)
+T_SL_SCOPE = _tag(_num(logs_pb2.ScopeLogs, "scope"), LEN)
+T_LOG_RECORDS = _tag(_num(logs_pb2.ScopeLogs, "log_records"), LEN)
+T_LR_ATTR = _tag(_num(logs_pb2.LogRecord, "attributes"), LEN)
+T_LR_BODY = _tag(_num(logs_pb2.LogRecord, "body"), LEN)
+T_LR_SEV_TEXT = _tag(_num(logs_pb2.LogRecord, "severity_text"), LEN)
+T_LR_SEV = _tag(_num(logs_pb2.LogRecord, "severity_number"), VARINT)
+T_LR_EVENT = _tag(_num(logs_pb2.LogRecord, "event_name"), LEN)
+_LR_TIME = struct.Struct("<BQ")
+B_LR_TIME = (_num(logs_pb2.LogRecord, "time_unix_nano") << 3) | I64
+B_LR_OBSERVED = (_num(logs_pb2.LogRecord, "observed_time_unix_nano") << 3) | I64
+SEVERITY_INFO = int(logs_pb2.SEVERITY_NUMBER_INFO)
+
+
+class LogAttrs:
+    """Log record attributes as a repeated KeyValue field. Flow records repeat most of their
+    values (exporter, protocol, interfaces, AS numbers): each (key, value) pair is encoded once
+    and kept (bounded); addresses, ports and counts that do not repeat only cost the lookup."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.pairs: dict[tuple[str, type, Any], bytes] = {}
+        self.limit = limit
+
+    def encode(self, attrs: dict[str, Any]) -> bytes:
+        pairs = self.pairs
+        out = []
+        for k, v in attrs.items():
+            cls = v.__class__
+            if cls is list:
+                out.append(key_value(T_LR_ATTR, k, v))
+                continue
+            b = pairs.get((k, cls, v))   # the class too: True == 1 but encodes differently
+            if b is None:
+                if len(pairs) >= self.limit:
+                    pairs.clear()
+                b = pairs[(k, cls, v)] = key_value(T_LR_ATTR, k, v)
+            out.append(b)
+        return b"".join(out)
+
+
+def log_record(time_ns: int, observed_ns: int, fixed: bytes, attrs_b: bytes) -> bytes:
+    """One LogRecord as a log_records entry; ``fixed``: the fields every record of a batch shares
+    (log_fixed), ``attrs_b``: LogAttrs.encode. A zero time is left out, as protobuf does."""
+    body = (_LR_TIME.pack(B_LR_TIME, time_ns) if time_ns else b"") + \
+        (_LR_TIME.pack(B_LR_OBSERVED, observed_ns) if observed_ns else b"") + fixed + attrs_b
+    return T_LOG_RECORDS + _varint(len(body)) + body
+
+
+def log_fixed(severity_number: int, severity_text: str, body: Any, event_name: str) -> bytes:
+    return T_LR_SEV + _varint(severity_number) + lenfield(T_LR_SEV_TEXT, severity_text.encode()) + \
+        lenfield(T_LR_BODY, any_value(body)) + lenfield(T_LR_EVENT, event_name.encode())
+
+
+def resource_logs(resource_attrs: list[tuple[str, Any]], scope_b: bytes, records: bytes) -> bytes:
+    """One ResourceLogs entry of an ExportLogsServiceRequest with a single scope."""
+    scope_logs = lenfield(T_SCOPE_LOGS, lenfield(T_SL_SCOPE, scope_b) + records)
+    return lenfield(T_RL, lenfield(T_RL_RESOURCE, resource(resource_attrs)) + scope_logs)

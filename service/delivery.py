@@ -20,29 +20,12 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-
+from netrosetta.exporter.requests import Request, batch_label, from_spill, to_spill
 from netrosetta.exporter.sinks import Sink
 
 from .spill import Batch, Spill, SpillWriteError
 
 log = logging.getLogger(__name__)
-
-
-def batch_label(req: ExportMetricsServiceRequest) -> str:
-    """``<host.name>@<time_unix_nano of the first point>``: one poll of one device (or one
-    self-telemetry or flow-rollup tick) is one batch, and its points share that time."""
-    host = "?"
-    for rm in req.resource_metrics:
-        attrs = {kv.key: kv.value.string_value for kv in rm.resource.attributes}
-        host = (attrs.get("host.name") or attrs.get("service.name") or "?").replace(" ", "_")
-        for sm in rm.scope_metrics:
-            for m in sm.metrics:
-                kind = m.WhichOneof("data")
-                if kind:
-                    for dp in getattr(m, kind).data_points:
-                        return f"{host}@{dp.time_unix_nano}"
-    return f"{host}@0"
 
 
 @dataclass
@@ -67,13 +50,13 @@ class Delivery:
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.stats = DeliveryStats()
-        self._mem: deque[tuple[ExportMetricsServiceRequest, int, str]] = deque()
+        self._mem: deque[tuple[Request, int, str]] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
     # -- producer side -----------------------------------------------------------------------
-    def offer(self, req: ExportMetricsServiceRequest, points: int) -> None:
+    def offer(self, req: Request, points: int) -> None:
         label = batch_label(req)
         log.debug("%s: batch %s made (%d points)", self.name, label, points)
         if self.stats.retrying and self.spill is not None:
@@ -106,10 +89,10 @@ class Delivery:
         while self._mem:
             self._spill_one(*self._mem.popleft())
 
-    def _spill_one(self, req: ExportMetricsServiceRequest, pts: int, label: str) -> None:
+    def _spill_one(self, req: Request, pts: int, label: str) -> None:
         assert self.spill is not None
         try:
-            self._count_drop(self.spill.push(req.SerializeToString(), pts, label), "spill full")
+            self._count_drop(self.spill.push(to_spill(req), pts, label), "spill full")
         except SpillWriteError as exc:  # disk full or gone: the batch is lost, and counted
             self._count_drop(exc.dropped, "spill full")
             self._count_drop([exc.batch], f"cannot write the spill: {exc.strerror}")
@@ -126,7 +109,7 @@ class Delivery:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"delivery-{self.name}")
 
-    def _next(self) -> tuple[ExportMetricsServiceRequest, int, str, int | None] | None:
+    def _next(self) -> tuple[Request, int, str, int | None] | None:
         """The oldest batch: (request, points, label, its spill seq or None from memory)."""
         while self.spill is not None and len(self.spill):
             got = self.spill.peek()
@@ -134,7 +117,7 @@ class Delivery:
                 break
             b, data = got
             try:
-                return ExportMetricsServiceRequest.FromString(data), b.points, b.label or b.key, b.seq
+                return from_spill(data), b.points, b.label or b.key, b.seq
             except Exception:  # a damaged file (disk error, edited by hand) never blocks the rest
                 self.spill.pop(b.seq)
                 self._count_drop([b], "unreadable spill file")
@@ -149,7 +132,7 @@ class Delivery:
         if gone is not None:  # evicted while in flight, and not delivered: only now a drop
             self._count_drop([gone], "spill full (evicted during its export)")
 
-    async def _export(self, req: ExportMetricsServiceRequest) -> bool:
+    async def _export(self, req: Request) -> bool:
         try:
             return bool(await asyncio.to_thread(self.sink.export, req))
         except Exception as exc:  # a sink bug must not kill delivery; the batch is retried

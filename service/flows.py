@@ -19,7 +19,11 @@ log = logging.getLogger(__name__)
 
 
 class _ServiceSink:
-    """A Sink for the flow pipeline's thread that hands requests to the service's event loop."""
+    """The flow pipeline's way into the service's Emit/Delivery path, from the listener thread.
+
+    Metrics (rollups) go where polled metrics go (``Service.deliver``: the cluster stream in
+    cluster mode); raw flow logs go to this instance's deliveries (the cluster stream carries
+    metrics only). Both get the same queue, spill, retry and drop accounting."""
 
     name = "service"
 
@@ -27,12 +31,30 @@ class _ServiceSink:
         self.svc, self.loop = svc, loop
 
     def export(self, req: Any) -> bool:
-        from netrosetta.exporter.sinks import count_points
+        from netrosetta.exporter.requests import count_items, signal_of
 
-        pts = count_points(req)
+        pts = count_items(req)
         if pts:
-            self.loop.call_soon_threadsafe(self.svc.deliver, req, pts)
+            deliver = self.svc.deliver if signal_of(req) == "metrics" else self._local
+            self.loop.call_soon_threadsafe(deliver, req, pts)
         return True
+
+    def _local(self, req: Any, pts: int) -> None:
+        for d in self.svc.deliveries:
+            d.offer(req, pts)
+
+    def counters(self, rulebook_id: str, samples: list[Any], interfaces: Any = None) -> None:
+        """sFlow counter samples: translated by the service's current rulebook set (configured
+        folders, swapped by SIGHUP), then emitted like a poll (start times, wraps, resets)."""
+        from netrosetta.collectors.flow.sflow_counters import translate_counters
+
+        rulebooks = self.svc.rulebooks      # read once: a reload swaps the whole set
+        if rulebook_id not in rulebooks:
+            log.warning("sFlow counters skipped: rulebook %r is not loaded", rulebook_id)
+            return
+        for t in translate_counters(samples, rulebooks, rulebook_id, interfaces):
+            if t.scopes:
+                self.loop.call_soon_threadsafe(self.svc.emit, t)
 
     def shutdown(self) -> None:
         return None
@@ -47,17 +69,24 @@ class FlowRunner:
         self._threads: list[threading.Thread] = []
 
     async def start(self) -> None:
+        from functools import partial
+
         from netrosetta.collectors.flow.listener import FlowListener
         from netrosetta.collectors.flow.pipeline import FlowPipeline, build_outputs
         from netrosetta.collectors.flow.rollup_metrics import RollupMetricsOutput
 
         loop = asyncio.get_running_loop()
+        to_service = _ServiceSink(self.svc, loop)
         for cfg in self.cfgs:
-            # rollups and sFlow interface counters also leave through the service's own outputs
-            # (same retry/spill/drop accounting as polled data); raw flows go to the listener's outputs
-            outputs = [*build_outputs(cfg), RollupMetricsOutput(_ServiceSink(self.svc, loop),
-                                                                {"service.name": "netrosetta-flow"})]
-            pipe = FlowPipeline(cfg, outputs)
+            if cfg.counters_rulebook not in self.svc.rulebooks:
+                from netrosetta.errors import NetrosettaError
+                raise NetrosettaError(f"flow listener port {cfg.port}: counters_rulebook {cfg.counters_rulebook!r} "
+                                      "is neither built in nor in the configured rulebook folders")
+            # rollups, sFlow interface counters and raw flows of `{type: otlp}` outputs without an
+            # endpoint leave through the service's outputs; other outputs are the listener's own
+            outputs = [*build_outputs(cfg, service_sink=to_service),
+                       RollupMetricsOutput(to_service, {"service.name": "netrosetta-flow"})]
+            pipe = FlowPipeline(cfg, outputs, on_counters=partial(to_service.counters, cfg.counters_rulebook))
             lis = FlowListener(cfg, pipe.process)
             t = threading.Thread(target=self._serve, args=(lis, pipe), name=f"flow-{lis.port}", daemon=True)
             t.start()

@@ -3,70 +3,56 @@
 from __future__ import annotations
 
 import logging
-import threading
-from typing import Any
+from dataclasses import replace
 
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-from opentelemetry.sdk.metrics.export import MetricExportResult
-
-from netrosetta.errors import NetrosettaError
-from netrosetta.exporter.sinks import JsonLinesSink, OtlpHttpSink, Sink, _PrebuiltGrpc, sink_from_env
+from netrosetta.exporter.otlp_env import grpc_settings
+from netrosetta.exporter.sinks import (
+    JsonLinesSink,
+    OtlpGrpcSink,
+    OtlpHttpSink,
+    Sink,
+    read_file,
+    sink_from_env,
+)
 
 from .config import OtlpOutput, Outputs
 
 log = logging.getLogger(__name__)
 
 
-def _read(path: Any) -> bytes | None:
+def _tls_path(path: object) -> str | None:
     if not path:
         return None
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        raise NetrosettaError(f"outputs: cannot read TLS file {path}: {exc.strerror}") from None
+    read_file(str(path), "outputs: TLS file")   # a missing file is a start-up error, not an export-time traceback
+    return str(path)
 
 
-class GrpcSink:
-    """OTLP/gRPC through the SDK exporter (its transport and retry), with our TLS and headers."""
+def _headers(out: OtlpOutput) -> dict[str, str] | None:
+    """The output's headers (secrets resolved); none configured: OTEL_EXPORTER_OTLP_HEADERS."""
+    return {k: v.get_secret_value() for k, v in out.headers.items()} or None
 
-    name = "otlp-grpc"
 
-    def __init__(self, out: OtlpOutput) -> None:
-        import grpc
+def grpc_sink(out: OtlpOutput) -> OtlpGrpcSink:
+    """OTLP/gRPC with the output's TLS (mTLS with a client key and certificate) and secret headers."""
+    settings = grpc_settings(out.endpoint, insecure=out.tls.insecure, headers=_headers(out), timeout=out.timeout,
+                             compression=out.compression or "none")
+    settings = replace(settings, ca_file=_tls_path(out.tls.ca_file), cert_file=_tls_path(out.tls.cert_file),
+                       key_file=_tls_path(out.tls.key_file))
+    sink = OtlpGrpcSink(settings=settings)
+    sink.name = f"otlp-grpc {out.endpoint}"
+    return sink
 
-        creds = None
-        if not out.tls.insecure:
-            creds = grpc.ssl_channel_credentials(_read(out.tls.ca_file), _read(out.tls.key_file),
-                                                 _read(out.tls.cert_file))
-        from opentelemetry.exporter.otlp.proto.grpc.exporter import Compression
-        comp = Compression.Gzip if out.compression == "gzip" else None
-        headers = {k: v.get_secret_value() for k, v in out.headers.items()}
-        self.endpoint = out.endpoint
-        self.name = f"otlp-grpc {out.endpoint}"
-        self._exp = _PrebuiltGrpc(endpoint=out.endpoint, insecure=out.tls.insecure, credentials=creds,
-                                  headers=headers or None, timeout=out.timeout, compression=comp)
-        self._lock = threading.Lock()
 
-    def export(self, req: ExportMetricsServiceRequest) -> bool:
-        with self._lock:
-            return self._exp._export(req) is MetricExportResult.SUCCESS  # type: ignore[arg-type]
-
-    def shutdown(self) -> None:
-        self._exp.shutdown()
+def http_sink(out: OtlpOutput) -> OtlpHttpSink:
+    sink = OtlpHttpSink(out.endpoint, headers=_headers(out),
+                        timeout=out.timeout, certificate_file=_tls_path(out.tls.ca_file),
+                        compression="gzip" if out.compression == "gzip" else "none")
+    sink.name = f"otlp-http {out.endpoint}"
+    return sink
 
 
 def build_sinks(outputs: Outputs) -> list[Sink]:
-    sinks: list[Sink] = []
-    for o in outputs.otlp_grpc:
-        sinks.append(GrpcSink(o))
-    for o in outputs.otlp_http:
-        if o.tls.ca_file is not None:
-            _read(o.tls.ca_file)      # a missing CA is a start-up error, not an export-time traceback
-        h = OtlpHttpSink(o.endpoint, headers={k: v.get_secret_value() for k, v in o.headers.items()} or None,
-                         timeout=o.timeout, certificate_file=str(o.tls.ca_file) if o.tls.ca_file else None)
-        h.name = f"otlp-http {o.endpoint}"
-        sinks.append(h)
+    sinks: list[Sink] = [*map(grpc_sink, outputs.otlp_grpc), *map(http_sink, outputs.otlp_http)]
     for j in outputs.otlp_json:
         s = JsonLinesSink(j.path)
         s.name = f"otlp-json {j.path}"

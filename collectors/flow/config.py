@@ -17,6 +17,8 @@ YAML form (every key optional except ``port``)::
     outputs:
       - {type: jsonl, path: "-"}
       - {type: otlp, endpoint: "127.0.0.1:4317", protocol: grpc}
+      - {type: otlp}                # no endpoint: the service's outputs (delivery, spill, retry)
+    counters_rulebook: generic/snmp # sFlow interface counters -> unified metrics by this rulebook
     sampling: {default_rate: 1000, overrides: {"192.0.2.1": 512}}
     template_cache_path: /var/lib/netrosetta/flow-templates.json
     strict_template_scope: ["192.0.2.7"]  # templates apply to their own source port only
@@ -75,7 +77,9 @@ class RollupConfig(_Strict):
 class OutputConfig(_Strict):
     type: Literal["jsonl", "otlp"]
     path: str = "-"                           # jsonl: "-" is stdout
-    endpoint: str | None = None               # otlp: host:port (grpc) or URL (http)
+    # otlp: host:port (grpc) or URL (http); none: the service's outputs (inside `netrosetta run`),
+    # else OTEL_EXPORTER_OTLP_ENDPOINT
+    endpoint: str | None = None
     protocol: Literal["grpc", "http"] = "grpc"
     flows: bool = True                        # raw flows as log records / lines
     rollups: bool = True                      # rollups as metrics / lines
@@ -106,6 +110,9 @@ class FlowListenerConfig(_Strict):
     rollups: list[str | RollupConfig] = []
     rollup_interval: float = Field(60.0, gt=0)
     outputs: list[OutputConfig] = [OutputConfig(type="jsonl")]
+    # the rulebook (by id, from the built-in mappings or the service's `rulebooks:` folders) that
+    # turns sFlow interface counter samples into unified metrics
+    counters_rulebook: str = Field("generic/snmp", min_length=1)
     sampling: SamplingConfig = SamplingConfig()
     template_cache_path: Path | None = None
     template_timeout: float = Field(1800.0, gt=0)

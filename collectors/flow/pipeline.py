@@ -114,7 +114,8 @@ class FlowPipeline:
             if hasattr(out, "write_metrics"):
                 if translations is None:
                     from netrosetta.collectors.flow.sflow_counters import translate_counters
-                    translations = translate_counters(samples, interfaces=self.interfaces)
+                    translations = translate_counters(samples, rulebook_id=self.cfg.counters_rulebook,
+                                                      interfaces=self.interfaces)
                 out.write_metrics(translations)
             else:
                 out.write_counters(samples)
@@ -158,7 +159,11 @@ class FlowPipeline:
                 out.close()
 
 
-def build_outputs(cfg: FlowListenerConfig) -> list[Any]:
+def build_outputs(cfg: FlowListenerConfig, service_sink: Any = None) -> list[Any]:
+    """The listener's outputs. ``service_sink`` (inside the service): where an ``otlp`` output
+    without an endpoint sends raw flows, the service's delivery; its rollups and sFlow counters
+    leave there anyway. Outside the service such an output uses OTEL_EXPORTER_OTLP_*."""
+    from netrosetta.errors import NetrosettaError
     from netrosetta.exporter.flow_logs import JsonLinesOutput, OtlpLogOutput
 
     outs: list[Any] = []
@@ -167,22 +172,34 @@ def build_outputs(cfg: FlowListenerConfig) -> list[Any]:
             try:
                 out: Any = JsonLinesOutput(o.path)
             except OSError as exc:
-                from netrosetta.errors import NetrosettaError
                 raise NetrosettaError(f"cannot open output: {exc.strerror}", file=o.path) from None
-        else:
-            if not o.endpoint:
-                from netrosetta.errors import NetrosettaError
-                raise NetrosettaError("otlp output needs an endpoint")
-            out = OtlpLogOutput(o.endpoint, o.protocol)
-            if o.rollups:  # rollups and sFlow counters leave as OTLP metrics to the same endpoint
-                from netrosetta.collectors.flow.rollup_metrics import RollupMetricsOutput
-                from netrosetta.exporter.sinks import OtlpGrpcSink, OtlpHttpSink
-                sink: Any = OtlpGrpcSink(o.endpoint, insecure=True) if o.protocol == "grpc" else \
-                    OtlpHttpSink(o.endpoint.replace("/v1/logs", "/v1/metrics"))
-                outs.append(RollupMetricsOutput(sink))
-            out.flows, out.rollups = o.flows, False
+            out.flows, out.rollups = o.flows, o.rollups
             outs.append(out)
             continue
-        out.flows, out.rollups = o.flows, o.rollups
-        outs.append(out)
+        if o.endpoint is None and service_sink is not None:
+            if o.flows:
+                outs.append(OtlpLogOutput(service_sink))
+            continue
+        sink = _otlp_sink(o.endpoint, o.protocol)
+        if o.flows:
+            outs.append(OtlpLogOutput(sink))
+        if o.rollups:  # rollups and sFlow counters leave as OTLP metrics to the same endpoint
+            from netrosetta.collectors.flow.rollup_metrics import RollupMetricsOutput
+            outs.append(RollupMetricsOutput(sink))
     return outs
+
+
+def _otlp_sink(endpoint: str | None, protocol: str) -> Any:
+    """One sink per otlp output, for its logs and its metrics (gRPC: one channel; HTTP: the
+    configured URL for logs, …/v1/metrics beside it)."""
+    from netrosetta.errors import NetrosettaError
+    from netrosetta.exporter.otlp_env import env, sibling_url
+    from netrosetta.exporter.sinks import OtlpGrpcSink, OtlpHttpSink
+
+    if endpoint is None and not env("ENDPOINT", "logs"):
+        raise NetrosettaError("otlp output needs an endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)")
+    if protocol == "grpc":
+        return OtlpGrpcSink(endpoint, insecure=True if endpoint else None)
+    if endpoint is None:
+        return OtlpHttpSink()
+    return OtlpHttpSink(sibling_url(endpoint, "metrics"), logs_endpoint=endpoint)

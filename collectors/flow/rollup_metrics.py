@@ -42,7 +42,8 @@ def rollups_to_translation(results: list[RollupResult], resource: dict[str, str]
 
 
 class RollupMetricsOutput:
-    """Sends each rollup flush through an exporter.sinks Sink (OTLP gRPC/HTTP or JSON lines)."""
+    """Sends each rollup flush through an exporter.sinks Sink (OTLP gRPC/HTTP or JSON lines), or
+    the service's delivery entry. Each point starts at its window's start and ends at its end."""
 
     flows = False
     rollups = True
@@ -59,7 +60,8 @@ class RollupMetricsOutput:
 
         t = rollups_to_translation(results, self.resource)
         if t.scopes:
-            self.sink.export(build_request([t]))  # type: ignore[attr-defined]
+            start = min(r.start_ns for r in results)
+            self.sink.export(build_request([t], window_start_ns=start))  # type: ignore[attr-defined]
 
     def write_metrics(self, translations: list[DeviceTranslation]) -> None:
         """Engine output (sFlow counters as hw.network.* metrics) through the same sink."""

@@ -8,6 +8,7 @@ friends exactly as for SNMP. Values the agent marks unknown (all ones) are left 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +23,7 @@ from netrosetta.engine.varbind import (
     VarBind,
 )
 
+DEFAULT_RULEBOOK = "generic/snmp"
 IF = "1.3.6.1.2.1.2.2.1"
 IFX = "1.3.6.1.2.1.31.1.1.1"
 DOT3 = "1.3.6.1.2.1.10.7.2.1"
@@ -108,31 +110,31 @@ def varbinds_by_agent(samples: Iterable[CounterSample]) -> dict[str, list[VarBin
     return dict(out)
 
 
-_RULEBOOKS: list[Any] = []
+@functools.cache
+def builtin_rulebooks() -> Any:
+    """The project's own mappings, for callers without a rulebook set of their own (the
+    standalone ``flow listen``, tests). The service passes its configured, reloaded set instead.
+    Loading every rulebook takes seconds: once per process."""
+    from netrosetta.engine.rulebooks import RulebookSet
 
-
-def _default_rulebooks(cls: Any) -> Any:
-    """Loading every rulebook takes seconds: once per process."""
-    if not _RULEBOOKS:
-        _RULEBOOKS.append(cls.from_paths())
-    return _RULEBOOKS[0]
+    return RulebookSet.from_paths()
 
 
 def translate_counters(samples: Iterable[CounterSample], rulebooks: Any = None,
-                       rulebook_id: str = "generic/snmp", interfaces: Any = None) -> list[Any]:
-    """DeviceTranslation per agent through the engine's generic IF-MIB rulebook.
+                       rulebook_id: str = DEFAULT_RULEBOOK, interfaces: Any = None) -> list[Any]:
+    """DeviceTranslation per agent through ``rulebook_id`` of ``rulebooks`` (default: the generic
+    IF-MIB rulebook of the built-in mappings).
 
     Interface names come from the sample's port-name record, else from ``interfaces`` (an
     enrichment.InterfaceProvider filled by SNMP polls); without either, the engine skips the
     points (counted as "missing attribute network.interface.name"), never inventing a name.
     """
     from netrosetta.engine.facts import DeviceFacts
-    from netrosetta.engine.rulebooks import RulebookSet
     from netrosetta.engine.selectors.snmp import SnmpDataset
     from netrosetta.engine.translate import translator_for
 
     samples = list(samples)
-    rs = rulebooks if rulebooks is not None else _default_rulebooks(RulebookSet)
+    rs = rulebooks if rulebooks is not None else builtin_rulebooks()
     tr = translator_for(rs, rs.resolve(rulebook_id))
     stamp = {s.agent: s.time_received_ns for s in samples}
     uptime = {s.agent: s.uptime_ms for s in samples}

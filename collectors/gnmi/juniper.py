@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from netrosetta import varint
+
 JUNIPER_HEADER_ID = 1
 _FIELDS = {1: "system_id", 2: "component_id", 3: "sub_component_id", 4: "sensor_name",
            5: "subscribed_path", 6: "streamed_path", 7: "component", 8: "sequence_number",
@@ -24,16 +26,10 @@ class WireError(ValueError):
 
 
 def _varint(data: bytes, i: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        if i >= len(data) or shift > 63:
-            raise WireError("truncated varint")
-        b = data[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, i
-        shift += 7
+    try:
+        return varint.decode(data, i)
+    except varint.VarintError as exc:
+        raise WireError(str(exc)) from None
 
 
 def decode_header(msg: bytes) -> dict[str, Any]:

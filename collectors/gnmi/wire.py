@@ -35,6 +35,10 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
+from netrosetta.varint import U64 as _U64
+from netrosetta.varint import VarintError
+from netrosetta.varint import decode as _varint
+
 from .flatten import (
     _PATHS_MAX,
     Flat,
@@ -48,7 +52,6 @@ from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
 from .values import NORMALISED_BASES, BadValue, LeafTypes, decimal64, ieeefloat32, normalise
 
-_U64 = (1 << 64) - 1
 _dbl = struct.Struct("<d").unpack_from
 _flt = struct.Struct("<f").unpack_from
 
@@ -139,10 +142,7 @@ def _uint_alternatives(psig: bytes) -> list[bytes]:
 
 def _uvarint(v: bytes) -> int:
     """A varint the template matched (well formed, at most 64 bits)."""
-    r = 0
-    for c in reversed(v):
-        r = (r << 7) | (c & 0x7F)
-    return r
+    return _varint(v, 0)[0]
 
 
 _LANES: dict[int, tuple[Any, ...]] = {}
@@ -195,29 +195,12 @@ _CACHES: dict[int, tuple[LeafTypes | None, dict[bytes, _Prefix]]] = {}
 _size = [0, 0]       # table entries, templates: each is dropped when it reaches its bound
 
 
-def _varint(b: bytes, i: int) -> tuple[int, int]:
-    x = b[i]
-    i += 1
-    if x < 0x80:
-        return x, i
-    result, shift = x & 0x7F, 7
-    while True:
-        x = b[i]
-        i += 1
-        result |= (x & 0x7F) << shift
-        if x < 0x80:
-            return result & _U64, i     # a 10th byte above 1 overflows: protobuf keeps 64 bits
-        shift += 7
-        if shift > 63:
-            raise _Slow
-
-
 def flatten_bytes(data: bytes, types: LeafTypes | None = None) -> Flat:
     """Same result as ``flatten_response(SubscribeResponse.FromString(data), types)``, read
     straight from the bytes when the response has a common shape."""
     try:
         return _fast(data, types)
-    except (_Slow, IndexError, struct.error, DecodeError):
+    except (_Slow, IndexError, VarintError, struct.error, DecodeError):
         pass    # DecodeError: a corrupt trailing extension; protobuf decides (and counts it)
     try:
         resp = gnmi_pb2.SubscribeResponse.FromString(data)

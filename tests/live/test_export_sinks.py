@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +64,42 @@ def test_json_lines_file(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert [json.loads(x)["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["sum"]["dataPoints"][0]["asInt"]
             for x in lines] == ["1", "2"]
+
+
+def _flow_logs() -> Any:
+    from netrosetta.collectors.flow.decoder import FlowDecoder
+    from netrosetta.exporter.flow_logs import build_logs_request
+    from netrosetta.service.lab.netflow_v5 import synthetic_datagrams
+
+    batch = FlowDecoder().decode_one(synthetic_datagrams(7, flows=12)[0], "192.0.2.9", 2055).flows
+    return build_logs_request(batch, {"service.name": "netrosetta-flow"})
+
+
+def test_grpc_sink_carries_logs_and_metrics_on_one_channel() -> None:
+    with GrpcReceiver() as rx:
+        sink = OtlpGrpcSink(rx.endpoint, insecure=True, compression="gzip", timeout=5)
+        logs = _flow_logs()
+        assert sink.export(logs) and sink.export(build_request([device("r1", 5)]))
+        assert rx.logs == [logs] and rx.points() == 2
+        sink.shutdown()
+
+
+def test_http_sink_posts_logs_beside_metrics_gzipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    with HttpReceiver() as rx:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=lab")
+        sink = OtlpHttpSink(rx.endpoint, compression="gzip", timeout=5)      # …/v1/metrics
+        logs = _flow_logs()
+        assert sink.export(logs) and sink.export(build_request([device("r1", 5)]))
+        assert rx.logs == [logs] and rx.points() == 2
+        assert all(h["content-encoding"] == "gzip" and h["x-tenant"] == "lab" for h in rx.headers)
+        rx.fail = True
+        assert not sink.export(logs)
+        sink.shutdown()
+
+
+def test_grpc_sink_to_nobody_says_no_within_its_timeout() -> None:
+    from tests.reliability.harness import free_tcp_port
+
+    sink = OtlpGrpcSink(f"127.0.0.1:{free_tcp_port()}", insecure=True, timeout=1)
+    assert not sink.export(build_request([device("r1", 5)]))
+    sink.shutdown()

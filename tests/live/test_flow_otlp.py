@@ -81,7 +81,7 @@ def test_flows_as_logs_and_rollups_as_metrics(otlp_server: Any) -> None:
         time.sleep(0.05)
     lst.stop()
     t.join(5)
-    pipe.close()  # flushes the log batch processor and the last rollup interval
+    pipe.close()  # flushes the last rollup interval
     records = [lr for req in rec.logs for rl in req.resource_logs for sl in rl.scope_logs for lr in sl.log_records]
     assert len(records) == 51
     first = _attrs(records[0].attributes)
@@ -99,6 +99,9 @@ def test_flows_as_logs_and_rollups_as_metrics(otlp_server: Any) -> None:
     pts = [(dp, m) for req in rec.metrics for rm in req.resource_metrics for sm in rm.scope_metrics
            for m in sm.metrics for dp in m.gauge.data_points]
     assert pts and all(m.name == "netrosetta.flow.rollup.bytes_by_dst" and m.unit == "By" for _, m in pts)
+    # each point covers its window: it starts at the window's start (aligned to the interval)
+    assert all(0 < dp.start_time_unix_nano < dp.time_unix_nano for dp, _ in pts)
+    assert all(dp.start_time_unix_nano % (3600 * 10**9) == 0 for dp, _ in pts)
     total = sum(dp.as_double for dp, _ in pts)
     pmacct = need_shared("corpus", "flow", "pmacct", "101-NFv9-CISCO-cust_primitives", "output-flow-00.json")
     expected = sum(json.loads(line)["bytes"] for line in pmacct.read_text().splitlines() if line.strip())
@@ -144,6 +147,7 @@ def test_flow_logs_over_otlp_http() -> None:
 
     from netrosetta.collectors.flow.decoder import FlowDecoder
     from netrosetta.exporter.flow_logs import OtlpLogOutput
+    from netrosetta.exporter.sinks import OtlpHttpSink
 
     bodies: list[tuple[str, bytes]] = []
 
@@ -165,9 +169,10 @@ def test_flow_logs_over_otlp_http() -> None:
     try:
         d = need_shared("corpus", "flow", "telegraf", "netflow_v9_example", "netflow_v9.bin").read_bytes()
         flows = FlowDecoder().decode_one(d, "192.0.2.3", 2055, 0).flows
-        out = OtlpLogOutput(f"http://127.0.0.1:{srv.server_address[1]}/v1/logs", "http")
+        url = f"http://127.0.0.1:{srv.server_address[1]}"
+        out = OtlpLogOutput(OtlpHttpSink(f"{url}/v1/metrics", logs_endpoint=f"{url}/v1/logs", timeout=5))
         assert out.write(flows) == 8
-        out.flush()
+        assert out.refused == 0
         out.close()
     finally:
         srv.shutdown()

@@ -22,6 +22,8 @@ from typing import Any
 
 import grpc
 from aiohttp import web
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as ls
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2_grpc as ls_grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as ms
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as ms_grpc
 
@@ -51,7 +53,17 @@ def wait_for(cond: Callable[[], Any], timeout: float, what: str, every: float = 
 @dataclass
 class Received:
     requests: list[ms.ExportMetricsServiceRequest] = field(default_factory=list)
+    logs: list[ls.ExportLogsServiceRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_logs(self, req: ls.ExportLogsServiceRequest) -> None:
+        with self.lock:
+            self.logs.append(req)
+
+    def log_records(self) -> list[Any]:
+        with self.lock:
+            reqs = list(self.logs)
+        return [lr for r in reqs for rl in r.resource_logs for sl in rl.scope_logs for lr in sl.log_records]
 
     def add(self, req: ms.ExportMetricsServiceRequest) -> None:
         with self.lock:
@@ -107,8 +119,18 @@ class _Servicer(ms_grpc.MetricsServiceServicer):
         return ms.ExportMetricsServiceResponse()
 
 
+class _LogsServicer(ls_grpc.LogsServiceServicer):
+    def __init__(self, received: Received) -> None:
+        self.received = received
+
+    def Export(self, request: ls.ExportLogsServiceRequest, context: Any) -> ls.ExportLogsServiceResponse:
+        self.received.add_logs(request)
+        return ls.ExportLogsServiceResponse()
+
+
 class GrpcReceiver:
-    """A real OTLP/gRPC metrics backend; stop() and start() again on the same port to simulate an outage."""
+    """A real OTLP/gRPC metrics and logs backend; stop() and start() again on the same port to
+    simulate an outage."""
 
     def __init__(self, port: int | None = None, *, tls: tuple[Path, Path, Path | None] | None = None) -> None:
         """``tls``: (server cert, server key, client CA for mutual TLS or None)."""
@@ -125,6 +147,7 @@ class GrpcReceiver:
     def start(self) -> GrpcReceiver:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         ms_grpc.add_MetricsServiceServicer_to_server(_Servicer(self.received, self.metadata), server)
+        ls_grpc.add_LogsServiceServicer_to_server(_LogsServicer(self.received), server)
         if self.tls is None:
             server.add_insecure_port(self.endpoint)
         else:

@@ -19,7 +19,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 
 from netrosetta.service.config import OtlpOutput
 from netrosetta.service.delivery import Delivery
-from netrosetta.service.outputs import GrpcSink
+from netrosetta.service.outputs import grpc_sink
 from netrosetta.service.spill import Spill
 from tests.support.otlp_receiver import GrpcReceiver
 
@@ -78,7 +78,7 @@ async def test_overflow_while_draining_accounts_each_batch(tmp_path: Path, block
     made = [f"dev{i}@{1000 + i}" for i in range(8)]
     with GrpcReceiver() as rx:
         rx.fail = True                                            # backend down
-        sink = GrpcSink(OtlpOutput(endpoint=rx.endpoint, tls={"insecure": True}, timeout=2))  # type: ignore[arg-type]
+        sink = grpc_sink(OtlpOutput(endpoint=rx.endpoint, tls={"insecure": True}, timeout=2))  # type: ignore[arg-type]
         d = Delivery(sink, queue_batches=1, spill=Spill(tmp_path / "spill", blocks * blk),
                      retry_initial=0.05, retry_max=0.1)
         d.start()

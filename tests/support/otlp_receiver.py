@@ -1,4 +1,5 @@
-"""Real OTLP receivers for tests: a gRPC MetricsService server and an HTTP/protobuf endpoint.
+"""Real OTLP receivers for tests: a gRPC MetricsService + LogsService server and an HTTP/protobuf
+endpoint (/v1/metrics, /v1/logs; gzip bodies accepted). Logs requests are kept apart in ``logs``.
 
 They speak the real protocols on loopback and keep every request they accepted; ``fail``
 makes them refuse (UNAVAILABLE / HTTP 503) to simulate a backend outage; ``gate`` (gRPC), when
@@ -7,12 +8,15 @@ set to an Event, holds each export until it is set (``entered`` tells one is bei
 
 from __future__ import annotations
 
+import gzip
 import threading
 from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_svc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2_grpc as logs_grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as svc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as svc_grpc
 
@@ -20,6 +24,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as
 class _Store:
     def __init__(self) -> None:
         self.requests: list[svc.ExportMetricsServiceRequest] = []
+        self.logs: list[logs_svc.ExportLogsServiceRequest] = []
         self.headers: list[dict[str, str]] = []
         self.fail = False
         self.gate: threading.Event | None = None
@@ -63,11 +68,25 @@ class _Servicer(svc_grpc.MetricsServiceServicer):
         return svc.ExportMetricsServiceResponse()
 
 
+class _LogsServicer(logs_grpc.LogsServiceServicer):
+    def __init__(self, store: _Store) -> None:
+        self.store = store
+
+    def Export(self, request: Any, context: Any) -> Any:
+        if self.store.fail:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "backend down (test)")
+        with self.store.arrived:
+            self.store.logs.append(request)
+            self.store.headers.append({k: v for k, v in context.invocation_metadata()})
+        return logs_svc.ExportLogsServiceResponse()
+
+
 class GrpcReceiver(_Store):
     def __init__(self) -> None:
         super().__init__()
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         svc_grpc.add_MetricsServiceServicer_to_server(_Servicer(self), self.server)
+        logs_grpc.add_LogsServiceServicer_to_server(_LogsServicer(self), self.server)
         self.port = self.server.add_insecure_port("127.0.0.1:0")
         self.endpoint = f"127.0.0.1:{self.port}"
 
@@ -87,14 +106,21 @@ class HttpReceiver(_Store):
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if store.fail or self.path != "/v1/metrics":
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                if store.fail or self.path not in ("/v1/metrics", "/v1/logs"):
                     self.send_response(503 if store.fail else 404)
                     self.end_headers()
                     return
-                req = svc.ExportMetricsServiceRequest()
-                req.ParseFromString(body)
-                store.add(req, {k.lower(): v for k, v in self.headers.items()})
-                out = svc.ExportMetricsServiceResponse().SerializeToString()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if self.path == "/v1/logs":
+                    with store.arrived:
+                        store.logs.append(logs_svc.ExportLogsServiceRequest.FromString(body))
+                        store.headers.append(headers)
+                    out = logs_svc.ExportLogsServiceResponse().SerializeToString()
+                else:
+                    store.add(svc.ExportMetricsServiceRequest.FromString(body), headers)
+                    out = svc.ExportMetricsServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", str(len(out)))
