@@ -114,17 +114,17 @@ class FlowRunner:
         out: dict[str, dict[tuple[tuple[str, str], ...], int]] = {
             "netrosetta.flow.datagrams": {}, "netrosetta.flow.malformed": {}, "netrosetta.flow.flows": {},
             "netrosetta.flow.template_missing": {}, "netrosetta.flow.templates_refused": {},
-            "netrosetta.flow.absurd_values": {}, "netrosetta.flow.emit_errors": {}}
+            "netrosetta.flow.absurd_values": {}, "netrosetta.flow.emit_errors": {},
+            # which template scope answered (issue 16), sets refused for their layout, elements
+            # no table names, records whose packet section was parsed
+            "netrosetta.flow.template_scope_strict": {}, "netrosetta.flow.template_scope_domain": {},
+            "netrosetta.flow.template_layout_mismatch": {}, "netrosetta.flow.unknown_elements": {},
+            "netrosetta.flow.packet_sections": {}}
         for cfg, lis in zip(self.cfgs, self.listeners, strict=False):
             st = lis.stats()
             a = (("netrosetta.flow.listener", f"{cfg.bind}:{lis.port}"),)
-            out["netrosetta.flow.datagrams"][a] = st.datagrams
-            out["netrosetta.flow.malformed"][a] = st.malformed
-            out["netrosetta.flow.flows"][a] = st.flows
-            out["netrosetta.flow.template_missing"][a] = st.template_missing
-            out["netrosetta.flow.templates_refused"][a] = st.templates_refused
-            out["netrosetta.flow.absurd_values"][a] = st.absurd_values
-            out["netrosetta.flow.emit_errors"][a] = st.emit_errors
+            for name, series in out.items():
+                series[a] = getattr(st, name.rsplit(".", 1)[1])
         return out
 
     def status(self) -> list[dict[str, Any]]:
