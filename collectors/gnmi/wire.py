@@ -35,6 +35,8 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
+from netrosetta.engine.pathgrammar import Keys, canonical_origin
+
 from .flatten import (
     _PATHS_MAX,
     Flat,
@@ -44,7 +46,6 @@ from .flatten import (
     flatten_response,
     slot_key,
 )
-from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
 from .values import NORMALISED_BASES, BadValue, LeafTypes, decimal64, ieeefloat32, normalise
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..paths import Keys, canonical_origin
+from netrosetta.engine.pathgrammar import Keys, canonical_origin
 
 
 @dataclass(frozen=True)
