@@ -25,10 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from netrosetta.engine.file_stem import file_stem
 from netrosetta.errors import NetrosettaError
 
 MANIFEST = "netrosetta-recording.json"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 # extensions tried per source kind, in order; NAPALM uses .txt and .text for CLI, .json for eAPI
 EXTENSIONS = {
     "cli": (".txt", ".text", ".raw"),
@@ -36,14 +36,6 @@ EXTENSIONS = {
     "netconf": (".xml",),
 }
 KINDS = tuple(EXTENSIONS)
-
-
-def file_stem(command: str) -> str:
-    """The file name (without extension) NAPALM uses for a command or RPC name."""
-    stem = _UNSAFE.sub("_", command.strip())
-    if not stem or stem in {".", ".."}:
-        raise NetrosettaError(f"cannot name a recording file after command {command!r}")
-    return stem
 
 
 def module_key(namespace: str | None, tag: str) -> str:

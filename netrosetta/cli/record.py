@@ -149,7 +149,7 @@ def load_recording(args: argparse.Namespace) -> list[tuple[Any, Any]]:
 
 def _cli_hostname(rec: Any, platform: str) -> str | None:
     """The hostname in a CLI recording's ``show version`` (ntc-templates), when it has one."""
-    from netrosetta.collectors.cli.parse import ParseError, parse
+    from netrosetta.engine.textparse import ParseError, parse
 
     path = rec.find("show version", "cli")
     if path is None:
