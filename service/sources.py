@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from netrosetta.collectors.snmp.client import SnmpClient, make_client
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import SYSTEM_OIDS, snmp_facts
 from netrosetta.collectors.snmp.poll import minimal_roots, walk_roots
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.matching import MatchResult, match_rulebook
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import SYSTEM_OIDS, snmp_facts
 from netrosetta.engine.translate import translator_for
 from netrosetta.errors import NetrosettaError
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from netrosetta.collectors.flow.decoder import OptionsRecord
 from netrosetta.collectors.flow.record import FlowBatch, addr_to_str
-from netrosetta.engine.varbind import VarBind
+from netrosetta.collectors.snmp.varbind import VarBind
 
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2."
 IF_SPEED = "1.3.6.1.2.1.2.2.1.5."

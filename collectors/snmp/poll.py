@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from netrosetta.collectors.snmp.client import Prefer, SnmpClient, SnmpError, make_client
 from netrosetta.collectors.snmp.target import SnmpTarget
-from netrosetta.engine.varbind import TAG_OCTET_STRING, TAG_OID, TAG_TIMETICKS, VarBind, oid_key
 from netrosetta.errors import NetrosettaError
+
+from .varbind import TAG_OCTET_STRING, TAG_OID, TAG_TIMETICKS, VarBind, oid_key
 
 log = logging.getLogger(__name__)
 

@@ -59,7 +59,7 @@ def _parse(text: str, ctx: BindContext, default_origin: str | None = None,
     if not elems:
         raise SelectorError(f"gNMI path {text!r} has no elements")
     first_mod = split_module(elems[0][0])[0]
-    origin = origin or first_mod or None
+    origin = origin or first_mod     # "" = none written: default_origin below
     catalog = _catalog(ctx)
     parts: list[str] = []
     keys: list[tuple[str, str]] = []
