@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NR := $(VENV)/bin/netrosetta
 
-.PHONY: setup run test lint bench fuzz clean
+.PHONY: setup run test lint layering bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,11 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy netrosetta engine collectors exporter service
+	$(PY) tests/unit/test_layering.py
+
+# import layering (engine pure, no cycles); `make test` runs it too, as tests/unit/test_layering.py
+layering: setup
+	$(PY) tests/unit/test_layering.py
 
 bench: setup
 	$(PY) -m bench

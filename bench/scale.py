@@ -59,7 +59,7 @@ def _proc(pid: int) -> tuple[float, float]:
 # -- the devices: snmpsim behind a caching, clock-moving proxy ------------------------------------
 def _proxy(upstream: int, ready: Any, stop: Any) -> None:
     from netrosetta.collectors.snmp import ber
-    from netrosetta.engine.varbind import TAG_COUNTER32, TAG_COUNTER64, TAG_TIMETICKS
+    from netrosetta.collectors.snmp.varbind import TAG_COUNTER32, TAG_COUNTER64, TAG_TIMETICKS
     from tests.support.snmp_responder import encode_response
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -25,13 +25,13 @@ from typing import Any
 from bench.snmp_poll import COMMUNITY, IF_ROOTS, WALK, exporter_cost, poll_cost
 from netrosetta.collectors.snmp.client import make_client
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
 from netrosetta.collectors.snmp.lab import snmpsim_agent, stop_process
 from netrosetta.collectors.snmp.target import SnmpTarget
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import cached_match, translator_for
-from netrosetta.engine.varbind import read_snmprec
 from netrosetta.exporter.otlp import build_request
 from netrosetta.exporter.sinks import OtlpGrpcSink
 from netrosetta.exporter.start_times import StartTimes

@@ -99,9 +99,9 @@ def _summary(samples: list[dict[str, float]], warmup: float) -> dict[str, float]
 async def _baseline(ports: dict[str, int], interval: float, seconds: float) -> None:
     """Bare poller: same targets, same roots, same client; no translation, no export."""
     from netrosetta.collectors.snmp.client import make_client
+    from netrosetta.collectors.snmp.facts import SYSTEM_OIDS
     from netrosetta.collectors.snmp.source import walk_roots
     from netrosetta.engine.rulebooks import RulebookSet
-    from netrosetta.engine.snmp_facts import SYSTEM_OIDS
     from netrosetta.engine.translate import translator_for
     from netrosetta.service.config import SnmpTargetSpec
 

@@ -21,11 +21,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import COUNTER_TAGS, VarBind, read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import cached_match, translator_for
-from netrosetta.engine.varbind import COUNTER_TAGS, VarBind, read_snmprec
 from netrosetta.exporter.otlp import encode_request
 from netrosetta.exporter.start_times import StartTimes
 

@@ -25,30 +25,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from netrosetta.engine.file_stem import file_stem
 from netrosetta.errors import NetrosettaError
 
 MANIFEST = "netrosetta-recording.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
+# file extensions tried for a command, per source kind, in order; filled by collectors/registry.py
+# as each kind with recordings registers (NAPALM: .txt/.text for CLI, .json for eAPI, .xml NETCONF)
+EXTENSIONS: dict[str, tuple[str, ...]] = {}
+
+
 def _extensions(kind: str | None) -> tuple[str, ...]:
-    """File extensions tried for a command, in order: the kind's (collectors/registry.py), or every
-    recorded kind's when the kind is unknown."""
-    from netrosetta.collectors import registry
-
-    kinds = registry.recorded_kinds()
-    own = [k.recording.extensions for k in kinds if k.name == kind and k.recording is not None]
+    """The kind's extensions, or every registered kind's when the kind is unknown."""
+    own = EXTENSIONS.get(kind or "")
     if own:
-        return own[0]
-    return tuple(e for k in kinds if k.recording is not None for e in k.recording.extensions)
-
-
-def file_stem(command: str) -> str:
-    """The file name (without extension) NAPALM uses for a command or RPC name."""
-    stem = _UNSAFE.sub("_", command.strip())
-    if not stem or stem in {".", ".."}:
-        raise NetrosettaError(f"cannot name a recording file after command {command!r}")
-    return stem
+        return own
+    return tuple(dict.fromkeys(e for exts in EXTENSIONS.values() for e in exts))
 
 
 def module_key(namespace: str | None, tag: str) -> str:

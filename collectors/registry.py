@@ -66,12 +66,19 @@ def register(kind: SourceKind) -> None:
     global _generation
     _KINDS[kind.name] = kind
     _generation += 1
+    from . import recording  # the file layout learns the kind's extensions (it must not import us)
+    if kind.recording is not None:
+        recording.EXTENSIONS[kind.name] = kind.recording.extensions
+    else:
+        recording.EXTENSIONS.pop(kind.name, None)
 
 
 def unregister(name: str) -> None:
     global _generation
     if _KINDS.pop(name, None) is not None:
         _generation += 1
+    from . import recording
+    recording.EXTENSIONS.pop(name, None)
 
 
 def generation() -> int:

@@ -1,8 +1,8 @@
 """`netrosetta rulebook test`: run each rulebook's recorded fixtures and diff the output.
 
 A fixture is a folder ``testcases/<case>/`` beside the rulebooks holding one input (for SNMP a
-``walk.snmprec``; other sources register their input file names in INPUT_LOADERS) and an
-``expected.yaml``::
+``walk.snmprec``, for gNMI ``responses.json``: the caller passes a loader per input file name, so
+the engine knows no source) and an ``expected.yaml``::
 
     rulebook: cisco/ios-xe            # the rulebook that must match
     resource: {device.manufacturer: Cisco}
@@ -16,7 +16,7 @@ unexpected extra points are listed but only fail with ``exhaustive: true``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,16 +49,9 @@ class Expected(BaseModel):
     exhaustive: bool = False
 
 
-def _load_walk(path: Path) -> tuple[Dataset, DeviceFacts]:
-    from .selectors.snmp import SnmpDataset
-    from .snmp_facts import snmp_facts
-    from .varbind import read_snmprec
-    ds = SnmpDataset(read_snmprec(path).varbinds)
-    return ds, snmp_facts(ds)
-
-
-# input file name -> loader; other sources add theirs (e.g. gNMI responses.json)
-INPUT_LOADERS: dict[str, Callable[[Path], tuple[Dataset, DeviceFacts]]] = {"walk.snmprec": _load_walk}
+# reads a case's input file into what the engine translates; each source kind brings its own
+# (SNMP: collectors/snmp/facts.load_walk for walk.snmprec; gNMI: responses.json)
+InputLoader = Callable[[Path], tuple[Dataset, DeviceFacts]]
 
 
 @dataclass
@@ -76,12 +69,14 @@ def _same(a: float, b: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def run_case(case: Path, rulebooks: RulebookSet) -> CaseResult:
+def run_case(case: Path, rulebooks: RulebookSet, loaders: Mapping[str, InputLoader]) -> CaseResult:
+    """Translate the case's input (the first file of ``loaders`` it has: input file name ->
+    loader) and compare with its expected.yaml."""
     exp_path = case / "expected.yaml"
     expected = validate(load_yaml(exp_path), Expected)
-    loader = next(((case / name, fn) for name, fn in INPUT_LOADERS.items() if (case / name).exists()), None)
+    loader = next(((case / name, fn) for name, fn in loaders.items() if (case / name).exists()), None)
     if loader is None:
-        raise NetrosettaError(f"no input file (one of {', '.join(INPUT_LOADERS)})", file=str(case))
+        raise NetrosettaError(f"no input file (one of {', '.join(loaders)})", file=str(case))
     ds, facts = loader[1](loader[0])
     t: DeviceTranslation = translate(ds, facts, rulebooks)
     res = CaseResult(case, True)

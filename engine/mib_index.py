@@ -29,7 +29,30 @@ from netrosetta.errors import NetrosettaError
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # must match netrosetta.mibs_compile.FORMAT
+#: Version of the on-disk JSON layout (netrosetta.mibs_compile writes it); other versions are refused.
+FORMAT = 1
+
+# SMI application/base types: resolution of a syntax stops at these names whatever module
+# defines them (SNMPv2-SMI spells them as refinements of INTEGER/OCTET STRING, which would lose
+# the counter/gauge distinction we need).
+BASE_TYPES: dict[str, str] = {
+    "INTEGER": "Integer32",
+    "Integer32": "Integer32",
+    "Unsigned32": "Unsigned32",
+    "Gauge32": "Gauge32",
+    "Gauge": "Gauge32",
+    "Counter32": "Counter32",
+    "Counter": "Counter32",
+    "Counter64": "Counter64",
+    "TimeTicks": "TimeTicks",
+    "IpAddress": "IpAddress",
+    "NetworkAddress": "IpAddress",
+    "Opaque": "Opaque",
+    "OCTET STRING": "OctetString",
+    "OBJECT IDENTIFIER": "ObjectIdentifier",
+    "Bits": "Bits",
+    "BITS": "Bits",
+}
 
 Kind = Literal["scalar", "table", "row", "column", "notification", "node"]
 IndexValue = int | str
@@ -409,8 +432,6 @@ class MibIndex:
                 obj = None
         if obj is None:
             # SMIv1 INDEX clauses may name a type instead of an object.
-            from netrosetta.mibs_compile import BASE_TYPES
-
             return BASE_TYPES.get(part.name), None, None, None
         return obj.syntax, obj.tc, obj.fixed_size, obj.display_hint
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .model import Transform
-from .varbind import OUT_OF_RANGE
+from .values import OUT_OF_RANGE
 
 SKIP: Any = object()
 Fn = Callable[[Any], Any]

@@ -34,7 +34,7 @@ from .rulebooks import ResolvedRulebook, RulebookSet
 from .schema import MetricDef, UnifiedSchema, load_schema
 from .selectors.base import BindContext, ColumnRef, Dataset, Index, Selector, SelectorError, timestamp_of
 from .transforms import SKIP, compile_chain, is_row_step, row_op, to_number, to_text
-from .varbind import OUT_OF_RANGE, OUT_OF_RANGE_REASON
+from .values import OUT_OF_RANGE, OUT_OF_RANGE_REASON
 
 log = logging.getLogger(__name__)
 

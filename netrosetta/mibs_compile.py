@@ -5,7 +5,7 @@ can follow and each failure gets a plain reason naming the file) and reduce its 
 names, OIDs, kinds, base syntax, textual conventions, enums, display hints, units, access and table
 structure. No DESCRIPTION/REFERENCE text is kept.
 
-Output: one ``<MODULE>.json`` per module in the output folder (format described in FORMAT below).
+Output: one ``<MODULE>.json`` per module in the output folder (format version: engine/mib_index.py FORMAT).
 """
 
 from __future__ import annotations
@@ -21,34 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from netrosetta.engine.mib_index import BASE_TYPES, FORMAT
 from netrosetta.errors import NetrosettaError
 
 log = logging.getLogger(__name__)
-
-#: Version of the on-disk JSON layout; MibIndex refuses files with another version.
-FORMAT = 1
-
-# SMI application/base types: resolution of a syntax stops at these names whatever module
-# defines them (SNMPv2-SMI spells them as refinements of INTEGER/OCTET STRING, which would lose
-# the counter/gauge distinction we need).
-BASE_TYPES: dict[str, str] = {
-    "INTEGER": "Integer32",
-    "Integer32": "Integer32",
-    "Unsigned32": "Unsigned32",
-    "Gauge32": "Gauge32",
-    "Gauge": "Gauge32",
-    "Counter32": "Counter32",
-    "Counter": "Counter32",
-    "Counter64": "Counter64",
-    "TimeTicks": "TimeTicks",
-    "IpAddress": "IpAddress",
-    "NetworkAddress": "IpAddress",
-    "Opaque": "Opaque",
-    "OCTET STRING": "OctetString",
-    "OBJECT IDENTIFIER": "ObjectIdentifier",
-    "Bits": "Bits",
-    "BITS": "Bits",
-}
 
 # Modules that only define SMI macros; pysmi maps their imports onto SNMPv2-SMI itself, so a
 # missing or unparsable copy does not hurt modules importing from them.

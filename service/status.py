@@ -8,7 +8,7 @@ from typing import Any
 
 from netrosetta.engine.matching import MatchResult
 from netrosetta.engine.points import DeviceTranslation
-from netrosetta.engine.varbind import OUT_OF_RANGE_REASON
+from netrosetta.engine.values import OUT_OF_RANGE_REASON
 
 # skip reasons that mean the device sent a bad value (not a rule's choice, like `where`)
 INVALID_REASONS = (OUT_OF_RANGE_REASON,)

@@ -50,7 +50,7 @@ def _replay(rec: Any, platform: str | None, rulebooks: Any, forced: str | None) 
 
 def _hostname(rec: Any, platform: str) -> str | None:
     """The hostname in a CLI recording's ``show version`` (ntc-templates), when it has one."""
-    from .parse import ParseError, parse
+    from netrosetta.engine.textparse import ParseError, parse
 
     path = rec.find("show version", "cli")
     if path is None:

@@ -18,8 +18,8 @@ import paramiko
 from netmiko import ConnectHandler, NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
 
 from netrosetta.collectors.cli.config import PLANS, CliCommand, CliTarget
-from netrosetta.collectors.cli.parse import ParseError, parse
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset, TargetError
+from netrosetta.engine.textparse import ParseError, parse
 
 log = logging.getLogger(__name__)
 # flags are lost when the pattern is handed to netmiko, hence [Mm]

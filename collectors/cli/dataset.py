@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from netrosetta.collectors.cli.config import PLANS, CliCommand
-from netrosetta.collectors.cli.parse import ParseError, parse
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
+from netrosetta.engine.textparse import ParseError, parse
 
 VENDORS = {"arista_eos": "Arista", "cisco_nxos": "Cisco", "cisco_ios": "Cisco", "cisco_xr": "Cisco",
            "juniper_junos": "Juniper", "huawei_vrp": "Huawei"}

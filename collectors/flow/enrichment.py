@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from netrosetta.collectors.flow.record import FlowBatch, addr_to_str
-from netrosetta.engine.varbind import VarBind
+from netrosetta.collectors.snmp.varbind import VarBind
 
 NAMED_BY_SNMP = "snmp"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2."

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from netrosetta.collectors.flow.decoder import CounterSample
-from netrosetta.engine.varbind import (
+from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_GAUGE32,
@@ -129,8 +129,8 @@ def translate_counters(samples: Iterable[CounterSample], rulebooks: Any = None,
     enrichment.InterfaceProvider filled by SNMP polls); without either, the engine skips the
     points (counted as "missing attribute network.interface.name"), never inventing a name.
     """
+    from netrosetta.collectors.snmp.dataset import SnmpDataset
     from netrosetta.engine.facts import DeviceFacts
-    from netrosetta.engine.selectors.snmp import SnmpDataset
     from netrosetta.engine.translate import translator_for
 
     samples = list(samples)

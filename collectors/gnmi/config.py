@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from netrosetta.engine.pathgrammar import parse_path
 from netrosetta.errors import NetrosettaError
-
-from .paths import parse_path
 
 
 class Subscription(BaseModel):

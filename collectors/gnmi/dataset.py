@@ -18,10 +18,10 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any, ClassVar
 
+from netrosetta.engine.pathgrammar import Keys
 from netrosetta.engine.selectors.gnmi import Aligned, GnmiColumn, row_matches
 
 from .flatten import Delete, Flat, Leaf, Slot, slot_comp, slot_key
-from .paths import Keys
 from .values import to_number
 
 _MISS = object()

@@ -1,7 +1,7 @@
 """SubscribeResponse / Notification -> flat leaves ``(origin, path, keys, value, ts)``.
 
 Every rule and the Dataset see leaves in one normalised form, whatever the device did with
-prefixes, origins, module-qualified names, key-only elements or JSON subtrees (see paths.py and
+prefixes, origins, module-qualified names, key-only elements or JSON subtrees (see engine/pathgrammar.py and
 values.py). A leaf that cannot be decoded is counted and skipped; the rest of the notification
 is kept.
 """
@@ -15,8 +15,9 @@ from itertools import repeat
 from operator import add, itemgetter
 from typing import Any, NamedTuple
 
+from netrosetta.engine.pathgrammar import Keys, canonical_origin, split_module
+
 from .juniper import JUNIPER_HEADER_ID, WireError, decode_header
-from .paths import Keys, canonical_origin, split_module
 from .proto import gnmi_pb2
 from .values import BadValue, LeafTypes, decimal64, ieeefloat32, normalise, walk_json
 
@@ -174,7 +175,7 @@ def _elems(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, 
 
 def _legacy_elements(path: gnmi_pb2.Path, origin: str) -> tuple[str, str, list[tuple[str, str, str]]]:
     """gNMI < 0.4 ``Path.element``: strings, possibly ``name[key=value]``."""
-    from .paths import parse_path
+    from netrosetta.engine.pathgrammar import parse_path
 
     try:
         _o, elems = parse_path("/" + "/".join(path.element))

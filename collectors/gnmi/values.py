@@ -18,7 +18,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from .paths import Keys, split_module
+from netrosetta.engine.pathgrammar import Keys, split_module
 
 INT_TYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                        "counter32", "counter64", "gauge32", "gauge64", "zero-based-counter32",

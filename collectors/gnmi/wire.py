@@ -35,6 +35,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
+from netrosetta.engine.pathgrammar import Keys, canonical_origin
 from netrosetta.varint import U64 as _U64
 from netrosetta.varint import VarintError
 from netrosetta.varint import decode as _varint
@@ -48,7 +49,6 @@ from .flatten import (
     flatten_response,
     slot_key,
 )
-from .paths import Keys, canonical_origin
 from .proto import gnmi_ext_pb2, gnmi_pb2
 from .values import NORMALISED_BASES, BadValue, LeafTypes, decimal64, ieeefloat32, normalise
 

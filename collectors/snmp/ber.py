@@ -1,12 +1,13 @@
 """Just enough BER for SNMP v1/v2c requests and responses, tuned for decoding large GETBULK replies.
 
-Values decode straight into ``engine.varbind`` types: the tag byte *is* the VarBind tag.
+Values decode straight into ``collectors.snmp.varbind`` types: the tag byte *is* the VarBind tag.
 """
 
 from __future__ import annotations
 
-from netrosetta.engine.varbind import (
-    OUT_OF_RANGE,
+from netrosetta.engine.values import OUT_OF_RANGE
+
+from .varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_END_OF_MIB,

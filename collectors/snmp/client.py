@@ -1,6 +1,6 @@
 """The one small interface every SNMP client implements, its errors, and the factory.
 
-Clients return ``engine.varbind.VarBind`` tuples exactly: ``(oid, tag, value)`` with the BER tag
+Clients return ``collectors.snmp.varbind.VarBind`` tuples exactly: ``(oid, tag, value)`` with the BER tag
 of the value type, ``int`` for numbers, ``bytes`` for OCTET STRING/Opaque, ``str`` for OIDs and
 IpAddress, ``None`` for Null and the v2 exceptions.
 
@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 from netrosetta.collectors.snmp.target import SnmpTarget
-from netrosetta.engine.varbind import VarBind
 from netrosetta.errors import NetrosettaError
+
+from .varbind import VarBind
 
 
 class SnmpError(NetrosettaError):

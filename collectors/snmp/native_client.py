@@ -19,7 +19,8 @@ from netrosetta.collectors.snmp import ber, usm
 from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.target import SnmpTarget
-from netrosetta.engine.varbind import TAG_END_OF_MIB, VarBind, oid_key
+
+from .varbind import TAG_END_OF_MIB, VarBind, oid_key
 
 log = logging.getLogger(__name__)
 

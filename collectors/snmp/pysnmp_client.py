@@ -26,7 +26,8 @@ from pysnmp.proto import errind
 from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
 from netrosetta.collectors.snmp.target import SnmpTarget
-from netrosetta.engine.varbind import (
+
+from .varbind import (
     TAG_END_OF_MIB,
     TAG_IPADDRESS,
     TAG_NULL,

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from netrosetta.collectors.snmp.varbind import VarBind, oid_key
 from netrosetta.collectors.source import Polled, PollError, matched, translated
-from netrosetta.engine.varbind import VarBind, oid_key
 from netrosetta.errors import NetrosettaError
 
 from .client import SnmpClient, make_client
@@ -55,8 +55,8 @@ async def identify(client: SnmpClient, *, name: str | None = None, address: str 
                    ) -> tuple[list[VarBind], DeviceFacts]:
     """One GET of sysDescr, sysObjectID, sysUpTime and sysName: the varbinds and the device facts
     (missing or mistyped objects become None, never an exception)."""
-    from netrosetta.engine.selectors.snmp import SnmpDataset
-    from netrosetta.engine.snmp_facts import SYSTEM_OIDS, snmp_facts
+    from netrosetta.collectors.snmp.dataset import SnmpDataset
+    from netrosetta.collectors.snmp.facts import SYSTEM_OIDS, snmp_facts
 
     system = await client.get(list(SYSTEM_OIDS))
     return system, snmp_facts(SnmpDataset(system), name=name, address=address)
@@ -87,7 +87,7 @@ class SnmpSource:
         return roots
 
     async def poll(self, rulebooks: RulebookSet) -> Polled:
-        from netrosetta.engine.selectors.snmp import SnmpDataset
+        from netrosetta.collectors.snmp.dataset import SnmpDataset
 
         if self._client is None:
             self._client = make_client(self.spec)

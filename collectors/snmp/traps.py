@@ -25,8 +25,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from netrosetta.engine.mib_index import MibIndex
-from netrosetta.engine.varbind import (
+from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_IPADDRESS,
     TAG_OCTET_STRING,
@@ -34,6 +33,7 @@ from netrosetta.engine.varbind import (
     TAG_TIMETICKS,
     VarBind,
 )
+from netrosetta.engine.mib_index import MibIndex
 
 from . import ber, usm
 from .credentials import Secret, SnmpV3Credentials

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.ciphers.modes import ECB
 
 from netrosetta.collectors.snmp import ber
 from netrosetta.collectors.snmp.credentials import SnmpV3Credentials
-from netrosetta.engine.varbind import VarBind
+
+from .varbind import VarBind
 
 # auth protocol -> (hashlib name, HMAC truncation length)
 AUTH = {"MD5": ("md5", 12), "SHA": ("sha1", 12), "SHA224": ("sha224", 16), "SHA256": ("sha256", 24),

@@ -27,6 +27,7 @@ from pydantic import Field, field_validator
 
 from netrosetta.errors import NetrosettaError
 
+from ..pathgrammar import canonical_origin, parse_path, split_module
 from .base import BindContext, ColumnRef, Selector, SelectorError
 
 
@@ -51,8 +52,6 @@ def _catalog(ctx: BindContext) -> Any:
 
 def _parse(text: str, ctx: BindContext, default_origin: str | None = None,
            ) -> tuple[str | None, str, tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]]:
-    from netrosetta.collectors.gnmi.paths import canonical_origin, parse_path, split_module
-
     try:
         origin, elems = parse_path(text)
     except NetrosettaError as exc:
@@ -60,7 +59,7 @@ def _parse(text: str, ctx: BindContext, default_origin: str | None = None,
     if not elems:
         raise SelectorError(f"gNMI path {text!r} has no elements")
     first_mod = split_module(elems[0][0])[0]
-    origin = origin or first_mod or None
+    origin = origin or first_mod     # "" = none written: default_origin below
     catalog = _catalog(ctx)
     parts: list[str] = []
     keys: list[tuple[str, str]] = []
@@ -129,7 +128,6 @@ class GnmiSelector(Selector):
     def _parses(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        from netrosetta.collectors.gnmi.paths import parse_path
         try:
             parse_path(v)
         except NetrosettaError as exc:
@@ -139,7 +137,6 @@ class GnmiSelector(Selector):
     def _origin(self) -> str | None:
         if self.origin is None:
             return None
-        from netrosetta.collectors.gnmi.paths import canonical_origin
         return canonical_origin(self.origin)
 
     def _column(self, text: str, ctx: BindContext, numeric: bool) -> GnmiColumn:

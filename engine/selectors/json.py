@@ -16,6 +16,8 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator
 
+from ..file_stem import file_stem
+from ..textparse import ParseError, parse
 from .base import BindContext, ColumnRef, Index, Selector, SelectorError
 from .xpath import number_or_text
 
@@ -128,8 +130,6 @@ class JsonDataset:
     kind = "json"
 
     def __init__(self, documents: Mapping[str, Any]) -> None:
-        from netrosetta.collectors.recording import file_stem
-        self._stem = file_stem
         # commands match by NAPALM file stem, so `show interface | json` finds show_interface___json
         self.documents = {file_stem(k): v for k, v in documents.items()}
         self._rows: dict[tuple[Any, ...], list[tuple[Index, Any]]] = {}
@@ -139,14 +139,13 @@ class JsonDataset:
         self.used: set[str] = set()
 
     def _doc(self, command: str, template: str | None) -> Any:
-        doc = self.documents.get(self._stem(command))
+        doc = self.documents.get(file_stem(command))
         if not isinstance(doc, str):
             return doc
         if template is None:           # a text reply only becomes rows through a template
             return None
         ck = (command, template)
         if ck not in self._parsed:
-            from netrosetta.collectors.cli.parse import ParseError, parse
             try:
                 self._parsed[ck] = parse("", command, doc, template)
             except ParseError as exc:
@@ -162,7 +161,7 @@ class JsonDataset:
             found = []
             doc = self._doc(command, template)
             if doc is not None:
-                self.used.add(self._stem(command))
+                self.used.add(file_stem(command))
                 key_parts = split_path(key) if key and key != "~" else None
                 for parts, row in _walk(doc, split_path(rows), ()):
                     if key_parts is not None:

@@ -84,15 +84,6 @@ def load_fixture(path: Path) -> tuple[Any, Any]:
     return ds, facts
 
 
-def _register_fixture_loader() -> None:
-    from netrosetta.engine import fixtures
-
-    fixtures.INPUT_LOADERS.setdefault("responses.json", load_fixture)
-
-
-_register_fixture_loader()
-
-
 # ---- netrosetta gnmi ... -------------------------------------------------------------------
 
 

@@ -26,6 +26,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def fixture_loaders() -> dict[str, Any]:
+    """Input file name -> loader, for every source kind whose fixtures `rulebook test` runs."""
+    from netrosetta.collectors.snmp.facts import load_walk
+
+    from .gnmi import load_fixture
+    return {"walk.snmprec": load_walk, "responses.json": load_fixture}
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     from netrosetta.engine.fixtures import find_cases, run_case
     from netrosetta.engine.rulebooks import RulebookSet
@@ -33,12 +41,13 @@ def cmd_test(args: argparse.Namespace) -> int:
     rulebooks = RulebookSet.from_paths([MAPPINGS, *[p for p in paths if p != MAPPINGS and p.is_dir()
                                                     and not str(p.resolve()).startswith(str(MAPPINGS.resolve()))]])
     cases = find_cases(paths)
+    loaders = fixture_loaders()
     if not cases:
         raise NetrosettaError("no fixtures found (testcases/<case>/expected.yaml)")
     failed = 0
     for case in cases:
         try:
-            res = run_case(case, rulebooks)
+            res = run_case(case, rulebooks, loaders)
         except NetrosettaError as exc:
             print(f"ERROR {case}: {exc}")
             failed += 1

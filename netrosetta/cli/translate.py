@@ -27,9 +27,9 @@ Loaded = list[tuple[Dataset, DeviceFacts]]
 
 
 def load_walk(args: argparse.Namespace) -> Loaded:
-    from netrosetta.engine.selectors.snmp import SnmpDataset
-    from netrosetta.engine.snmp_facts import snmp_facts
-    from netrosetta.engine.varbind import read_snmprec
+    from netrosetta.collectors.snmp.dataset import SnmpDataset
+    from netrosetta.collectors.snmp.facts import snmp_facts
+    from netrosetta.collectors.snmp.varbind import read_snmprec
 
     walk = read_snmprec(args.walk)
     if walk.skipped:
@@ -155,7 +155,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _facts_of(t: DeviceTranslation, ds: Any) -> DeviceFacts:
-    from netrosetta.engine.snmp_facts import snmp_facts
+    from netrosetta.collectors.snmp.facts import snmp_facts
     return snmp_facts(ds)
 
 

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     lines = list(records(a.ports, a.seed, a.static, a.name))
     # snmpsim needs OID order
-    from netrosetta.engine.varbind import oid_key
+    from netrosetta.collectors.snmp.varbind import oid_key
     lines.sort(key=lambda line: oid_key(line.split("|", 1)[0]))
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

@@ -12,9 +12,9 @@ import functools
 
 from netrosetta.collectors.cli.config import PLANS, CliCommand
 from netrosetta.collectors.cli.dataset import from_outputs, to_engine
-from netrosetta.collectors.cli.parse import ParseError, parse
 from netrosetta.collectors.recording import engine_facts
 from netrosetta.engine.rulebooks import RulebookSet
+from netrosetta.engine.textparse import ParseError, parse
 from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
 from tests.fuzz import harness

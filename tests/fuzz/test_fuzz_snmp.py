@@ -16,8 +16,8 @@ from typing import Any
 
 from netrosetta.collectors.snmp import ber, usm
 from netrosetta.collectors.snmp.credentials import SnmpV3Credentials
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.varbind import (
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_INTEGER,

@@ -41,11 +41,11 @@ from typing import Any
 
 import yaml
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.points import DeviceTranslation
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import translate
-from netrosetta.engine.varbind import read_snmprec
 from tests.conftest import SHARED, need_shared
 from tests.golden.snmp_corpus import FIXED_TIME_NS, Walk, _rulebooks
 

@@ -45,12 +45,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import translate
-from netrosetta.engine.varbind import read_snmprec
 from tests.conftest import need_shared
 
 CORPUS_PARTS = ("corpus", "snmp")

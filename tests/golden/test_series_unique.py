@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import translate
-from netrosetta.engine.varbind import read_snmprec
 from netrosetta.paths import MAPPINGS
 from tests.conftest import SHARED, need_shared
 

@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import pytest
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.matching import match_rulebook
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
-from netrosetta.engine.varbind import read_snmprec
 from tests.conftest import need_shared
 from tests.golden.snmp_corpus import (
     Points,

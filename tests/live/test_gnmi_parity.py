@@ -17,12 +17,12 @@ from netrosetta.collectors.gnmi.dataset import GnmiDataset
 from netrosetta.collectors.gnmi.lab.device import SimDevice
 from netrosetta.collectors.gnmi.lab.simulator import SimConfig, SimServer
 from netrosetta.collectors.gnmi.session import Batch, run_target
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import translate
-from netrosetta.engine.varbind import read_snmprec
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.live

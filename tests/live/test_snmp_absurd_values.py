@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
-from netrosetta.engine.varbind import (
+from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_GAUGE32,

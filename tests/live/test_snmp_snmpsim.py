@@ -1,6 +1,6 @@
 """Both SNMP clients against corpus walks served by snmpsim over real UDP on 127.0.0.1.
 
-Expected values come from the .snmprec files (read with engine.varbind.read_snmprec), never from
+Expected values come from the .snmprec files (read with collectors.snmp.varbind.read_snmprec), never from
 the code under test; gufo-snmp is a third, independent decoder for the values.
 """
 
@@ -21,9 +21,9 @@ from netrosetta.collectors.snmp.gufo_client import GufoWalker
 from netrosetta.collectors.snmp.lab import SimAgent, SimV3User, snmpsim_agent
 from netrosetta.collectors.snmp.source import identify, walk_roots
 from netrosetta.collectors.snmp.target import SnmpTarget, SnmpTargetSpec
+from netrosetta.collectors.snmp.varbind import TAG_COUNTER64, VarBind, read_snmprec
 from netrosetta.collectors.source import Polled, PollError
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.varbind import TAG_COUNTER64, VarBind, read_snmprec
 from netrosetta.service.sources import make_source
 from tests.conftest import need_shared
 
@@ -72,7 +72,7 @@ async def test_if_tables_equal_walk_file(agent: SimAgent, prefer: str) -> None:
     want = expected("iosxe_c9300.snmprec", IF_ROOTS)
     assert len(want) == 2473  # the figure the foundation issue quotes
     assert got == want
-    # exact Python types per engine.varbind, not just equal values (True == 1, b"" vs "")
+    # exact Python types per collectors.snmp.varbind, not just equal values (True == 1, b"" vs "")
     assert all(type(g[2]) is type(w[2]) for g, w in zip(got, want, strict=True))
 
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from netrosetta.collectors.snmp import ber
-from netrosetta.engine.varbind import TAG_END_OF_MIB, TAG_INTEGER, TAG_NO_SUCH_OBJECT, TAG_TIMETICKS
+from netrosetta.collectors.snmp.varbind import TAG_END_OF_MIB, TAG_INTEGER, TAG_NO_SUCH_OBJECT, TAG_TIMETICKS
 
 Raw = tuple[int, bytes]         # (BER tag, content bytes)
 
@@ -126,7 +126,7 @@ class Responder:
 
 
 def raw_value(tag: int, value: Any) -> Raw:
-    """A walk varbind's value (engine.varbind types) as BER content bytes."""
+    """A walk varbind's value (collectors.snmp.varbind types) as BER content bytes."""
     if isinstance(value, int):
         return num(tag, value)
     if isinstance(value, bytes):

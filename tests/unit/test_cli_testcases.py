@@ -9,8 +9,8 @@ import pytest
 
 from netrosetta.collectors.cli import dataset as cld
 from netrosetta.collectors.cli.config import CliCommand
-from netrosetta.collectors.cli.parse import ParseError, parse
 from netrosetta.collectors.recording import Recording
+from netrosetta.engine.textparse import ParseError, parse
 
 CASES = Path(__file__).resolve().parents[2] / "collectors" / "cli" / "testcases"
 IOS = [CliCommand(command="show interfaces", template="templates/cisco_ios/show_interfaces.ttp"),

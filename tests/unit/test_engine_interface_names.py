@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.facts import snmp_facts
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.snmp_facts import snmp_facts
 from netrosetta.engine.translate import translate
-from netrosetta.engine.varbind import read_snmprec
 from netrosetta.paths import MAPPINGS
 
 IFX, IF = "1.3.6.1.2.1.31.1.1.1", "1.3.6.1.2.1.2.2.1"

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.varbind import TAG_COUNTER64, TAG_GAUGE32
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.plans import PlanMemo
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
 from netrosetta.engine.translate import Translator, device_key
-from netrosetta.engine.varbind import TAG_COUNTER64, TAG_GAUGE32
 from netrosetta.paths import MAPPINGS
 
 from .test_engine_translate import JOIN_WALK, JOINS, WALK

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from netrosetta.collectors.snmp.dataset import SnmpDataset
 from netrosetta.engine.facts import DeviceFacts
 from netrosetta.engine.model import AttrRef, Transform
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
 from netrosetta.engine.translate import Translator
 
 BOOK = """\

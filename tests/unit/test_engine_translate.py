@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netrosetta.engine.facts import DeviceFacts
-from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.selectors.snmp import SnmpDataset
-from netrosetta.engine.translate import Translator, translate
-from netrosetta.engine.varbind import (
+from netrosetta.collectors.snmp.dataset import SnmpDataset
+from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_GAUGE32,
@@ -19,6 +16,9 @@ from netrosetta.engine.varbind import (
     TAG_OCTET_STRING,
     TAG_OID,
 )
+from netrosetta.engine.facts import DeviceFacts
+from netrosetta.engine.rulebooks import RulebookSet
+from netrosetta.engine.translate import Translator, translate
 from netrosetta.paths import MAPPINGS
 
 IF = "1.3.6.1.2.1.2.2.1"
@@ -302,7 +302,7 @@ def test_counter_width_from_the_column_that_answered(rulebooks: RulebookSet) -> 
 def test_absurd_values_are_skipped_one_by_one(tmp_path: Path) -> None:
     """Issue 12 item 5: an overflowing transform, an int past Counter64 and a non-finite result
     are each a counted skip ("value out of range") of that value; the other rows go through."""
-    from netrosetta.engine.varbind import OUT_OF_RANGE
+    from netrosetta.engine.values import OUT_OF_RANGE
     (tmp_path / "x.yaml").write_text("""\
 id: test/x
 version: 1.0.0

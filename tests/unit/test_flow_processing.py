@@ -22,7 +22,7 @@ from netrosetta.collectors.flow.record import FlowBatch, v4_to_addr
 from netrosetta.collectors.flow.rollups import Rollup, RollupSpec
 from netrosetta.collectors.flow.sampling import SamplingTable, rate_from_options
 from netrosetta.collectors.flow.templates import Template, TemplateCache
-from netrosetta.engine.varbind import read_snmprec
+from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.errors import NetrosettaError
 from tests.conftest import need_shared
 

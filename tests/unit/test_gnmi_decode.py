@@ -11,9 +11,9 @@ import pytest
 from netrosetta.collectors.gnmi.dataset import GnmiDataset
 from netrosetta.collectors.gnmi.flatten import Flat, Leaf, flatten_notification, flatten_response
 from netrosetta.collectors.gnmi.juniper import decode_header
-from netrosetta.collectors.gnmi.paths import canonical_origin, format_path, parse_path
 from netrosetta.collectors.gnmi.proto import gnmi_pb2
 from netrosetta.collectors.gnmi.values import to_number
+from netrosetta.engine.pathgrammar import canonical_origin, format_path, parse_path
 from netrosetta.engine.selectors.base import BindContext, SelectorError
 from netrosetta.engine.selectors.gnmi import GnmiColumn, GnmiSelector
 from netrosetta.errors import NetrosettaError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import netrosetta.cli.gnmi  # noqa: F401  (registers the responses.json fixture loader)
+from netrosetta.cli.gnmi import load_fixture
 from netrosetta.engine.fixtures import run_case
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.paths import MAPPINGS
@@ -21,5 +21,5 @@ def rulebooks() -> RulebookSet:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fixture(case: Path, rulebooks: RulebookSet) -> None:
-    res = run_case(case, rulebooks)
+    res = run_case(case, rulebooks, {"responses.json": load_fixture})
     assert res.ok, "\n".join(res.lines)

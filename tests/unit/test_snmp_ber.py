@@ -1,11 +1,11 @@
-"""BER codec: X.690/RFC 3416 encodings, the value types of engine.varbind, malformed input."""
+"""BER codec: X.690/RFC 3416 encodings, the value types of collectors.snmp.varbind, malformed input."""
 
 from __future__ import annotations
 
 import pytest
 
 from netrosetta.collectors.snmp import ber
-from netrosetta.engine.varbind import (
+from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_END_OF_MIB,

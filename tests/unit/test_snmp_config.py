@@ -128,7 +128,7 @@ def test_minimal_roots() -> None:
 
 def test_walk_numeric_variation_reads_its_start_value() -> None:
     """The lab walk's snmpsim `numeric` lines translate offline: the value the agent starts from."""
-    from netrosetta.engine.varbind import parse_snmprec_line
+    from netrosetta.collectors.snmp.varbind import parse_snmprec_line
     assert parse_snmprec_line("1.3.6.1.2.1.31.1.1.1.6.1|70:numeric|rate=324536,offset=628571139008") == (
         "1.3.6.1.2.1.31.1.1.1.6.1", 70, 628571139008)
     assert parse_snmprec_line("1.3.6.1.2.1.1.3.0|67:numeric|rate=100,initial=5,offset=0")[2] == 5

@@ -75,7 +75,7 @@ async def test_garbage_then_silence_times_out_and_counts(caplog: pytest.LogCaptu
 
 def _bulk(mib: list[str], oids: list[str], reps: int) -> list[tuple[bytes, int, bytes]]:
     """GETBULK over a tiny sorted MIB: row by row, each requested OID advanced (RFC 3416 4.2.3)."""
-    from netrosetta.engine.varbind import oid_key
+    from netrosetta.collectors.snmp.varbind import oid_key
 
     keys = [oid_key(o) for o in mib]
     cur = list(oids)

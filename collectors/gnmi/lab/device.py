@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..paths import Keys, canonical_origin
+from netrosetta.engine.pathgrammar import Keys, canonical_origin
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class SimDevice:
     @classmethod
     def from_snmp_walk(cls, path: str | Path, name: str = "sim1") -> SimDevice:
         """The same interfaces and counter values as a recorded SNMP walk (for parity tests)."""
-        from netrosetta.engine.varbind import read_snmprec
+        from netrosetta.collectors.snmp.varbind import read_snmprec
 
         walk = read_snmprec(path)
         cols: dict[str, dict[int, Any]] = {}

@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..paths import Keys
+from netrosetta.engine.pathgrammar import Keys
+
 from ..proto import gnmi_pb2
 from .device import Dec, SimLeaf
 

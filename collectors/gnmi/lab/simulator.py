@@ -12,7 +12,8 @@ from typing import Any
 
 import grpc
 
-from ..paths import Keys, canonical_origin, split_module
+from netrosetta.engine.pathgrammar import Keys, canonical_origin, split_module
+
 from ..proto import GNMI_VERSION, gnmi_pb2, gnmi_pb2_grpc
 from .device import SimDevice, SimLeaf
 from .encode import notifications

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from .facts import DeviceFacts
-from .selectors.snmp import SnmpDataset
-from .transforms import to_text
+from pathlib import Path
+
+from netrosetta.engine.facts import DeviceFacts
+from netrosetta.engine.transforms import to_text
+
+from .dataset import SnmpDataset
+from .varbind import read_snmprec
 
 SYS_DESCR = "1.3.6.1.2.1.1.1"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2"
@@ -28,3 +32,9 @@ def snmp_facts(ds: SnmpDataset, *, name: str | None = None, address: str | None 
         sys_uptime=uptime if isinstance(uptime, int) else None,
         sys_name=sys_name_text,
     )
+
+
+def load_walk(path: Path) -> tuple[SnmpDataset, DeviceFacts]:
+    """A rulebook fixture's ``walk.snmprec`` as (dataset, facts), for `netrosetta rulebook test`."""
+    ds = SnmpDataset(read_snmprec(path).varbinds)
+    return ds, snmp_facts(ds)

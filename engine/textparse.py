@@ -1,4 +1,7 @@
-"""CLI output -> rows, with ntc-templates (TextFSM) or a TTP template kept under mappings/.
+"""Device text -> rows, with ntc-templates (TextFSM) or a TTP template kept under mappings/.
+
+Protocol-free: the CLI collector parses command output with it, and the engine's JSON selector
+parses text replies a rulebook names a template for (eAPI ``format=text``).
 
 A parse failure is an error, never the raw string passed on: device error messages, output no
 template row matches, or a missing template all raise ParseError.

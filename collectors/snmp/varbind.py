@@ -1,9 +1,10 @@
-"""The SNMP value every collector hands to the engine, and the snmprec walk format.
+"""The SNMP value the SNMP collector hands to its dataset, and the snmprec walk format.
 
 A VarBind is ``(oid, tag, value)``: ``oid`` dotted without a leading dot, ``tag`` the
 snmprec/BER type number (see TAG_*), ``value`` an ``int`` for numeric types, ``bytes`` for
 OCTET STRING and Opaque, ``str`` for OBJECT IDENTIFIER and IpAddress, ``None`` for
-Null/noSuchObject/noSuchInstance/endOfMibView.
+Null/noSuchObject/noSuchInstance/endOfMibView, and the engine's ``OUT_OF_RANGE`` for an integer
+no SMI type can hold.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
+from netrosetta.engine.values import OutOfRange
 from netrosetta.errors import NetrosettaError
 
 log = logging.getLogger(__name__)
@@ -47,26 +50,8 @@ SMI_RANGE = {
     TAG_TIMETICKS: (0, (1 << 32) - 1),
     TAG_COUNTER64: (0, (1 << 64) - 1),
 }
-OUT_OF_RANGE_REASON = "value out of range"
 
-
-class _OutOfRange:
-    """The value of a varbind (or a transform result) no number can stand for: a BER integer
-    longer or larger than its SMI type allows, an overflow, a non-finite float. Translation
-    counts it as a skip ("value out of range") instead of exporting anything."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<value out of range>"
-
-    def __reduce__(self) -> str:
-        return "OUT_OF_RANGE"    # pickles as the singleton (cluster mode ships datasets)
-
-
-OUT_OF_RANGE = _OutOfRange()
-
-Value = int | bytes | str | _OutOfRange | None
+Value: TypeAlias = int | bytes | str | OutOfRange | None
 VarBind = tuple[str, int, Value]
 
 
