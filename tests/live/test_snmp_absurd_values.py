@@ -49,14 +49,29 @@ def table() -> dict[str, Raw]:
     return t
 
 
+class _Kept:
+    """The service's record sink: every batch it made, in order."""
+
+    name = "kept"
+
+    def __init__(self, into: list[ExportMetricsServiceRequest]) -> None:
+        self.into = into
+
+    def export(self, req: ExportMetricsServiceRequest) -> bool:
+        self.into.append(req)
+        return True
+
+    def shutdown(self) -> None:
+        return None
+
+
 def service(tmp_path: Path, port: int) -> tuple[Service, Any, list[ExportMetricsServiceRequest]]:
     cfg_path = write_yaml(tmp_path / "config.yaml", {
         "defaults": {"interval": 60}, "self_telemetry": {"enabled": False},
         "targets": {"snmp": [snmp_target("absurd1", port)]}})
     cfg = load_config(cfg_path)
-    svc = Service(cfg, config_path=cfg_path, sinks=[])
     got: list[ExportMetricsServiceRequest] = []
-    svc.publish = lambda req, pts: got.append(req)
+    svc = Service(cfg, config_path=cfg_path, sinks=[], record=_Kept(got))
     [(key, (kind, spec))] = all_targets(cfg).items()
     src = make_source(kind, key, spec)
     svc.sources[key] = src
