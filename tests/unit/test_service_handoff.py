@@ -70,7 +70,7 @@ async def _wait(cond: object, seconds: float) -> None:
 async def test_submit_from_threads_delivers_each_batch_once_in_order_with_start_times() -> None:
     got = Received()
     svc = Service(config(), sinks=[got])
-    with pytest.raises(RuntimeError, match="before Service.start"):
+    with pytest.raises(RuntimeError, match=r"before Service\.start"):
         svc.submit([counter("early", 1, 0)])
     await svc.start()
     try:
