@@ -82,7 +82,8 @@ class Scheduler:
         self.status.pop(key, None)
         src = self.sources.pop(key, None)
         if src is not None:
-            self._closing.append(asyncio.create_task(src.close()))
+            self._closing = [t for t in self._closing if not t.done()]   # a long run edits targets often
+            self._closing.append(asyncio.create_task(src.close(), name=f"close-{key}"))
 
     def _interval(self, spec: Any) -> float:
         return float(getattr(spec, "interval", None) or self._defaults.interval)
