@@ -91,12 +91,15 @@ class Service:
             self.cluster = Cluster(self.instance, cfg.cluster, self.outputs)
             if record is None and cfg.cluster.record_file is not None:
                 record = JsonLinesSink(cfg.cluster.record_file)
-        self.router = Router(self.outputs, publisher if publisher is not None else self.cluster, record)
+        if ownership is None:
+            ownership = self.cluster if self.cluster is not None else EveryTarget()
+        if publisher is None:
+            publisher = self.cluster   # None: single instance, batches go straight to the outputs
+        self.router = Router(self.outputs, publisher, record)
         self.emitter = Emitter(self.router)
         status: dict[str, TargetStatus] = {}
         self.poller = Poller(status, lambda: self.rulebooks, self.emitter)
-        self.scheduler = Scheduler(cfg.defaults, ownership or self.cluster or EveryTarget(),
-                                   self.poller.poll_once, status)
+        self.scheduler = Scheduler(cfg.defaults, ownership, self.poller.poll_once, status)
         self.flows: FlowRunner | None = None
         self._handoff: LoopHandoff | None = None
         self._bg: list[asyncio.Task[Any]] = []
