@@ -62,7 +62,7 @@ async def test_injected_ownership_drives_the_schedule(tmp_path: Path) -> None:
         cfg = load_config(write_yaml(tmp_path / "config.yaml", {
             "defaults": {"interval": INTERVAL, "jitter": 0, "poll_timeout": 10},
             "self_telemetry": {"enabled": False}, "outputs": {"from_env": False},
-            "targets": {"snmp": [snmp_target("absurd1", agent.port)]}}))
+            "targets": {"snmp": [snmp_target("absurd1", agent.port, timeout=2.0)]}}))
         own = Handed()
         svc = Service(cfg, sinks=[], ownership=own)
         await svc.start()

@@ -38,7 +38,7 @@ def values(reqs: list[ExportMetricsServiceRequest]) -> list[int]:
 async def test_acked_batches_stay_in_the_stream_refused_and_unacked_ones_go_local() -> None:
     got, stream = Received(), Stream()
     cfg = ServiceConfig.model_validate({"self_telemetry": {"enabled": False},
-                                        "delivery": {"shutdown_flush_seconds": 0.5}})
+                                        "delivery": {"shutdown_flush_seconds": 2.0}})
     svc = Service(cfg, sinks=[got], publisher=stream)
     await svc.start()
     stopped = False
