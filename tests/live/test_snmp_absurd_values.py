@@ -20,6 +20,7 @@ from netrosetta.service.config import load_config
 from netrosetta.service.runtime import Service, all_targets
 from netrosetta.service.sources import make_source
 from tests.reliability.harness import snmp_target, write_yaml
+from tests.support.kept import Kept
 from tests.support.snmp_responder import Raw, Responder, num, oid_value, text
 
 pytestmark = pytest.mark.live
@@ -49,29 +50,13 @@ def table() -> dict[str, Raw]:
     return t
 
 
-class _Kept:
-    """The service's record sink: every batch it made, in order."""
-
-    name = "kept"
-
-    def __init__(self, into: list[ExportMetricsServiceRequest]) -> None:
-        self.into = into
-
-    def export(self, req: ExportMetricsServiceRequest) -> bool:
-        self.into.append(req)
-        return True
-
-    def shutdown(self) -> None:
-        return None
-
-
 def service(tmp_path: Path, port: int) -> tuple[Service, Any, list[ExportMetricsServiceRequest]]:
     cfg_path = write_yaml(tmp_path / "config.yaml", {
         "defaults": {"interval": 60}, "self_telemetry": {"enabled": False},
         "targets": {"snmp": [snmp_target("absurd1", port)]}})
     cfg = load_config(cfg_path)
     got: list[ExportMetricsServiceRequest] = []
-    svc = Service(cfg, config_path=cfg_path, sinks=[], record=_Kept(got))
+    svc = Service(cfg, config_path=cfg_path, sinks=[], record=Kept(got))  # every batch made, in order
     [(key, (kind, spec))] = all_targets(cfg).items()
     src = make_source(kind, key, spec)
     svc.sources[key] = src
