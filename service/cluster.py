@@ -18,8 +18,12 @@ the loser lets go and stops polling at once, so a double poll lasts at most one 
 Batches: every translated batch is published to a work-queue stream; all instances share one
 durable pull consumer and ack a message only after every output accepted it, so a crashed or
 partitioned exporter's messages are redelivered (at-least-once). When JetStream does not take a
-publish (no quorum, server down, stream full) the batch goes to the local delivery path and its
-disk spill instead: nothing is lost and drops stay counted in one place.
+publish (no quorum, server down, stream full) ``publish`` says so and the service's router delivers
+the batch locally (its disk spill): nothing is lost and drops stay counted in one place.
+
+The service sees this class only as ``Ownership`` (``owns``, change notifications) and
+``Publisher`` (``publish`` → ack); the cluster sees the service only as a ``TargetsView`` (which
+targets exist, when each last started) and an ``Exporter`` (the local outputs, for the consumer).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import hashlib
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nats
 from nats.js.api import ConsumerConfig, DiscardPolicy, KeyValueConfig, RetentionPolicy, StreamConfig
@@ -44,9 +48,7 @@ from nats.js.errors import (
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from .config import Cluster as ClusterConfig
-
-if TYPE_CHECKING:
-    from .runtime import Service
+from .ports import Exporter, OwnershipListener, TargetsView
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +76,12 @@ def _lease_value(entry: Any) -> dict[str, Any]:
 
 
 class Cluster:
-    def __init__(self, svc: Service, cfg: ClusterConfig) -> None:
-        self.svc = svc
+    def __init__(self, instance: str, cfg: ClusterConfig, outputs: Exporter) -> None:
         self.cfg = cfg
-        self.instance = svc.instance
+        self.instance = instance
+        self._outputs = outputs
+        self._targets: TargetsView | None = None       # given at start
+        self._listeners: list[OwnershipListener] = []
         self.nc: Any = None
         self.js: Any = None
         self.kv: Any = None
@@ -86,7 +90,6 @@ class Cluster:
         self.members: list[str] = []
         self._heard: dict[str, float] = {}   # instance -> monotonic time of its last heartbeat
         self.published = 0
-        self.publish_fallbacks = 0
         self.consumed = 0
         self.redelivered = 0
         # outage accounting: an outage runs from a disconnect or failed lease round to the next good round
@@ -99,16 +102,27 @@ class Cluster:
         self.lease_conflicts = 0                    # conflicts resolved (kept as winner or released)
         self.leases_reasserted = 0                  # held leases re-created after they expired in an outage
         self._settle_until = 0.0                    # no new leases before this (members not heard yet)
-        self._record: Any = None
-        if cfg.record_file is not None:
-            from netrosetta.exporter.sinks import JsonLinesSink
-            self._record = JsonLinesSink(cfg.record_file)
-        self._pubq: asyncio.Queue[tuple[ExportMetricsServiceRequest, int]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[Any]] = []
         self._closing = False
 
+    # -- Ownership ------------------------------------------------------------------------------
+    def owns(self, key: str) -> bool:
+        return key in self.owned
+
+    def subscribe(self, listener: OwnershipListener) -> None:
+        self._listeners.append(listener)
+
+    def _gained(self, key: str, previous_start: float | None) -> None:
+        for lis in self._listeners:
+            lis.acquired(key, previous_start)
+
+    def _lost(self, key: str) -> None:
+        for lis in self._listeners:
+            lis.lost(key)
+
     # -- connection and JetStream objects --------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, targets: TargetsView) -> None:
+        self._targets = targets
         self.nc = await nats.connect(
             servers=self.cfg.nats, name=f"netrosetta-{self.instance}", max_reconnect_attempts=-1,
             reconnect_time_wait=0.5, connect_timeout=2, allow_reconnect=True,
@@ -118,11 +132,8 @@ class Cluster:
         self.js = self.nc.jetstream(timeout=5)
         await self._ensure_objects()
         self.connected = True
-        self.svc.owns = lambda key: key in self.owned
-        self.svc.publish = self._enqueue
         await self.nc.subscribe(f"{self.cfg.subject}.members", cb=self._on_heartbeat)
         self._tasks = [asyncio.create_task(self._lease_loop(), name="leases"),
-                       asyncio.create_task(self._publisher(), name="publisher"),
                        asyncio.create_task(self._consumer(), name="consumer")]
 
     async def _ensure_objects(self) -> None:
@@ -216,6 +227,7 @@ class Cluster:
         return sorted(m for m, t in self._heard.items() if t >= horizon)
 
     async def _lease_round(self) -> None:
+        assert self._targets is not None, "started"
         # membership is core NATS pub/sub (cheap, no JetStream round trip); leases are KV (exclusive)
         await self.nc.publish(f"{self.cfg.subject}.members", json.dumps({"instance": self.instance}).encode())
         await self.nc.flush(timeout=2)
@@ -227,7 +239,7 @@ class Cluster:
         # just back from an outage (or just started): the members' heartbeats are not all heard yet,
         # so rendezvous over self.members is not trusted for handing over or taking new leases
         settled = not self.in_outage() and time.monotonic() >= self._settle_until
-        for key in list(self.svc.status):
+        for key in self._targets.target_keys():
             lk = lease_key(key)
             mine = rendezvous(self.members, key) == self.instance
             rev = self.owned.get(key)
@@ -236,6 +248,7 @@ class Cluster:
                     with contextlib.suppress(KeyWrongLastSequenceError):
                         await self.kv.update(lk, self._released(key), last=rev)
                     del self.owned[key]
+                    self._lost(key)
                     log.info("%s: lease handed over to %s", key, rendezvous(self.members, key))
                     continue
                 try:
@@ -245,7 +258,8 @@ class Cluster:
                 continue
             if mine and settled:
                 await self._acquire(key, lk, value)
-        for key in [k for k in self.owned if k not in self.svc.status]:
+        wanted = set(self._targets.target_keys())   # now: targets removed during the round let go too
+        for key in [k for k in self.owned if k not in wanted]:
             with contextlib.suppress(Exception):
                 await self.kv.delete(lease_key(key), last=self.owned[key])
             del self.owned[key]
@@ -282,14 +296,13 @@ class Cluster:
             log.warning("%s: lease conflict with %s resolved: kept here (rendezvous winner)", key, holder)
         else:
             del self.owned[key]
-            self.svc.status[key].state = "not-owned"
+            self._lost(key)
             log.warning("%s: lease conflict with %s resolved: released, %s polls it (rendezvous winner)",
                         key, holder, winner)
 
     def _released(self, key: str) -> bytes:
         """A released lease names when its last poll started, so the next owner keeps the phase."""
-        st = self.svc.status.get(key)
-        start = st.started if st is not None else None
+        start = self._targets.last_start(key) if self._targets is not None else None
         return json.dumps({"released": True, "by": self.instance, "last_poll_start": start}).encode()
 
     async def _acquire(self, key: str, lk: str, value: bytes) -> None:
@@ -301,7 +314,7 @@ class Cluster:
             if entry is None:  # expired (its owner died) or never existed
                 self.owned[key] = await self.kv.create(lk, value)
                 log.info("%s: lease acquired (no live owner)", key)
-                self.svc.kick(key)   # nobody polled it for up to a lease period: do not wait a slot
+                self._gained(key, None)   # nobody polled it for up to a lease period: poll now
                 return
             held = _lease_value(entry)
             if not held.get("released"):
@@ -311,40 +324,25 @@ class Cluster:
             return             # another instance won the race (transport errors: the round fails)
         last = held.get("last_poll_start")
         log.info("%s: lease taken over from %s", key, held.get("by"))
-        if isinstance(last, int | float):  # continue the previous owner's schedule: no double poll, no gap
-            self.svc.poll_at(key, last + self.svc.status[key].interval)
-        else:
-            self.svc.kick(key)
+        # continue the previous owner's schedule: no double poll, no gap
+        self._gained(key, float(last) if isinstance(last, int | float) else None)
 
-    # -- batches -------------------------------------------------------------------------------
-    def _enqueue(self, req: ExportMetricsServiceRequest, pts: int) -> None:
-        if self._record is not None:   # audit trail: what this instance made, before any delivery
-            self._record.export(req)
-        self._pubq.put_nowait((req, pts))
-
-    def _fallback(self, req: ExportMetricsServiceRequest, pts: int) -> None:
-        self.publish_fallbacks += 1
-        for d in self.svc.deliveries:
-            d.offer(req, pts)
-
-    async def _publisher(self) -> None:
-        while True:
-            req, pts = await self._pubq.get()
-            if not self.connected or not self.nc.is_connected:
-                # a publish buffered while reconnecting could be both sent later and delivered
-                # locally after its timeout: decide before publishing
-                self._fallback(req, pts)
-                continue
-            try:
-                await self.js.publish(self.cfg.subject, req.SerializeToString(), timeout=2,
-                                      headers={"points": str(pts)})
-                self.published += 1
-            except asyncio.CancelledError:
-                self._fallback(req, pts)
-                raise
-            except Exception as exc:
-                log.warning("publish to JetStream failed (%s): delivering locally", type(exc).__name__)
-                self._fallback(req, pts)
+    # -- Publisher ------------------------------------------------------------------------------
+    async def publish(self, req: ExportMetricsServiceRequest, points: int) -> bool:
+        if not self.connected or not self.nc.is_connected:
+            # a publish buffered while reconnecting could be both sent later and delivered
+            # locally after its timeout: decide before publishing
+            return False
+        try:
+            await self.js.publish(self.cfg.subject, req.SerializeToString(), timeout=2,
+                                  headers={"points": str(points)})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("publish to JetStream failed (%s): delivering locally", type(exc).__name__)
+            return False
+        self.published += 1
+        return True
 
     async def _consumer(self) -> None:
         sub = None
@@ -377,15 +375,7 @@ class Cluster:
         pts = int((msg.headers or {}).get("points", "0"))
         if msg.metadata.num_delivered > 1:
             self.redelivered += 1
-        ok = True
-        for d in self.svc.deliveries:
-            if await d._export(req):
-                d.stats.exported_points += pts
-                d.stats.exported_batches += 1
-            else:
-                d.stats.export_errors += 1
-                ok = False
-        if ok:
+        if await self._outputs.export_now(req, pts):
             await msg.ack()
             self.consumed += 1
         else:  # the backend said no: the message stays in the stream and comes back later
@@ -402,8 +392,7 @@ class Cluster:
                            "reconnects": self.reconnects, "lease_round_failures": self.lease_round_failures,
                            "lease_conflicts_resolved": self.lease_conflicts,
                            "leases_reasserted": self.leases_reasserted},
-                "published": self.published,
-                "publish_fallbacks": self.publish_fallbacks, "consumed": self.consumed,
+                "published": self.published, "consumed": self.consumed,
                 "redelivered": self.redelivered}
 
     def counters(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
@@ -412,16 +401,15 @@ class Cluster:
                 "netrosetta.cluster.outages": {(): self.outages},
                 "netrosetta.cluster.reconnects": {(): self.reconnects},
                 "netrosetta.cluster.lease.conflicts": {(): self.lease_conflicts},
-                "netrosetta.cluster.lease.reasserted": {(): self.leases_reasserted},
-                "netrosetta.cluster.publish.fallbacks": {(): self.publish_fallbacks}}
+                "netrosetta.cluster.lease.reasserted": {(): self.leases_reasserted}}
 
     def gauges(self) -> dict[str, dict[tuple[tuple[str, str], ...], int]]:
         """Self-telemetry gauges (now)."""
         return {"netrosetta.cluster.leases.held": {(): len(self.owned)},
                 "netrosetta.cluster.nats.outage": {(): int(self.in_outage())}}
 
-    async def stop(self, flush_seconds: float) -> None:
-        """Release leases (others take over at once), publish what is queued, close."""
+    async def leave(self) -> None:
+        """First step of a stop: release the leases, so the other instances take over at once."""
         self._closing = True
         for t in self._tasks:
             if t.get_name() == "leases":
@@ -430,11 +418,11 @@ class Cluster:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.kv.update(lease_key(key), self._released(key), last=rev), 1)
         self.owned.clear()
-        deadline = time.monotonic() + flush_seconds
-        while not self._pubq.empty() and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        # graceful stop exports what is in the stream (ours or anyone's) before leaving, bounded;
-        # what remains stays in the stream for the other instances or the next start
+
+    async def stop(self, deadline: float) -> None:
+        """Last step (after the router published what it had): export what is in the stream (ours or
+        anyone's) until ``deadline`` (monotonic), then close; the rest stays in the stream for the
+        other instances or the next start."""
         while time.monotonic() < deadline:
             try:
                 info = await self.js.consumer_info(self.cfg.stream, DURABLE, timeout=1)
@@ -446,12 +434,8 @@ class Cluster:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self._pubq.empty():
-            self._fallback(*self._pubq.get_nowait())
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.nc.close(), 3)
-        if self._record is not None:
-            self._record.shutdown()
 
 
 __all__ = ["Cluster", "lease_key", "rendezvous"]

@@ -19,6 +19,7 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from netrosetta.exporter.requests import Request, batch_label, from_spill, to_spill
 from netrosetta.exporter.sinks import Sink
@@ -99,6 +100,11 @@ class Delivery:
         except OSError as exc:
             self._count_drop([Batch(-1, pts, "-", 0, label)], f"cannot write the spill: {exc.strerror}")
 
+    def adopt(self, folder: Path) -> None:
+        """Take an orphaned spill folder's batches into this output's spill (bound applied, drops counted)."""
+        assert self.spill is not None
+        self._count_drop(self.spill.adopt(folder), "spill full (adopted batches)")
+
     def _count_drop(self, batches: list[Batch], why: str) -> None:
         for b in batches:
             self.stats.dropped_batches += 1
@@ -139,6 +145,15 @@ class Delivery:
             self.stats.last_error = type(exc).__name__
             log.warning("%s: export raised %s", self.name, type(exc).__name__)
             return False
+
+    async def export_now(self, req: Request, points: int) -> bool:
+        """One export attempt outside the queue (the cluster's stream consumer retries by nak)."""
+        if await self._export(req):
+            self.stats.exported_points += points
+            self.stats.exported_batches += 1
+            return True
+        self.stats.export_errors += 1
+        return False
 
     async def _run(self) -> None:
         delay = self.retry_initial

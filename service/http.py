@@ -41,7 +41,7 @@ def status_json(svc: Service) -> dict[str, Any]:
         } for d in svc.deliveries],
         "orphaned_spill": [o.as_json() for o in svc.orphans],
         "translated_points": svc.translated_points,
-        "cluster": svc.cluster.status() if svc.cluster is not None else None,
+        "cluster": svc.cluster_status(),
         "flows": svc.flows.status() if svc.flows is not None else None,
     }
 

@@ -1,8 +1,13 @@
-"""The running service: sources on their schedules → translation → start times → deliveries.
+"""The running service, assembled from its stages (service/README.md draws the pipeline):
 
-One asyncio task per target: a slow or dead device only ever holds its own task (and, for at
-most ``poll_timeout``, one of ``concurrency`` slots), never the others. Counter state
-(StartTimes) lives here and survives SIGHUP reloads of rulebooks and targets.
+Scheduler → Poller (Source → Translate) → Emitter (start times, series identity) → Router (local
+outputs or the cluster's stream) → Fanout (one Delivery per output: queue, spill, retry) → sinks.
+
+Each stage is handed the narrow interface it calls (service/ports.py); the cluster is injected as
+``Ownership`` and ``Publisher``. Everything runs on the event loop's thread; producers on other
+threads (flow listeners) enter through ``submit``, a thread-safe handoff. This module owns what
+spans the stages: config and rulebook reloads (SIGHUP), the targets-file watch, self-telemetry,
+start and stop.
 """
 
 from __future__ import annotations
@@ -10,31 +15,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.errors import NetrosettaError
-from netrosetta.exporter.otlp import build_request
-from netrosetta.exporter.sinks import Sink, count_points
-from netrosetta.exporter.start_times import StartTimes
+from netrosetta.exporter.sinks import JsonLinesSink, Sink
 from netrosetta.paths import MAPPINGS
 
 from .config import ServiceConfig, TargetsBase, load_config, load_targets_file, target_key
 from .delivery import Delivery
+from .emit import Emitter
+from .fanout import Fanout
+from .handoff import LoopHandoff
 from .health import checks
 from .outputs import build_sinks
-from .sources import PollError, Source, make_source
-from .spill import Orphan, Spill, find_orphans
+from .poller import Poller
+from .ports import EveryTarget, Ownership, Publisher, Series
+from .route import Router
+from .scheduler import Scheduler
+from .sources import Source
+from .spill import Orphan
 from .status import TargetStatus
 from .telemetry import self_translation
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+    from .flows import FlowRunner
 
 log = logging.getLogger(__name__)
 
@@ -56,225 +69,93 @@ def all_targets(cfg: ServiceConfig) -> dict[str, tuple[str, Any]]:
 
 
 class Service:
+    """``ownership``/``publisher``: the cluster's two interfaces (default: built from ``cfg.cluster``,
+    or a single instance). ``record``: a sink that sees every batch made, before delivery (default:
+    ``cluster.record_file``)."""
+
     def __init__(self, cfg: ServiceConfig, *, config_path: str | Path | None = None,
-                 sinks: list[Sink] | None = None) -> None:
+                 sinks: list[Sink] | None = None, ownership: Ownership | None = None,
+                 publisher: Publisher | None = None, record: Sink | None = None) -> None:
         self.cfg = cfg
         self.config_path = Path(config_path) if config_path else None
         self.instance = (cfg.cluster.instance if cfg.cluster and cfg.cluster.instance
                          else f"{socket.gethostname()}-{os.getpid()}")
         self.rulebooks = load_rulebook_set(cfg)
-        self.start_times = StartTimes()
-        self._prev_poll: dict[str, int] = {}
         self.started_ns = time.time_ns()
-        self.translated_points = 0
-        self.status: dict[str, TargetStatus] = {}
-        self.sources: dict[str, Source] = {}
-        self._specs: dict[str, tuple[str, Any]] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._kicks: dict[str, asyncio.Event] = {}
-        self._not_before: dict[str, float] = {}   # key -> unix time before which a slot is skipped
-        self._due: dict[str, float] = {}          # key -> loop time of the slot it is serving or awaiting
-        self._bg: list[asyncio.Task[Any]] = []
-        self._sem = asyncio.Semaphore(cfg.defaults.concurrency)
-        self.deliveries = [self._delivery(s) for s in (sinks if sinks is not None else build_sinks(cfg.outputs))]
-        self.orphans: list[Orphan] = self._housekeep_spill()
         self.ready = False
-        self.stopping = asyncio.Event()
-        # cluster mode replaces these: who polls a target, and where a batch goes
-        self.owns: Callable[[str], bool] = lambda key: True
-        self.publish: Callable[[ExportMetricsServiceRequest, int], Any] | None = None
-        self.on_translation: list[Callable[[str, DeviceTranslation], None]] = []
-        self.extra_counters: dict[str, dict[tuple[tuple[str, str], ...], int]] = {}
-        self.cluster: Any = None
-        self.flows: Any = None
+        self.outputs = Fanout(sinks if sinks is not None else build_sinks(cfg.outputs), cfg.delivery)
+        self.cluster: Cluster | None = None
+        if cfg.cluster is not None:
+            from .cluster import Cluster  # imports nats: only in cluster mode
+            self.cluster = Cluster(self.instance, cfg.cluster, self.outputs)
+            if record is None and cfg.cluster.record_file is not None:
+                record = JsonLinesSink(cfg.cluster.record_file)
+        if ownership is None:
+            ownership = self.cluster if self.cluster is not None else EveryTarget()
+        if publisher is None:
+            publisher = self.cluster   # None: single instance, batches go straight to the outputs
+        self.router = Router(self.outputs, publisher, record)
+        self.emitter = Emitter(self.router)
+        status: dict[str, TargetStatus] = {}
+        self.poller = Poller(status, lambda: self.rulebooks, self.emitter)
+        self.scheduler = Scheduler(cfg.defaults, ownership, self.poller.poll_once, status)
+        self.flows: FlowRunner | None = None
+        self._handoff: LoopHandoff | None = None
+        self._bg: list[asyncio.Task[Any]] = []
 
-    def _delivery(self, sink: Sink) -> Delivery:
-        d = self.cfg.delivery
-        spill = None
-        if d.spill_dir is not None:
-            safe = "".join(c if c.isalnum() or c in "-." else "_" for c in getattr(sink, "name", "sink"))
-            spill = Spill(d.spill_dir / safe, int(d.spill_max_mb * 1024 * 1024))
-        return Delivery(sink, queue_batches=d.queue_batches, spill=spill, retry_initial=d.retry_initial,
-                        retry_max=d.retry_max)
+    # -- views for the status page, health and self-telemetry --------------------------------
+    @property
+    def status(self) -> dict[str, TargetStatus]:
+        return self.scheduler.status
 
-    def _housekeep_spill(self) -> list[Orphan]:
-        """Spill folders no configured output owns (a renamed or removed output): by
-        ``delivery.orphaned_spill``, adopted by the only spilling output, or reported and kept."""
-        d = self.cfg.delivery
-        if d.spill_dir is None:
-            return []
-        spilling = [dv for dv in self.deliveries if dv.spill is not None]
-        owned = {dv.spill.dir.name for dv in spilling if dv.spill is not None}
-        orphans = find_orphans(d.spill_dir, owned)
-        if orphans and d.orphaned_spill == "deliver":
-            if len(spilling) == 1 and spilling[0].spill is not None:
-                for o in orphans:
-                    try:
-                        spilling[0]._count_drop(spilling[0].spill.adopt(o.folder), "spill full (adopted batches)")
-                    except OSError as exc:
-                        log.error("spill folder %s: cannot adopt it: %s", o.folder, exc.strerror)
-                orphans = find_orphans(d.spill_dir, owned)
-            else:
-                log.warning("delivery.orphaned_spill=deliver needs exactly one output with a spill (%d have "
-                            "one): orphaned spill folders are reported instead", len(spilling))
-        for o in orphans:
-            log.warning("spill folder %s belongs to no configured output: %d batches (%d points, %d bytes) kept "
-                        "on disk, not delivered (delivery.orphaned_spill: deliver, or move or remove the folder)",
-                        o.folder, o.batches, o.points, o.bytes)
-        return orphans
+    @property
+    def sources(self) -> dict[str, Source]:
+        return self.scheduler.sources
 
-    # -- pipeline --------------------------------------------------------------------------
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return self.outputs.deliveries
+
+    @property
+    def orphans(self) -> list[Orphan]:
+        return self.outputs.orphans
+
+    @property
+    def translated_points(self) -> int:
+        return self.poller.translated_points
+
+    def schedules(self) -> list[tuple[str, asyncio.Task[None], float | None]]:
+        """(target key, its schedule task, loop time of the slot it serves or awaits), for health."""
+        return self.scheduler.schedules()
+
+    def cluster_status(self) -> dict[str, Any] | None:
+        if self.cluster is None:
+            return None
+        return {**self.cluster.status(), "publish_fallbacks": self.router.fallbacks}
+
+    # -- entries into the pipeline -------------------------------------------------------------
+    async def poll_once(self, src: Source, timeout: float) -> None:
+        """One poll of ``src`` through the whole pipeline, now (its status must exist)."""
+        await self.poller.poll_once(src, timeout)
+
     def emit(self, t: DeviceTranslation) -> int:
-        """Translation → one OTLP request (start times applied here, once) → every output."""
-        req = build_request([t], state=self.start_times, prev_poll_ns=self._prev_poll)
-        pts = count_points(req)
-        if pts == 0:
-            return 0
-        self.deliver(req, pts)
-        return pts
+        """One translation → Emit → Route (event loop thread only)."""
+        return self.emitter.emit([t])
 
     def deliver(self, req: ExportMetricsServiceRequest, pts: int) -> None:
-        if self.publish is not None:
-            self.publish(req, pts)
-            return
-        for d in self.deliveries:
-            d.offer(req, pts)
+        """An already built request → Route (event loop thread only; other threads: ``submit``)."""
+        self.router.offer(req, pts)
+
+    def submit(self, translations: Sequence[DeviceTranslation]) -> None:
+        """``Producer``: one batch from any thread → Emit → Route → Delivery, in order, non-blocking."""
+        if self._handoff is None:
+            raise RuntimeError("Service.submit before Service.start")
+        self._handoff.submit(translations)
 
     # -- targets -----------------------------------------------------------------------------
     def apply_targets(self, wanted: dict[str, tuple[str, Any]]) -> None:
         """Start new targets, stop removed ones, restart changed ones; others keep running."""
-        for key in list(self._specs):
-            if key not in wanted or wanted[key] != self._specs[key]:
-                self._stop_target(key)
-        for key, (kind, spec) in wanted.items():
-            if key in self._tasks:
-                continue
-            self._specs[key] = (kind, spec)
-            try:
-                src = make_source(kind, key, spec)
-            except NetrosettaError as exc:
-                st = self.status[key] = TargetStatus(key, kind, "-", self._interval(spec))
-                st.record_failure(str(exc), "unsupported", 0.0, time.time())
-                log.warning("%s: %s", key, exc)
-                continue
-            self.sources[key] = src
-            prev = self.status.get(key)
-            st = TargetStatus(key, kind, src.address, self._interval(spec))
-            if prev is not None:  # keep counts across a change of the same target
-                st.polls_ok, st.polls_failed, st.points_total = prev.polls_ok, prev.polls_failed, prev.points_total
-            self.status[key] = st
-            self._tasks[key] = asyncio.create_task(self._target_loop(src, spec), name=f"poll-{key}")
-        log.info("%d targets scheduled", len(self._tasks))
-
-    def _stop_target(self, key: str) -> None:
-        task = self._tasks.pop(key, None)
-        if task is not None:
-            task.cancel()
-        self._specs.pop(key, None)
-        self._kicks.pop(key, None)
-        self._not_before.pop(key, None)
-        self._due.pop(key, None)
-        self.status.pop(key, None)
-        src = self.sources.pop(key, None)
-        if src is not None:
-            self._bg.append(asyncio.create_task(src.close()))
-
-    def _interval(self, spec: Any) -> float:
-        return float(getattr(spec, "interval", None) or self.cfg.defaults.interval)
-
-    async def _target_loop(self, src: Source, spec: Any) -> None:
-        loop = asyncio.get_running_loop()
-        interval = self._interval(spec)
-        jitter = getattr(spec, "jitter", None)
-        jitter = self.cfg.defaults.jitter if jitter is None else jitter
-        timeout = float(getattr(spec, "poll_timeout", None) or self.cfg.defaults.poll_timeout)
-        timeout = min(timeout, interval)  # a poll never runs into the next one
-        first = random.uniform(0, interval * jitter)
-        self._due[src.key] = loop.time() + first
-        await asyncio.sleep(first)
-        due = loop.time()
-        while True:
-            self._due[src.key] = due  # health: a slot not served in time shows as overdue
-            if self.owns(src.key) and time.time() >= self._not_before.get(src.key, 0.0):
-                async with self._sem:
-                    await self.poll_once(src, timeout)
-            elif not self.owns(src.key):
-                self.status[src.key].state = "not-owned"
-            due += interval
-            now = loop.time()
-            if due < now:  # overran (slow device): skip the missed slots, keep the phase
-                due += ((now - due) // interval + 1) * interval
-            self._due[src.key] = due
-            kick = self._kicks.setdefault(src.key, asyncio.Event())
-            try:
-                await asyncio.wait_for(kick.wait(), due - now)
-                due = loop.time()  # kicked (e.g. a target taken over from a dead instance): poll now
-            except TimeoutError:
-                pass
-            kick.clear()
-
-    def kick(self, key: str) -> None:
-        """Poll ``key`` now instead of at its next slot."""
-        ev = self._kicks.get(key)
-        if ev is not None:
-            ev.set()
-
-    def poll_at(self, key: str, when: float) -> None:
-        """Next poll of ``key`` at unix time ``when`` (a taken-over target keeps its old phase)."""
-        delay = when - time.time()
-        if delay <= 0:
-            self.kick(key)
-            return
-        self._not_before[key] = when - 0.05
-        asyncio.get_running_loop().call_later(delay, self.kick, key)
-
-    def schedules(self) -> list[tuple[str, asyncio.Task[None], float | None]]:
-        """(target key, its schedule task, loop time of the slot it serves or awaits), for health."""
-        return [(key, task, self._due.get(key)) for key, task in self._tasks.items()]
-
-    async def poll_once(self, src: Source, timeout: float) -> None:
-        st = self.status[src.key]
-        st.started = time.time()
-        t0 = time.monotonic()
-        try:
-            polled = await asyncio.wait_for(src.poll(self.rulebooks), timeout)
-        except TimeoutError:
-            await src.close()
-            st.record_failure(f"{src.address}: poll did not finish within {timeout:g}s", "timeout",
-                              time.monotonic() - t0, time.time())
-            log.warning("%s: poll timed out after %gs", src.key, timeout)
-            return
-        except PollError as exc:
-            st.record_failure(str(exc), exc.kind, time.monotonic() - t0, time.time())
-            log.warning("%s: %s", src.key, exc)
-            if exc.translation is not None:
-                self._emit(src.key, exc.translation)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug in one source must not stop its schedule
-            await src.close()
-            st.record_failure(f"{src.address}: internal error {type(exc).__name__}", "internal",
-                              time.monotonic() - t0, time.time())
-            log.exception("%s: poll raised", src.key)
-            return
-        t = polled.translation
-        st.record_ok(t, polled.match, time.monotonic() - t0, time.time())
-        self._emit(src.key, t)
-
-    def _emit(self, key: str, t: DeviceTranslation) -> None:
-        self.translated_points += t.count()
-        try:
-            self.emit(t)
-            for cb in self.on_translation:
-                cb(key, t)
-        except Exception as exc:  # a bug past translation must not end this target's schedule
-            log.exception("%s: export pipeline raised", key)
-            # the poll was fine but its points were lost: not a silent ok on the status page
-            st = self.status.get(key)
-            if st is not None:
-                st.failures["export"] += 1
-                st.warning = f"points of this poll not exported: internal error {type(exc).__name__}"
+        self.scheduler.apply(wanted, self.cfg.defaults)
 
     # -- background loops --------------------------------------------------------------------
     async def _self_telemetry(self) -> None:
@@ -283,12 +164,13 @@ class Service:
             self.emit(self.self_translation())
 
     def self_translation(self) -> DeviceTranslation:
-        extra = dict(self.extra_counters)
-        gauges = {}
+        extra: Series = {}
+        gauges: Series = {}
         if self.flows is not None:
             extra.update(self.flows.counters())
         if self.cluster is not None:
             extra.update(self.cluster.counters())
+            extra["netrosetta.cluster.publish.fallbacks"] = {(): self.router.fallbacks}
             gauges = self.cluster.gauges()
         return self_translation(self.instance, self.started_ns, self.status.values(), self.deliveries,
                                 self.translated_points, extra, gauges,
@@ -343,12 +225,12 @@ class Service:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        for d in self.deliveries:
-            d.start()
-        if self.cfg.cluster is not None:
-            from .cluster import Cluster
-            self.cluster = Cluster(self, self.cfg.cluster)
-            await self.cluster.start()
+        loop = asyncio.get_running_loop()
+        self._handoff = LoopHandoff(loop, self.emitter.emit)
+        self.outputs.start()
+        self.router.start()
+        if self.cluster is not None:
+            await self.cluster.start(self.scheduler)
         if self.cfg.flow:
             from .flows import FlowRunner
             self.flows = FlowRunner(self, self.cfg.flow)
@@ -361,21 +243,24 @@ class Service:
         self.ready = True
 
     async def stop(self) -> None:
-        """Stop polling, flush outputs (bounded), close sources."""
+        """Stop polling, release leases, flush the route and the outputs (bounded), close sources."""
         self.ready = False
-        tasks = list(self._tasks.values()) + self._bg
-        for t in tasks:
+        for t in self._bg:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        await asyncio.gather(self.scheduler.stop(), *self._bg, return_exceptions=True)
         if self.flows is not None:
             await self.flows.stop()
         if self.cfg.self_telemetry.enabled:
             self.emit(self.self_translation())  # final counters
+        flush = self.cfg.delivery.shutdown_flush_seconds
         if self.cluster is not None:
-            await self.cluster.stop(self.cfg.delivery.shutdown_flush_seconds)
-        await asyncio.gather(*(d.close(self.cfg.delivery.shutdown_flush_seconds) for d in self.deliveries))
-        await asyncio.gather(*(s.close() for s in self.sources.values()), return_exceptions=True)
+            await self.cluster.leave()
+        deadline = time.monotonic() + flush   # shared by the route's publishing and the stream's drain
+        await self.router.close(deadline)
+        if self.cluster is not None:
+            await self.cluster.stop(deadline)
+        await self.outputs.close(flush)
+        await self.scheduler.close_sources()
 
 
 def _mtime(path: Path) -> float | None:

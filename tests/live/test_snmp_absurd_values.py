@@ -20,6 +20,7 @@ from netrosetta.service.config import load_config
 from netrosetta.service.runtime import Service, all_targets
 from netrosetta.service.sources import make_source
 from tests.reliability.harness import snmp_target, write_yaml
+from tests.support.kept import Kept
 from tests.support.snmp_responder import Raw, Responder, num, oid_value, text
 
 pytestmark = pytest.mark.live
@@ -54,9 +55,8 @@ def service(tmp_path: Path, port: int) -> tuple[Service, Any, list[ExportMetrics
         "defaults": {"interval": 60}, "self_telemetry": {"enabled": False},
         "targets": {"snmp": [snmp_target("absurd1", port)]}})
     cfg = load_config(cfg_path)
-    svc = Service(cfg, config_path=cfg_path, sinks=[])
     got: list[ExportMetricsServiceRequest] = []
-    svc.publish = lambda req, pts: got.append(req)
+    svc = Service(cfg, config_path=cfg_path, sinks=[], record=Kept(got))  # every batch made, in order
     [(key, (kind, spec))] = all_targets(cfg).items()
     src = make_source(kind, key, spec)
     svc.sources[key] = src

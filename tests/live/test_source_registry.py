@@ -22,6 +22,7 @@ from netrosetta.service.config import json_schema, load_config
 from netrosetta.service.runtime import Service, all_targets
 from tests.reliability.harness import write_yaml
 from tests.support.httpjson_kind import KIND, NAME, serve
+from tests.support.kept import Kept
 
 pytestmark = pytest.mark.live
 
@@ -78,8 +79,7 @@ def test_service_schedules_and_translates_it(kind: None, device: int, tmp_path: 
     got: list[Any] = []
 
     async def run() -> Service:
-        svc = Service(cfg, sinks=[])
-        svc.publish = lambda req, pts: got.append(req)
+        svc = Service(cfg, sinks=[], record=Kept(got))
         await svc.start()
         for _ in range(100):
             if got:
