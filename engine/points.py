@@ -8,6 +8,7 @@ them and an object per point would cost more than the translation itself.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ class MetricPoints:
     rules: list[str] = field(default_factory=list)
     # counters: the series whose value came from a column known to be 32 bits wide (Counter32,
     # YANG counter32) - only those wrap at 2^32; any other decrease is a reset (start_times.py)
-    counter32: set[Attrs] | None = None
+    counter32: Set[Attrs] | None = None
 
 
 @dataclass(slots=True)
