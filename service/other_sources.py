@@ -14,10 +14,9 @@ from typing import Any
 
 from netrosetta.collectors.gnmi.fresh import FreshFilter
 from netrosetta.engine.facts import DeviceFacts
-from netrosetta.engine.matching import MatchResult, match_rulebook
+from netrosetta.engine.matching import MatchResult
 from netrosetta.engine.points import ScopeBatch
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.translate import translator_for
 from netrosetta.errors import NetrosettaError
 
 from .sources import Polled, PollError, Source
@@ -28,12 +27,12 @@ ENGINE_KIND = {"netconf": "xpath", "api": "json", "cli": "cli", "gnmi": "gnmi"}
 
 def _translate(rulebooks: RulebookSet, ds: Any, facts: DeviceFacts, m: MatchResult) -> Polled:
     assert m.chosen is not None
-    t = translator_for(rulebooks, m.chosen).translate(ds, facts, time_ns=time.time_ns(), match=m)
+    t = rulebooks.translator(m.chosen).translate(ds, facts, time_ns=time.time_ns(), match=m)
     return Polled(t, m)
 
 
 def _match(rulebooks: RulebookSet, facts: DeviceFacts, kind: str, address: str) -> MatchResult:
-    m = match_rulebook(rulebooks, facts, ENGINE_KIND[kind])
+    m = rulebooks.match(facts, ENGINE_KIND[kind])
     if m.chosen is None:
         raise PollError(f"{address}: no rulebook matches ({m.reason})", "no-rulebook")
     return m
@@ -62,7 +61,7 @@ class PolledSource:
         if self.kind == "cli" and spec.commands is None:
             # CLI runs exactly the commands (and templates) the platform's rulebook reads
             m0 = _match(rulebooks, DeviceFacts(name=spec.name, platform=spec.platform), "cli", self.address)
-            reqs = translator_for(rulebooks, m0.chosen).requirements("cli") if m0.chosen else set()  # type: ignore[arg-type]
+            reqs = rulebooks.translator(m0.chosen).requirements("cli") if m0.chosen else set()
             spec = spec.model_copy(update={"commands": dmod.commands_from_requirements(reqs)})
         try:
             src = await mod.poll(spec)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from netrosetta.collectors.snmp.client import SnmpClient, make_client
 from netrosetta.collectors.snmp.poll import minimal_roots, walk_roots
 from netrosetta.engine.facts import DeviceFacts
-from netrosetta.engine.matching import MatchResult, match_rulebook
+from netrosetta.engine.matching import MatchResult
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.selectors.snmp import SnmpDataset
 from netrosetta.engine.snmp_facts import SYSTEM_OIDS, snmp_facts
-from netrosetta.engine.translate import translator_for
+from netrosetta.engine.translator import Translator
 from netrosetta.errors import NetrosettaError
 
 from .config import SnmpTargetSpec
@@ -63,22 +63,17 @@ class SnmpSource:
     spec: SnmpTargetSpec
     kind: str = "snmp"
     _client: SnmpClient | None = None
-    _roots: dict[tuple[int, str], list[str]] = field(default_factory=dict)
-    # matching is redone only when the rulebooks or the device's identity change
-    _match: tuple[tuple[int, str | None, str | None], MatchResult] | None = None
+    # the walk roots of the translator last used (a reload brings a new translator, so new roots)
+    _roots: tuple[Translator, list[str]] | None = None
 
     @property
     def address(self) -> str:
         return self.spec.address
 
-    def _roots_for(self, rulebooks: RulebookSet, m: MatchResult) -> list[str]:
-        assert m.chosen is not None
-        key = (id(rulebooks), m.chosen.id)
-        roots = self._roots.get(key)
-        if roots is None:
-            tr = translator_for(rulebooks, m.chosen)
-            roots = self._roots[key] = minimal_roots([str(r) for r in tr.requirements("snmp")])
-        return roots
+    def _roots_for(self, tr: Translator) -> list[str]:
+        if self._roots is None or self._roots[0] is not tr:
+            self._roots = (tr, minimal_roots([str(r) for r in tr.requirements("snmp")]))
+        return self._roots[1]
 
     async def poll(self, rulebooks: RulebookSet) -> Polled:
         if self._client is None:
@@ -91,15 +86,11 @@ class SnmpSource:
             facts: DeviceFacts = snmp_facts(ds, name=self.spec.name, address=self.spec.host)
             if facts.sys_object_id is None and facts.sys_descr is None:
                 raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
-            ident = (id(rulebooks), facts.sys_object_id, facts.sys_descr)
-            if self._match is not None and self._match[0] == ident:
-                m = self._match[1]
-            else:
-                m = match_rulebook(rulebooks, facts, "snmp")
-                self._match = (ident, m)
+            m = rulebooks.match(facts, "snmp")      # remembered by the set per device identity
             if m.chosen is None:
                 raise PollError(f"{self.address}: no rulebook matches ({m.reason})", "no-rulebook")
-            walked = await walk_roots(client, self._roots_for(rulebooks, m))
+            tr = rulebooks.translator(m.chosen)
+            walked = await walk_roots(client, self._roots_for(tr))
         except PollError:
             raise
         except NetrosettaError as exc:
@@ -112,7 +103,7 @@ class SnmpSource:
             raise PollError(f"{self.address}: undecodable answer ({type(exc).__name__})", "garbage") from None
         seen = {vb[0] for vb in walked}
         full = SnmpDataset([*walked, *(vb for vb in system if vb[0] not in seen)])
-        t = translator_for(rulebooks, m.chosen).translate(full, facts, time_ns=time.time_ns(), match=m)
+        t = tr.translate(full, facts, time_ns=time.time_ns(), match=m)
         return Polled(t, m)
 
     async def close(self) -> None:
