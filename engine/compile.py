@@ -206,16 +206,18 @@ def compile_condition(cond: Condition, sel: Selector, ctx: BindContext, refs: se
     return check, sig
 
 
-def prefilter(conds: list[Condition], sel: Selector, ctx: BindContext) -> tuple[ColumnRef, frozenset[str]] | None:
+def prefilter(conds: list[Condition], sel: Selector, ctx: BindContext) -> tuple[ColumnRef, tuple[str, ...]] | None:
     """(field column, wanted text values) of the first positive equals/in condition on a field:
-    lets a rule visit only the rows whose field has one of those values instead of the whole table."""
+    lets a rule visit only the rows whose field has one of those values instead of the whole table.
+    The values keep the order written (rows are visited value by value: not in hash order, which
+    would change the order of points from one process to the next)."""
     for c in conds:
         if c.field is None:
             continue
         if c.equals is not None:
-            return sel.field_ref(c.field, ctx), frozenset({str(c.equals)})
+            return sel.field_ref(c.field, ctx), (str(c.equals),)
         if c.in_ is not None:
-            return sel.field_ref(c.field, ctx), frozenset(str(x) for x in c.in_)
+            return sel.field_ref(c.field, ctx), tuple(dict.fromkeys(str(x) for x in c.in_))
     return None
 
 
@@ -273,7 +275,7 @@ class CompiledRule:
     states: StateSet | None = None
     refs: set[ColumnRef] = field(default_factory=set)
     row_steps: RowSteps | None = None
-    prefilter: tuple[ColumnRef, frozenset[str]] | None = None
+    prefilter: tuple[ColumnRef, tuple[str, ...]] | None = None
     operands: tuple[Resolver, ...] = ()
     # what a row plan depends on: columns compared whole, columns whose row indexes matter
     # (value, fallback), columns the row-step operands come from

@@ -22,7 +22,7 @@ class DeviceProgram(NamedTuple):
     value_ref: ColumnRef
     where: list[Check]
     chain: Callable[[Any], Any] | None
-    prefilter: tuple[ColumnRef, frozenset[str]] | None
+    prefilter: tuple[ColumnRef, tuple[str, ...]] | None
 
 
 def compile_device(spec: DeviceAttr, ctx: BindContext, keys: Keys,
