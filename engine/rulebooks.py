@@ -48,7 +48,8 @@ class RulebookSet(LoadedRulebooks):
         self.ctx = ctx or BindContext()
         self._translators: dict[str, Translator] = {}
         self._matches: dict[Hashable, MatchResult] = {}
-        self._lock = threading.Lock()
+        self._compiling = threading.Lock()       # one compile per rulebook, also under threads
+        self._matching = threading.Lock()
 
     def translator(self, rulebook: ResolvedRulebook | str) -> Translator:
         """The rulebook compiled, once per set: reuse it across polls of every device it matches."""
@@ -58,7 +59,7 @@ class RulebookSet(LoadedRulebooks):
             raise ValueError(f"rulebook {rb.id!r} was resolved by another rulebook set")
         tr = self._translators.get(rb.id)
         if tr is None:
-            with self._lock:
+            with self._compiling:
                 tr = self._translators.get(rb.id)
                 if tr is None:
                     tr = self._translators[rb.id] = Translator(rb, ctx=self.ctx)
@@ -70,7 +71,7 @@ class RulebookSet(LoadedRulebooks):
         m = self._matches.get(key)
         if m is None:
             m = match_rulebook(self, facts, kind)
-            with self._lock:
+            with self._matching:
                 if len(self._matches) >= MATCH_CACHE_MAX:
                     self._matches.clear()
                 self._matches[key] = m
