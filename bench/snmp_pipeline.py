@@ -31,7 +31,6 @@ from netrosetta.collectors.snmp.lab import snmpsim_agent, stop_process
 from netrosetta.collectors.snmp.target import SnmpTarget
 from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.translate import cached_match, translator_for
 from netrosetta.exporter.otlp import build_request
 from netrosetta.exporter.sinks import OtlpGrpcSink
 from netrosetta.exporter.start_times import StartTimes
@@ -44,9 +43,9 @@ async def ours(sim_port: int, otlp_port: int, polls: int) -> tuple[Any, dict[str
     rs = RulebookSet.from_paths()
     ds_full = SnmpDataset(read_snmprec(WALK).varbinds)
     facts = snmp_facts(ds_full, name="bench-iosxe", address="127.0.0.1")   # identification: once per device
-    match = cached_match(rs, facts, "snmp")
+    match = rs.match(facts, "snmp")
     assert match.chosen is not None
-    tr = translator_for(rs, match.chosen)
+    tr = rs.translator(match.chosen)
     sink = OtlpGrpcSink(f"127.0.0.1:{otlp_port}", insecure=True, timeout=10)
     state = StartTimes()
     prev: dict[str, int] = {}

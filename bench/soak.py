@@ -102,11 +102,10 @@ async def _baseline(ports: dict[str, int], interval: float, seconds: float) -> N
     from netrosetta.collectors.snmp.facts import SYSTEM_OIDS
     from netrosetta.collectors.snmp.source import walk_roots
     from netrosetta.engine.rulebooks import RulebookSet
-    from netrosetta.engine.translate import translator_for
     from netrosetta.service.config import SnmpTargetSpec
 
     rs = RulebookSet.from_paths()
-    roots = sorted(str(r) for r in translator_for(rs, rs.resolve("generic/snmp")).requirements("snmp"))
+    roots = sorted(str(r) for r in rs.translator("generic/snmp").requirements("snmp"))
     end = time.monotonic() + seconds
 
     async def one(t: dict[str, Any]) -> None:

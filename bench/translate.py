@@ -25,7 +25,6 @@ from netrosetta.collectors.snmp.dataset import SnmpDataset
 from netrosetta.collectors.snmp.facts import snmp_facts
 from netrosetta.collectors.snmp.varbind import COUNTER_TAGS, VarBind, read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.engine.translate import cached_match, translator_for
 from netrosetta.exporter.otlp import encode_request
 from netrosetta.exporter.start_times import StartTimes
 
@@ -72,10 +71,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         walk = read_snmprec(walk_path)
         ds = SnmpDataset(walk.varbinds)
         facts = snmp_facts(ds)
-        m = cached_match(rs, facts, "snmp")
+        m = rs.match(facts, "snmp")
         if m.chosen is None:
             continue
-        tr = translator_for(rs, m.chosen)
+        tr = rs.translator(m.chosen)
         t = tr.translate(ds, facts, match=m)
         n_points = t.count()
         if not n_points:

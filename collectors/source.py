@@ -52,19 +52,16 @@ class Source(Protocol):
 
 
 def matched(rulebooks: RulebookSet, facts: DeviceFacts, selector: str, address: str) -> MatchResult:
-    """The rulebook for this device and selector kind; no match is a failed poll, counted."""
-    from netrosetta.engine.matching import match_rulebook
-
-    m = match_rulebook(rulebooks, facts, selector)
+    """The rulebook for this device and selector kind (remembered by the set per device identity);
+    no match is a failed poll, counted."""
+    m = rulebooks.match(facts, selector)
     if m.chosen is None:
         raise PollError(f"{address}: no rulebook matches ({m.reason})", "no-rulebook")
     return m
 
 
 def translated(rulebooks: RulebookSet, ds: Any, facts: DeviceFacts, m: MatchResult) -> Polled:
-    """One poll's dataset through the matched rulebook's compiled translator."""
-    from netrosetta.engine.translate import translator_for
-
+    """One poll's dataset through the matched rulebook's compiled translator (owned by the set)."""
     assert m.chosen is not None
-    t = translator_for(rulebooks, m.chosen).translate(ds, facts, time_ns=time.time_ns(), match=m)
+    t = rulebooks.translator(m.chosen).translate(ds, facts, time_ns=time.time_ns(), match=m)
     return Polled(t, m)

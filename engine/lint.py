@@ -18,7 +18,7 @@ from netrosetta.errors import NetrosettaError
 
 from .matching import entry_key, snmp_conflicts
 from .model import DeviceRule, Rule, Transform
-from .rulebooks import LoadedRulebook, RulebookSet
+from .resolve import LoadedRulebook, LoadedRulebooks
 from .schema import UnifiedSchema, load_schema
 from .selectors.base import BindContext
 from .yaml_source import Problem
@@ -269,12 +269,12 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
                context_paths: Iterable[str | Path] = ()) -> list[Problem]:
     """Lint the rulebooks in ``paths``; ``context_paths`` are loaded too (for extends) but not reported."""
     ctx = ctx or BindContext()
-    targets = RulebookSet.from_paths(paths, strict=False)
+    targets = LoadedRulebooks.from_paths(paths, strict=False)
     problems = list(targets.problems)
-    extra = RulebookSet.from_paths(context_paths, strict=False) if context_paths else None
+    extra = LoadedRulebooks.from_paths(context_paths, strict=False) if context_paths else None
     loaded = dict(extra.loaded) if extra else {}
     loaded.update(targets.loaded)
-    rs = RulebookSet(list(loaded.values()))
+    rs = LoadedRulebooks(list(loaded.values()))
     reported = {lb.path for lb in targets.loaded.values()}
     for rid, lb in sorted(targets.loaded.items()):
         try:

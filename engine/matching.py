@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .facts import DeviceFacts
 from .model import SnmpMatch, parse_model_spec
-from .rulebooks import ResolvedRulebook, RulebookSet
+from .resolve import LoadedRulebooks, ResolvedRulebook
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def why_not(entry: SnmpMatch, facts: DeviceFacts) -> str | None:
     return None
 
 
-def near_misses(rulebooks: RulebookSet, facts: DeviceFacts) -> list[tuple[str, str, str]]:
+def near_misses(rulebooks: LoadedRulebooks, facts: DeviceFacts) -> list[tuple[str, str, str]]:
     """(rulebook, entry, why not) for entries of the device's own enterprise subtree, or whose
     sysObjectID pattern matched but another test failed: what an author wants to see."""
     oid = (facts.sys_object_id or "").split(".")
@@ -173,7 +173,7 @@ def _source_candidates(rb: ResolvedRulebook, facts: DeviceFacts, source: str) ->
     return out
 
 
-def match_rulebook(rulebooks: RulebookSet, facts: DeviceFacts, source: str = "snmp") -> MatchResult:
+def match_rulebook(rulebooks: LoadedRulebooks, facts: DeviceFacts, source: str = "snmp") -> MatchResult:
     concrete = [rb for rb in rulebooks.concrete() if _uses(rb, {source})]
     cands: list[Candidate] = []
     for rb in concrete:
@@ -207,7 +207,7 @@ def entry_key(e: SnmpMatch) -> tuple[str, str, str]:
     return ((e.sys_object_id or "").lstrip("."), e.sys_descr or "", e.sys_descr_not or "")
 
 
-def snmp_conflicts(rulebooks: RulebookSet) -> list[tuple[str, str, tuple[str, str, str]]]:
+def snmp_conflicts(rulebooks: LoadedRulebooks) -> list[tuple[str, str, tuple[str, str, str]]]:
     """Pairs of concrete rulebooks with an identical match entry (an unresolvable tie)."""
     seen: dict[tuple[str, str, str], str] = {}
     out = []

@@ -40,7 +40,7 @@ class RowPlan:
     # each row's attributes as a set, for dropping a series an earlier rule already made
     series_keys: list[frozenset[tuple[str, Any]]] | None = None
     # counter rules: the attribute tuples of the rows read from a 32-bit counter column
-    counter32: set[Any] | None = None
+    counter32: frozenset[Attrs] | None = None
 
     def size(self) -> int:
         return len(self.idxs) * (1 if self.last_raws is None else 3) + (len(self.emitted[1]) if self.emitted else 0)

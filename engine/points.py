@@ -8,6 +8,7 @@ them and an object per point would cost more than the translation itself.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ class MetricPoints:
     rules: list[str] = field(default_factory=list)
     # counters: the series whose value came from a column known to be 32 bits wide (Counter32,
     # YANG counter32) - only those wrap at 2^32; any other decrease is a reset (start_times.py)
-    counter32: set[Attrs] | None = None
+    counter32: Set[Attrs] | None = None
 
 
 @dataclass(slots=True)
@@ -44,10 +45,16 @@ class ScopeBatch:
         return sum(len(m.points) for m in self.metrics.values())
 
 
+def _empty_counter() -> Counter[str]:
+    """An empty Counter without Counter.__init__ (Python code calling update): the same object,
+    several times cheaper, and a translation makes one per rule per poll."""
+    return dict.__new__(Counter)
+
+
 @dataclass
 class RuleStat:
     points: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=_empty_counter)
 
 
 @dataclass

@@ -1,161 +1,78 @@
-"""Loading rulebooks from YAML folders and resolving ``extends`` / ``remove`` / overrides."""
+"""The loaded rulebook set: the rulebooks of some folders plus what is compiled from them.
+
+A ``RulebookSet`` is built once per load and never changes: it owns the translators compiled
+from its rulebooks and the matches made against it, so both live exactly as long as the set. A
+reload (SIGHUP, a changed file) builds a new set and swaps the reference; polls holding the old
+one finish with it, and then the old set, its translators and their row plans are garbage. No
+cache is keyed by ``id()`` of a set, so a new set at a reused address starts empty.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+import threading
+from collections.abc import Hashable, Iterable
 
-from netrosetta.errors import NetrosettaError
-from netrosetta.paths import MAPPINGS
+from .facts import DeviceFacts
+from .matching import MatchResult, match_rulebook
+from .resolve import (
+    NOT_RULEBOOKS,
+    LoadedRulebook,
+    LoadedRulebooks,
+    ResolvedRulebook,
+    load_rulebook,
+    rulebook_files,
+)
+from .selectors.base import BindContext
+from .translator import Translator
+from .yaml_source import Problem
 
-from .model import AttrRef, DeviceAttr, Rule, Rulebook
-from .yaml_source import InvalidDocument, Problem, YamlDoc, load_yaml, validate
+__all__ = ["NOT_RULEBOOKS", "LoadedRulebook", "ResolvedRulebook", "RulebookSet", "load_rulebook",
+           "rulebook_files"]
 
-log = logging.getLogger(__name__)
-
-# folders under mappings/ that hold other things than rulebooks
-NOT_RULEBOOKS = {"schema", "fixtures", "templates", "testcases"}
-
-
-@dataclass
-class LoadedRulebook:
-    book: Rulebook
-    path: str
-    doc: YamlDoc
-
-
-@dataclass
-class ResolvedRulebook:
-    """A rulebook with its mixins applied: the rules it really runs, each with its origin."""
-
-    book: Rulebook
-    path: str
-    rules: list[Rule]
-    origin: dict[str, str]               # rule name -> id of the rulebook that defined it
-    device: dict[str, DeviceAttr]
-    chain: list[str] = field(default_factory=list)   # ids, most derived first
-    defaults: dict[str, dict[str, AttrRef]] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return self.book.id
-
-    @property
-    def version(self) -> str:
-        return self.book.version
+# distinct device identities remembered per set before the match cache starts over
+MATCH_CACHE_MAX = 10_000
 
 
-def rulebook_files(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            for f in sorted(p.rglob("*.yaml")):
-                rel = f.relative_to(p).parts
-                if any(part in NOT_RULEBOOKS for part in rel[:-1]) or f.name.endswith(".test.yaml"):
-                    continue
-                files.append(f)
-        elif p.exists():
-            files.append(p)
-        else:
-            raise NetrosettaError("no such file or directory", file=str(p))
-    return files
+def match_key(facts: DeviceFacts, kind: str) -> Hashable:
+    """Everything matching reads of a device: devices with equal keys get the same rulebook."""
+    return (kind, facts.sys_object_id, facts.sys_descr, facts.platform, tuple(facts.gnmi_models),
+            tuple(facts.gnmi_organizations), tuple(facts.netconf_capabilities))
 
 
-def load_rulebook(path: str | Path) -> LoadedRulebook:
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise NetrosettaError("a rulebook is a mapping with id, version, rules...", file=str(path), line=1)
-    return LoadedRulebook(validate(doc, Rulebook), str(path), doc)
+class RulebookSet(LoadedRulebooks):
+    """Rulebooks by id, with the translators compiled from them and the matches made against them."""
 
+    def __init__(self, loaded: Iterable[LoadedRulebook], problems: Iterable[Problem] = (),
+                 ctx: BindContext | None = None) -> None:
+        super().__init__(loaded, problems)
+        self.ctx = ctx or BindContext()
+        self._translators: dict[str, Translator] = {}
+        self._matches: dict[Hashable, MatchResult] = {}
+        self._compiling = threading.Lock()       # one compile per rulebook, also under threads
+        self._matching = threading.Lock()
 
-class RulebookSet:
-    """Every rulebook found in some folders, by id, with inheritance resolved on demand."""
+    def translator(self, rulebook: ResolvedRulebook | str) -> Translator:
+        """The rulebook compiled, once per set: reuse it across polls of every device it matches."""
+        rb = self.resolve(rulebook if isinstance(rulebook, str) else rulebook.id)
+        if not isinstance(rulebook, str) and rulebook is not rb:
+            # e.g. a match kept from before a reload: compiling it here would run stale rules
+            raise ValueError(f"rulebook {rb.id!r} was resolved by another rulebook set")
+        tr = self._translators.get(rb.id)
+        if tr is None:
+            with self._compiling:
+                tr = self._translators.get(rb.id)
+                if tr is None:
+                    tr = self._translators[rb.id] = Translator(rb, ctx=self.ctx)
+        return tr
 
-    def __init__(self, loaded: list[LoadedRulebook]) -> None:
-        self.loaded: dict[str, LoadedRulebook] = {}
-        self.problems: list[Problem] = []
-        for lb in loaded:
-            if lb.book.id in self.loaded:
-                prev = self.loaded[lb.book.id]
-                self.problems.append(lb.doc.problem(("id",), f"duplicate rulebook id {lb.book.id!r} (also in {prev.path})"))
-                continue
-            self.loaded[lb.book.id] = lb
-        self._resolved: dict[str, ResolvedRulebook] = {}
-
-    @classmethod
-    def from_paths(cls, paths: Iterable[str | Path] | None = None, *, strict: bool = True) -> RulebookSet:
-        """Load every rulebook; with strict=False bad files become problems instead of errors."""
-        loaded: list[LoadedRulebook] = []
-        problems: list[Problem] = []
-        for f in rulebook_files(paths or [MAPPINGS]):
-            try:
-                loaded.append(load_rulebook(f))
-            except InvalidDocument as exc:
-                if strict:
-                    raise
-                problems.extend(exc.problems)
-            except NetrosettaError as exc:
-                if strict:
-                    raise
-                problems.append(Problem(exc.file or str(f), exc.line or 1, exc.column or 1, exc.message))
-        rs = cls(loaded)
-        rs.problems[:0] = problems
-        return rs
-
-    def __contains__(self, rid: str) -> bool:
-        return rid in self.loaded
-
-    def ids(self) -> list[str]:
-        return sorted(self.loaded)
-
-    def concrete(self) -> list[ResolvedRulebook]:
-        return [self.resolve(i) for i in self.ids() if not self.loaded[i].book.abstract]
-
-    def resolve(self, rid: str, _stack: tuple[str, ...] = ()) -> ResolvedRulebook:
-        if rid in self._resolved:
-            return self._resolved[rid]
-        if rid not in self.loaded:
-            raise NetrosettaError(f"unknown rulebook {rid!r}")
-        if rid in _stack:
-            raise NetrosettaError(f"extends cycle: {' -> '.join((*_stack, rid))}", file=self.loaded[rid].path)
-        lb = self.loaded[rid]
-        book = lb.book
-        rules: dict[str, Rule] = {}
-        origin: dict[str, str] = {}
-        device: dict[str, DeviceAttr] = {}
-        defaults: dict[str, dict[str, AttrRef]] = {}
-        chain: list[str] = [rid]
-        for i, parent_id in enumerate(book.extends):
-            if parent_id not in self.loaded:
-                raise NetrosettaError(f"extends unknown rulebook {parent_id!r}", file=lb.path,
-                                      line=lb.doc.where(("extends", i))[0], column=lb.doc.where(("extends", i))[1])
-            parent = self.resolve(parent_id, (*_stack, rid))
-            for r in parent.rules:
-                rules[r.name] = r
-                origin[r.name] = parent.origin[r.name]
-            device.update(parent.device)
-            for kind, attrs in parent.defaults.items():
-                defaults.setdefault(kind, {}).update(attrs)
-            chain.extend(c for c in parent.chain if c not in chain)
-        for i, name in enumerate(book.remove):
-            if name not in rules:
-                line, col = lb.doc.where(("remove", i))
-                raise NetrosettaError(f"remove names no inherited rule {name!r}", file=lb.path, line=line, column=col)
-            del rules[name]
-            del origin[name]
-        seen: set[str] = set()
-        for i, r in enumerate(book.rules):
-            if r.name in seen:
-                line, col = lb.doc.where(("rules", i, "name"))
-                raise NetrosettaError(f"duplicate rule name {r.name!r}", file=lb.path, line=line, column=col)
-            seen.add(r.name)
-            rules[r.name] = r          # same name as an inherited rule: override
-            origin[r.name] = rid
-        device.update(book.device)
-        for kind, attrs in book.defaults.items():
-            defaults.setdefault(kind, {}).update(attrs)
-        res = ResolvedRulebook(book, lb.path, list(rules.values()), origin, device, chain, defaults)
-        self._resolved[rid] = res
-        return res
+    def match(self, facts: DeviceFacts, kind: str) -> MatchResult:
+        """The rulebook for a device (``matching.match_rulebook``), remembered per device identity."""
+        key = match_key(facts, kind)
+        m = self._matches.get(key)
+        if m is None:
+            m = match_rulebook(self, facts, kind)
+            with self._matching:
+                if len(self._matches) >= MATCH_CACHE_MAX:
+                    self._matches.clear()
+                self._matches[key] = m
+        return m

@@ -19,7 +19,6 @@ def rulebook_commands(rulebooks: Any, platform: str, forced: str | None = None, 
     """The (command, template) pairs the platform's CLI rulebook (or ``forced``) reads."""
     from netrosetta.collectors.source import matched
     from netrosetta.engine.facts import DeviceFacts
-    from netrosetta.engine.translate import translator_for
 
     from .dataset import commands_from_requirements
 
@@ -27,7 +26,7 @@ def rulebook_commands(rulebooks: Any, platform: str, forced: str | None = None, 
         book = rulebooks.resolve(forced)
     else:
         book = matched(rulebooks, DeviceFacts(platform=platform), "cli", address or platform).chosen
-    return commands_from_requirements(translator_for(rulebooks, book).requirements("cli"))
+    return commands_from_requirements(rulebooks.translator(book).requirements("cli"))
 
 
 def _plan(spec: Any, rulebooks: Any) -> Any:

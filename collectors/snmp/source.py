@@ -8,12 +8,13 @@ same walks.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netrosetta.collectors.snmp.varbind import VarBind, oid_key
-from netrosetta.collectors.source import Polled, PollError, matched, translated
+from netrosetta.collectors.source import Polled, PollError, matched
 from netrosetta.errors import NetrosettaError
 
 from .client import SnmpClient, make_client
@@ -21,8 +22,8 @@ from .target import SnmpTargetSpec
 
 if TYPE_CHECKING:
     from netrosetta.engine.facts import DeviceFacts
-    from netrosetta.engine.matching import MatchResult
     from netrosetta.engine.rulebooks import RulebookSet
+    from netrosetta.engine.translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -68,23 +69,17 @@ class SnmpSource:
     spec: SnmpTargetSpec
     kind: str = "snmp"
     _client: SnmpClient | None = None
-    _roots: dict[tuple[int, str], list[str]] = field(default_factory=dict)
-    _match: tuple[tuple[int, str | None, str | None], MatchResult] | None = None
+    # the walk roots of the translator last used (a reload brings a new translator, so new roots)
+    _roots: tuple[Translator, list[str]] | None = None
 
     @property
     def address(self) -> str:
         return self.spec.address
 
-    def _roots_for(self, rulebooks: RulebookSet, m: MatchResult) -> list[str]:
-        from netrosetta.engine.translate import translator_for
-
-        assert m.chosen is not None
-        key = (id(rulebooks), m.chosen.id)
-        roots = self._roots.get(key)
-        if roots is None:
-            tr = translator_for(rulebooks, m.chosen)
-            roots = self._roots[key] = minimal_roots([str(r) for r in tr.requirements("snmp")])
-        return roots
+    def _roots_for(self, tr: Translator) -> list[str]:
+        if self._roots is None or self._roots[0] is not tr:
+            self._roots = (tr, minimal_roots([str(r) for r in tr.requirements("snmp")]))
+        return self._roots[1]
 
     async def poll(self, rulebooks: RulebookSet) -> Polled:
         from netrosetta.collectors.snmp.dataset import SnmpDataset
@@ -97,13 +92,10 @@ class SnmpSource:
             system, facts = await identify(client, name=self.spec.name, address=self.spec.host)
             if facts.sys_object_id is None and facts.sys_descr is None:
                 raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
-            ident = (id(rulebooks), facts.sys_object_id, facts.sys_descr)
-            if self._match is not None and self._match[0] == ident:
-                m = self._match[1]
-            else:
-                m = matched(rulebooks, facts, "snmp", self.address)
-                self._match = (ident, m)
-            walked = await walk_roots(client, self._roots_for(rulebooks, m))
+            m = matched(rulebooks, facts, "snmp", self.address)   # the set remembers it per identity
+            assert m.chosen is not None
+            tr = rulebooks.translator(m.chosen)
+            walked = await walk_roots(client, self._roots_for(tr))
         except PollError:
             raise
         except NetrosettaError as exc:
@@ -116,7 +108,7 @@ class SnmpSource:
             raise PollError(f"{self.address}: undecodable answer ({type(exc).__name__})", "garbage") from None
         seen = {vb[0] for vb in walked}
         full = SnmpDataset([*walked, *(vb for vb in system if vb[0] not in seen)])
-        return translated(rulebooks, full, facts, m)
+        return Polled(tr.translate(full, facts, time_ns=time.time_ns(), match=m), m)
 
     async def close(self) -> None:
         if self._client is not None:

@@ -50,13 +50,13 @@ def table() -> dict[str, Raw]:
     return t
 
 
-def service(tmp_path: Path, port: int) -> tuple[Service, Any, list[ExportMetricsServiceRequest]]:
+def service(tmp_path: Path, port: int, **svc_kw: Any) -> tuple[Service, Any, list[ExportMetricsServiceRequest]]:
     cfg_path = write_yaml(tmp_path / "config.yaml", {
         "defaults": {"interval": 60}, "self_telemetry": {"enabled": False},
         "targets": {"snmp": [snmp_target("absurd1", port)]}})
     cfg = load_config(cfg_path)
     got: list[ExportMetricsServiceRequest] = []
-    svc = Service(cfg, config_path=cfg_path, sinks=[], record=Kept(got))  # every batch made, in order
+    svc = Service(cfg, config_path=cfg_path, sinks=[], record=Kept(got), **svc_kw)  # every batch, in order
     [(key, (kind, spec))] = all_targets(cfg).items()
     src = make_source(kind, key, spec)
     svc.sources[key] = src
