@@ -26,6 +26,7 @@ COMMANDS = [
     "netrosetta.cli.flow",        # flow decode|listen
     "netrosetta.cli.gnmi",        # gnmi catalog|sim|capabilities|get|subscribe
     "netrosetta.cli.record",      # record (NETCONF/API/CLI recordings)
+    "netrosetta.cli.coverage",    # coverage [--walk DIR [--expected DIR]]
 ]
 
 
