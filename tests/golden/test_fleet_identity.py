@@ -51,6 +51,12 @@ CASES = [
     ("avocent_8000", "avocent", "avocent/acs", "Avocent", "ACS", None),
     ("esphome_esp32", "esphome", "esphome/esphome", "ESPHome", "ESPHome", "2024.12.2"),
     ("webmon_edge", "webmon", "dantel/webmon", "Dantel", "WebMon", None),
+    ("binox_1", "binox", "telco-systems/binox", "Telco Systems", "BiNOX", "2.4.R3.1.1"),
+    ("nokia-1830_psd", "nokia-1830", "nokia/1830-psd", "Nokia", "1830", "R23.6"),
+    ("adva-aos_sh1r", "adva-aos", "adva/aos", "ADVA", "AOS", None),
+    ("adva_fsp150_ge114pro", "adva_fsp150", "adva/fsp150cm", "ADVA", "FSP 150CM", None),
+    ("luminato_4x4", "luminato", "teleste/luminato", "Teleste", "Luminato", "20.8.23"),
+    ("compas", "compas", "alpha-innovations/compas", "Alpha Innovations", "Comp@s", None),
 ]
 
 
