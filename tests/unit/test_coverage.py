@@ -85,3 +85,11 @@ def test_coverage_bad_input_is_one_clear_error(tmp_path: Path, capsys: pytest.Ca
     assert main(["coverage", "--walk", str(tmp_path), "--expected", str(tmp_path), "--format", "json"]) == 0
     dev = json.loads(capsys.readouterr().out)["devices"]["broken"]
     assert dev["rulebook"] == "-" and "no valid OID|TYPE|VALUE lines" in dev["error"]
+    # a readable walk with an unreadable decode keeps its coverage, unscored, with the decode's error
+    (tmp_path / "broken.snmprec").write_text("1.3.6.1.2.1.1.3.0|67|4200\n")
+    assert main(["coverage", "--walk", str(tmp_path), "--expected", str(tmp_path), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    dev = report["devices"]["broken"]
+    assert dev["rulebook"] == "generic/snmp" and dev["families"] == {"uptime": 1}
+    assert "broken.json:1: not JSON" in dev["error"] and "librenms" not in dev
+    assert report["summary"]["cpu"] == {"right": 0, "of": 0, "where_librenms_has_it": {"right": 0, "of": 0}}
