@@ -201,3 +201,15 @@ def test_uisp_olt_whole_degrees() -> None:
 def test_arbor_load_average_is_not_a_cpu() -> None:
     assert cpu_percent(fleet_points("arbos_tms")) == []
     assert fleet_walk("arbos_tms").get("1.3.6.1.4.1.9694.1.5.2.4.0") == 30
+
+
+def test_webmon_reading_in_its_named_unit() -> None:
+    walk = fleet_walk("webmon_edge")
+    slot = "1.3.6.1.4.1.994.3.4.7.18.1."
+    assert walk.text(walk.get(slot + "46.2.0")) == "Fahrenheit"
+    raw = float(walk.text(walk.get(slot + "66.2.0")))
+    assert close(temps("webmon_edge"), [(raw - 32) * 5 / 9], 1e-9)
+    assert close(temps("webmon_edge"), lnms("webmon_edge", "temperature"), 0.01)
+    hum = [v * 100 for _a, v in fleet_points("webmon_edge").series("netrosetta.humidity")]
+    assert close(hum, [float(walk.text(walk.get(slot + "66.1.0")))], 1e-9)
+    assert close(hum, lnms("webmon_edge", "humidity"), 1e-9)
