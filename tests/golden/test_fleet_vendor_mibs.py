@@ -213,3 +213,14 @@ def test_webmon_reading_in_its_named_unit() -> None:
     hum = [v * 100 for _a, v in fleet_points("webmon_edge").series("netrosetta.humidity")]
     assert close(hum, [float(walk.text(walk.get(slot + "66.1.0")))], 1e-9)
     assert close(hum, lnms("webmon_edge", "humidity"), 1e-9)
+
+
+@pytest.mark.parametrize(("name", "row"), [("iosxe_c3650", "1000"), ("nxos", "1")])
+def test_cisco_ram_from_process_mib(name: str, row: str) -> None:
+    walk = fleet_walk(name)
+    cpm = "1.3.6.1.4.1.9.9.109.1.1.1.1."
+    assert not walk.column("1.3.6.1.4.1.9.9.221.1.1.1.1.6")      # no CISCO-ENHANCED-MEMPOOL-MIB pools
+    used, free = walk.column(cpm + "12")[row] * 1024, walk.column(cpm + "13")[row] * 1024   # kilo-bytes
+    assert memory_pools(fleet_points(name)) == {row: {"used": used, "free": free, "limit": used + free}}
+    (pool,) = mempools(fleet_expected(name))
+    assert (pool["mempool_used"], pool["mempool_free"], pool["mempool_total"]) == (used, free, used + free)
