@@ -3,7 +3,11 @@ devices whose CPU / memory / temperature / interface octets are fully right agai
 
     .venv/bin/python scripts/fleet_figures.py [--per-family] [--json OUT] [--update-status]
 
-The comparison rules are those of tests/golden/fleet.py (read its docstring).
+The comparison rules are netrosetta.coverage.librenms's (plus interface octets from
+tests/golden/fleet.py); `netrosetta coverage --walk DIR --expected DIR` gives the same CPU /
+memory / temperature verdicts for any folder of walks. This script adds what only the golden
+test keeps: the octets class, the documented disagreements (counted as right: the walk backs
+us) and --update-status.
 """
 
 from __future__ import annotations
@@ -15,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from netrosetta.coverage.figures import lines
 from tests.golden import fleet
-
-GOALS = {"rulebook": 80, "cpu": 85, "memory": 80, "temperature": 75, "octets": 100}
 
 
 def main() -> int:
@@ -45,14 +48,7 @@ def main() -> int:
     dis = fleet.load_disagreements()
     figs = fleet.figures(results, dis)
     present = fleet.figures(results, dis, only_present=True)
-    print(f"{'measure':28s} {'right':>6s} {'of':>4s} {'share':>7s}   {'where LibreNMS has it':>22s} {'goal':>6s}")
-    labels = {"rulebook": "vendor rulebook", "cpu": "CPU fully right", "memory": "memory fully right",
-              "temperature": "temperature fully right", "octets": "interface octets exact"}
-    for c in fleet.CLASSES:
-        right, n = figs[c]
-        pr, pn = present[c]
-        print(f"{labels[c]:28s} {right:6d} {n:4d} {100 * right / max(n, 1):6.1f}%   "
-              f"{pr:6d} of {pn:4d} {100 * pr / max(pn, 1):6.1f}% {GOALS[c]:5d}%")
+    print("\n".join(lines(figs, present)))
     if args.update_status:
         fleet.write_status(results, dis)
     if args.json:

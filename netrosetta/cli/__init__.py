@@ -27,6 +27,7 @@ COMMANDS = [
     "netrosetta.cli.gnmi",        # gnmi catalog|sim|capabilities|get|subscribe
     "netrosetta.cli.record",      # record (NETCONF/API/CLI recordings)
     "netrosetta.cli.traps",       # traps (SNMP notifications as OTLP logs)
+    "netrosetta.cli.coverage",    # coverage [--walk DIR [--expected DIR]]
 ]
 
 

@@ -232,10 +232,10 @@ def test_cycle_finder_on_a_made_up_graph() -> None:
 
 
 def test_every_project_import_names_a_module_that_exists() -> None:
-    """In the packages, and in tests/ and bench/ too (their modules import the project's)."""
+    """In the packages, and in tests/, bench/ and scripts/ too (they import the project's modules)."""
     g = build_graph(ROOT)
     missing = list(g.missing)
-    for f in sorted([*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]):
+    for f in sorted(p for d in ("tests", "bench", "scripts") for p in (ROOT / d).rglob("*.py")):
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"), str(f))):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
