@@ -228,11 +228,5 @@ async def poll_target(target: Any, rulebooks: Any = None) -> tuple[Any, Any, Sou
 
 def cli_commands_for(platform: str, rulebooks: Any) -> list[Any]:
     """What the platform's CLI rulebook reads, as collector commands."""
-    from netrosetta.collectors.cli.dataset import commands_from_requirements
-    from netrosetta.engine.facts import DeviceFacts as EngineFacts
-    from netrosetta.engine.matching import match_rulebook
-    from netrosetta.engine.translate import translator_for
-    m = match_rulebook(rulebooks, EngineFacts(platform=platform), "cli")
-    if m.chosen is None:
-        raise NetrosettaError(f"no CLI rulebook for platform {platform}")
-    return commands_from_requirements(translator_for(rulebooks, m.chosen).requirements("cli"))
+    from netrosetta.collectors.cli.dataset import commands_for_platform
+    return commands_for_platform(platform, rulebooks)

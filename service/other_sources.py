@@ -61,9 +61,8 @@ class PolledSource:
         spec = self.spec
         if self.kind == "cli" and spec.commands is None:
             # CLI runs exactly the commands (and templates) the platform's rulebook reads
-            m0 = _match(rulebooks, DeviceFacts(name=spec.name, platform=spec.platform), "cli", self.address)
-            reqs = translator_for(rulebooks, m0.chosen).requirements("cli") if m0.chosen else set()  # type: ignore[arg-type]
-            spec = spec.model_copy(update={"commands": dmod.commands_from_requirements(reqs)})
+            _match(rulebooks, DeviceFacts(name=spec.name, platform=spec.platform), "cli", self.address)
+            spec = spec.model_copy(update={"commands": dmod.commands_for_platform(spec.platform, rulebooks)})
         try:
             src = await mod.poll(spec)
         except TargetError as exc:

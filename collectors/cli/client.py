@@ -8,7 +8,6 @@ counted in ``dataset.errors`` — the raw string is never passed on as data.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from pathlib import Path
@@ -17,24 +16,26 @@ from typing import Any
 import paramiko
 from netmiko import ConnectHandler, NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
 
-from netrosetta.collectors.cli.config import PLANS, CliCommand, CliTarget
-from netrosetta.collectors.cli.parse import ParseError, parse
+from netrosetta.collectors.cli.config import CliCommand, CliTarget
+from netrosetta.collectors.cli.dataset import default_commands, parse_answer, variants, vendor
+from netrosetta.collectors.cli.parse import ParseError
+from netrosetta.collectors.platforms import Variant
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset, TargetError
+from netrosetta.collectors.sessions import KEEPALIVE, BackingOff, Session, session_for
 
 log = logging.getLogger(__name__)
 # flags are lost when the pattern is handed to netmiko, hence [Mm]
 MORE = re.compile(r" ?-+ ?\(?[Mm][Oo][Rr][Ee]\)?[^\n-]*-+ ?")
 ERASE = re.compile(r"\r +\r|\x08+ *\x08*")
-VENDORS = {"arista_eos": "Arista", "cisco_nxos": "Cisco", "cisco_ios": "Cisco", "cisco_xr": "Cisco",
-           "juniper_junos": "Juniper", "huawei_vrp": "Huawei"}
 
 
 def commands_for(target: CliTarget) -> list[CliCommand]:
     if target.commands is not None:
         return target.commands
-    if target.platform not in PLANS:
+    cmds = default_commands(target.platform)
+    if not cmds:
         raise target.fail("config", f"no default commands for platform {target.platform}; give `commands`")
-    return PLANS[target.platform]
+    return cmds
 
 
 def _first(msg: str) -> str:
@@ -54,7 +55,7 @@ def _connect(target: CliTarget) -> Any:
         use_keys=target.key_file is not None, key_file=str(target.key_file) if target.key_file else None,
         system_host_keys=target.hostkey_verify and target.known_hosts is None,
         alt_host_keys=target.known_hosts is not None,
-        alt_key_file=str(target.known_hosts) if target.known_hosts else "")
+        alt_key_file=str(target.known_hosts) if target.known_hosts else "", keepalive=KEEPALIVE)
     return ConnectHandler(**params)
 
 
@@ -79,10 +80,11 @@ def _run(conn: Any, command: str, timeout: float) -> str:
     return "\n".join(ln.rstrip("\r") for ln in lines if not MORE.fullmatch(ln.strip()))
 
 
-def _poll_sync(target: CliTarget, record: Path | None) -> SourceDataset:
-    cmds = commands_for(target)
+def _login(sess: Session, target: CliTarget) -> Any:
     try:
-        conn = _connect(target)
+        return sess.use()
+    except BackingOff as exc:
+        raise target.fail("connect", f"not connected: {exc}") from None
     except NetmikoAuthenticationException:
         raise target.fail("auth", "login failed") from None
     except paramiko.BadHostKeyException:
@@ -100,27 +102,58 @@ def _poll_sync(target: CliTarget, record: Path | None) -> SourceDataset:
         raise target.fail("prompt", f"unexpected prompt or banner: {_first(str(exc))}") from None
     except OSError as exc:
         raise target.fail("connect", str(exc) or type(exc).__name__) from None
+
+
+def _ask(conn: Any, sess: Session, target: CliTarget, cmd: CliCommand, rec: Recording | None
+         ) -> list[dict[str, Any]]:
+    """The rows answering one question: its spellings tried in the platform's order, starting
+    with the one that worked last time on this device (remembered for the next polls)."""
+    tried = variants(target.platform, cmd)
+    start = sess.state.get(("variant", cmd.command, cmd.template), 0)
+    order: list[Variant] = tried[start:] + tried[:start] if start < len(tried) else tried
+    last: ParseError | None = None
+    for variant in order:
+        try:
+            text = _run(conn, variant.command, target.timeout)
+        except ReadTimeout:
+            raise target.fail("timeout", f"{variant.command!r}: no prompt within {target.timeout:g}s") from None
+        if rec is not None:
+            rec.write(variant.command, text + "\n", ".txt")
+        try:
+            rows = parse_answer(target.platform, variant, text)
+        except ParseError as exc:
+            last = exc
+            continue
+        sess.state[("variant", cmd.command, cmd.template)] = tried.index(variant)
+        return rows
+    assert last is not None
+    raise last
+
+
+def _poll_sync(target: CliTarget, record: Path | None) -> SourceDataset:
+    cmds = commands_for(target)
+    sess = session_for(target, lambda: _connect(target), lambda c: c.is_alive(), lambda c: c.disconnect())
     ds = SourceDataset("cli", target.name, target.platform,
-                       facts=DeviceFacts(platform=target.platform, vendor=VENDORS.get(target.platform)))
+                       facts=DeviceFacts(platform=target.platform, vendor=vendor(target.platform)))
     rec = Recording(record, kind="cli", platform=target.platform) if record else None
-    try:
-        for cmd in cmds:
-            try:
-                text = _run(conn, cmd.command, target.timeout)
-            except ReadTimeout:
-                raise target.fail("timeout", f"{cmd.command!r}: no prompt within {target.timeout:g}s") from None
-            if rec is not None:
-                rec.write(cmd.command, text + "\n", ".txt")
-            try:
-                ds.documents[cmd.command] = {cmd.template: parse(target.platform, cmd.command, text, cmd.template)}
-            except ParseError as exc:
-                ds.errors[cmd.command] = f"parse: {target.scrub(str(exc))}"
-                log.warning("%s: %s", target.name, ds.errors[cmd.command])
-    except (OSError, EOFError) as exc:
-        raise target.fail("connect", f"session lost: {exc}") from None
-    finally:
-        with contextlib.suppress(Exception):
-            conn.disconnect()
+    with sess.lock:
+        conn = _login(sess, target)
+        try:
+            for cmd in cmds:
+                try:
+                    ds.documents[cmd.command] = {cmd.template: _ask(conn, sess, target, cmd, rec)}
+                except ParseError as exc:
+                    ds.errors[cmd.command] = f"parse: {target.scrub(str(exc))}"
+                    log.warning("%s: %s", target.name, ds.errors[cmd.command])
+        except TargetError:
+            sess.lost()                # a timed-out channel holds unread output: start clean
+            raise
+        except (OSError, EOFError) as exc:
+            sess.lost()
+            raise target.fail("connect", f"session lost: {exc}") from None
+        finally:
+            if not target.persistent:
+                sess.lost()
     if rec is not None:
         rec.save_manifest()
     if not ds.documents and ds.errors:
@@ -131,7 +164,8 @@ def _poll_sync(target: CliTarget, record: Path | None) -> SourceDataset:
 async def poll(target: CliTarget, *, record: Path | None = None) -> SourceDataset:
     """Collect one CLI target; raises TargetError (reason: connect, timeout, auth, hostkey, prompt,
     parse). Documents: command -> {template: rows}. With ``record``, outputs are written there."""
-    budget = target.connect_timeout * 3 + target.timeout * (len(commands_for(target)) + 1)
+    asks = sum(len(variants(target.platform, c)) for c in commands_for(target))
+    budget = target.connect_timeout * 3 + target.timeout * (asks + 1)
     try:
         return await asyncio.wait_for(asyncio.to_thread(_poll_sync, target, record), budget)
     except TimeoutError:

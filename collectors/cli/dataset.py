@@ -1,16 +1,21 @@
-"""CLI outputs and recordings -> SourceDataset of parsed rows, and the engine's CliDataset."""
+"""CLI outputs and recordings -> SourceDataset of parsed rows, and the engine's CliDataset.
+
+Documents are keyed by the *question* a rule asks (its ``command``); the platform definition says
+which spellings answer it (``show proc cpu``, ``show env temperature status`` ...), so a recording
+made by any tool that names files after the spelling it sent translates the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from netrosetta.collectors.cli.config import PLANS, CliCommand
+from netrosetta.collectors.cli.config import CliCommand
 from netrosetta.collectors.cli.parse import ParseError, parse
+from netrosetta.collectors.platforms import Variant
+from netrosetta.collectors.platforms import platform as platform_def
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
-
-VENDORS = {"arista_eos": "Arista", "cisco_nxos": "Cisco", "cisco_ios": "Cisco", "cisco_xr": "Cisco",
-           "juniper_junos": "Juniper", "huawei_vrp": "Huawei"}
+from netrosetta.errors import NetrosettaError
 
 
 def commands_from_requirements(refs: Iterable[Any]) -> list[CliCommand]:
@@ -20,32 +25,82 @@ def commands_from_requirements(refs: Iterable[Any]) -> list[CliCommand]:
     return [CliCommand(command=c, template=t) for c, t in pairs]
 
 
+def commands_for_platform(platform: str, rulebooks: Any, rulebook: str | None = None) -> list[CliCommand]:
+    """What the platform's CLI rulebook (or the one named) reads: the one place the collector's
+    command list is derived from the rules — `run`, `record` and `translate` all ask here."""
+    from netrosetta.engine.facts import DeviceFacts as EngineFacts
+    from netrosetta.engine.matching import match_rulebook
+    from netrosetta.engine.translate import translator_for
+
+    if rulebook is not None:
+        rid = rulebooks.resolve(rulebook).id
+    else:
+        m = match_rulebook(rulebooks, EngineFacts(platform=platform), "cli")
+        if m.chosen is None:
+            raise NetrosettaError(f"no CLI rulebook for platform {platform}")
+        rid = m.chosen
+    return commands_from_requirements(translator_for(rulebooks, rid).requirements("cli"))
+
+
+def default_commands(platform: str | None) -> list[CliCommand]:
+    d = platform_def(platform)
+    return list(d.cli.commands) if d else []
+
+
+def variants(platform: str | None, cmd: CliCommand) -> list[Variant]:
+    """The spellings to send for one question, in order."""
+    d = platform_def(platform)
+    return d.variants(cmd.command, cmd.template) if d else [Variant(command=cmd.command, template=cmd.template)]
+
+
+def vendor(platform: str | None) -> str | None:
+    d = platform_def(platform)
+    return d.vendor if d else None
+
+
+def parse_answer(platform: str, variant: Variant, text: str) -> list[dict[str, Any]]:
+    """Rows of one spelling's output (ntc-templates picks its template by the spelling sent)."""
+    return parse(platform, variant.command, text, variant.template)
+
+
 def from_outputs(outputs: dict[str, str], platform: str, commands: list[CliCommand], target: str
                  ) -> SourceDataset:
-    """Parse raw outputs; each failure is counted in ``errors`` and yields no rows."""
-    ds = SourceDataset("cli", target, platform, facts=DeviceFacts(platform=platform,
-                                                                  vendor=VENDORS.get(platform)))
-    for cmd in commands:
-        text = outputs.get(cmd.command)
+    """Parse raw outputs keyed by question; each failure is counted in ``errors`` and yields no rows."""
+    return _parse_all({c: (Variant(command=c.command, template=c.template), outputs.get(c.command))
+                       for c in commands}, platform, target)
+
+
+def _parse_all(answers: dict[CliCommand, tuple[Variant, str | None]], platform: str, target: str
+               ) -> SourceDataset:
+    ds = SourceDataset("cli", target, platform, facts=DeviceFacts(platform=platform, vendor=vendor(platform)))
+    for cmd, (variant, text) in answers.items():
         if text is None:
             ds.errors.setdefault(cmd.command, "missing: no output recorded")
             continue
         try:
-            ds.documents.setdefault(cmd.command, {})[cmd.template] = parse(platform, cmd.command, text,
-                                                                           cmd.template)
+            ds.documents.setdefault(cmd.command, {})[cmd.template] = parse_answer(platform, variant, text)
         except ParseError as exc:
             ds.errors[cmd.command] = f"parse: {exc}"
     return ds
 
 
 def from_recording(rec: Recording, platform: str, commands: list[CliCommand] | None = None) -> SourceDataset:
-    cmds = commands if commands is not None else PLANS.get(platform, [])
-    outputs = {}
+    """Each question's output from the first spelling the recording holds (tried in the
+    platform's order, abbreviated spellings included)."""
+    cmds = commands if commands is not None else default_commands(platform)
+    d = platform_def(platform)
+    answers: dict[CliCommand, tuple[Variant, str | None]] = {}
     for cmd in cmds:
-        path = rec.find(cmd.command, "cli")
-        if path is not None:
-            outputs[cmd.command] = path.read_text(encoding="utf-8", errors="replace")
-    return from_outputs(outputs, platform, cmds, rec.path.name)
+        answers[cmd] = (Variant(command=cmd.command, template=cmd.template), None)
+        for variant in variants(platform, cmd):
+            spellings = [variant.command]
+            if d is not None:
+                spellings += [s for s in d.spelled(variant.command) if s not in spellings]
+            path = next((p for p in (rec.find(s, "cli") for s in spellings) if p is not None), None)
+            if path is not None:
+                answers[cmd] = (variant, path.read_text(encoding="utf-8", errors="replace"))
+                break
+    return _parse_all(answers, platform, rec.path.name)
 
 
 def to_engine(src: SourceDataset) -> Any:

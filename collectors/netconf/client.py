@@ -8,7 +8,6 @@ bound that thread, and every failure becomes a TargetError on this target only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
@@ -18,15 +17,11 @@ from ncclient.manager import make_device_handler
 from ncclient.operations import RaiseMode, RPCError, TimeoutExpiredError
 from ncclient.transport.errors import AuthenticationError, SSHError, SSHUnknownHostError
 
-from netrosetta.collectors.netconf.config import (
-    DEVICE_HANDLERS,
-    PLANS,
-    STRIP_NAMESPACES,
-    NetconfRequest,
-    NetconfTarget,
-)
-from netrosetta.collectors.netconf.dataset import facts_from_capabilities, parse_reply
+from netrosetta.collectors.netconf.config import NetconfRequest, NetconfTarget
+from netrosetta.collectors.netconf.dataset import facts_from_capabilities, parse_reply, strips_namespaces
+from netrosetta.collectors.platforms import platforms
 from netrosetta.collectors.recording import Recording, SourceDataset, TargetError
+from netrosetta.collectors.sessions import KEEPALIVE, BackingOff, Session, session_for
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +29,16 @@ log = logging.getLogger(__name__)
 def requests_for(target: NetconfTarget) -> list[NetconfRequest]:
     if target.requests is not None:
         return target.requests
-    if target.platform not in PLANS:
+    d = platforms().get(target.platform)
+    if d is None or not d.netconf.requests:
         raise target.fail("config", f"no default NETCONF requests for platform {target.platform}; "
                                     "give `requests`")
-    return PLANS[target.platform]
+    return list(d.netconf.requests)
 
 
 def _connect(target: NetconfTarget) -> manager.Manager:
-    handler = make_device_handler({"name": DEVICE_HANDLERS.get(target.platform, "default")})
+    d = platforms().get(target.platform)
+    handler = make_device_handler({"name": d.netconf.device_handler if d else "default"})
     session = transport.SSHSession(handler)
     if target.hostkey_verify and target.known_hosts is not None:
         session.load_known_hosts(str(target.known_hosts))
@@ -53,6 +50,9 @@ def _connect(target: NetconfTarget) -> manager.Manager:
         key_filename=str(target.key_file) if target.key_file else None,
         hostkey_verify=target.hostkey_verify, allow_agent=False, look_for_keys=False,
         timeout=target.connect_timeout, ssh_config=None)
+    transport_ = getattr(session, "_transport", None)
+    if transport_ is not None:    # SSH keepalives hold the kept session through idle NAT/firewalls
+        transport_.set_keepalive(KEEPALIVE)
     return manager.Manager(session, handler, timeout=target.timeout, raise_mode=RaiseMode.ERRORS)
 
 
@@ -71,10 +71,11 @@ def _send(m: manager.Manager, req: NetconfRequest) -> str:
     return _text(m.get(filter=("xpath", (req.namespaces, req.xpath) if req.namespaces else req.xpath)))
 
 
-def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
-    reqs = requests_for(target)
+def _login(sess: Session, target: NetconfTarget) -> manager.Manager:
     try:
-        m = _connect(target)
+        return sess.use()  # type: ignore[no-any-return]
+    except BackingOff as exc:
+        raise target.fail("connect", f"not connected: {exc}") from None
     except SSHUnknownHostError as exc:
         raise target.fail("hostkey", f"host key not trusted or changed ({exc})") from None
     except AuthenticationError:
@@ -83,37 +84,46 @@ def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
         raise target.fail("timeout", f"no connection within {target.connect_timeout:g}s") from None
     except (SSHError, OSError) as exc:
         raise target.fail("connect", str(exc) or type(exc).__name__) from None
+
+
+def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
+    reqs = requests_for(target)
+    sess = session_for(target, lambda: _connect(target), lambda m: m.connected, lambda m: m.close_session())
     ds = SourceDataset("netconf", target.name, target.platform)
     rec = Recording(record, kind="netconf", platform=target.platform) if record else None
-    strip = target.platform in STRIP_NAMESPACES
-    try:
-        ds.facts = facts_from_capabilities(list(m.server_capabilities), target.platform)
-        for req in reqs:
-            key = req.key()
-            try:
-                text = _send(m, req)
-            except RPCError as exc:
-                ds.errors[key] = target.scrub(f"rpc-error: {exc.tag or ''} {exc.message or exc}".strip())
-                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
-                continue
-            except etree.XMLSyntaxError as exc:   # ncclient parses the reply itself
-                ds.errors[key] = f"bad-reply: malformed XML ({exc.msg})"
-                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
-                continue
-            except TimeoutExpiredError:
-                raise target.fail("timeout", f"{key}: no reply within {target.timeout:g}s") from None
-            if rec is not None:
-                rec.write(key, text, ".xml")
-            try:
-                ds.documents[key] = parse_reply(text, strip=strip)
-            except ValueError as exc:
-                ds.errors[key] = f"bad-reply: {exc}"
-                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
-    except (SSHError, OSError, transport.TransportError) as exc:
-        raise target.fail("connect", f"session lost: {exc}") from None
-    finally:
-        with contextlib.suppress(Exception):   # a broken session must not mask the real error
-            m.close_session()
+    strip = strips_namespaces(target.platform)
+    with sess.lock:
+        m = _login(sess, target)
+        try:
+            ds.facts = facts_from_capabilities(list(m.server_capabilities), target.platform)
+            for req in reqs:
+                key = req.key()
+                try:
+                    text = _send(m, req)
+                except RPCError as exc:
+                    ds.errors[key] = target.scrub(f"rpc-error: {exc.tag or ''} {exc.message or exc}".strip())
+                    log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+                    continue
+                except etree.XMLSyntaxError as exc:   # ncclient parses the reply itself
+                    ds.errors[key] = f"bad-reply: malformed XML ({exc.msg})"
+                    log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+                    continue
+                except TimeoutExpiredError:
+                    sess.lost()          # a late reply would answer the next poll's request
+                    raise target.fail("timeout", f"{key}: no reply within {target.timeout:g}s") from None
+                if rec is not None:
+                    rec.write(key, text, ".xml")
+                try:
+                    ds.documents[key] = parse_reply(text, strip=strip)
+                except ValueError as exc:
+                    ds.errors[key] = f"bad-reply: {exc}"
+                    log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+        except (SSHError, OSError, transport.TransportError) as exc:
+            sess.lost()
+            raise target.fail("connect", f"session lost: {exc}") from None
+        finally:
+            if not target.persistent:
+                sess.lost()
     if rec is not None:
         rec.save_manifest()
     if not ds.documents and ds.errors:

@@ -164,19 +164,11 @@ def _cli_hostname(rec: Any, platform: str) -> str | None:
 
 def _cli_commands(args: argparse.Namespace, platform: str) -> list[Any]:
     """What the platform's CLI rulebook reads: those commands are parsed out of the recording."""
-    from netrosetta.collectors.cli.dataset import commands_from_requirements
-    from netrosetta.engine.translate import Translator
+    from netrosetta.collectors.cli.dataset import commands_for_platform
 
     from .common import load_rulebooks
 
-    rs = load_rulebooks(args)
-    books = [rb for rb in rs.concrete() if platform in rb.book.match.platform
-             and any(r.kind == "cli" for r in rb.rules)]
-    if getattr(args, "rulebook", None):
-        books = [rs.resolve(args.rulebook)]
-    if not books:
-        raise NetrosettaError(f"no CLI rulebook for platform {platform}")
-    return commands_from_requirements(Translator(books[0]).requirements("cli"))
+    return commands_for_platform(platform, load_rulebooks(args), getattr(args, "rulebook", None))
 
 
 def register(sub: Any) -> None:

@@ -13,9 +13,12 @@ from netrosetta.paths import MAPPINGS
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from netrosetta.collectors.platforms import PLATFORMS_DIR, lint_platforms
     from netrosetta.engine.lint import lint_paths
     paths = [Path(p) for p in args.paths] or [MAPPINGS]
     problems = lint_paths(paths, context_paths=[MAPPINGS])
+    if any(p.resolve() in (MAPPINGS.resolve(), PLATFORMS_DIR.resolve()) for p in paths):
+        problems += lint_platforms()      # the platform definitions beside the rulebooks
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         print(p)
