@@ -17,7 +17,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-BACKOFF_FIRST = 1.0       # seconds before the first retry after a failed login
+BACKOFF_FIRST = 1.0       # seconds before the second retry (the first is at once: a fixed config)
 BACKOFF_MAX = 60.0
 KEEPALIVE = 30            # SSH keepalive interval (seconds)
 
@@ -43,8 +43,9 @@ class Session:
     conn: Any = None
     state: dict[str, Any] = field(default_factory=dict)   # per-device memory (e.g. spellings that worked)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    last_error: BaseException | None = None
     _retry_at: float = 0.0
-    _delay: float = BACKOFF_FIRST
+    _delay: float = 0.0
     _had_session: bool = False
 
     def use(self) -> Any:
@@ -53,14 +54,15 @@ class Session:
         if self.conn is not None:
             self.lost()
         wait = self._retry_at - time.monotonic()
-        if wait > 0:
-            raise BackingOff(wait)
+        if wait > 0 and self.last_error is not None:
+            raise BackingOff(wait, self.last_error)
         try:
             conn = self.connect()
-        except Exception:
+        except Exception as exc:
             self.stats.failures += 1
+            self.last_error = exc
             self._retry_at = time.monotonic() + self._delay
-            self._delay = min(self._delay * 2, BACKOFF_MAX)
+            self._delay = min(max(self._delay * 2, BACKOFF_FIRST), BACKOFF_MAX)
             raise
         self.conn, self.stats.up = conn, True
         self.stats.logins += 1
@@ -68,7 +70,7 @@ class Session:
             self.stats.reconnects += 1
             log.info("%s: session re-established (reconnect %d)", self.key, self.stats.reconnects)
         self._had_session = True
-        self._retry_at, self._delay = 0.0, BACKOFF_FIRST
+        self._retry_at, self._delay, self.last_error = 0.0, 0.0, None
         return conn
 
     def lost(self) -> None:
@@ -85,11 +87,11 @@ class Session:
 
 
 class BackingOff(Exception):
-    """The last login failed; the next attempt waits ``wait`` more seconds."""
+    """The last login failed (``last``); the next attempt waits ``wait`` more seconds."""
 
-    def __init__(self, wait: float) -> None:
-        super().__init__(f"last login failed; next attempt in {wait:.1f}s")
-        self.wait = wait
+    def __init__(self, wait: float, last: BaseException) -> None:
+        super().__init__(f"next login attempt in {wait:.1f}s")
+        self.wait, self.last = wait, last
 
 
 _SESSIONS: dict[str, Session] = {}
@@ -133,3 +135,23 @@ def close_all() -> None:
     for s in sessions:
         with s.lock:
             s.lost()
+
+
+def session_metrics(target: Any) -> list[Any]:
+    """A NETCONF / CLI target's session as MetricPoints for the service's self-telemetry, beside its
+    data: ``netrosetta.session.up`` (gauge 1/0), ``netrosetta.session.logins`` and
+    ``netrosetta.session.reconnects`` (counters); attributes ``netrosetta.target`` + ``server.address``."""
+    from netrosetta.engine.points import MetricPoints
+
+    st = stats(target)
+    if st is None:
+        return []
+    attrs = (("netrosetta.target", target.name), ("server.address", f"{target.host}:{target.port}"))
+    up = MetricPoints("netrosetta.session.up", "gauge", "1", "SSH session state: 1 logged in, 0 down")
+    logins = MetricPoints("netrosetta.session.logins", "counter", "{login}", "SSH logins (the first included)")
+    again = MetricPoints("netrosetta.session.reconnects", "counter", "{reconnect}",
+                         "SSH sessions lost and logged in again (with backoff between failed attempts)")
+    up.points.append((attrs, 1 if st.up else 0))
+    logins.points.append((attrs, st.logins))
+    again.points.append((attrs, st.reconnects))
+    return [up, logins, again]

@@ -72,10 +72,24 @@ class PolledSource:
         self.request_errors += len(src.errors)
         facts = engine_facts(src, name=spec.name, address=spec.host)
         ds = dmod.to_engine(src)
-        return _translate(rulebooks, ds, facts, _match(rulebooks, facts, self.kind, self.address))
+        polled = _translate(rulebooks, ds, facts, _match(rulebooks, facts, self.kind, self.address))
+        _session_scope(polled, spec)
+        return polled
 
     async def close(self) -> None:
-        return None
+        mod = __import__(f"netrosetta.collectors.{self.kind}.client", fromlist=["close"])
+        await mod.close(self.spec)     # the kept SSH session / HTTP connections
+
+
+def _session_scope(polled: Polled, spec: Any) -> None:
+    """Session health beside the data (logins, reconnects), as gNMI's stream health."""
+    from netrosetta.collectors.sessions import session_metrics
+
+    points = session_metrics(spec)
+    if points:
+        scope = ScopeBatch("netrosetta.session", "1", spec.kind)
+        scope.metrics.update({mp.name: mp for mp in points})
+        polled.translation.scopes.append(scope)
 
 
 @dataclass

@@ -115,7 +115,7 @@ def _http_session(target: ApiTarget) -> aiohttp.ClientSession:
     timeout = aiohttp.ClientTimeout(total=target.timeout, sock_connect=target.connect_timeout)
     connector = aiohttp.TCPConnector(ssl=_ssl(target), keepalive_timeout=KEEPALIVE)
     session = aiohttp.ClientSession(auth=auth, timeout=timeout, connector=connector)
-    _HTTP[key] = (target, loop, session)
+    _HTTP[key] = (target.model_copy(deep=True), loop, session)   # a copy: targets may be edited in place
     return session
 
 

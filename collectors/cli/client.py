@@ -16,6 +16,7 @@ from typing import Any
 import paramiko
 from netmiko import ConnectHandler, NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
 
+from netrosetta.collectors import sessions
 from netrosetta.collectors.cli.config import CliCommand, CliTarget
 from netrosetta.collectors.cli.dataset import default_commands, parse_answer, variants, vendor
 from netrosetta.collectors.cli.parse import ParseError
@@ -83,25 +84,30 @@ def _run(conn: Any, command: str, timeout: float) -> str:
 def _login(sess: Session, target: CliTarget) -> Any:
     try:
         return sess.use()
-    except BackingOff as exc:
-        raise target.fail("connect", f"not connected: {exc}") from None
-    except NetmikoAuthenticationException:
-        raise target.fail("auth", "login failed") from None
-    except paramiko.BadHostKeyException:
-        raise target.fail("hostkey", "host key changed (does not match known_hosts)") from None
-    except paramiko.SSHException as exc:     # netmiko wraps host-key failures in its timeout error
-        msg = str(exc)
-        if "not found in known_hosts" in msg:
-            raise target.fail("hostkey", "host key unknown (not in known_hosts)") from None
-        if "does not match" in msg or "BadHostKey" in msg:
-            raise target.fail("hostkey", "host key changed (does not match known_hosts)") from None
-        if isinstance(exc, NetmikoTimeoutException):
-            raise target.fail("timeout", f"connection timed out: {_first(msg)}") from None
-        raise target.fail("connect", _first(msg)) from None
-    except (ReadTimeout, ValueError) as exc:
-        raise target.fail("prompt", f"unexpected prompt or banner: {_first(str(exc))}") from None
-    except OSError as exc:
-        raise target.fail("connect", str(exc) or type(exc).__name__) from None
+    except BackingOff as exc:      # the last attempt's fault, with when the next one is due
+        reason, message = _login_fault(exc.last)
+        raise target.fail(reason, f"{message} ({exc})") from None
+    except (paramiko.SSHException, ReadTimeout, ValueError, OSError) as exc:
+        raise target.fail(*_login_fault(exc)) from None
+
+
+def _login_fault(exc: BaseException) -> tuple[str, str]:
+    """(reason, message) of a failed login; netmiko wraps host-key failures in its timeout error."""
+    msg = str(exc)
+    if isinstance(exc, NetmikoAuthenticationException):
+        return "auth", "login failed"
+    if isinstance(exc, paramiko.BadHostKeyException) or (
+            isinstance(exc, paramiko.SSHException) and ("does not match" in msg or "BadHostKey" in msg)):
+        return "hostkey", "host key changed (does not match known_hosts)"
+    if isinstance(exc, paramiko.SSHException) and "not found in known_hosts" in msg:
+        return "hostkey", "host key unknown (not in known_hosts)"
+    if isinstance(exc, NetmikoTimeoutException):
+        return "timeout", f"connection timed out: {_first(msg)}"
+    if isinstance(exc, paramiko.SSHException):
+        return "connect", _first(msg)
+    if isinstance(exc, ReadTimeout | ValueError):
+        return "prompt", f"unexpected prompt or banner: {_first(msg)}"
+    return "connect", msg or type(exc).__name__
 
 
 def _ask(conn: Any, sess: Session, target: CliTarget, cmd: CliCommand, rec: Recording | None
@@ -172,4 +178,11 @@ async def poll(target: CliTarget, *, record: Path | None = None) -> SourceDatase
         raise target.fail("timeout", f"poll exceeded {budget:g}s") from None
 
 
-__all__ = ["CliTarget", "TargetError", "poll"]
+
+
+async def close(target: Any) -> None:
+    """Log out of the target's kept session (target removed, service stopping)."""
+    await asyncio.to_thread(sessions.close, target)
+
+
+__all__ = ["CliTarget", "TargetError", "close", "poll"]

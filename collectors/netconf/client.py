@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from ncclient import manager, transport
@@ -17,6 +18,7 @@ from ncclient.manager import make_device_handler
 from ncclient.operations import RaiseMode, RPCError, TimeoutExpiredError
 from ncclient.transport.errors import AuthenticationError, SSHError, SSHUnknownHostError
 
+from netrosetta.collectors import sessions
 from netrosetta.collectors.netconf.config import NetconfRequest, NetconfTarget
 from netrosetta.collectors.netconf.dataset import facts_from_capabilities, parse_reply, strips_namespaces
 from netrosetta.collectors.platforms import platforms
@@ -74,16 +76,21 @@ def _send(m: manager.Manager, req: NetconfRequest) -> str:
 def _login(sess: Session, target: NetconfTarget) -> manager.Manager:
     try:
         return sess.use()  # type: ignore[no-any-return]
-    except BackingOff as exc:
-        raise target.fail("connect", f"not connected: {exc}") from None
-    except SSHUnknownHostError as exc:
-        raise target.fail("hostkey", f"host key not trusted or changed ({exc})") from None
-    except AuthenticationError:
-        raise target.fail("auth", "login failed") from None
-    except TimeoutError:
-        raise target.fail("timeout", f"no connection within {target.connect_timeout:g}s") from None
-    except (SSHError, OSError) as exc:
-        raise target.fail("connect", str(exc) or type(exc).__name__) from None
+    except BackingOff as exc:      # the last attempt's fault, with when the next one is due
+        reason, message = _login_fault(target, exc.last)
+        raise target.fail(reason, f"{message} ({exc})") from None
+    except (AuthenticationError, SSHError, OSError) as exc:      # TimeoutError is an OSError
+        raise target.fail(*_login_fault(target, exc)) from None
+
+
+def _login_fault(target: NetconfTarget, exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, SSHUnknownHostError):
+        return "hostkey", f"host key not trusted or changed ({exc})"
+    if isinstance(exc, AuthenticationError):
+        return "auth", "login failed"
+    if isinstance(exc, TimeoutError):
+        return "timeout", f"no connection within {target.connect_timeout:g}s"
+    return "connect", str(exc) or type(exc).__name__
 
 
 def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
@@ -141,4 +148,11 @@ async def poll(target: NetconfTarget, *, record: Path | None = None) -> SourceDa
         raise target.fail("timeout", f"poll exceeded {budget:g}s") from None
 
 
-__all__ = ["NetconfTarget", "TargetError", "poll"]
+
+
+async def close(target: Any) -> None:
+    """Log out of the target's kept session (target removed, service stopping)."""
+    await asyncio.to_thread(sessions.close, target)
+
+
+__all__ = ["NetconfTarget", "TargetError", "close", "poll"]
