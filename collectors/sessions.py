@@ -13,9 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACKOFF_FIRST = 1.0       # seconds before the second retry (the first is at once: a fixed config)
 BACKOFF_MAX = 60.0
@@ -78,6 +79,29 @@ class Session:
         if conn is not None:
             with contextlib.suppress(Exception):   # a broken session must not mask the real error
                 self.disconnect(conn)
+
+    def run(self, login: Callable[[], Any], work: Callable[[Any], T], lost: tuple[type[BaseException], ...],
+            persistent: bool = True) -> T:
+        """``work(conn)`` on the kept session (``login()`` hands it out). A kept session can die
+        without notice (device reload, NAT timeout): when ``work`` fails with one of ``lost`` on a
+        session that was not opened just now, the session is dropped and the work done once more
+        on a fresh login. Holds the session's lock: one poll of a target at a time."""
+        with self.lock:
+            try:
+                for attempt in (1, 2):
+                    logins = self.stats.logins
+                    conn = login()
+                    try:
+                        return work(conn)
+                    except lost as exc:
+                        self.lost()      # a timed-out channel holds unread output: start clean
+                        if attempt == 2 or self.stats.logins != logins:
+                            raise
+                        log.info("%s: kept session failed (%s); logging in again", self.key, exc)
+                raise AssertionError("unreachable")
+            finally:
+                if not persistent:
+                    self.lost()
 
     def _is_alive(self) -> bool:
         try:

@@ -136,30 +136,34 @@ def _ask(conn: Any, sess: Session, target: CliTarget, cmd: CliCommand, rec: Reco
     raise last
 
 
+def _alive(conn: Any) -> bool:
+    """The SSH channel is open (checked without writing to the device's CLI, unlike netmiko's
+    is_alive; a session dead without notice fails its next command and is logged into again)."""
+    chan = conn.remote_conn
+    return chan is not None and not chan.closed and chan.get_transport() is not None \
+        and chan.get_transport().is_active()
+
+
 def _poll_sync(target: CliTarget, record: Path | None) -> SourceDataset:
     cmds = commands_for(target)
-    sess = session_for(target, lambda: _connect(target), lambda c: c.is_alive(), lambda c: c.disconnect())
-    ds = SourceDataset("cli", target.name, target.platform,
-                       facts=DeviceFacts(platform=target.platform, vendor=vendor(target.platform)))
+    sess = session_for(target, lambda: _connect(target), _alive, lambda c: c.disconnect())
     rec = Recording(record, kind="cli", platform=target.platform) if record else None
-    with sess.lock:
-        conn = _login(sess, target)
-        try:
-            for cmd in cmds:
-                try:
-                    ds.documents[cmd.command] = {cmd.template: _ask(conn, sess, target, cmd, rec)}
-                except ParseError as exc:
-                    ds.errors[cmd.command] = f"parse: {target.scrub(str(exc))}"
-                    log.warning("%s: %s", target.name, ds.errors[cmd.command])
-        except TargetError:
-            sess.lost()                # a timed-out channel holds unread output: start clean
-            raise
-        except (OSError, EOFError) as exc:
-            sess.lost()
-            raise target.fail("connect", f"session lost: {exc}") from None
-        finally:
-            if not target.persistent:
-                sess.lost()
+
+    def ask_all(conn: Any) -> SourceDataset:
+        ds = SourceDataset("cli", target.name, target.platform,
+                           facts=DeviceFacts(platform=target.platform, vendor=vendor(target.platform)))
+        for cmd in cmds:
+            try:
+                ds.documents[cmd.command] = {cmd.template: _ask(conn, sess, target, cmd, rec)}
+            except ParseError as exc:
+                ds.errors[cmd.command] = f"parse: {target.scrub(str(exc))}"
+                log.warning("%s: %s", target.name, ds.errors[cmd.command])
+        return ds
+
+    try:
+        ds = sess.run(lambda: _login(sess, target), ask_all, (TargetError, OSError, EOFError), target.persistent)
+    except (OSError, EOFError) as exc:
+        raise target.fail("connect", f"session lost: {exc}") from None
     if rec is not None:
         rec.save_manifest()
     if not ds.documents and ds.errors:
@@ -171,7 +175,8 @@ async def poll(target: CliTarget, *, record: Path | None = None) -> SourceDatase
     """Collect one CLI target; raises TargetError (reason: connect, timeout, auth, hostkey, prompt,
     parse). Documents: command -> {template: rows}. With ``record``, outputs are written there."""
     asks = sum(len(variants(target.platform, c)) for c in commands_for(target))
-    budget = target.connect_timeout * 3 + target.timeout * (asks + 1)
+    # a kept session that died unnoticed costs one failed round before the fresh login's round
+    budget = target.connect_timeout * 4 + target.timeout * (2 * asks + 1)
     try:
         return await asyncio.wait_for(asyncio.to_thread(_poll_sync, target, record), budget)
     except TimeoutError:

@@ -96,41 +96,40 @@ def _login_fault(target: NetconfTarget, exc: BaseException) -> tuple[str, str]:
 def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
     reqs = requests_for(target)
     sess = session_for(target, lambda: _connect(target), lambda m: m.connected, lambda m: m.close_session())
-    ds = SourceDataset("netconf", target.name, target.platform)
     rec = Recording(record, kind="netconf", platform=target.platform) if record else None
     strip = strips_namespaces(target.platform)
-    with sess.lock:
-        m = _login(sess, target)
-        try:
-            ds.facts = facts_from_capabilities(list(m.server_capabilities), target.platform)
-            for req in reqs:
-                key = req.key()
-                try:
-                    text = _send(m, req)
-                except RPCError as exc:
-                    ds.errors[key] = target.scrub(f"rpc-error: {exc.tag or ''} {exc.message or exc}".strip())
-                    log.warning("%s: %s: %s", target.name, key, ds.errors[key])
-                    continue
-                except etree.XMLSyntaxError as exc:   # ncclient parses the reply itself
-                    ds.errors[key] = f"bad-reply: malformed XML ({exc.msg})"
-                    log.warning("%s: %s: %s", target.name, key, ds.errors[key])
-                    continue
-                except TimeoutExpiredError:
-                    sess.lost()          # a late reply would answer the next poll's request
-                    raise target.fail("timeout", f"{key}: no reply within {target.timeout:g}s") from None
-                if rec is not None:
-                    rec.write(key, text, ".xml")
-                try:
-                    ds.documents[key] = parse_reply(text, strip=strip)
-                except ValueError as exc:
-                    ds.errors[key] = f"bad-reply: {exc}"
-                    log.warning("%s: %s: %s", target.name, key, ds.errors[key])
-        except (SSHError, OSError, transport.TransportError) as exc:
-            sess.lost()
-            raise target.fail("connect", f"session lost: {exc}") from None
-        finally:
-            if not target.persistent:
-                sess.lost()
+
+    def ask_all(m: manager.Manager) -> SourceDataset:
+        ds = SourceDataset("netconf", target.name, target.platform)
+        ds.facts = facts_from_capabilities(list(m.server_capabilities), target.platform)
+        for req in reqs:
+            key = req.key()
+            try:
+                text = _send(m, req)
+            except RPCError as exc:
+                ds.errors[key] = target.scrub(f"rpc-error: {exc.tag or ''} {exc.message or exc}".strip())
+                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+                continue
+            except etree.XMLSyntaxError as exc:   # ncclient parses the reply itself
+                ds.errors[key] = f"bad-reply: malformed XML ({exc.msg})"
+                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+                continue
+            except TimeoutExpiredError:    # the session is dropped: a late reply would answer the next request
+                raise target.fail("timeout", f"{key}: no reply within {target.timeout:g}s") from None
+            if rec is not None:
+                rec.write(key, text, ".xml")
+            try:
+                ds.documents[key] = parse_reply(text, strip=strip)
+            except ValueError as exc:
+                ds.errors[key] = f"bad-reply: {exc}"
+                log.warning("%s: %s: %s", target.name, key, ds.errors[key])
+        return ds
+
+    try:
+        ds = sess.run(lambda: _login(sess, target), ask_all,
+                      (TargetError, SSHError, OSError, transport.TransportError), target.persistent)
+    except (SSHError, OSError, transport.TransportError) as exc:
+        raise target.fail("connect", f"session lost: {exc}") from None
     if rec is not None:
         rec.save_manifest()
     if not ds.documents and ds.errors:
@@ -141,7 +140,8 @@ def _poll_sync(target: NetconfTarget, record: Path | None) -> SourceDataset:
 async def poll(target: NetconfTarget, *, record: Path | None = None) -> SourceDataset:
     """Collect one NETCONF target; raises TargetError (reason: connect, timeout, auth, hostkey,
     rpc-error, bad-reply). With ``record``, every reply is also written there (NAPALM layout)."""
-    budget = target.connect_timeout + target.timeout * (len(requests_for(target)) + 1)
+    # a kept session that died unnoticed costs one failed round before the fresh login's round
+    budget = target.connect_timeout * 2 + target.timeout * (2 * len(requests_for(target)) + 1)
     try:
         return await asyncio.wait_for(asyncio.to_thread(_poll_sync, target, record), budget)
     except TimeoutError:
