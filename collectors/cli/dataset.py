@@ -33,13 +33,12 @@ def commands_for_platform(platform: str, rulebooks: Any, rulebook: str | None = 
     from netrosetta.engine.translate import translator_for
 
     if rulebook is not None:
-        rid = rulebooks.resolve(rulebook).id
+        book = rulebooks.resolve(rulebook)
     else:
-        m = match_rulebook(rulebooks, EngineFacts(platform=platform), "cli")
-        if m.chosen is None:
+        book = match_rulebook(rulebooks, EngineFacts(platform=platform), "cli").chosen
+        if book is None:
             raise NetrosettaError(f"no CLI rulebook for platform {platform}")
-        rid = m.chosen
-    return commands_from_requirements(translator_for(rulebooks, rid).requirements("cli"))
+    return commands_from_requirements(translator_for(rulebooks, book).requirements("cli"))
 
 
 def default_commands(platform: str | None) -> list[CliCommand]:
@@ -66,41 +65,46 @@ def parse_answer(platform: str, variant: Variant, text: str) -> list[dict[str, A
 def from_outputs(outputs: dict[str, str], platform: str, commands: list[CliCommand], target: str
                  ) -> SourceDataset:
     """Parse raw outputs keyed by question; each failure is counted in ``errors`` and yields no rows."""
-    return _parse_all({c: (Variant(command=c.command, template=c.template), outputs.get(c.command))
-                       for c in commands}, platform, target)
-
-
-def _parse_all(answers: dict[CliCommand, tuple[Variant, str | None]], platform: str, target: str
-               ) -> SourceDataset:
     ds = SourceDataset("cli", target, platform, facts=DeviceFacts(platform=platform, vendor=vendor(platform)))
-    for cmd, (variant, text) in answers.items():
+    for cmd in commands:
+        text = outputs.get(cmd.command)
         if text is None:
             ds.errors.setdefault(cmd.command, "missing: no output recorded")
             continue
         try:
-            ds.documents.setdefault(cmd.command, {})[cmd.template] = parse_answer(platform, variant, text)
+            rows = parse_answer(platform, Variant(command=cmd.command, template=cmd.template), text)
         except ParseError as exc:
             ds.errors[cmd.command] = f"parse: {exc}"
+            continue
+        ds.documents.setdefault(cmd.command, {})[cmd.template] = rows
     return ds
 
 
 def from_recording(rec: Recording, platform: str, commands: list[CliCommand] | None = None) -> SourceDataset:
-    """Each question's output from the first spelling the recording holds (tried in the
-    platform's order, abbreviated spellings included)."""
+    """Each question answered by the first spelling the recording holds whose output parses (tried
+    in the platform's order, abbreviated spellings included) — what the live collector would have
+    settled on; when none parses, the first recorded refusal or parse error is the question's error."""
     cmds = commands if commands is not None else default_commands(platform)
     d = platform_def(platform)
-    answers: dict[CliCommand, tuple[Variant, str | None]] = {}
+    ds = SourceDataset("cli", rec.path.name, platform,
+                       facts=DeviceFacts(platform=platform, vendor=vendor(platform)))
     for cmd in cmds:
-        answers[cmd] = (Variant(command=cmd.command, template=cmd.template), None)
+        first_error: str | None = None
         for variant in variants(platform, cmd):
-            spellings = [variant.command]
-            if d is not None:
-                spellings += [s for s in d.spelled(variant.command) if s not in spellings]
-            path = next((p for p in (rec.find(s, "cli") for s in spellings) if p is not None), None)
-            if path is not None:
-                answers[cmd] = (variant, path.read_text(encoding="utf-8", errors="replace"))
-                break
-    return _parse_all(answers, platform, rec.path.name)
+            path = next((p for p in (rec.find(s, "cli") for s in (d.spelled(variant.command) if d
+                                                                   else [variant.command])) if p), None)
+            if path is None:
+                continue
+            try:
+                rows = parse_answer(platform, variant, path.read_text(encoding="utf-8", errors="replace"))
+            except ParseError as exc:
+                first_error = first_error or f"parse: {exc}"
+                continue
+            ds.documents.setdefault(cmd.command, {})[cmd.template] = rows
+            break
+        else:
+            ds.errors[cmd.command] = first_error or "missing: no output recorded"
+    return ds
 
 
 def to_engine(src: SourceDataset) -> Any:
