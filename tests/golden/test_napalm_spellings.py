@@ -129,3 +129,56 @@ def test_nxos_ssh_json_file_answers_the_nxapi_rule(tmp_path: Path) -> None:
     io = {(a["network.interface.name"], a["network.io.direction"]): v
           for _s, m, a, v in t.iter_points() if m.name == "hw.network.io"}
     assert io == {("Ethernet1/1", "receive"): 1000, ("Ethernet1/1", "transmit"): 2000}
+
+
+# NAPALM nxos fixture test_get_environment/normal/show_environment.json (the TABLE_tempinfo part,
+# an N3K-C3548P: blanks after the numbers as NX-API sends them)
+NXAPI_TEMPS = {"TABLE_tempinfo": {"ROW_tempinfo": [
+    {"alarmstatus": "Ok", "curtemp": "56", "majthres": "92  ", "minthres": "85  ", "sensor": "ASIC", "tempmod": "1        "},
+    {"alarmstatus": "Ok", "curtemp": "23", "majthres": "45  ", "minthres": "31  ", "sensor": "INTAKE", "tempmod": "1        "},
+    {"alarmstatus": "Ok", "curtemp": "56", "majthres": "110 ", "minthres": "90  ", "sensor": "ASIC", "tempmod": "1        "},
+    {"alarmstatus": "Ok", "curtemp": "23", "majthres": "70  ", "minthres": "40  ", "sensor": "INTAKE", "tempmod": "1        "},
+]}}
+# NAPALM nxos_ssh fixture test_get_environment/normal/show_environment_temperature.txt
+NXOS_SSH_TEMPS = """Temperature:
+--------------------------------------------------------------------
+Module   Sensor        MajorThresh   MinorThres   CurTemp     Status
+                       (Celsius)     (Celsius)    (Celsius)
+--------------------------------------------------------------------
+1        Intake          70              42          28         Ok
+1        Exhaust         90              80          33         Ok
+1        CPU             100             90          44         Ok
+1        Davos           110             90          49         Ok
+"""
+
+
+def _temps(t: DeviceTranslation) -> dict[tuple[str, str, str], float]:
+    """(hw.id, hw.name, metric or limit type) -> value."""
+    return {(a["hw.id"], a["hw.name"], a.get("hw.limit_type", m.name)): v
+            for _s, m, a, v in t.iter_points() if m.name in ("hw.temperature", "hw.temperature.limit")}
+
+
+def test_nxos_nxapi_temperatures_named_as_napalm_nxos(tmp_path: Path) -> None:
+    (tmp_path / "show_environment.json").write_text(json.dumps(NXAPI_TEMPS))
+    src = apd.from_recording(Recording.open(tmp_path), "cisco_nxos")
+    t = translate(apd.to_engine(src), engine_facts(src), rulebooks())
+    got = _temps(t)
+    # two ASIC and two INTAKE rows on module 1 stay four sensors, "1-1".."1-4" as NAPALM's keys
+    assert {k: v for k, v in got.items() if k[2] == "hw.temperature"} == {
+        ("1-1", "1-1 ASIC", "hw.temperature"): 56, ("1-2", "1-2 INTAKE", "hw.temperature"): 23,
+        ("1-3", "1-3 ASIC", "hw.temperature"): 56, ("1-4", "1-4 INTAKE", "hw.temperature"): 23}
+    assert got[("1-1", "1-1 ASIC", "high.degraded")] == 85 and got[("1-1", "1-1 ASIC", "high.critical")] == 92
+    assert got[("1-4", "1-4 INTAKE", "high.degraded")] == 40 and got[("1-4", "1-4 INTAKE", "high.critical")] == 70
+
+
+def test_nxos_ssh_temperatures_named_alike(tmp_path: Path) -> None:
+    (tmp_path / "show_environment_temperature.txt").write_text(NXOS_SSH_TEMPS)
+    src = cld.from_recording(Recording.open(tmp_path), "cisco_nxos",
+                             cld.commands_for_platform("cisco_nxos", rulebooks()))
+    t = translate(cld.to_engine(src), engine_facts(src), rulebooks())
+    assert t.matched is not None and t.matched.chosen is not None and t.matched.chosen.id == "cisco/nxos-cli"
+    got = _temps(t)
+    assert {k: v for k, v in got.items() if k[2] == "hw.temperature"} == {
+        ("1-1", "1-1 Intake", "hw.temperature"): 28, ("1-2", "1-2 Exhaust", "hw.temperature"): 33,
+        ("1-3", "1-3 CPU", "hw.temperature"): 44, ("1-4", "1-4 Davos", "hw.temperature"): 49}
+    assert got[("1-3", "1-3 CPU", "high.degraded")] == 90 and got[("1-3", "1-3 CPU", "high.critical")] == 100
