@@ -22,7 +22,8 @@ from netrosetta.collectors.platforms import platform
 from netrosetta.collectors.recording import Recording, engine_facts
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.translate import translate
-from tests.golden.test_netconf_napalm import rulebooks
+from tests.conftest import need_shared
+from tests.golden.test_netconf_napalm import check_counters, counters, rulebooks
 
 pytestmark = pytest.mark.golden
 
@@ -182,3 +183,15 @@ def test_nxos_ssh_temperatures_named_alike(tmp_path: Path) -> None:
         ("1-1", "1-1 Intake", "hw.temperature"): 28, ("1-2", "1-2 Exhaust", "hw.temperature"): 33,
         ("1-3", "1-3 CPU", "hw.temperature"): 44, ("1-4", "1-4 Davos", "hw.temperature"): 49}
     assert got[("1-3", "1-3 CPU", "high.degraded")] == 90 and got[("1-3", "1-3 CPU", "high.critical")] == 100
+
+
+def test_eos_json_over_ssh_file_names_answer_the_eapi_rules(tmp_path: Path) -> None:
+    """EOS prints the eAPI document for `show interfaces | json` over SSH: NAPALM's eos recording,
+    renamed as an SSH session would name it, gives NAPALM's expected counters."""
+    case = need_shared("corpus", "napalm", "eos", "test_get_interfaces_counters", "normal")
+    (tmp_path / "show_interfaces___json.txt").write_text((case / "show_interfaces.json").read_text())
+    src = apd.from_recording(Recording.open(tmp_path), "arista_eos")
+    assert list(src.documents) == ["show interfaces"]
+    t = translate(apd.to_engine(src), engine_facts(src), rulebooks())
+    assert t.matched is not None and t.matched.chosen is not None and t.matched.chosen.id == "arista/eos-api"
+    check_counters(counters(t), json.loads((case / "expected_result.json").read_text()))

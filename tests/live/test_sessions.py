@@ -12,12 +12,13 @@ import pytest
 
 from netrosetta.collectors import sessions
 from netrosetta.collectors.cli import client as cli_client
+from netrosetta.collectors.cli import dataset as cld
 from netrosetta.collectors.cli.config import CliCommand, CliTarget
 from netrosetta.collectors.cli.lab.server import CliSimulator
 from netrosetta.collectors.netconf import client as nc_client
 from netrosetta.collectors.netconf.config import NetconfTarget
 from netrosetta.collectors.netconf.lab.server import NetconfSimulator
-from netrosetta.collectors.recording import TargetError
+from netrosetta.collectors.recording import Recording, TargetError
 from tests.conftest import need_shared
 
 pytestmark = pytest.mark.live
@@ -132,3 +133,20 @@ async def test_netconf_polls_share_one_login_and_a_cut_session_is_reconnected(tm
     finally:
         await nc_client.close(target)
         await sim.stop()
+
+
+async def test_a_recording_of_the_spelling_that_answered_translates_offline(tmp_path: Path) -> None:
+    out = tmp_path / "temp.txt"
+    out.write_text(TEMP_STATUS)
+    sim, target = await _cli(tmp_path, {"show environment temperature status": out}, "record-cli")
+    target.commands = [CliCommand(command="show environment temperature")]
+    try:
+        live = await cli_client.poll(target, record=tmp_path / "rec")
+    finally:
+        await cli_client.close(target)
+        await sim.stop()
+    # both spellings were sent and recorded under their own names, as the device answered them
+    assert sorted(p.name for p in (tmp_path / "rec").glob("*.txt")) == [
+        "show_environment_temperature.txt", "show_environment_temperature_status.txt"]
+    offline = cld.from_recording(Recording.open(tmp_path / "rec"), "cisco_ios", target.commands)
+    assert offline.documents == live.documents and not offline.errors
