@@ -47,11 +47,18 @@ async def _cli(tmp_path: Path, outputs: dict[str, str | Path], name: str) -> tup
     return sim, target
 
 
-async def test_cli_polls_share_one_login_and_a_cut_session_is_reconnected(tmp_path: Path) -> None:
+async def _temperature_device(tmp_path: Path, name: str, spelling: str = "show environment temperature status"
+                              ) -> tuple[CliSimulator, CliTarget]:
+    """A Catalyst answering the temperature question to ``spelling`` only; the target asks it."""
     out = tmp_path / "temp.txt"
     out.write_text(TEMP_STATUS)
-    sim, target = await _cli(tmp_path, {"show environment temperature status": out}, "keep-cli")
+    sim, target = await _cli(tmp_path, {spelling: out}, name)
     target.commands = [CliCommand(command="show environment temperature")]
+    return sim, target
+
+
+async def test_cli_polls_share_one_login_and_a_cut_session_is_reconnected(tmp_path: Path) -> None:
+    sim, target = await _temperature_device(tmp_path, "keep-cli")
     try:
         for _ in range(3):
             ds = await cli_client.poll(target)
@@ -97,10 +104,7 @@ async def test_cli_login_failures_back_off(tmp_path: Path) -> None:
 
 
 async def test_cli_not_persistent_logs_in_per_poll(tmp_path: Path) -> None:
-    out = tmp_path / "temp.txt"
-    out.write_text(TEMP_STATUS)
-    sim, target = await _cli(tmp_path, {"show environment temperature": out}, "per-poll-cli")
-    target.commands = [CliCommand(command="show environment temperature")]
+    sim, target = await _temperature_device(tmp_path, "per-poll-cli", "show environment temperature")
     target.persistent = False
     try:
         for _ in range(2):
@@ -136,10 +140,7 @@ async def test_netconf_polls_share_one_login_and_a_cut_session_is_reconnected(tm
 
 
 async def test_a_recording_of_the_spelling_that_answered_translates_offline(tmp_path: Path) -> None:
-    out = tmp_path / "temp.txt"
-    out.write_text(TEMP_STATUS)
-    sim, target = await _cli(tmp_path, {"show environment temperature status": out}, "record-cli")
-    target.commands = [CliCommand(command="show environment temperature")]
+    sim, target = await _temperature_device(tmp_path, "record-cli")
     try:
         live = await cli_client.poll(target, record=tmp_path / "rec")
     finally:
