@@ -126,6 +126,13 @@ async def close(target: ApiTarget) -> None:
         await held[2].close()
 
 
+async def close_all() -> None:
+    """Close every HTTP session kept on this event loop (a one-shot caller's end, tests)."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k, held in _HTTP.items() if held[1] is loop]:
+        await _HTTP.pop(key)[2].close()
+
+
 async def _poll(target: ApiTarget, record: Path | None) -> SourceDataset:
     cmds = commands_for(target)
     ds = SourceDataset("api", target.name, target.platform)

@@ -68,8 +68,11 @@ async def record(target: Any, out: Path) -> Any:
     from netrosetta.collectors.api import client as api
     from netrosetta.collectors.cli import client as cli
     from netrosetta.collectors.netconf import client as netconf
-    poll = {"netconf": netconf.poll, "api": api.poll, "cli": cli.poll}[target.kind]
-    return await poll(target, record=out)
+    mod = {"netconf": netconf, "api": api, "cli": cli}[target.kind]
+    try:
+        return await mod.poll(target, record=out)
+    finally:
+        await mod.close(target)       # one poll: log out / close the kept session
 
 
 def cmd_record(args: argparse.Namespace) -> int:

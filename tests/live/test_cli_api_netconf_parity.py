@@ -30,7 +30,7 @@ from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
 from tests.golden.test_netconf_napalm import rulebooks
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("close_api_sessions")]
 ROOT = Path(__file__).resolve().parents[2]
 NAPALM = ("corpus", "napalm")
 
