@@ -91,8 +91,8 @@ def test_catalyst_3850_ios_xe16_napalm_names(tmp_path: Path) -> None:
     limits = {(dict(k)["hw.id"], dict(k)["hw.limit_type"]): v for k, v in _values(t, "hw.temperature.limit").items()}
     assert limits == {("Inlet", "high.degraded"): 46, ("Inlet", "high.critical"): 56,
                       ("Hotspot", "high.degraded"): 105, ("Hotspot", "high.critical"): 125}
-    # no interface output in this recording: only that question is missing
-    assert set(errors) == {"show interfaces"}
+    # this getter's recording has no interface or version output: only those questions are missing
+    assert set(errors) == {"show interfaces", "show version"}
 
 
 def test_ios_xe_per_core_cpu_and_a_refused_memory_command(tmp_path: Path) -> None:
@@ -195,3 +195,38 @@ def test_eos_json_over_ssh_file_names_answer_the_eapi_rules(tmp_path: Path) -> N
     t = translate(apd.to_engine(src), engine_facts(src), rulebooks())
     assert t.matched is not None and t.matched.chosen is not None and t.matched.chosen.id == "arista/eos-api"
     check_counters(counters(t), json.loads((case / "expected_result.json").read_text()))
+
+
+# NAPALM ios fixture test_get_facts/old-2950/show_version.txt (the lines naming the device)
+C2950_VERSION = """Cisco Internetwork Operating System Software
+IOS (tm) C2950 Software (C2950-I6K2L2Q4-M), Version 12.1(22)EA13, RELEASE SOFTWARE (fc2)
+Copyright (c) 1986-2009 by cisco Systems, Inc.
+Compiled Fri 27-Feb-09 22:20 by amvarma
+Image text-base: 0x80010000, data-base: 0x80680000
+
+ROM: Bootstrap program is C2950 boot loader
+
+c2950 uptime is 33 weeks, 4 days, 7 hours, 49 minutes
+System returned to ROM by power-on
+System restarted at 10:02:41 CDT Sat Mar 18 2017
+System image file is "flash:/c2950-i6k2l2q4-mz.121-22.EA13.bin"
+
+cisco WS-C2950T-48-SI (RC32300) processor (revision F0) with 19912K bytes of memory.
+Processor board ID FHK0922W0JC
+Last reset from system-reset
+Running Standard Image
+48 FastEthernet/IEEE 802.3 interface(s)
+
+Base ethernet MAC Address: 00:14:69:CE:67:40
+Model number: WS-C2950T-48-SI
+System serial number: FHK0922W0JC
+Configuration register is 0xF
+"""
+
+
+def test_ios_get_facts_resource_from_show_version(tmp_path: Path) -> None:
+    t, _errors = _ios(_folder(tmp_path, {"show_version.txt": C2950_VERSION}))
+    # NAPALM's get_facts: model WS-C2950T-48-SI, serial FHK0922W0JC, os_version "... Version 12.1(22)EA13 ..."
+    assert t.resource["device.model.identifier"] == "WS-C2950T-48-SI"
+    assert t.resource["netrosetta.device.serial_number"] == "FHK0922W0JC"
+    assert t.resource["os.version"] == "12.1(22)EA13"
