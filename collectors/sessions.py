@@ -42,7 +42,7 @@ class Session:
     disconnect: Callable[[Any], None]
     stats: SessionStats = field(default_factory=SessionStats)
     conn: Any = None
-    state: dict[str, Any] = field(default_factory=dict)   # per-device memory (e.g. spellings that worked)
+    state: dict[Any, Any] = field(default_factory=dict)   # per-device memory (e.g. spellings that worked)
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_error: BaseException | None = None
     _retry_at: float = 0.0

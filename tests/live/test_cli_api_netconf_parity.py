@@ -30,7 +30,7 @@ from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
 from tests.golden.test_netconf_napalm import rulebooks
 
-pytestmark = [pytest.mark.live, pytest.mark.usefixtures("close_api_sessions")]
+pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
 NAPALM = ("corpus", "napalm")
 
@@ -56,6 +56,7 @@ CASES: list[tuple[str, Callable[[], AbstractContextManager[dict[str, Any]]], Any
 def loop() -> Iterator[LoopThread]:
     lt = LoopThread()
     yield lt
+    lt.run(api_client.close_all())      # API targets keep their HTTP session on this loop
     lt.close()
 
 
