@@ -33,6 +33,8 @@ class RequestSource:
     collect: Callable[[Any], Awaitable[SourceDataset]]
     to_engine: Callable[[SourceDataset], Any]
     plan: Callable[[Any, RulebookSet], Any] | None = None
+    closer: Callable[[Any], Awaitable[None]] | None = None
+    health: Callable[[Any], list[Any]] | None = None    # session metrics beside the data
     request_errors: int = 0
 
     @property
@@ -51,16 +53,31 @@ class RequestSource:
         self.request_errors += len(src.errors)
         facts = engine_facts(src, name=spec.name, address=spec.host)
         m = matched(rulebooks, facts, self.selector, self.address)
-        return translated(rulebooks, self.to_engine(src), facts, m)
+        polled = translated(rulebooks, self.to_engine(src), facts, m)
+        if self.health is not None:
+            _health_scope(polled, spec, self.health(spec))
+        return polled
 
     async def close(self) -> None:
-        return None
+        if self.closer is not None:
+            await self.closer(self.spec)     # the kept SSH session / HTTP connections
+
+
+def _health_scope(polled: Polled, spec: Any, points: list[Any]) -> None:
+    """Session health beside the data (up, logins, reconnects), as gNMI's stream health."""
+    from netrosetta.engine.points import ScopeBatch
+
+    if points:
+        scope = ScopeBatch("netrosetta.session", "1", spec.kind)
+        scope.metrics.update({mp.name: mp for mp in points})
+        polled.translation.scopes.append(scope)
 
 
 def request_kind(name: str, selector: str, package: str, model: str, *, order: int,
                  extensions: tuple[str, ...], recognise: Callable[[list[str]], bool],
                  replay: Callable[[Recording, str | None, RulebookSet, str | None], SourceDataset] | None = None,
-                 plan: Callable[[Any, RulebookSet], Any] | None = None) -> SourceKind:
+                 plan: Callable[[Any, RulebookSet], Any] | None = None,
+                 health: Callable[[Any], list[Any]] | None = None) -> SourceKind:
     """The SourceKind of a request-round collector laid out as NETCONF, API and CLI are:
     ``<package>.config.<model>``, ``client.poll(target, record=DIR)``, ``dataset.to_engine`` and
     ``dataset.from_recording(rec, platform)`` (unless ``replay`` is given). Modules load on first use."""
@@ -71,6 +88,17 @@ def request_kind(name: str, selector: str, package: str, model: str, *, order: i
         src: SourceDataset = await module("client").poll(spec, record=record)
         return src
 
+    async def close(spec: Any) -> None:
+        closer = getattr(module("client"), "close", None)
+        if closer is not None:
+            await closer(spec)
+
+    async def record_once(spec: Any, record: Path | None = None) -> SourceDataset:
+        try:
+            return await collect(spec, record)
+        finally:
+            await close(spec)           # one poll to record: log out / close the kept session
+
     def to_engine(src: SourceDataset) -> Any:
         return module("dataset").to_engine(src)
 
@@ -80,9 +108,9 @@ def request_kind(name: str, selector: str, package: str, model: str, *, order: i
         return src
 
     def open_source(key: str, spec: Any) -> RequestSource:
-        return RequestSource(key, name, spec, selector, collect, to_engine, plan)
+        return RequestSource(key, name, spec, selector, collect, to_engine, plan, close, health)
 
     return SourceKind(name=name, selector=selector, target_model=lambda: getattr(module("config"), model),
                       open=open_source, order=order,
-                      recording=Recorded(extensions=extensions, recognise=recognise, record=collect,
+                      recording=Recorded(extensions=extensions, recognise=recognise, record=record_once,
                                          replay=replay or from_recording, to_engine=to_engine))

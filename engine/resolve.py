@@ -23,7 +23,7 @@ from .yaml_source import InvalidDocument, Problem, YamlDoc, load_yaml, validate
 log = logging.getLogger(__name__)
 
 # folders under mappings/ that hold other things than rulebooks
-NOT_RULEBOOKS = {"schema", "fixtures", "templates", "testcases"}
+NOT_RULEBOOKS = {"schema", "fixtures", "templates", "testcases", "platforms"}
 
 
 @dataclass

@@ -7,6 +7,7 @@ missing ../shared is a failure.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,11 @@ def need_shared(*parts: str) -> Path:
 @pytest.fixture
 def shared() -> Path:
     return need_shared()
+
+
+@pytest.fixture
+async def close_api_sessions() -> AsyncIterator[None]:
+    """API targets keep their HTTP session between polls; a test's event loop closes them."""
+    yield
+    from netrosetta.collectors.api.client import close_all
+    await close_all()

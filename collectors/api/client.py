@@ -17,9 +17,11 @@ from typing import Any
 
 import aiohttp
 
-from netrosetta.collectors.api.config import API_PLATFORMS, ENDPOINTS, PLANS, ApiCommand, ApiTarget
+from netrosetta.collectors.api.config import ENDPOINTS, ApiCommand, ApiTarget
 from netrosetta.collectors.api.dataset import facts_from_show_version
+from netrosetta.collectors.platforms import platforms
 from netrosetta.collectors.recording import Recording, SourceDataset, TargetError
+from netrosetta.collectors.sessions import KEEPALIVE, session_key
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
@@ -32,11 +34,12 @@ class CommandError(Exception):
 def commands_for(target: ApiTarget) -> list[ApiCommand]:
     if target.commands is not None:
         return target.commands
-    platform = target.platform or API_PLATFORMS.get(target.api)
-    if platform not in PLANS:
-        raise target.fail("config", f"no default API commands for platform {platform}; "
+    defs = platforms()
+    d = defs.get(target.platform or defs.for_api(target.api))
+    if d is None or not d.api.commands:
+        raise target.fail("config", f"no default API commands for platform {target.platform or target.api}; "
                                     "give `commands`")
-    return PLANS[platform]
+    return list(d.api.commands)
 
 
 def _ssl(target: ApiTarget) -> ssl.SSLContext | bool:
@@ -97,31 +100,61 @@ async def _call(target: ApiTarget, session: aiohttp.ClientSession, base: str, cm
     return result.get("body", result.get("msg"))
 
 
+# one HTTP session per target and event loop, so polls reuse its kept-alive connections
+_HTTP: dict[str, tuple[ApiTarget, asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+
+
+def _http_session(target: ApiTarget) -> aiohttp.ClientSession:
+    key, loop = session_key(target), asyncio.get_running_loop()
+    held = _HTTP.get(key)
+    if held is not None and held[0] == target and held[1] is loop and not held[2].closed:
+        return held[2]
+    if held is not None and held[1] is loop:      # settings changed: the old session goes
+        loop.create_task(held[2].close())
+    auth = aiohttp.BasicAuth(target.username, target.password.get_secret_value() if target.password else "")
+    timeout = aiohttp.ClientTimeout(total=target.timeout, sock_connect=target.connect_timeout)
+    connector = aiohttp.TCPConnector(ssl=_ssl(target), keepalive_timeout=KEEPALIVE)
+    session = aiohttp.ClientSession(auth=auth, timeout=timeout, connector=connector)
+    _HTTP[key] = (target.model_copy(deep=True), loop, session)   # a copy: targets may be edited in place
+    return session
+
+
+async def close(target: ApiTarget) -> None:
+    """Close the target's HTTP session (its kept-alive connections) on this event loop."""
+    held = _HTTP.pop(session_key(target), None)
+    if held is not None and held[1] is asyncio.get_running_loop():
+        await held[2].close()
+
+
+async def close_all() -> None:
+    """Close every HTTP session kept on this event loop (a one-shot caller's end, tests)."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k, held in _HTTP.items() if held[1] is loop]:
+        await _HTTP.pop(key)[2].close()
+
+
 async def _poll(target: ApiTarget, record: Path | None) -> SourceDataset:
     cmds = commands_for(target)
     ds = SourceDataset("api", target.name, target.platform)
     rec = Recording(record, kind="api", platform=target.platform) if record else None
     base = f"https://{target.host}:{target.port or 443}"
-    auth = aiohttp.BasicAuth(target.username, target.password.get_secret_value() if target.password else "")
-    timeout = aiohttp.ClientTimeout(total=target.timeout, sock_connect=target.connect_timeout)
-    connector = aiohttp.TCPConnector(ssl=_ssl(target))
     try:
-        async with aiohttp.ClientSession(auth=auth, timeout=timeout, connector=connector) as session:
-            for cmd in cmds:
-                try:
-                    doc = await _call(target, session, base, cmd)
-                except CommandError as exc:
-                    ds.errors[cmd.command] = target.scrub(str(exc))
-                    log.warning("%s: %s: %s", target.name, cmd.command, ds.errors[cmd.command])
-                    continue
-                if cmd.format == "text" and isinstance(doc, dict) and "output" in doc:
-                    doc = doc["output"]
-                ds.documents[cmd.command] = doc
-                if rec is not None:
-                    if isinstance(doc, str):
-                        rec.write(cmd.command, doc, ".text")
-                    else:
-                        rec.write(cmd.command, json.dumps(doc, indent=2), ".json")
+        session = _http_session(target)
+        for cmd in cmds:
+            try:
+                doc = await _call(target, session, base, cmd)
+            except CommandError as exc:
+                ds.errors[cmd.command] = target.scrub(str(exc))
+                log.warning("%s: %s: %s", target.name, cmd.command, ds.errors[cmd.command])
+                continue
+            if cmd.format == "text" and isinstance(doc, dict) and "output" in doc:
+                doc = doc["output"]
+            ds.documents[cmd.command] = doc
+            if rec is not None:
+                if isinstance(doc, str):
+                    rec.write(cmd.command, doc, ".text")
+                else:
+                    rec.write(cmd.command, json.dumps(doc, indent=2), ".json")
     except TargetError:
         raise
     except TimeoutError:
@@ -129,6 +162,7 @@ async def _poll(target: ApiTarget, record: Path | None) -> SourceDataset:
     except aiohttp.ClientConnectorCertificateError as exc:
         raise target.fail("tls", f"certificate not trusted ({exc.certificate_error})") from None
     except (aiohttp.ClientError, OSError) as exc:
+        await close(target)         # a refused or reset connection is not kept for the next poll
         raise target.fail("connect", str(exc) or type(exc).__name__) from None
     if rec is not None:
         rec.save_manifest(api=target.api)

@@ -1,4 +1,4 @@
-"""Device API target configuration (pydantic v2) and per-platform default commands."""
+"""Device API target configuration (pydantic v2); per-platform commands live in mappings/platforms/."""
 
 from __future__ import annotations
 
@@ -25,18 +25,7 @@ class ApiTarget(TargetBase):
     port: int | None = 443
     verify_tls: bool = True          # on by default; turning it off is logged
     ca_file: Path | None = None      # trust this CA / pinned self-signed cert
-    commands: list[ApiCommand] | None = None   # default: PLANS[platform]
+    commands: list[ApiCommand] | None = None   # default: the platform definition's
 
 
-PLANS: dict[str, list[ApiCommand]] = {
-    "arista_eos": [ApiCommand(command="show version"), ApiCommand(command="show interfaces"),
-                   ApiCommand(command="show system environment temperature"),
-                   ApiCommand(command="show system environment cooling"),
-                   ApiCommand(command="show system environment power"),
-                   ApiCommand(command="show processes top once", format="text")],
-    "cisco_nxos": [ApiCommand(command="show version"), ApiCommand(command="show interface"),
-                   ApiCommand(command="show environment")],
-}
-# the platform an API implies, for the default commands when none is configured
-API_PLATFORMS = {"eapi": "arista_eos", "nxapi": "cisco_nxos"}
 ENDPOINTS = {"eapi": "/command-api", "nxapi": "/ins", "restconf": "/restconf/data/"}

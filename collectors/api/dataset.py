@@ -5,29 +5,38 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from netrosetta.collectors.platforms import platforms
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset, file_stem
-
-VENDORS = {"arista_eos": "Arista", "cisco_nxos": "Cisco", "cisco_ios": "Cisco", "cisco_xr": "Cisco",
-           "juniper_junos": "Juniper", "huawei_vrp": "Huawei"}
 
 
 def facts_from_show_version(doc: Any, platform: str | None) -> DeviceFacts:
-    """`show version` through the API: EOS (modelName, version, serialNumber) or NX-OS field names."""
-    facts = DeviceFacts(platform=platform, vendor=VENDORS.get(platform or ""))
-    if not isinstance(doc, dict):
+    """`show version` through the API -> facts; which keys mean what is the platform definition's
+    (``api.show_version``), and the keys present tell the platform when none was given."""
+    defs = platforms()
+    d = defs.get(platform) or defs.from_show_version(doc)
+    facts = DeviceFacts(platform=platform, vendor=defs.vendor(platform))
+    sv = d.api.show_version if d else None
+    if d is None or sv is None or not isinstance(doc, dict) or not any(k in doc for k in sv.detect):
         return facts
-    if "modelName" in doc:
-        facts.vendor, facts.platform = "Arista", platform or "arista_eos"
-        facts.model, facts.os_version = doc.get("modelName"), doc.get("version")
-        facts.serial = doc.get("serialNumber") or None
-        facts.hostname = doc.get("hostname")
-    elif "chassis_id" in doc or "nxos_ver_str" in doc or "kickstart_ver_str" in doc:
-        facts.vendor, facts.platform = "Cisco", platform or "cisco_nxos"
-        facts.model = doc.get("chassis_id")
-        facts.os_version = doc.get("nxos_ver_str") or doc.get("kickstart_ver_str")
-        facts.serial = doc.get("proc_board_id")
-        facts.hostname = doc.get("host_name")
+
+    def first(keys: list[str]) -> str | None:
+        return next((str(doc[k]) for k in keys if doc.get(k) not in (None, "")), None)
+
+    facts.vendor, facts.platform = d.vendor, platform or d.platform
+    facts.model, facts.os_version = first(sv.model), first(sv.os_version)
+    facts.serial, facts.hostname = first(sv.serial), first(sv.hostname)
     return facts
+
+
+def stem_commands(platform: str | None, commands: list[str]) -> dict[str, str]:
+    """File stem -> question, for every spelling the platform definition allows (``show_int``,
+    ``show_interface___json`` for NX-OS `| json` over SSH)."""
+    d = platforms().get(platform)
+    out: dict[str, str] = {}
+    for c in commands:
+        for s in (d.spellings(c) if d else [c]):
+            out.setdefault(file_stem(s), c)
+    return out
 
 
 def from_recording(rec: Recording, platform: str | None = None, commands: list[str] | None = None
@@ -35,7 +44,9 @@ def from_recording(rec: Recording, platform: str | None = None, commands: list[s
     """JSON (.json, NX-OS `| json` .txt) and text (.text) files of a recording, by command."""
     ds = SourceDataset("api", rec.path.name, platform or rec.platform)
     names = {v: k for k, v in rec.commands.items()}
-    wanted = {file_stem(c): c for c in commands or []}
+    d = platforms().get(platform or rec.platform)
+    asked = list(commands or []) + [c.command for c in (d.api.commands if d else [])]
+    wanted = stem_commands(platform or rec.platform, asked)
     for path in rec.files():
         if path.suffix not in (".json", ".text", ".txt") or path.name == "expected_result.json":
             continue

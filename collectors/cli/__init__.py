@@ -61,5 +61,11 @@ def _hostname(rec: Any, platform: str) -> str | None:
     return next((str(r["hostname"]) for r in rows if r.get("hostname")), None) or None
 
 
+def _session(spec: Any) -> list[Any]:
+    """The kept SSH session's up / logins / reconnects (collectors/sessions.py)."""
+    from netrosetta.collectors.sessions import session_metrics
+    return session_metrics(spec)
+
+
 register(request_kind("cli", "cli", __name__, "CliTarget", order=50, extensions=(".txt", ".text", ".raw"),
-                      recognise=lambda names: True, replay=_replay, plan=_plan))
+                      recognise=lambda names: True, replay=_replay, plan=_plan, health=_session))

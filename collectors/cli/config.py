@@ -1,4 +1,4 @@
-"""CLI target configuration (pydantic v2) and per-platform default commands and templates."""
+"""CLI target configuration (pydantic v2); per-platform commands live in mappings/platforms/."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ class CliTarget(TargetBase):
     key_file: Path | None = None      # SSH private key (instead of / besides the password)
     known_hosts: Path | None = None   # default ~/.ssh/known_hosts
     hostkey_verify: bool = True       # on by default; turning it off is logged
-    commands: list[CliCommand] | None = None   # default: the rulebook's / PLANS[platform]
+    commands: list[CliCommand] | None = None   # default: what the rulebook reads / the platform definition's
+    persistent: bool = True           # keep one SSH session between polls (else log in per poll)
 
     def scrub(self, text: str) -> str:
         text = super().scrub(text)
@@ -32,17 +33,3 @@ class CliTarget(TargetBase):
             text = text.replace(self.secret.get_secret_value(), "***")
         return text
 
-
-T = "templates/"
-PLANS: dict[str, list[CliCommand]] = {
-    "cisco_ios": [CliCommand(command="show interfaces", template=T + "cisco_ios/show_interfaces.ttp"),
-                  CliCommand(command="show processes cpu"),
-                  CliCommand(command="show processes memory sorted"),
-                  CliCommand(command="show environment temperature")],
-    "cisco_nxos": [CliCommand(command="show interface", template=T + "cisco_nxos/show_interface.ttp")],
-    "cisco_xr": [CliCommand(command="show interfaces", template=T + "cisco_xr/show_interfaces.ttp")],
-    "arista_eos": [CliCommand(command="show interfaces", template=T + "arista_eos/show_interfaces.ttp")],
-    # juniper_junos: no CLI plan — collect Junos over NETCONF (`show interfaces` prints no
-    # per-cast or byte counters; no real `extensive` capture to build a template against)
-    "huawei_vrp": [CliCommand(command="display interface", template=T + "huawei_vrp/display_interface.ttp")],
-}

@@ -1,4 +1,4 @@
-"""NETCONF target configuration (pydantic v2) and the per-platform default requests."""
+"""NETCONF target configuration (pydantic v2); per-platform requests live in mappings/platforms/."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from netrosetta.collectors.netconf.filters import filter_key
 from netrosetta.collectors.recording import TargetBase, file_stem
-
-XR = "http://cisco.com/ns/yang/Cisco-IOS-XR-"
 
 
 class NetconfRequest(BaseModel):
@@ -57,35 +55,6 @@ class NetconfTarget(TargetBase):
     key_file: Path | None = None
     known_hosts: Path | None = None          # default ~/.ssh/known_hosts
     hostkey_verify: bool = True              # on by default; turning it off is logged
-    requests: list[NetconfRequest] | None = None   # default: PLANS[platform]
+    requests: list[NetconfRequest] | None = None   # default: the platform definition's
+    persistent: bool = True                  # keep one session between polls (else log in per poll)
 
-
-def _sub(ns: str, body: str) -> NetconfRequest:
-    top = body.split(">", 1)[0].lstrip("<").split()[0].rstrip("/")
-    return NetconfRequest(subtree=body.replace(f"<{top}", f'<{top} xmlns="{ns}"', 1))
-
-
-PLANS: dict[str, list[NetconfRequest]] = {
-    "juniper_junos": [
-        NetconfRequest(rpc="<get-interface-information><extensive/></get-interface-information>"),
-        NetconfRequest(rpc="<get-route-engine-information/>"),
-        NetconfRequest(rpc="<get-environment-information/>"),
-        NetconfRequest(rpc="<get-temperature-threshold-information/>"),
-    ],
-    "cisco_xr": [
-        _sub(XR + "pfi-im-cmd-oper", "<interfaces><interface-xr><interface><interface-name/>"
-                                      "<interface-statistics/></interface></interface-xr></interfaces>"),
-        _sub(XR + "nto-misc-oper", "<memory-summary><nodes><node><node-name/><summary/></node></nodes>"
-                                    "</memory-summary>"),
-        _sub(XR + "wdsysmon-fd-oper", "<system-monitoring><cpu-utilization><node-name/>"
-                                       "<total-cpu-one-minute/></cpu-utilization></system-monitoring>"),
-        _sub("http://www.cisco.com/ns/yang/Cisco-IOS-XR-sysadmin-envmon-ui",
-             "<environment><oper><temperatures/></oper></environment>"),
-    ],
-}
-
-# ncclient device handlers by netmiko device_type
-DEVICE_HANDLERS = {"juniper_junos": "junos", "cisco_xr": "iosxr", "cisco_nxos": "nexus",
-                   "cisco_ios": "iosxe", "cisco_xe": "iosxe", "huawei_vrp": "huaweiyang"}
-# platforms whose replies carry release-specific namespaces that rulebooks should not depend on
-STRIP_NAMESPACES = {"juniper_junos"}

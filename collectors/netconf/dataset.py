@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml import etree
 
+from netrosetta.collectors.platforms import platforms
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -56,33 +56,29 @@ def parse_reply(text: str | bytes, *, strip: bool = False) -> etree._Element:
 
 
 def facts_from_capabilities(caps: list[str], platform: str | None) -> DeviceFacts:
-    facts = DeviceFacts(platform=platform, capabilities=list(caps))
-    joined = " ".join(caps)
-    if "xml.juniper.net" in joined:
-        facts.vendor = "Juniper"
-    elif "Cisco-IOS-XR" in joined:
-        facts.vendor = "Cisco"
-        facts.platform = facts.platform or "cisco_xr"
-    elif "huawei" in joined.lower():
-        facts.vendor = "Huawei"
+    """Vendor (and platform, when none was given) from the NETCONF hello, per the platform definitions."""
+    defs = platforms()
+    d = defs.get(platform) or defs.from_capabilities(caps)
+    facts = DeviceFacts(platform=platform or (d.platform if d else None), capabilities=list(caps))
+    facts.vendor = d.vendor if d else None
     return facts
 
 
 def platform_from_capabilities(caps: list[str]) -> str | None:
     """Match a rulebook platform from the NETCONF hello when none was configured."""
-    joined = " ".join(caps)
-    for pattern, platform in ((r"xml\.juniper\.net", "juniper_junos"), (r"Cisco-IOS-XR-", "cisco_xr"),
-                              (r"Cisco-IOS-XE-", "cisco_ios"), (r"cisco-nx-os|nx-os", "cisco_nxos"),
-                              (r"huawei", "huawei_vrp")):
-        if re.search(pattern, joined, re.I):
-            return platform
-    return None
+    d = platforms().from_capabilities(caps)
+    return d.platform if d else None
+
+
+def strips_namespaces(platform: str | None) -> bool:
+    d = platforms().get(platform)
+    return bool(d and d.netconf.strip_namespaces)
 
 
 def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset:
     """Every .xml file of a recording, parsed; unreadable ones are counted in ``errors``."""
     ds = SourceDataset("netconf", rec.path.name, platform or rec.platform)
-    strip = ds.platform == "juniper_junos"
+    strip = strips_namespaces(ds.platform)
     for path in rec.files():
         if path.suffix != ".xml" or path.name == "server_capabilities.xml":
             continue

@@ -13,9 +13,15 @@ from netrosetta.paths import MAPPINGS
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from netrosetta.collectors.platforms import PLATFORMS_DIR, lint_platforms
     from netrosetta.engine.lint import lint_paths
     paths = [Path(p) for p in args.paths] or [MAPPINGS]
-    problems = lint_paths(paths, context_paths=[MAPPINGS])
+    # the platform definitions beside the rulebooks are linted with them, by their own model
+    plat = [p for p in paths if p.resolve() == PLATFORMS_DIR.resolve() or p.resolve().parent == PLATFORMS_DIR.resolve()]
+    books = [p for p in paths if p not in plat]
+    problems = lint_paths(books, context_paths=[MAPPINGS]) if books else []
+    if plat or any(p.resolve() == MAPPINGS.resolve() for p in paths):
+        problems += lint_platforms()
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         print(p)

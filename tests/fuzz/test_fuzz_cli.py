@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 
-from netrosetta.collectors.cli.config import PLANS, CliCommand
-from netrosetta.collectors.cli.dataset import from_outputs, to_engine
+from netrosetta.collectors.cli.config import CliCommand
+from netrosetta.collectors.cli.dataset import default_commands, from_outputs, to_engine
 from netrosetta.collectors.recording import engine_facts
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.textparse import ParseError, parse
@@ -30,7 +30,7 @@ def rulebooks() -> RulebookSet:
 
 
 def _planned(platform: str, command: str) -> list[CliCommand]:
-    return [c for c in PLANS.get(platform, []) if c.command == command] or [CliCommand(command=command)]
+    return [c for c in default_commands(platform) if c.command == command] or [CliCommand(command=command)]
 
 
 def target(data: bytes) -> None:

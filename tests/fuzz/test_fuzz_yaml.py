@@ -76,3 +76,13 @@ def test_fuzz_targets_file_loader(tmp_path: Path, env: None) -> None:
     rep = harness.fuzz("yaml-targets", located(load_targets_file, tmp_path / "targets.yaml"), seeds + BUILT,
                        allowed=(NetrosettaError,))
     harness.assert_clean(rep)
+
+
+def test_fuzz_platform_definition_loader(tmp_path: Path) -> None:
+    from netrosetta.collectors.platforms import PLATFORMS_DIR, load_platform
+
+    seeds = [p.read_bytes() for p in sorted(PLATFORMS_DIR.glob("*.yaml"))]
+    # named as the seed most are mutated from expects; other names are a located mismatch
+    rep = harness.fuzz("yaml-platform", located(load_platform, tmp_path / "cisco_ios.yaml"), seeds + BUILT,
+                       allowed=(NetrosettaError,))
+    harness.assert_clean(rep)

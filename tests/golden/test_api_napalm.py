@@ -18,7 +18,7 @@ from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
 from tests.golden.test_netconf_napalm import check_counters, counters, environment, rulebooks
 
-pytestmark = pytest.mark.golden
+pytestmark = [pytest.mark.golden, pytest.mark.usefixtures("close_api_sessions")]
 
 
 def _translate(src: SourceDataset) -> DeviceTranslation:

@@ -15,7 +15,7 @@ from netrosetta.collectors.api.lab.server import ApiSimulator, Faults
 from netrosetta.collectors.recording import Recording, TargetError
 from tests.conftest import need_shared
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("close_api_sessions")]
 SECRET = "api-S3cret!"
 
 

@@ -56,6 +56,7 @@ CASES: list[tuple[str, Callable[[], AbstractContextManager[dict[str, Any]]], Any
 def loop() -> Iterator[LoopThread]:
     lt = LoopThread()
     yield lt
+    lt.run(api_client.close_all())      # API targets keep their HTTP session on this loop
     lt.close()
 
 

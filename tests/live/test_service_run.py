@@ -125,6 +125,11 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
     assert {"hw.network.io", "hw.network.packets", "system.cpu.utilization"} <= names
     # the gNMI stream's health beside its data
     assert {"netrosetta.gnmi.target.up", "netrosetta.gnmi.reconnects", "netrosetta.gnmi.malformed"} <= names
+    # CLI and NETCONF keep one SSH session: every poll of the run reports the same single login
+    logins = [int(dp.get("asInt", dp.get("asDouble", -1))) for line in lines
+              for rm in json.loads(line)["resourceMetrics"] for sm in rm["scopeMetrics"] for m in sm["metrics"]
+              if m["name"] == "netrosetta.session.logins" for dp in m["sum"]["dataPoints"]]
+    assert len(logins) >= 4 and set(logins) == {1}, logins
     got = backend.received.points()
     assert any(m == "hw.network.io" and d == "lab-switch-1" for d, m, *_ in got)
 

@@ -19,7 +19,7 @@ from netrosetta.collectors.netconf.config import NetconfTarget
 from netrosetta.service.config import json_schema as config_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_RULEBOOKS = ("schema", "testcases", "templates")
+NOT_RULEBOOKS = ("schema", "testcases", "templates", "platforms")
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncssh
 
-from netrosetta.collectors.lab_ssh import device_auth
+from netrosetta.collectors.lab_ssh import Sessions, device_auth
 from netrosetta.collectors.recording import Recording
 from netrosetta.errors import NetrosettaError
 
@@ -67,6 +67,8 @@ class CliSimulator:
         self.faults = faults or Faults()
         self.client_keys = [k.export_public_key("openssh") for k in client_keys or []]
         self.port = 0
+        self.sessions = Sessions()      # logins counted device-side; drop_all() cuts them
+        self.received: list[str] = []   # every command the device was asked, in order
         self._server: asyncssh.SSHAcceptor | None = None
 
     def prompt(self) -> str:
@@ -88,7 +90,7 @@ class CliSimulator:
         return None
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        auth = device_auth(self.username, self.password, self.client_keys)
+        auth = device_auth(self.username, self.password, self.client_keys, self.sessions)
         self._server = await asyncssh.create_server(
             auth, host, port, server_host_keys=[self.host_key], process_factory=self._shell,
             allow_scp=False)
@@ -110,12 +112,13 @@ class CliSimulator:
                 line = await process.stdin.readline()
                 if not line:
                     break
-                cmd = " ".join(line.strip().split())
+                cmd = " ".join(line.replace("\x00", "").strip().split())   # NUL: a liveness probe
                 if not cmd:
                     out.write("\n" + self.prompt())
                     continue
                 if cmd in ("exit", "quit", "logout"):
                     break
+                self.received.append(cmd)
                 if PAGING_OFF.match(cmd) and not self.faults.never_unpage:
                     paging = False
                 if SETUP.match(cmd) or PAGING_OFF.match(cmd):

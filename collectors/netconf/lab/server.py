@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncssh
 from lxml import etree
 
-from netrosetta.collectors.lab_ssh import device_auth
+from netrosetta.collectors.lab_ssh import Sessions, device_auth
 from netrosetta.collectors.netconf import filters
 from netrosetta.collectors.netconf.framing import FrameReader, FramingError, encode
 
@@ -54,6 +54,7 @@ class NetconfSimulator:
         self.faults = faults or Faults()
         self.client_keys = [k.export_public_key("openssh") for k in client_keys or []]
         self.port = 0
+        self.sessions = Sessions()      # logins counted device-side; drop_all() cuts them
         self._server: asyncssh.SSHAcceptor | None = None
         self._tops: list[etree._Element] = []
         self._load()
@@ -89,7 +90,7 @@ class NetconfSimulator:
 
     # ---- server -----------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        auth = device_auth(self.username, self.password, self.client_keys)
+        auth = device_auth(self.username, self.password, self.client_keys, self.sessions)
         self._server = await asyncssh.create_server(
             auth, host, port, server_host_keys=[self.host_key], process_factory=self._session,
             encoding=None, allow_scp=False)
