@@ -22,7 +22,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -181,14 +180,10 @@ def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) ->
 
 # -- snmp_exporter ---------------------------------------------------------------------------------
 def _exporter(n: int, port: int, interval: float, window: float) -> dict[str, Any]:
-    from netrosetta.collectors.snmp.lab import free_udp_port, stop_process
+    from bench.snmp_poll import start_exporter
+    from netrosetta.collectors.snmp.lab import stop_process
 
-    exe = shutil.which("prometheus-snmp-exporter") or shutil.which("snmp_exporter")
-    if not exe:
-        raise SystemExit("prometheus-snmp-exporter not installed (Debian package prometheus-snmp-exporter)")
-    web = free_udp_port()
-    proc = subprocess.Popen([exe, f"--config.file={EXPORTER_CONFIG}", f"--web.listen-address=127.0.0.1:{web}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc, web = start_exporter(EXPORTER_CONFIG)
     url = f"http://127.0.0.1:{web}/snmp?module=if_mib&target=127.0.0.1:{port}"
     done: list[tuple[float, float, int]] = []          # (end time, duration, samples)
     lock = threading.Lock()
@@ -203,15 +198,6 @@ def _exporter(n: int, port: int, interval: float, window: float) -> dict[str, An
         with lock:
             done.append((time.monotonic(), time.monotonic() - t, samples))
 
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("snmp_exporter did not start") from None
-            time.sleep(0.1)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=min(256, n))
 

@@ -126,28 +126,34 @@ def exporter_cost(sim_port: int, scrapes: int, tmp: Path) -> tuple[PollCost, str
 EXPORTER_MODULES = (("if_mib", "snmp_exporter (Go)"), ("if_mib_r50", "snmp_exporter max_rep 50"))
 
 
-def exporter_costs(sim_port: int, scrapes: int, tmp: Path,
-                   modules: Sequence[tuple[str, str]] = EXPORTER_MODULES) -> tuple[list[PollCost], str]:
-    """One snmp_exporter process, ``scrapes`` counted scrapes per (module, label)."""
+def start_exporter(config: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """snmp_exporter on a free loopback port, answering: (process, web port)."""
     exe = shutil.which("prometheus-snmp-exporter") or shutil.which("snmp_exporter")
     if not exe:
         raise SystemExit("prometheus-snmp-exporter not installed (Debian package prometheus-snmp-exporter)")
-    config, how = exporter_config(tmp)
     port = free_udp_port()  # a free TCP port is very likely free too; startup failure is reported below
     proc = subprocess.Popen([exe, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_process(proc)
+                raise SystemExit("snmp_exporter did not start") from None
+            time.sleep(0.1)
+
+
+def exporter_costs(sim_port: int, scrapes: int, tmp: Path,
+                   modules: Sequence[tuple[str, str]] = EXPORTER_MODULES) -> tuple[list[PollCost], str]:
+    """One snmp_exporter process, ``scrapes`` counted scrapes per (module, label)."""
+    config, how = exporter_config(tmp)
+    proc, port = start_exporter(config)
     base = f"http://127.0.0.1:{port}/snmp?target=127.0.0.1:{sim_port}&module="
     rows = []
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("snmp_exporter did not start") from None
-                time.sleep(0.1)
         for module, label in modules:
             samples = 0
             for i in range(scrapes + 1):
