@@ -52,7 +52,7 @@ def protobuf_api(batch: Any) -> bytes:
     from opentelemetry.proto.logs.v1.logs_pb2 import SEVERITY_NUMBER_INFO
 
     from netrosetta import __version__
-    from netrosetta.exporter.flow_logs import otel_attributes
+    from netrosetta.collectors.flow.otlp_logs import otel_attributes
 
     req = ExportLogsServiceRequest()
     rl = req.resource_logs.add()
@@ -73,7 +73,7 @@ def protobuf_api(batch: Any) -> bytes:
 def main(argv: Sequence[str] | None = None) -> int:
     from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-    from netrosetta.exporter.flow_logs import encode_flow_logs
+    from netrosetta.collectors.flow.otlp_logs import encode_flow_logs
     from netrosetta.exporter.otlp_wire import LogAttrs
 
     ap = argparse.ArgumentParser(prog="python -m bench.flow_export")

@@ -163,8 +163,8 @@ def build_outputs(cfg: FlowListenerConfig, service_sink: Any = None) -> list[Any
     """The listener's outputs. ``service_sink`` (inside the service): where an ``otlp`` output
     without an endpoint sends raw flows, the service's delivery; its rollups and sFlow counters
     leave there anyway. Outside the service such an output uses OTEL_EXPORTER_OTLP_*."""
+    from netrosetta.collectors.flow.otlp_logs import JsonLinesOutput, OtlpLogOutput
     from netrosetta.errors import NetrosettaError
-    from netrosetta.exporter.flow_logs import JsonLinesOutput, OtlpLogOutput
 
     outs: list[Any] = []
     for o in cfg.outputs:

@@ -8,9 +8,9 @@ counter: each point is that interval's own aggregate, not a running total.
 
 from __future__ import annotations
 
+from netrosetta.collectors.flow.otlp_logs import NAMESPACE, SEMCONV
 from netrosetta.collectors.flow.rollups import RollupResult
 from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
-from netrosetta.exporter.flow_logs import NAMESPACE, SEMCONV
 
 SCOPE = "netrosetta/flow-rollups"
 UNITS = {"bytes": "By", "out_bytes": "By", "packets": "{packet}", "out_packets": "{packet}", "flows": "{flow}"}

@@ -68,7 +68,7 @@ def test_json_lines_file(tmp_path: Path) -> None:
 
 def _flow_logs() -> Any:
     from netrosetta.collectors.flow.decoder import FlowDecoder
-    from netrosetta.exporter.flow_logs import build_logs_request
+    from netrosetta.collectors.flow.otlp_logs import build_logs_request
     from netrosetta.service.lab.netflow_v5 import synthetic_datagrams
 
     batch = FlowDecoder().decode_one(synthetic_datagrams(7, flows=12)[0], "192.0.2.9", 2055).flows

@@ -146,7 +146,7 @@ def test_flow_logs_over_otlp_http() -> None:
     import http.server
 
     from netrosetta.collectors.flow.decoder import FlowDecoder
-    from netrosetta.exporter.flow_logs import OtlpLogOutput
+    from netrosetta.collectors.flow.otlp_logs import OtlpLogOutput
     from netrosetta.exporter.sinks import OtlpHttpSink
 
     bodies: list[tuple[str, bytes]] = []

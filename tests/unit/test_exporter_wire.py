@@ -83,7 +83,7 @@ def test_flow_logs_wire_equals_protobuf_library() -> None:
     """Raw flows as log records: the hand-encoded request equals one built with the message API
     from the same rows (NetFlow v5 records; list values in test_array_attribute_values)."""
     from netrosetta.collectors.flow.decoder import FlowDecoder
-    from netrosetta.exporter.flow_logs import encode_flow_logs, otel_attributes
+    from netrosetta.collectors.flow.otlp_logs import encode_flow_logs, otel_attributes
     from netrosetta.service.lab.netflow_v5 import synthetic_datagrams
 
     dec = FlowDecoder()

@@ -47,9 +47,6 @@ FORBIDDEN = {
 # these after merging. An entry that no longer matches anything fails the check, so the list
 # cannot go stale.
 ALLOWED_EDGES: dict[tuple[str, str], str] = {
-    # flow logs are built from collector records; wt/otlp moves flows onto Emit/Delivery
-    ("netrosetta.exporter.flow_logs", "netrosetta.collectors.flow.record"): "wt/otlp",
-    ("netrosetta.exporter.flow_logs", "netrosetta.collectors.flow.rollups"): "wt/otlp",
 }
 ALLOWED_CYCLES: list[tuple[frozenset[str], str]] = [
     # the decoder dispatches to netflow/sflow/bulk which import its helpers back; wt/flow16

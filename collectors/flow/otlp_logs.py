@@ -16,9 +16,8 @@ from typing import IO, Any
 from netrosetta import __version__
 from netrosetta.collectors.flow.record import FlowBatch
 from netrosetta.collectors.flow.rollups import RollupResult
-
-from . import otlp_wire as w
-from .requests import count_items
+from netrosetta.exporter import otlp_wire as w
+from netrosetta.exporter.requests import count_items
 
 log = logging.getLogger(__name__)
 
