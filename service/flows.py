@@ -10,10 +10,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .runtime import Service
+    from netrosetta.engine.points import DeviceTranslation
+    from netrosetta.engine.rulebooks import RulebookSet
+
+    from .delivery import Delivery
+
+
+class Service(Protocol):
+    """What the flow path needs of the service (runtime.Service is one): Emit, Route, the outputs
+    and the current rulebook set - a narrow view, so this module does not import the runtime."""
+
+    @property
+    def rulebooks(self) -> RulebookSet: ...
+
+    @property
+    def deliveries(self) -> Sequence[Delivery]: ...
+
+    def emit(self, t: DeviceTranslation) -> int: ...
+
+    def deliver(self, req: Any, pts: int) -> None: ...
 
 log = logging.getLogger(__name__)
 

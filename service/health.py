@@ -14,11 +14,38 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .runtime import Service
+    from .cluster import Cluster
+    from .config import ServiceConfig
+    from .delivery import Delivery
+    from .flows import FlowRunner
+    from .status import TargetStatus
+
+
+class Service(Protocol):
+    """What the checks read of the service (runtime.Service is one), so this module does not
+    import the runtime that calls it."""
+
+    cfg: ServiceConfig
+    ready: bool
+
+    @property
+    def cluster(self) -> Cluster | None: ...
+
+    @property
+    def flows(self) -> FlowRunner | None: ...
+
+    @property
+    def status(self) -> Mapping[str, TargetStatus]: ...
+
+    @property
+    def deliveries(self) -> Sequence[Delivery]: ...
+
+    def schedules(self) -> list[tuple[str, asyncio.Task[None], float | None]]: ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from netrosetta.collectors.flow.config import FlowListenerConfig
-from netrosetta.collectors.flow.decoder import DecodeResult
+from netrosetta.collectors.flow.decoding import DecodeResult
 from netrosetta.collectors.flow.listener import FlowListener
 
 VARLEN = 65535

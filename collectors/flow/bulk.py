@@ -25,14 +25,14 @@ from netrosetta.collectors.flow.record import ADDR, TYPE_IPFIX, TYPE_NETFLOW_V9
 from netrosetta.collectors.flow.templates import Template, TemplateKey, extract_columns
 
 if TYPE_CHECKING:
-    from netrosetta.collectors.flow.decoder import DecodeResult, FlowDecoder, Hdr
+    from netrosetta.collectors.flow.decoding import DecodeResult, DecoderState, Hdr
 
 _ERRORS = (struct.error, IndexError, ValueError, OverflowError)
 
 
-def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarray, exp_ids: np.ndarray,
+def decode_buffer(dec: DecoderState, buf: bytes, offs: np.ndarray, lens: np.ndarray, exp_ids: np.ndarray,
                   ports: np.ndarray, recv_ns: np.ndarray) -> DecodeResult:
-    from netrosetta.collectors.flow.decoder import HDR_DT, Batch
+    from netrosetta.collectors.flow.decoding import HDR_DT, Batch
 
     now = time.time()
     batch = Batch()
@@ -203,7 +203,7 @@ def decode_buffer(dec: FlowDecoder, buf: bytes, offs: np.ndarray, lens: np.ndarr
     return dec.finish(batch, now)
 
 
-def _fixed(dec: FlowDecoder, tpl: Template, buf: bytes, js: np.ndarray, d_all: np.ndarray,
+def _fixed(dec: DecoderState, tpl: Template, buf: bytes, js: np.ndarray, d_all: np.ndarray,
            p_all: np.ndarray, l_all: np.ndarray, is9: np.ndarray, recv_ns: np.ndarray, exp_ids: np.ndarray,
            seq: np.ndarray, domain: np.ndarray, secs: np.ndarray, uptime: np.ndarray, hdr_dt: np.dtype):
     rl = tpl.record_len

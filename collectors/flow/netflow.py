@@ -1,6 +1,6 @@
 """NetFlow v5, v9 and IPFIX datagram walking (headers, templates, options); records stay bytes here.
 
-Called by FlowDecoder for each datagram; anything inconsistent raises ValueError/struct.error,
+Called by DecoderState for each datagram; anything inconsistent raises ValueError/struct.error,
 which the decoder counts as malformed. Record counts are always derived from the bytes present
 (the v9 header count is records, not flowsets, and is not trusted for allocation).
 """
@@ -29,7 +29,7 @@ from netrosetta.collectors.flow.templates import FieldSpec, Template
 from netrosetta.collectors.flow.values import V9_SCOPES, decode_value, walk_record
 
 if TYPE_CHECKING:
-    from netrosetta.collectors.flow.decoder import Batch, FlowDecoder, Hdr
+    from netrosetta.collectors.flow.decoding import Batch, DecoderState, Hdr
 
 _V5_HDR = struct.Struct("!HHIIIIBBH")
 _V9_HDR = struct.Struct("!HIIII")
@@ -50,7 +50,7 @@ assert V5_DT.itemsize == 48
 
 
 # -- NetFlow v5 -------------------------------------------------------------------------------
-def v5(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, recv_ns: int) -> None:
+def v5(dec: DecoderState, batch: Batch, p: bytes, addr: str, recv_ns: int) -> None:
     _, count, uptime, secs, nsecs, seq, _etype, _eid, sampling = _V5_HDR.unpack_from(p, 0)
     if count == 0 or len(p) < 24 + 48 * count:
         raise ValueError(f"v5 header says {count} records, datagram holds {(len(p) - 24) // 48}")
@@ -60,7 +60,7 @@ def v5(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, recv_ns: int) -> Non
     batch.v5.append((p, count, hidx))
 
 
-def finish_v5(dec: FlowDecoder, segs: list[tuple[bytes, int, int]], hdr: np.ndarray,
+def finish_v5(dec: DecoderState, segs: list[tuple[bytes, int, int]], hdr: np.ndarray,
               exp_addr: np.ndarray) -> FlowBatch:
     if len(segs) == 1:
         p, n, h0 = segs[0]
@@ -117,13 +117,13 @@ IPFIX = SetLayout(10, 16, 2, 3, ipfix=True)
 LAYOUTS = {9: V9, 10: IPFIX}
 
 
-def v9(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
+def v9(dec: DecoderState, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
     _count, uptime, secs, seq, source_id = _V9_HDR.unpack_from(p, 2)
     hdr: Hdr = (TYPE_NETFLOW_V9, recv_ns, dec.exporter_id(addr), seq, source_id, secs, uptime, 0, 0)
     walk_sets(dec, batch, p, len(p), V9, (addr, port, 9, source_id), hdr, now)
 
 
-def ipfix(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
+def ipfix(dec: DecoderState, batch: Batch, p: bytes, addr: str, port: int, recv_ns: int, now: float) -> None:
     length, export_time, seq, domain = _IPFIX_HDR.unpack_from(p, 2)
     if length != len(p):
         # seen in the field (Telegraf issue 14370): the header length disagrees with the UDP
@@ -133,7 +133,7 @@ def ipfix(dec: FlowDecoder, batch: Batch, p: bytes, addr: str, port: int, recv_n
     walk_sets(dec, batch, p, len(p), IPFIX, (addr, port, 10, domain), hdr, now)
 
 
-def walk_sets(dec: FlowDecoder, batch: Batch, p: bytes, end: int, layout: SetLayout,
+def walk_sets(dec: DecoderState, batch: Batch, p: bytes, end: int, layout: SetLayout,
               kbase: tuple[str, int, int, int], hdr: Hdr, now: float) -> None:
     """Every set of one message in order: templates stored, data decoded or held."""
     hidx = -1
@@ -162,7 +162,7 @@ def walk_sets(dec: FlowDecoder, batch: Batch, p: bytes, end: int, layout: SetLay
         off += slen
 
 
-def template_set(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
+def template_set(dec: DecoderState, batch: Batch, p: bytes, off: int, end: int,
                  kbase: tuple[str, int, int, int], layout: SetLayout, set_id: int, now: float) -> None:
     """One (options) template set. v9 options headers give scope/option lengths in bytes, IPFIX
     options headers give the field and scope counts; both become (fields, scope count)."""
@@ -203,7 +203,7 @@ def template_set(dec: FlowDecoder, batch: Batch, p: bytes, off: int, end: int,
         _store(dec, batch, Template((*kbase, tid), flds, scope_count=scope, is_options=options), now)
 
 
-def _store(dec: FlowDecoder, batch: Batch, tpl: Template, now: float) -> None:
+def _store(dec: DecoderState, batch: Batch, tpl: Template, now: float) -> None:
     dec.stats.templates += 1
     old = dec.templates.get(tpl.key)
     batch.events.append((tpl.key, old))  # the bulk path needs to know what a batch redefined
@@ -223,7 +223,7 @@ def _store(dec: FlowDecoder, batch: Batch, tpl: Template, now: float) -> None:
 
 
 # -- data -------------------------------------------------------------------------------------
-def data_flowset(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int,
+def data_flowset(dec: DecoderState, batch: Batch, tpl: Template, p: bytes, start: int, end: int,
                  hidx: int) -> None:
     if tpl.is_options:
         _options_data(dec, batch, tpl, p, start, end)
@@ -262,8 +262,8 @@ def _records(tpl: Template, p: bytes, start: int, end: int) -> list[list[bytes]]
     return out
 
 
-def _options_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int) -> None:
-    from netrosetta.collectors.flow.decoder import OptionsRecord
+def _options_data(dec: DecoderState, batch: Batch, tpl: Template, p: bytes, start: int, end: int) -> None:
+    from netrosetta.collectors.flow.decoding import OptionsRecord
 
     exporter, _, version, domain, tid = tpl.key
     for vals in _records(tpl, p, start, end):
@@ -293,14 +293,14 @@ def _options_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start
                 log.debug("systemInitTimeMilliseconds %d from %s out of range, ignored", init, exporter)
 
 
-def _varlen_data(dec: FlowDecoder, batch: Batch, tpl: Template, p: bytes, start: int, end: int,
+def _varlen_data(dec: DecoderState, batch: Batch, tpl: Template, p: bytes, start: int, end: int,
                  hidx: int) -> None:
     rows = _records(tpl, p, start, end)
     if rows:
         batch.varlen.setdefault(id(tpl), (tpl, []))[1].extend((r, hidx) for r in rows)
 
 
-def finish_varlen(dec: FlowDecoder, tpl: Template, recs: list[tuple[list[bytes], int]],
+def finish_varlen(dec: DecoderState, tpl: Template, recs: list[tuple[list[bytes], int]],
                   hdr: np.ndarray, exp_addr: np.ndarray) -> FlowBatch:
     """Variable-length records: per-field Python decode, then the same finishing as fixed ones."""
     cols: dict[str, list[Any]] = {}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from netrosetta.collectors.flow.config import FlowListenerConfig
-from netrosetta.collectors.flow.decoder import CounterSample, DecodeResult
+from netrosetta.collectors.flow.decoding import CounterSample, DecodeResult
 from netrosetta.collectors.flow.record import FlowBatch
 from netrosetta.collectors.flow.rollups import Rollup, RollupResult
 

@@ -15,7 +15,7 @@ from netrosetta.collectors.flow.packet import ETH_IPV4, ETH_IPV6, parse_ethernet
 from netrosetta.collectors.flow.record import TYPE_SFLOW_5, addr_from_bytes
 
 if TYPE_CHECKING:
-    from netrosetta.collectors.flow.decoder import Batch, FlowDecoder
+    from netrosetta.collectors.flow.decoding import Batch, DecoderState
 
 _U32 = struct.Struct("!I")
 MAX_SAMPLES = 4096  # a 64 KiB datagram cannot hold more; guards a forged count
@@ -73,8 +73,8 @@ class Reader:
         raise ValueError(f"address type {kind}")
 
 
-def datagram(dec: FlowDecoder, batch: Batch, p: bytes, recv_ns: int) -> None:
-    from netrosetta.collectors.flow.decoder import CounterSample
+def datagram(dec: DecoderState, batch: Batch, p: bytes, recv_ns: int) -> None:
+    from netrosetta.collectors.flow.decoding import CounterSample
 
     r = Reader(p)
     r.u32()  # version 5
@@ -121,7 +121,7 @@ def _interface(v: int) -> int | None:
     return v & 0x3FFFFFFF if v >> 30 == 0 else None
 
 
-def _flow_sample(dec: FlowDecoder, s: Reader, expanded: bool, row: dict[str, Any]) -> dict[str, Any]:
+def _flow_sample(dec: DecoderState, s: Reader, expanded: bool, row: dict[str, Any]) -> dict[str, Any]:
     s.u32()  # sample sequence
     if expanded:
         s.u32()
@@ -148,7 +148,7 @@ def _flow_sample(dec: FlowDecoder, s: Reader, expanded: bool, row: dict[str, Any
     return row
 
 
-def _drop_sample(dec: FlowDecoder, s: Reader, row: dict[str, Any]) -> dict[str, Any]:
+def _drop_sample(dec: DecoderState, s: Reader, row: dict[str, Any]) -> dict[str, Any]:
     s.u32()  # sample sequence
     s.u32()
     s.u32()  # expanded data source (type, index)
@@ -163,7 +163,7 @@ def _addr_str(a16: bytes) -> str:
     return addr_to_str(a16)
 
 
-def _flow_records(dec: FlowDecoder, s: Reader, row: dict[str, Any]) -> None:
+def _flow_records(dec: DecoderState, s: Reader, row: dict[str, Any]) -> None:
     n = s.u32()
     if n > MAX_SAMPLES:
         raise ValueError(f"{n} flow records claimed")
@@ -222,7 +222,7 @@ def _flow_records(dec: FlowDecoder, s: Reader, row: dict[str, Any]) -> None:
             dec.stats.sflow_skipped_records += 1
 
 
-def _counter_records(dec: FlowDecoder, s: Reader) -> dict[str, Any]:
+def _counter_records(dec: DecoderState, s: Reader) -> dict[str, Any]:
     out: dict[str, Any] = {}
     n = s.u32()
     if n > MAX_SAMPLES:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from netrosetta.collectors.flow.decoder import CounterSample
+from netrosetta.collectors.flow.decoding import CounterSample
 from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_COUNTER64,

@@ -20,25 +20,11 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 from netrosetta.collectors.snmp.target import SnmpTarget
-from netrosetta.errors import NetrosettaError
 
+from .errors import SnmpAuthError, SnmpError, SnmpTimeout
 from .varbind import VarBind
 
-
-class SnmpError(NetrosettaError):
-    """An SNMP request failed; the message names the target (host:port) and never a secret."""
-
-    def __init__(self, target: str, message: str) -> None:
-        super().__init__(f"{target}: {message}")
-        self.target = target
-
-
-class SnmpTimeout(SnmpError):
-    """No response after all tries: unreachable, filtered, or (v1/v2c) a wrong community."""
-
-
-class SnmpAuthError(SnmpError):
-    """SNMPv3 authentication/privacy failure (unknown user, wrong key, unsupported level...)."""
+__all__ = ["SnmpAuthError", "SnmpClient", "SnmpError", "SnmpTimeout", "make_client"]
 
 
 class SnmpClient(Protocol):

@@ -13,8 +13,8 @@ from gufo.snmp.aio.client import SnmpSession
 from gufo.snmp.typing import ValueType
 from gufo.snmp.version import SnmpVersion
 
-from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from netrosetta.collectors.snmp.errors import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.target import SnmpTarget
 
 Pair = tuple[str, ValueType]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netrosetta.collectors.snmp import ber, usm
-from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from netrosetta.collectors.snmp.errors import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.target import SnmpTarget
 
 from .varbind import TAG_END_OF_MIB, VarBind, oid_key

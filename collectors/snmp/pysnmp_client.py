@@ -23,8 +23,8 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.hlapi.v3arch.asyncio import auth as _auth
 from pysnmp.proto import errind
 
-from netrosetta.collectors.snmp.client import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from netrosetta.collectors.snmp.errors import SnmpAuthError, SnmpError, SnmpTimeout
 from netrosetta.collectors.snmp.target import SnmpTarget
 
 from .varbind import (

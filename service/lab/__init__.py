@@ -10,37 +10,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .devices import Lab, LabDevice
+
+__all__ = ["Lab", "LabDevice", "lab_config", "simulators", "start_lab"]
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 LAB_SNMPREC = HERE / "lab-switch.snmprec"
 LAB_COMMUNITY = "lab"
-
-
-@dataclass
-class LabDevice:
-    kind: str
-    name: str
-    address: str
-    target: dict[str, Any]          # one entry of the config's targets.<kind>
-
-
-@dataclass
-class Lab:
-    devices: list[LabDevice] = field(default_factory=list)
-    flow: list[dict[str, Any]] = field(default_factory=list)
-    missing: dict[str, str] = field(default_factory=dict)   # simulator -> why it is not running
-
-    def targets(self) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
-        for d in self.devices:
-            if d.kind != "flow":  # flow exporters send to a listener; they are not polled
-                out.setdefault(d.kind, []).append(d.target)
-        return out
 
 
 Starter = Callable[[contextlib.ExitStack, Lab], None]

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from . import Lab, LabDevice
+from .devices import Lab, LabDevice
 from .netflow_v5 import synthetic_datagrams
 
 START_TIMEOUT = 20.0

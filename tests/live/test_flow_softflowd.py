@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from netrosetta.collectors.flow.config import FlowListenerConfig
-from netrosetta.collectors.flow.decoder import DecodeResult
+from netrosetta.collectors.flow.decoding import DecodeResult
 from netrosetta.collectors.flow.listener import FlowListener
 from netrosetta.collectors.flow.record import FlowBatch
 from netrosetta.collectors.flow.synth import SynthFlow, write_pcap

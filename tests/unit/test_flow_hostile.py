@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 import time
 
-from netrosetta.collectors.flow.decoder import DecodeResult
+from netrosetta.collectors.flow.decoding import DecodeResult
 from tests.flow_wire import listening
 
 

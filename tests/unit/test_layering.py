@@ -42,32 +42,12 @@ FORBIDDEN = {
     "tools": {"collectors", "exporter", "service", "cli"},
 }
 
-# Wrong-direction imports and cycles that remain in files other helpers are restructuring at the
-# same time (issue 14). Each entry says why it is here and who removes it; the integrator empties
-# these after merging. An entry that no longer matches anything fails the check, so the list
-# cannot go stale.
+# Wrong-direction imports and cycles allowed for now, each with why and who removes it (empty since
+# the issue 14 redesign landed). An entry that no longer matches anything fails the check, so the
+# list cannot go stale.
 ALLOWED_EDGES: dict[tuple[str, str], str] = {
 }
 ALLOWED_CYCLES: list[tuple[frozenset[str], str]] = [
-    # the decoder dispatches to netflow/sflow/bulk which import its helpers back; wt/flow16
-    (frozenset({
-        "netrosetta.collectors.flow.bulk", "netrosetta.collectors.flow.decoder",
-        "netrosetta.collectors.flow.netflow", "netrosetta.collectors.flow.sflow",
-    }), "wt/flow16"),
-    # make_client() imports both clients, which import the protocol/errors back; wt/registry
-    # (source contract per kind) splits the protocol from the factory
-    (frozenset({
-        "netrosetta.collectors.snmp.client", "netrosetta.collectors.snmp.native_client",
-        "netrosetta.collectors.snmp.pysnmp_client",
-    }), "wt/registry"),
-    # the runtime builds cluster/flows/health, which reach back into it; wt/pipeline
-    (frozenset({
-        "netrosetta.service.runtime", "netrosetta.service.cluster", "netrosetta.service.flows",
-        "netrosetta.service.health",
-    }), "wt/pipeline"),
-    # lab/__init__ imports lab.others, which imports helpers from lab/__init__; wt/registry
-    # (lab simulators move into their collectors' folders)
-    (frozenset({"netrosetta.service.lab", "netrosetta.service.lab.others"}), "wt/registry"),
 ]
 
 
