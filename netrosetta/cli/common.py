@@ -25,9 +25,18 @@ def load_rulebooks(args: argparse.Namespace) -> RulebookSet:
     return RulebookSet.from_paths(paths)
 
 
-def add_format_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["table", "otlp-json"], default="table",
-                   help="table (human) or otlp-json (one ExportMetricsServiceRequest per line)")
+def add_format_arg(p: argparse.ArgumentParser, machine: str = "otlp-json",
+                   choices: tuple[str, ...] = ("table", "otlp-json")) -> None:
+    """Every command that prints data takes --format; left out, it is a table on a terminal and the
+    machine format when the output goes to a pipe or a file (one rule for all commands)."""
+    p.add_argument("--format", choices=list(choices), default=None,
+                   help=f"{' or '.join(choices)} (default: table on a terminal, {machine} when piped)")
+    p.set_defaults(machine_format=machine)
+
+
+def output_format(args: argparse.Namespace) -> str:
+    fmt: str | None = getattr(args, "format", None)
+    return fmt or ("table" if sys.stdout.isatty() else str(getattr(args, "machine_format", "otlp-json")))
 
 
 def emit(translations: Iterable[DeviceTranslation], fmt: str) -> None:

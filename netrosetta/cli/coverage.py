@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .common import add_rulebook_args, load_rulebooks
+from .common import add_format_arg, add_rulebook_args, load_rulebooks, output_format
 
 
 def register(sub: Any) -> None:
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     p.add_argument("--walk", type=Path, metavar="DIR", help="folder of SNMP walks to translate")
     p.add_argument("--expected", type=Path, metavar="DIR",
                    help="folder of LibreNMS decodes (NAME.json per walk NAME) to score agreement")
-    p.add_argument("--format", choices=["table", "json"], default="table", help="output on stdout")
+    add_format_arg(p, machine="json", choices=("table", "json"))
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report here")
     add_rulebook_args(p)
     p.set_defaults(func=cmd_coverage)
@@ -42,7 +42,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     text = json.dumps(report, indent=1, sort_keys=True)
     if args.json:
         args.json.write_text(text + "\n")
-    if args.format == "json":
+    if output_format(args) == "json":
         print(text)
     elif args.walk:
         _print_walks(report)

@@ -11,6 +11,8 @@ from typing import Any
 
 from netrosetta.errors import NetrosettaError
 
+from .common import add_format_arg, output_format
+
 log = logging.getLogger(__name__)
 
 TABLE_COLUMNS = [("type", 10), ("sampler_address", 15), ("src_addr", 39), ("src_port", 5), ("dst_addr", 39),
@@ -24,7 +26,7 @@ def register(subparsers: Any) -> None:
 
     d = sub.add_parser("decode", help="decode .pcap/.pcapng captures, raw .bin datagrams or .hex lines")
     d.add_argument("files", nargs="+", metavar="FILE")
-    d.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    add_format_arg(d, machine="jsonl", choices=("table", "jsonl"))
     d.add_argument("--exporter", default="0.0.0.0",
                    help="exporter address for .bin/.hex input (captures carry their own)")
     _processing_args(d)
@@ -95,7 +97,8 @@ def cmd_decode(args: argparse.Namespace) -> int:
     dec = FlowDecoder()
     pstats = PcapStats()
     out = sys.stdout
-    if args.format == "table":
+    fmt = output_format(args)
+    if fmt == "table":
         out.write(" ".join(k[:w].ljust(w) for k, w in TABLE_COLUMNS) + "\n")
     for f in args.files:
         path = Path(f)
@@ -112,7 +115,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
                 r.add(flows)
             flows = cols.apply(flows)
             for row in flows.rows():
-                out.write((_table_row(row) if args.format == "table" else json.dumps(row)) + "\n")
+                out.write((_table_row(row) if fmt == "table" else json.dumps(row)) + "\n")
             if args.counters:
                 for c in res.counters:
                     out.write(json.dumps({"counter_sample": c.__dict__}) + "\n")

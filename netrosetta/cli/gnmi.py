@@ -18,6 +18,8 @@ from typing import Any
 
 from netrosetta.errors import NetrosettaError
 
+from .common import add_format_arg, output_format
+
 # ---- translate / explain --gnmi --------------------------------------------------------------
 
 
@@ -25,7 +27,8 @@ def add_gnmi_source_args(group: Any, parser: argparse.ArgumentParser) -> None:
     group.add_argument("--gnmi", metavar="RESPONSES.json",
                        help="recorded gNMI SubscribeResponses (protobuf JSON list, as in the corpus; "
                             "or a case folder holding responses.json)")
-    parser.add_argument("--gnmi-platform", dest="platform", help="configured platform, for rulebook matching")
+    # the recorded sources share one --platform (record.py adds it); the old spelling still works
+    parser.add_argument("--gnmi-platform", dest="platform", help=argparse.SUPPRESS)
     parser.add_argument("--gnmi-models", metavar="NAME[,NAME]",
                         help="Capabilities model names of the recorded target, for rulebook matching")
 
@@ -38,9 +41,9 @@ def load_gnmi(args: argparse.Namespace) -> list[tuple[Any, Any]]:
     from netrosetta.engine.facts import DeviceFacts
     from netrosetta.yang_catalog import default_catalog
 
-    if getattr(args, "platform", None) and hasattr(args, "rulebooks"):   # translate/explain --gnmi-platform
+    if getattr(args, "platform", None) and hasattr(args, "rulebooks"):   # translate/explain --platform
         from .common import check_platform, load_rulebooks
-        check_platform(load_rulebooks(args), args.platform, "--gnmi-platform")
+        check_platform(load_rulebooks(args), args.platform, "--platform")
     path = Path(args.gnmi)
     if path.is_dir() and (path / "responses.json").is_file():
         path = path / "responses.json"   # a corpus case folder
@@ -205,7 +208,7 @@ async def _subscribe_translate(args: argparse.Namespace, t: Any) -> int:
     await task
     if not len(dev.dataset):
         raise NetrosettaError(dev.state.last_error or f"{t.address}: no data received")
-    emit([translate(dev.dataset, dev.facts(), rulebooks)], args.format)
+    emit([translate(dev.dataset, dev.facts(), rulebooks)], output_format(args))
     return 0
 
 
@@ -226,12 +229,15 @@ def register(sub: Any) -> None:
     for name in ("capabilities", "get", "subscribe"):
         q = gs.add_parser(name, help=f"{name} against a live target")
         q.add_argument("address", help="host:port")
-        q.add_argument("--path", action="append", help="path (repeatable), e.g. /interfaces/interface/state/counters")
-        q.add_argument("--encoding", choices=["proto", "json_ietf", "json"], default="proto")
-        q.add_argument("--mode", choices=["stream", "once", "poll"], default="once")
-        q.add_argument("--sub-mode", choices=["sample", "on_change", "target_defined"], default="sample")
-        q.add_argument("--interval", type=float, default=10.0, help="sample interval, seconds")
-        q.add_argument("--count", type=int, default=0, help="stop after this many leaves (stream)")
+        if name != "capabilities":       # Capabilities takes no paths, encoding or subscription
+            q.add_argument("--path", action="append",
+                           help="path (repeatable), e.g. /interfaces/interface/state/counters")
+            q.add_argument("--encoding", choices=["proto", "json_ietf", "json"], default="proto")
+        if name == "subscribe":          # only a subscription streams, samples or counts leaves
+            q.add_argument("--mode", choices=["stream", "once", "poll"], default="once")
+            q.add_argument("--sub-mode", choices=["sample", "on_change", "target_defined"], default="sample")
+            q.add_argument("--interval", type=float, default=10.0, help="sample interval, seconds")
+            q.add_argument("--count", type=int, default=0, help="stop after this many leaves (stream)")
         q.add_argument("--insecure", action="store_true", help="plaintext (TLS is on by default)")
         q.add_argument("--ca", type=Path, help="CA bundle to verify the target")
         q.add_argument("--server-name", help="name to verify in the target's certificate")
@@ -240,6 +246,8 @@ def register(sub: Any) -> None:
         if name == "subscribe":
             q.add_argument("--translate", action="store_true",
                            help="print unified data points (rulebooks) instead of raw leaves")
-            q.add_argument("--format", choices=["table", "otlp-json"], default="table")
+            add_format_arg(q)
             q.add_argument("--rulebooks", action="append", metavar="DIR", help="extra rulebook folder")
-        q.set_defaults(func=cmd_live, translate=False)
+        # what a command does not offer keeps the value a one-shot request uses
+        q.set_defaults(func=cmd_live, translate=False, path=None, encoding="proto", mode="once",
+                       sub_mode="sample", interval=10.0, count=0)

@@ -105,8 +105,9 @@ def add_recording_source_args(group: Any, parser: argparse.ArgumentParser) -> No
     group.add_argument("--recording", metavar="DIR",
                        help=f"a {'/'.join(k.upper() for k in kinds)} recording folder (NAPALM mocked-data layout)")
     parser.add_argument("--platform", dest="platform",
-                        help="netmiko device_type of the recorded device (cisco_ios, cisco_nxos, cisco_xr, "
-                             "arista_eos, juniper_junos, huawei_vrp)")
+                        help="platform of the recorded device, for rulebook matching (--recording: its netmiko "
+                             "device_type, e.g. cisco_ios, cisco_nxos, cisco_xr, arista_eos, juniper_junos, "
+                             "huawei_vrp; --gnmi: the target's configured platform)")
     parser.add_argument("--recording-kind", choices=kinds, help=f"{', '.join(kinds)} (default: guessed)")
 
 

@@ -19,7 +19,7 @@ from netrosetta.engine.selectors.base import Dataset
 from netrosetta.engine.translate import Translator, translate
 from netrosetta.errors import NetrosettaError
 
-from .common import add_format_arg, add_rulebook_args, emit, load_rulebooks
+from .common import add_format_arg, add_rulebook_args, emit, load_rulebooks, output_format
 from .gnmi import add_gnmi_source_args, load_gnmi
 from .record import add_recording_source_args, load_recording
 
@@ -97,7 +97,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     for _t, m, _ds in results:
         if m.fell_back:
             print(f"note: {m.reason}", file=sys.stderr)
-    emit([t for t, _m, _ds in results], args.format)
+    emit([t for t, _m, _ds in results], output_format(args))
     return 0
 
 

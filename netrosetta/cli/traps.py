@@ -17,6 +17,8 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogsData, SeverityNumber
 from netrosetta import __version__
 from netrosetta.errors import NetrosettaError
 
+from .common import add_format_arg, output_format
+
 
 def _any(value: Any) -> AnyValue:
     if isinstance(value, bool):
@@ -54,7 +56,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--listen", metavar="HOST:PORT", help="address to listen on (default 0.0.0.0:162)")
     p.add_argument("--community", action="append", default=[], metavar="SECRET",
                    help="accepted v1/v2c community as env:VAR, file:PATH or literal:VALUE (repeatable)")
-    p.add_argument("--format", choices=["otlp-json", "table"], default="otlp-json")
+    add_format_arg(p)
     p.add_argument("--count", type=int, help="stop after this many notifications")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
     p.set_defaults(func=cmd_traps)
@@ -90,13 +92,14 @@ async def _receive(cfg: Any, args: argparse.Namespace) -> int:
     from netrosetta.engine.mib_index import MibIndex
 
     mib = MibIndex.default()
+    table = output_format(args) == "table"
     done = asyncio.Event()
     seen = 0
 
     def emit(note: Any) -> None:
         nonlocal seen
         rec = log_record(note, mib)
-        if args.format == "table":
+        if table:
             varbinds = " ".join(f"{k.removeprefix('snmp.varbind.')}={v}" for k, v in rec["attributes"].items()
                                 if k.startswith("snmp.varbind."))
             print(f"{time.strftime('%H:%M:%S')} {note.source[0]:15} v{note.version:2} {note.pdu:6} {rec['body']} "
