@@ -25,6 +25,7 @@ from netrosetta.collectors import registry
 from netrosetta.collectors.schedule import Schedule
 from netrosetta.collectors.snmp.credentials import Secret, SecretRefError, resolve_secret
 from netrosetta.collectors.snmp.target import SnmpTargetSpec
+from netrosetta.collectors.snmp.traps import TrapConfig
 from netrosetta.engine.yaml_source import load_yaml, validate
 from netrosetta.errors import NetrosettaError
 
@@ -195,6 +196,7 @@ class ServiceConfig(_Strict):
     targets: Targets = Targets()
     targets_file: Path | None = Field(None, description="YAML with a `targets:` mapping, watched: edits need no restart")
     flow: list[FlowListenerConfig] = []
+    traps: TrapConfig | None = Field(None, description="receive SNMP traps/informs as OTLP logs")
     outputs: Outputs = Outputs()
     delivery: Delivery = Delivery()
     http: Http = Http()

@@ -43,6 +43,7 @@ def status_json(svc: Service) -> dict[str, Any]:
         "translated_points": svc.translated_points,
         "cluster": svc.cluster_status(),
         "flows": svc.flows.status() if svc.flows is not None else None,
+        "traps": svc.traps.status_json() if svc.traps is not None else None,
     }
 
 

@@ -48,6 +48,7 @@ from .telemetry import self_translation
 if TYPE_CHECKING:
     from .cluster import Cluster
     from .flows import FlowRunner
+    from .traps import TrapListener
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Service:
         self.poller = Poller(status, lambda: self.rulebooks, self.emitter)
         self.scheduler = Scheduler(cfg.defaults, ownership, self.poller.poll_once, status)
         self.flows: FlowRunner | None = None
+        self.traps: TrapListener | None = None
         self._handoff: LoopHandoff | None = None
         self._bg: list[asyncio.Task[Any]] = []
 
@@ -235,6 +237,10 @@ class Service:
             from .flows import FlowRunner
             self.flows = FlowRunner(self, self.cfg.flow)
             await self.flows.start()
+        if self.cfg.traps is not None:
+            from .traps import TrapListener
+            self.traps = TrapListener(self.cfg.traps, self.status, self.deliveries)
+            await self.traps.start()
         self.apply_targets(all_targets(self.cfg))
         if self.cfg.self_telemetry.enabled:
             self._bg.append(asyncio.create_task(self._self_telemetry(), name="self-telemetry"))
@@ -250,6 +256,8 @@ class Service:
         await asyncio.gather(self.scheduler.stop(), *self._bg, return_exceptions=True)
         if self.flows is not None:
             await self.flows.stop()
+        if self.traps is not None:
+            self.traps.close()
         if self.cfg.self_telemetry.enabled:
             self.emit(self.self_translation())  # final counters
         flush = self.cfg.delivery.shutdown_flush_seconds

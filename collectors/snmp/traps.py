@@ -367,3 +367,19 @@ def log_record(note: Notification, mib: MibIndex) -> dict[str, Any]:
             attrs[f"snmp.varbind.{key}.index"] = instance
     return {"time_unix_nano": note.time_ns, "severity_text": "INFO", "body": name, "attributes": attrs,
             "resource": {"host.ip": note.source[0]}}
+
+
+def encode_trap_logs(records: list[dict[str, Any]]) -> bytes:
+    """Serialized ExportLogsServiceRequest of ``log_record`` dicts, one ResourceLogs per Resource
+    (the sending device), scope ``netrosetta/snmp-traps``, event ``snmp.trap``."""
+    from netrosetta import __version__
+    from netrosetta.exporter import otlp_wire as w
+
+    scope = w.scope("netrosetta/snmp-traps", __version__, [])
+    enc = w.LogAttrs(limit=10_000)
+    by_resource: dict[tuple[tuple[str, Any], ...], list[bytes]] = {}
+    for rec in records:
+        fixed = w.log_fixed(w.SEVERITY_INFO, rec["severity_text"], rec["body"], "snmp.trap")
+        by_resource.setdefault(tuple(sorted(rec["resource"].items())), []).append(
+            w.log_record(rec["time_unix_nano"], rec["time_unix_nano"], fixed, enc.encode(rec["attributes"])))
+    return b"".join(w.resource_logs(list(res), scope, b"".join(recs)) for res, recs in by_resource.items())

@@ -11,43 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from opentelemetry.proto.logs.v1.logs_pb2 import LogsData, SeverityNumber
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from netrosetta import __version__
 from netrosetta.errors import NetrosettaError
 
 from .common import add_format_arg, output_format
-
-
-def _any(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    return AnyValue(string_value=str(value))
-
-
-def logs_data(records: list[dict[str, Any]]) -> LogsData:
-    """Records of collectors.snmp.traps.log_record as OTLP LogsData, one Resource per sender."""
-    data = LogsData()
-    by_sender: dict[tuple[tuple[str, str], ...], Any] = {}
-    for rec in records:
-        key = tuple(sorted(rec["resource"].items()))
-        scope_logs = by_sender.get(key)
-        if scope_logs is None:
-            rl = data.resource_logs.add()
-            rl.resource.attributes.extend(KeyValue(key=k, value=_any(v)) for k, v in key)
-            scope_logs = by_sender[key] = rl.scope_logs.add()
-            scope_logs.scope.name = "netrosetta/snmp-traps"
-            scope_logs.scope.version = __version__
-        lr = scope_logs.log_records.add()
-        lr.time_unix_nano = lr.observed_time_unix_nano = rec["time_unix_nano"]
-        lr.severity_number = SeverityNumber.SEVERITY_NUMBER_INFO
-        lr.severity_text = rec["severity_text"]
-        lr.body.string_value = rec["body"]
-        lr.attributes.extend(KeyValue(key=k, value=_any(v)) for k, v in rec["attributes"].items())
-    return data
 
 
 def register(subparsers: Any) -> None:
@@ -88,7 +56,7 @@ def cmd_traps(args: argparse.Namespace) -> int:
 
 
 async def _receive(cfg: Any, args: argparse.Namespace) -> int:
-    from netrosetta.collectors.snmp.traps import log_record
+    from netrosetta.collectors.snmp.traps import encode_trap_logs, log_record
     from netrosetta.engine.mib_index import MibIndex
 
     mib = MibIndex.default()
@@ -105,7 +73,8 @@ async def _receive(cfg: Any, args: argparse.Namespace) -> int:
             print(f"{time.strftime('%H:%M:%S')} {note.source[0]:15} v{note.version:2} {note.pdu:6} {rec['body']} "
                   f"{varbinds}", flush=True)
         else:
-            print(json.dumps(MessageToDict(logs_data([rec])), separators=(",", ":")), flush=True)
+            req = ExportLogsServiceRequest.FromString(encode_trap_logs([rec]))   # the service's encoding
+            print(json.dumps(MessageToDict(req), separators=(",", ":")), flush=True)
         seen += 1
         if args.count and seen >= args.count:
             done.set()
