@@ -78,6 +78,9 @@ async def _run(cfg_data: dict[str, Any], json_path: Path, args: argparse.Namespa
         endpoint = os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         print(f"lab: status page http://127.0.0.1:{port}/status", file=sys.stderr)
         print(f"lab: OTLP/JSON lines -> {json_path}", file=sys.stderr)
+        if cfg.flow:
+            print(f"lab: raw flows -> {json_path.parent / 'flows.jsonl'} and, as OTLP logs, every output above",
+                  file=sys.stderr)
         print(f"lab: OTLP export -> {endpoint}" if endpoint else
               "lab: set OTEL_EXPORTER_OTLP_ENDPOINT to export to your own backend too", file=sys.stderr)
         live_task.append(asyncio.create_task(_live(svc, port, json_path, args, stop)))

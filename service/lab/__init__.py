@@ -79,6 +79,9 @@ def lab_config(lab: Lab, *, json_path: Path, spill_dir: Path | None, http_listen
     if spill_dir is not None:
         cfg["delivery"] = {"spill_dir": str(spill_dir)}
     if lab.flow:
-        cfg["flow"] = [{**f, "outputs": [{"type": "jsonl", "path": str(json_path.parent / "flows.jsonl")}]}
+        # raw flows into a file and, as OTLP logs, through the service's outputs (the backend of
+        # OTEL_EXPORTER_OTLP_* too, with the same delivery guarantees as the metrics)
+        cfg["flow"] = [{**f, "outputs": [{"type": "jsonl", "path": str(json_path.parent / "flows.jsonl")},
+                                         {"type": "otlp"}]}
                        for f in lab.flow]
     return cfg
