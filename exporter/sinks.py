@@ -194,6 +194,7 @@ class JsonLinesSink:
     """OTLP/JSON, one request per line, to a file or stdout ("-")."""
 
     name = "otlp-json"
+    signals: frozenset[str] = frozenset({"metrics", "logs"})   # what this file takes
 
     def __init__(self, path: str | Path = "-") -> None:
         self.path = str(path)

@@ -125,6 +125,9 @@ class OtlpOutput(_Strict):
 
 class JsonFileOutput(_Strict):
     path: Path = Field(description="OTLP/JSON lines are appended here ('-' = stdout)")
+    signals: list[Literal["metrics", "logs"]] = Field(
+        ["metrics", "logs"], min_length=1,
+        description="what this file takes: metrics, logs (raw flows, traps) or both")
 
 
 class PrometheusOutput(_Strict):

@@ -46,6 +46,8 @@ class Delivery:
                  retry_initial: float = 0.5, retry_max: float = 30.0) -> None:
         self.sink = sink
         self.name = getattr(sink, "name", type(sink).__name__)
+        # which signals the output takes (a metrics file may refuse logs); sinks say, default both
+        self.signals: frozenset[str] = getattr(sink, "signals", frozenset({"metrics", "logs"}))
         self.queue_batches = queue_batches
         self.spill = spill
         self.retry_initial = retry_initial

@@ -67,12 +67,14 @@ class Fanout:
     # -- BatchSink / Exporter ---------------------------------------------------------------------
     def offer(self, req: ExportMetricsServiceRequest, points: int) -> None:
         for d in self.deliveries:
-            d.offer(req, points)
+            if "metrics" in d.signals:      # a logs-only file output takes no metrics
+                d.offer(req, points)
 
     async def export_now(self, req: ExportMetricsServiceRequest, points: int) -> bool:
         ok = True
         for d in self.deliveries:
-            ok = await d.export_now(req, points) and ok
+            if "metrics" in d.signals:
+                ok = await d.export_now(req, points) and ok
         return ok
 
     # -- lifecycle --------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ class _ServiceSink:
 
     def _local(self, req: Any, pts: int) -> None:
         for d in self.svc.deliveries:
-            d.offer(req, pts)
+            if "logs" in d.signals:
+                d.offer(req, pts)
 
     def counters(self, rulebook_id: str, samples: list[Any], interfaces: Any = None) -> None:
         """sFlow counter samples: translated by the service's current rulebook set (configured

@@ -56,6 +56,7 @@ def build_sinks(outputs: Outputs) -> list[Sink]:
     for j in outputs.otlp_json:
         s = JsonLinesSink(j.path)
         s.name = f"otlp-json {j.path}"
+        s.signals = frozenset(j.signals)
         sinks.append(s)
     if outputs.from_env:
         env = sink_from_env()

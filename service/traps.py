@@ -59,7 +59,8 @@ class TrapListener:
         rec["resource"] = self._resource(note.source[0])
         req = ExportLogsServiceRequest.FromString(encode_trap_logs([rec]))
         for d in self.deliveries:
-            d.offer(req, 1)
+            if "logs" in d.signals:
+                d.offer(req, 1)
         self.delivered += 1
 
     def status_json(self) -> dict[str, Any]:

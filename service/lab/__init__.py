@@ -72,7 +72,7 @@ def lab_config(lab: Lab, *, json_path: Path, spill_dir: Path | None, http_listen
     cfg: dict[str, Any] = {
         "defaults": {"interval": interval, "jitter": 0.2, "poll_timeout": interval},
         "targets": lab.targets(),
-        "outputs": {"otlp_json": [{"path": str(json_path)}], "from_env": True},
+        "outputs": {"otlp_json": [{"path": str(json_path), "signals": ["metrics"]}], "from_env": True},
         "http": {"listen": http_listen},
         "self_telemetry": {"interval": max(interval * 3, 15.0)},
     }
