@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
+from netrosetta.collectors.target_options import TargetOptions
 from netrosetta.engine.file_stem import file_stem
 from netrosetta.errors import NetrosettaError
 
@@ -158,7 +159,7 @@ class SourceDataset:
     facts: DeviceFacts = field(default_factory=DeviceFacts)
 
 
-class TargetBase(BaseModel):
+class TargetBase(TargetOptions):
     """Fields every NETCONF / API / CLI target shares. The password never appears in repr or logs."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

@@ -52,7 +52,7 @@ class RequestSource:
             raise PollError(str(exc), "error") from None
         self.request_errors += len(src.errors)
         facts = engine_facts(src, name=spec.name, address=spec.host)
-        m = matched(rulebooks, facts, self.selector, self.address)
+        m = matched(rulebooks, facts, self.selector, self.address, getattr(spec, "rulebook", None))
         polled = translated(rulebooks, self.to_engine(src), facts, m)
         if self.health is not None:
             _health_scope(polled, spec, self.health(spec))

@@ -51,9 +51,16 @@ class Source(Protocol):
     async def close(self) -> None: ...
 
 
-def matched(rulebooks: RulebookSet, facts: DeviceFacts, selector: str, address: str) -> MatchResult:
-    """The rulebook for this device and selector kind (remembered by the set per device identity);
-    no match is a failed poll, counted."""
+def matched(rulebooks: RulebookSet, facts: DeviceFacts, selector: str, address: str,
+            pinned: str | None = None) -> MatchResult:
+    """The rulebook for this device and selector kind (remembered by the set per device identity),
+    or the one the target pins (``rulebook:``); no match is a failed poll, counted."""
+    if pinned is not None:
+        from netrosetta.engine.matching import MatchResult
+
+        if pinned not in rulebooks:
+            raise PollError(f"{address}: the target pins rulebook {pinned!r}, which is not loaded", "no-rulebook")
+        return MatchResult(rulebooks.resolve(pinned), [], False, [], f"{pinned}: pinned by the target")
     m = rulebooks.match(facts, selector)
     if m.chosen is None:
         raise PollError(f"{address}: no rulebook matches ({m.reason})", "no-rulebook")

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from netrosetta.collectors import target_options
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
 
@@ -56,7 +57,7 @@ class Poller:
                               time.monotonic() - t0, time.time())
             log.exception("%s: poll raised", src.key)
             return
-        t = polled.translation
+        t = target_options.apply(polled.translation, getattr(src, "spec", None))   # tags, interface filter
         st.record_ok(t, polled.match, time.monotonic() - t0, time.time())
         self._emit(src.key, t)
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from netrosetta.collectors.target_options import TargetOptions
 from netrosetta.engine.pathgrammar import parse_path
 from netrosetta.errors import NetrosettaError
 
@@ -58,7 +59,7 @@ class Backoff(BaseModel):
     jitter: float = Field(default=0.5, ge=0, le=1, description="fraction of the delay randomised away")
 
 
-class GnmiTarget(BaseModel):
+class GnmiTarget(TargetOptions):
     model_config = ConfigDict(extra="forbid")
 
     name: str

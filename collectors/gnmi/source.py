@@ -51,7 +51,7 @@ class GnmiSource:
         if not state.up and not len(dev.dataset):
             raise PollError(f"{self.address}: not connected ({state.last_error or 'connecting'})", "connect")
         facts = dev.facts()
-        m = matched(rulebooks, facts, "gnmi", self.address)
+        m = matched(rulebooks, facts, "gnmi", self.address, getattr(self.spec, "rulebook", None))
         # responses counted before translating: one arriving meanwhile is fresh next time too
         responses = state.responses
         new_data, self._responses = responses != self._responses, responses

@@ -92,7 +92,7 @@ class SnmpSource:
             system, facts = await identify(client, name=self.spec.name, address=self.spec.host)
             if facts.sys_object_id is None and facts.sys_descr is None:
                 raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
-            m = matched(rulebooks, facts, "snmp", self.address)   # the set remembers it per identity
+            m = matched(rulebooks, facts, "snmp", self.address, self.spec.rulebook)   # the set remembers it per identity
             assert m.chosen is not None
             tr = rulebooks.translator(m.chosen)
             walked = await walk_roots(client, self._roots_for(tr))

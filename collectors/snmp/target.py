@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 from netrosetta.collectors.schedule import Schedule
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials, SnmpV3Credentials
+from netrosetta.collectors.target_options import TargetOptions
 
 
 def _versions_as_yaml_writes_them(schema: dict[str, Any]) -> None:
@@ -57,7 +58,7 @@ def _creds_kind(v: Any) -> str:
     return "v3" if isinstance(v, SnmpV3Credentials) else "v2c"
 
 
-class SnmpTargetSpec(SnmpTarget, Schedule):
+class SnmpTargetSpec(SnmpTarget, Schedule, TargetOptions):
     """An SNMP device as the service config lists it: the target plus its schedule."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)

@@ -1,0 +1,79 @@
+"""Per-target options every kind's target model includes: Resource attributes (tags), a pinned
+rulebook, and which interfaces to keep. Applied the same way whatever the source: the pin at match
+time (``source.matched``), the rest on the translation (``apply``) before it is emitted."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    from netrosetta.engine.points import DeviceTranslation
+
+IF_NAME = "network.interface.name"
+LINK_UP = "hw.network.up"
+
+
+class InterfaceFilter(BaseModel):
+    """Which interfaces' points to keep, by the ``network.interface.name`` attribute (points
+    without one - CPU, memory, sensors - are never touched)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    include: list[str] = Field([], description="regexes; when given, only matching interface names are kept")
+    exclude: list[str] = Field([], description="regexes; matching interface names are dropped")
+    up_only: bool = Field(False, description="keep only interfaces whose link is up (hw.network.up = 1)")
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+        return v
+
+    def keeps(self, name: str, up: set[str] | None) -> bool:
+        if self.include and not any(re.search(p, name) for p in self.include):
+            return False
+        if any(re.search(p, name) for p in self.exclude):
+            return False
+        return up is None or name in up
+
+
+class TargetOptions(BaseModel):
+    """Mixed into each kind's target model."""
+
+    resource: dict[str, str] = Field(
+        {}, description="Resource attributes added to the device's (tags: site, role, customer); "
+                        "they win over the rulebook's")
+    rulebook: str | None = Field(None, description="use this rulebook id instead of matching one")
+    interfaces: InterfaceFilter | None = Field(None, description="which interfaces' points to keep")
+
+
+def apply(t: DeviceTranslation, spec: Any) -> DeviceTranslation:
+    """The target's tags and interface filter on one poll's translation (in place)."""
+    tags = getattr(spec, "resource", None)
+    if tags:
+        t.resource.update(tags)
+    filt: InterfaceFilter | None = getattr(spec, "interfaces", None)
+    if filt is None or not (filt.include or filt.exclude or filt.up_only):
+        return t
+    up: set[str] | None = None
+    if filt.up_only:
+        up = {str(dict(attrs).get(IF_NAME)) for scope in t.scopes for mp in scope.metrics.values()
+              if mp.name == LINK_UP for attrs, value in mp.points if value == 1}
+    for scope in t.scopes:
+        for name, mp in list(scope.metrics.items()):
+            keep = [i for i, (attrs, _v) in enumerate(mp.points)
+                    if (n := dict(attrs).get(IF_NAME)) is None or filt.keeps(str(n), up)]
+            if len(keep) == len(mp.points):
+                continue
+            mp.points = [mp.points[i] for i in keep]
+            if mp.timestamps is not None:
+                mp.timestamps = [mp.timestamps[i] for i in keep]
+            if not mp.points:
+                del scope.metrics[name]
+    return t
