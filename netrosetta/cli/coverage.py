@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     p.add_argument("--walk", type=Path, metavar="DIR", help="folder of SNMP walks to translate")
     p.add_argument("--expected", type=Path, metavar="DIR",
                    help="folder of LibreNMS decodes (NAME.json per walk NAME) to score agreement")
-    add_format_arg(p, machine="json", choices=("table", "json"))
+    add_format_arg(p, machine="json", choices=("table", "json", "markdown"))
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report here")
     add_rulebook_args(p)
     p.set_defaults(func=cmd_coverage)
@@ -42,8 +42,14 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     text = json.dumps(report, indent=1, sort_keys=True)
     if args.json:
         args.json.write_text(text + "\n")
-    if output_format(args) == "json":
+    fmt = output_format(args)
+    if fmt == "json":
         print(text)
+    elif fmt == "markdown" and not args.walk:
+        from netrosetta.coverage.matrix import markdown
+        print(markdown(report["rulebooks"]), end="")
+    elif fmt == "markdown":
+        raise NetrosettaError("--format markdown is the rulebook matrix (without --walk)")
     elif args.walk:
         _print_walks(report)
     else:
