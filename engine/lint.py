@@ -32,8 +32,6 @@ CONVERSION_UNITS = {
     "kb_to_bytes": "By", "kib_to_bytes": "By", "mib_to_bytes": "By", "status_to_up": "1",
     "minutes_to_seconds": "s", "kw_to_w": "W", "wh_to_j": "J", "kwh_to_j": "J", "dv_to_v": "V",
 }
-# MIB syntaxes whose values only ever grow (until a wrap or reset)
-COUNTER_SYNTAX = {"Counter32", "Counter64", "Counter"}
 
 
 def _produced_unit(rule: Rule) -> str | None:
@@ -149,8 +147,8 @@ def _snmp_syntax_checks(lb: LoadedRulebook, i: int, rule: Rule, ctx: BindContext
         return
     loc = _rule_loc(lb, i, "snmp", "value")
     # SMIv2 has no Gauge64: 64-bit gauges are Counter64 under a gauge convention (HCNUM-TC's
-    # CounterBasedGauge64, CISCO-ENHANCED-MEMPOOL's HC pools), so the convention decides
-    counts = sym.syntax in COUNTER_SYNTAX and "gauge" not in (sym.tc or "").lower()
+    # CounterBasedGauge64, CISCO-ENHANCED-MEMPOOL's HC pools); the index's is_counter knows them
+    counts = sym.is_counter
     if sym.syntax and not rule.instrument:
         if metric.instrument == "counter" and not counts:
             out.append(lb.doc.problem(loc, f"{sel.value} is {sym.syntax}, not a counter, but {rule.metric} is a counter",
