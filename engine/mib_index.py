@@ -149,7 +149,7 @@ class MibSymbol(BaseModel):
                     return format_octet_hint(self.display_hint, raw)
                 except ValueError:
                     pass
-            return _bytes_text(raw, self.tc, None)
+            return bytes_text(raw, self.tc, None)
         return str(value)
 
     def __str__(self) -> str:
@@ -413,7 +413,7 @@ class MibIndex:
                 if any(a > 255 for a in arcs):
                     raise MibIndexDecodeError(
                         f"{sym.qualname}: index {part.name} has a byte above 255 in {_dotted(suffix)}")
-                values.append(_bytes_text(bytes(arcs), tc, hint))
+                values.append(bytes_text(bytes(arcs), tc, hint))
                 pos += used
             else:
                 raise MibIndexDecodeError(
@@ -461,7 +461,9 @@ _ADDRESS_TCS = frozenset({"InetAddress", "InetAddressIPv4", "InetAddressIPv6", "
                           "Ipv6Address", "TmnxAddressAndPrefixAddress"})
 
 
-def _bytes_text(raw: bytes, tc: str | None, hint: str | None) -> str:
+def bytes_text(raw: bytes, tc: str | None = None, hint: str | None = None) -> str:
+    """Octets as text the way a MIB without a hint shows them: an address for an address
+    convention, ASCII when printable, else colon-separated hex."""
     if tc in _ADDRESS_TCS and len(raw) in (4, 16):
         return str(ipaddress.ip_address(raw))
     if raw and all(0x20 <= b < 0x7F for b in raw) and not (hint and "x" in hint):

@@ -28,12 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from netrosetta.collectors.snmp.varbind import (
     TAG_COUNTER32,
     TAG_IPADDRESS,
-    TAG_OCTET_STRING,
     TAG_OID,
     TAG_TIMETICKS,
     VarBind,
 )
-from netrosetta.engine.mib_index import MibIndex
+from netrosetta.engine.mib_index import MibIndex, bytes_text
 
 from . import ber, usm
 from .credentials import Secret, SnmpV3Credentials
@@ -327,24 +326,10 @@ def _text(mib: MibIndex, oid: str, tag: int, value: Any) -> tuple[str, str, str]
     """(name without instance, instance, value as the MIB says to show it)."""
     hit = mib.lookup_oid(oid)
     if hit is None:
-        shown = value.hex(":") if isinstance(value, bytes) and not _printable(value) else \
-            value.decode() if isinstance(value, bytes) else str(value)
-        return oid, "", shown
+        return oid, "", bytes_text(value) if isinstance(value, bytes) else str(value)
     sym, suffix = hit
-    instance = ".".join(map(str, suffix))
-    if tag == TAG_OID and isinstance(value, str):
-        return sym.qualname, instance, mib.name_oid(value)
-    if tag == TAG_OCTET_STRING and isinstance(value, bytes) and not sym.display_hint and not sym.tc:
-        return sym.qualname, instance, value.decode() if _printable(value) else value.hex(":")
-    return sym.qualname, instance, sym.render(value)
-
-
-def _printable(raw: bytes) -> bool:
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        return False
-    return text.isprintable()
+    shown = mib.name_oid(value) if tag == TAG_OID and isinstance(value, str) else sym.render(value)
+    return sym.qualname, ".".join(map(str, suffix)), shown
 
 
 def log_record(note: Notification, mib: MibIndex) -> dict[str, Any]:
