@@ -35,24 +35,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.soak import proc_usage
+
 ROOT = Path(__file__).resolve().parent.parent
 WALK = ROOT.parent / "shared" / "corpus" / "snmp" / "iosxe_c9300.snmprec"
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
 EXPORTER_CONFIG = Path(__file__).resolve().parent / "snmp_exporter" / "snmp.yml"
 KEEP = ("1.3.6.1.2.1.1.", "1.3.6.1.2.1.2.2.", "1.3.6.1.2.1.31.1.1.")
-CLK = os.sysconf("SC_CLK_TCK")
 COMMUNITY = "public"
-
-
-def _proc(pid: int) -> tuple[float, float]:
-    """(cpu seconds, rss MiB) of a process."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    f = stat[stat.rindex(")") + 2:].split()
-    rss = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1]) / 1024
-    return (int(f[11]) + int(f[12])) / CLK, rss
 
 
 # -- the devices: snmpsim behind a caching, clock-moving proxy ------------------------------------
@@ -161,10 +151,10 @@ def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) ->
             ok = sum(t["polls_ok"] for t in st["targets"])
             return polls, ok, int(st["translated_points"])
         p0, ok0, pts0 = counts()
-        cpu0, _ = _proc(pid)
+        cpu0, _ = proc_usage(pid)
         time.sleep(window)
         p1, ok1, pts1 = counts()
-        cpu1, rss = _proc(pid)
+        cpu1, rss = proc_usage(pid)
         durations = [t["duration"] for t in svc.status()["targets"] if t.get("duration") is not None]
     finally:
         if svc.proc is not None:
@@ -221,10 +211,10 @@ def _exporter(n: int, port: int, interval: float, window: float) -> dict[str, An
         time.sleep(interval + 5)
         with lock:
             n0 = len(done)
-        cpu0, _ = _proc(proc.pid)
+        cpu0, _ = proc_usage(proc.pid)
         t0 = time.monotonic()
         time.sleep(window)
-        cpu1, rss = _proc(proc.pid)
+        cpu1, rss = proc_usage(proc.pid)
         with lock:
             measured = [d for d in done[n0:] if d[0] <= t0 + window]
     finally:

@@ -34,7 +34,7 @@ CLK = os.sysconf("SC_CLK_TCK")
 PER_AGENT = 5  # communities per snmpsim agent (snmpsim slows down with many data files)
 
 
-def _proc(pid: int) -> tuple[float, float]:
+def proc_usage(pid: int) -> tuple[float, float]:
     """(cpu seconds, rss MiB) of a process."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     f = stat[stat.rindex(")") + 2:].split()
@@ -69,7 +69,7 @@ def _sample_loop(pid: int, seconds: float, every: float, extra: Any = None) -> l
     samples = []
     t0 = time.monotonic()
     while True:
-        cpu, rss = _proc(pid)
+        cpu, rss = proc_usage(pid)
         s = {"t": round(time.monotonic() - t0, 1), "cpu_s": round(cpu, 2), "rss_mib": round(rss, 1)}
         if extra is not None:
             s.update(extra())
