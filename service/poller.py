@@ -47,7 +47,8 @@ class Poller:
             st.record_failure(str(exc), exc.kind, time.monotonic() - t0, time.time())
             log.warning("%s: %s", src.key, exc)
             if exc.translation is not None:
-                self._emit(src.key, exc.translation)
+                # a down stream's target.up=0 carries the target's tags too
+                self._emit(src.key, target_options.apply(exc.translation, getattr(src, "spec", None)))
             return
         except asyncio.CancelledError:
             raise
