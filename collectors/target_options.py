@@ -65,10 +65,20 @@ def apply(t: DeviceTranslation, spec: Any) -> DeviceTranslation:
     if filt.up_only:
         up = {str(dict(attrs).get(IF_NAME)) for scope in t.scopes for mp in scope.metrics.values()
               if mp.name == LINK_UP for attrs, value in mp.points if value == 1}
+    decided: dict[str, bool] = {}     # one regex decision per interface, not per point
     for scope in t.scopes:
         for name, mp in list(scope.metrics.items()):
-            keep = [i for i, (attrs, _v) in enumerate(mp.points)
-                    if (n := dict(attrs).get(IF_NAME)) is None or filt.keeps(str(n), up)]
+            keep = []
+            for i, (attrs, _v) in enumerate(mp.points):
+                n = dict(attrs).get(IF_NAME)
+                if n is None:
+                    keep.append(i)
+                    continue
+                ok = decided.get(str(n))
+                if ok is None:
+                    ok = decided[str(n)] = filt.keeps(str(n), up)
+                if ok:
+                    keep.append(i)
             if len(keep) == len(mp.points):
                 continue
             mp.points = [mp.points[i] for i in keep]
