@@ -93,6 +93,9 @@ class Platform(_Strict):
     cli: CliPart = Field(default_factory=CliPart)
     api: ApiPart = Field(default_factory=ApiPart)
     netconf: NetconfPart = Field(default_factory=NetconfPart)
+    interface_names: dict[str, list[str]] = Field(
+        default_factory=dict, description="interface type -> the short forms the device and tools print "
+        "(GigabitEthernet: [Gi]); `netrosetta reconcile` pairs Gi0/1 with GigabitEthernet0/1 by it")
 
     def variants(self, question: str, template: str | None = None) -> list[Variant]:
         """The spellings to try for ``question``, in order (the question itself when none listed)."""
@@ -157,6 +160,23 @@ class Platforms:
         for d in defs:
             for name in (d.platform, *d.aliases):
                 self._by_name.setdefault(name, d)
+
+    def interface_names(self, names: list[str] | None = None) -> dict[str, list[str]]:
+        """The interface abbreviation tables of ``names`` (every platform's when None), merged;
+        a short form two platforms give different meanings is left out (it pairs nothing)."""
+        chosen = [p for p in (self.get(n) for n in names) if p] if names else self.defs
+        full_of: dict[str, set[str]] = {}
+        for d in chosen:
+            for full, shorts in d.interface_names.items():
+                for s in shorts:
+                    full_of.setdefault(s.lower(), set()).add(full.lower())
+        out: dict[str, list[str]] = {}
+        for d in chosen:
+            for full, shorts in d.interface_names.items():
+                kept = [s for s in shorts if len(full_of[s.lower()]) == 1]
+                out.setdefault(full, [])
+                out[full] += [s for s in kept if s not in out[full]]
+        return out
 
     def get(self, platform: str | None) -> Platform | None:
         return self._by_name.get(platform or "")

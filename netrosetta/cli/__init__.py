@@ -28,6 +28,7 @@ COMMANDS = [
     "netrosetta.cli.record",      # record (NETCONF/API/CLI recordings)
     "netrosetta.cli.traps",       # traps (SNMP notifications as OTLP logs)
     "netrosetta.cli.coverage",    # coverage [--walk DIR [--expected DIR]]
+    "netrosetta.cli.reconcile",   # reconcile A B (one device, two sources)
 ]
 
 

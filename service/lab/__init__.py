@@ -1,8 +1,10 @@
 """The built-in lab: simulated devices on loopback from fixtures the project ships, and a config for them.
 
 Each simulator is optional: one that cannot start (its collector not written yet, a missing
-package) is reported in one line and the lab runs with the others. SNMP (snmpsim serving
-lab-switch.snmprec) is always there.
+package) is reported in one line and the lab runs with the others. SNMP (snmpsim) is always there.
+SNMP, gNMI and CLI serve one device, `lab-r1` (state.py), so its sources agree with each other
+(`netrosetta reconcile` shows no disagreement); lab-switch.snmprec stays for the tests that want
+a fixed walk.
 """
 
 from __future__ import annotations
@@ -28,11 +30,17 @@ Starter = Callable[[contextlib.ExitStack, Lab], None]
 
 
 def _snmp(stack: contextlib.ExitStack, lab: Lab) -> None:
+    import tempfile
+
     from netrosetta.collectors.snmp.lab import snmpsim_agent
 
-    agent = stack.enter_context(snmpsim_agent({LAB_COMMUNITY: LAB_SNMPREC}))
-    lab.devices.append(LabDevice("snmp", "lab-switch-1", f"127.0.0.1:{agent.port}", {
-        "name": "lab-switch-1", "host": "127.0.0.1", "port": agent.port, "version": "2c",
+    from .make_snmprec import write_state
+
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-snmp-")))
+    walk = write_state(lab.state, tmp / "lab-r1.snmprec")
+    agent = stack.enter_context(snmpsim_agent({LAB_COMMUNITY: walk}))
+    lab.devices.append(LabDevice("snmp", lab.state.name, f"127.0.0.1:{agent.port}", {
+        "name": lab.state.name, "host": "127.0.0.1", "port": agent.port, "version": "2c",
         "credentials": {"community": f"literal:{LAB_COMMUNITY}"}, "timeout": 1.0, "retries": 1,
     }))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .state import DeviceState, lab_device
+
 
 @dataclass
 class LabDevice:
@@ -21,6 +23,8 @@ class Lab:
     devices: list[LabDevice] = field(default_factory=list)
     flow: list[dict[str, Any]] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)   # simulator -> why it is not running
+    # the one device SNMP, gNMI and CLI serve (service/lab/state.py), so its sources agree
+    state: DeviceState = field(default_factory=lab_device)
 
     def targets(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}

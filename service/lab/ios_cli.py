@@ -1,52 +1,46 @@
-"""Synthetic Cisco IOS `show interfaces` text for the lab's CLI simulator (seeded, counters grow).
+"""Cisco IOS `show interfaces` text for the lab's CLI simulator, from the shared device state.
 
 Written in the layout IOS prints and the project's TTP template reads (mappings/templates/
-cisco_ios/show_interfaces.ttp); regenerated every few seconds so a poller sees counters move.
+cisco_ios/show_interfaces.ttp); computed when the command is asked, so a poller sees counters
+move and reads the same numbers the device's SNMP and gNMI answer at that moment.
 """
 
 from __future__ import annotations
 
-import random
-import time
-
-START = time.time()
+from .state import DeviceState
 
 
-def show_interfaces(ports: int = 4, seed: int = 11) -> str:
-    rnd = random.Random(seed)
-    elapsed = time.time() - START
+def show_interfaces(state: DeviceState, now: float | None = None) -> str:
     out = []
-    for i in range(1, ports + 1):
-        rate = rnd.randint(20_000, 2_000_000)
-        base_in, base_out = rnd.randint(10**8, 10**10), rnd.randint(10**8, 10**10)
-        in_bytes = base_in + int(rate * elapsed)
-        out_bytes = base_out + int(rate * 0.6 * elapsed)
-        in_pkts, out_pkts = in_bytes // 700, out_bytes // 650
-        bcast = in_pkts // 1000
-        mcast = bcast // 3
-        up = i != ports  # the last port is down
-        state = "up" if up else "down"
-        out.append(f"""GigabitEthernet0/{i} is {state}, line protocol is {state}
-  Hardware is iGbE, address is 5254.00{i:02x}.0001 (bia 5254.00{i:02x}.0001)
-  Description: lab port {i}
+    for p in state.ports:
+        c = state.counters(p, now)
+        # IOS: "Received X broadcasts (Y IP multicasts)" — X counts both, Y the multicast part
+        in_pkts = c["in-unicast-pkts"] + c["in-multicast-pkts"] + c["in-broadcast-pkts"]
+        out_pkts = c["out-unicast-pkts"] + c["out-multicast-pkts"] + c["out-broadcast-pkts"]
+        bcast, mcast = c["in-broadcast-pkts"] + c["in-multicast-pkts"], c["in-multicast-pkts"]
+        rate = p.rate["in-octets"]
+        state_word = "up" if p.up else "down"
+        out.append(f"""{p.name} is {state_word}, line protocol is {state_word}
+  Hardware is iGbE, address is 5254.{p.index:04x}.0001 (bia 5254.{p.index:04x}.0001)
+  Description: {p.description}
   MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec,
      reliability 255/255, txload 1/255, rxload 1/255
   Encapsulation ARPA, loopback not set
   Full Duplex, Auto Speed, link type is auto, media type is RJ45
   Last input 00:00:00, output 00:00:00, output hang never
   Last clearing of "show interface" counters never
-  Input queue: 0/75/{rnd.randint(0, 9)}/0 (size/max/drops/flushes); Total output drops: {rnd.randint(0, 9)}
+  Input queue: 0/75/{c["in-discards"]}/0 (size/max/drops/flushes); Total output drops: {c["out-discards"]}
   Queueing strategy: fifo
   Output queue: 0/40 (size/max)
   5 minute input rate {rate * 8} bits/sec, {rate // 700} packets/sec
-  5 minute output rate {int(rate * 4.8)} bits/sec, {rate // 1080} packets/sec
-     {in_pkts} packets input, {in_bytes} bytes, 0 no buffer
+  5 minute output rate {p.rate["out-octets"] * 8} bits/sec, {rate // 1100} packets/sec
+     {in_pkts} packets input, {c["in-octets"]} bytes, 0 no buffer
      Received {bcast} broadcasts ({mcast} IP multicasts)
      0 runts, 0 giants, 0 throttles
-     {rnd.randint(0, 5)} input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored
+     {c["in-errors"]} input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored
      0 watchdog, {mcast} multicast, 0 pause input
-     {out_pkts} packets output, {out_bytes} bytes, 0 underruns
-     {rnd.randint(0, 3)} output errors, 0 collisions, 1 interface resets
+     {out_pkts} packets output, {c["out-octets"]} bytes, 0 underruns
+     {c["out-errors"]} output errors, 0 collisions, 1 interface resets
      0 unknown protocol drops
      0 babbles, 0 late collision, 0 deferred
      0 lost carrier, 0 no carrier, 0 pause output

@@ -13,6 +13,9 @@ import argparse
 import random
 import sys
 from collections.abc import Iterator
+from pathlib import Path
+
+from .state import DeviceState
 
 SYS = "1.3.6.1.2.1.1"
 IF = "1.3.6.1.2.1.2.2.1"
@@ -107,6 +110,60 @@ def records(ports: int, seed: int, static: bool, name: str) -> Iterator[str]:
             yield f"{HR_STORAGE}.{col}.{sidx}|{val}"
     for cpu in (196608, 196609):
         yield f"{HR_CPU}.{cpu}|2|{rnd.randint(3, 40)}"
+
+
+# ifXTable 64-bit columns and ifTable 32-bit ones for each shared-state counter
+STATE_COLUMNS = {"in-octets": (f"{IFX}.6", 70), "in-unicast-pkts": (f"{IFX}.7", 70),
+                 "in-multicast-pkts": (f"{IFX}.8", 70), "in-broadcast-pkts": (f"{IFX}.9", 70),
+                 "out-octets": (f"{IFX}.10", 70), "out-unicast-pkts": (f"{IFX}.11", 70),
+                 "out-multicast-pkts": (f"{IFX}.12", 70), "out-broadcast-pkts": (f"{IFX}.13", 70),
+                 "in-discards": (f"{IF}.13", 65), "in-errors": (f"{IF}.14", 65),
+                 "out-discards": (f"{IF}.19", 65), "out-errors": (f"{IF}.20", 65)}
+
+
+def state_records(state: DeviceState, at: float | None = None) -> Iterator[str]:
+    """The shared lab device (service/lab/state.py) as an SNMP agent sees it. Counters use
+    snmpsim's ``numeric`` variation on absolute time (``atime``): value = rate * now + offset with
+    offset = base - rate * start, the same line the gNMI and CLI simulators follow. ``at``: the
+    fixed values of that moment instead (a walk as if recorded then)."""
+    yield f"{SYS}.1.0|4x|{_hex(f'netrosetta lab router {state.name}, synthetic agent')}"
+    yield f"{SYS}.2.0|6|{SYS_OBJECT_ID}"
+    yield (f"{SYS}.3.0|67|{int((at - state.start) * 100)}" if at is not None
+           else f"{SYS}.3.0|67:numeric|rate=100,offset={-100 * state.start},atime=1")
+    yield f"{SYS}.5.0|4|{state.name}"
+    for p in state.ports:
+        i = p.index
+        yield from (f"{IF}.1.{i}|2|{i}", f"{IF}.2.{i}|4|{p.name}", f"{IF}.3.{i}|2|6", f"{IF}.4.{i}|2|1500",
+                    f"{IF}.5.{i}|66|1000000000", f"{IF}.6.{i}|4x|5254{i:04x}0001", f"{IF}.7.{i}|2|1",
+                    f"{IF}.8.{i}|2|{1 if p.up else 2}", f"{IFX}.1.{i}|4|{p.short}", f"{IFX}.15.{i}|66|1000",
+                    f"{IFX}.18.{i}|4|{p.description}")
+        fixed = state.counters(p, at) if at is not None else p.base
+        for c, (col, tag) in STATE_COLUMNS.items():
+            r = p.rate[c]
+            yield (f"{col}.{i}|{tag}:numeric|rate={r},offset={p.base[c] - r * state.start},atime=1"
+                   if r and at is None else f"{col}.{i}|{tag}|{fixed[c]}")
+    yield f"{ENT}.2.1|4|netrosetta lab router chassis"
+    yield f"{ENT}.5.1|2|3"
+    for ent, (label, celsius) in enumerate(sorted(state.temperature.items()), start=2):
+        yield f"{ENT}.2.{ent}|4|{label}"
+        yield f"{ENT}.5.{ent}|2|8"
+        yield f"{ENT}.7.{ent}|4|{label}"
+        for scol, sval in ((1, 8), (2, 9), (3, 1), (4, round(celsius * 10)), (5, 1)):
+            yield f"{SENSOR}.{scol}.{ent}|2|{sval}"
+    physical, used = state.memory
+    for hcol, hval in ((1, "2|1"), (2, "6|1.3.6.1.2.1.25.2.1.2"), (3, "4|Physical memory"), (4, "2|1024"),
+                     (5, f"2|{physical // 1024}"), (6, f"2|{used // 1024}")):
+        yield f"{HR_STORAGE}.{hcol}.1|{hval}"
+    for n, (_name, pct) in enumerate(sorted(state.cpu.items())):
+        yield f"{HR_CPU}.{196608 + n}|2|{pct}"
+
+
+def write_state(state: DeviceState, path: Path, at: float | None = None) -> Path:
+    """The shared device's walk file, in OID order (snmpsim needs it)."""
+    from netrosetta.collectors.snmp.varbind import oid_key
+    lines = sorted(state_records(state, at), key=lambda line: oid_key(line.split("|", 1)[0]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

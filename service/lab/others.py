@@ -20,8 +20,13 @@ START_TIMEOUT = 20.0
 
 
 def _gnmi(stack: contextlib.ExitStack, lab: Lab) -> None:
+    import tempfile
+    from pathlib import Path
+
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-gnmi-")))
+    state = lab.state.write_gnmi(tmp / "state.json")
     proc = subprocess.Popen([sys.executable, "-m", "netrosetta.collectors.gnmi.lab", "--port", "0",
-                             "--interfaces", "4"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             "--state", str(state)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL, start_new_session=True, text=True)
 
     def stop() -> None:
@@ -41,10 +46,13 @@ def _gnmi(stack: contextlib.ExitStack, lab: Lab) -> None:
     if not line or not line[0].startswith("listening "):
         raise RuntimeError(f"gNMI simulator did not start within {START_TIMEOUT:g}s")
     address = line[0].split()[1]
-    lab.devices.append(LabDevice("gnmi", "lab-gnmi-1", address, {
-        "name": "lab-gnmi-1", "address": address, "tls": {"enabled": False}, "mode": "stream",
+    lab.devices.append(LabDevice("gnmi", lab.state.name, address, {
+        "name": lab.state.name, "address": address, "tls": {"enabled": False}, "mode": "stream",
         "subscriptions": [{"path": "/interfaces/interface/state/counters", "mode": "sample", "sample_interval": 5},
-                          {"path": "/interfaces/interface/state/oper-status", "mode": "on_change"}],
+                          {"path": "/interfaces/interface/state/oper-status", "mode": "on_change"},
+                          {"path": "/components/component/state/temperature", "mode": "sample", "sample_interval": 5},
+                          {"path": "/components/component/cpu", "mode": "sample", "sample_interval": 5},
+                          {"path": "/system/memory/state", "mode": "sample", "sample_interval": 5}],
     }))
 
 
@@ -83,8 +91,8 @@ def _flow(stack: contextlib.ExitStack, lab: Lab) -> None:
 
 
 def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
-    """The CLI collector's SSH simulator (cisco_ios prompt) answering synthetic `show interfaces`."""
-    import asyncio
+    """The CLI collector's SSH simulator (cisco_ios prompt) answering `show interfaces` from the
+    lab device's state at the moment it is asked."""
     import tempfile
     from pathlib import Path
 
@@ -93,42 +101,14 @@ def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
     from .ios_cli import show_interfaces
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-cli-")))
-    out_file = tmp / "show_interfaces.txt"
-    out_file.write_text(show_interfaces())
-    sim = CliSimulator("cisco_ios", outputs={"show interfaces": out_file}, hostname="lab-r1",
-                       username="lab", password="lab")
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stop = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(sim.start())
-        started.set()
-
-        async def refresh() -> None:  # counters grow between polls
-            while not stop.is_set():
-                await asyncio.sleep(2)
-                out_file.write_text(show_interfaces())
-
-        loop.run_until_complete(refresh())
-        loop.run_until_complete(sim.stop())
-        loop.close()
-
-    t = threading.Thread(target=run, name="lab-cli", daemon=True)
-    t.start()
-    if not started.wait(START_TIMEOUT):
-        raise RuntimeError("CLI simulator did not start")
-
-    def halt() -> None:
-        stop.set()
-        t.join(5)
-
-    stack.callback(halt)
+    state = lab.state
+    sim = CliSimulator("cisco_ios", outputs={"show interfaces": lambda: show_interfaces(state)},
+                       hostname=state.name, username="lab", password="lab")
+    _in_thread(stack, "CLI", sim.start, lambda: None, sim.stop)   # nothing to refresh: answers are computed
     known = tmp / "known_hosts"
     known.write_text(sim.known_hosts_line())
-    lab.devices.append(LabDevice("cli", "lab-r1", f"127.0.0.1:{sim.port}", {
-        "name": "lab-r1", "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
+    lab.devices.append(LabDevice("cli", state.name, f"127.0.0.1:{sim.port}", {
+        "name": state.name, "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
         "platform": "cisco_ios", "known_hosts": str(known), "timeout": 10, "connect_timeout": 5,
         # only what the synthetic device answers (the rulebook also reads CPU/memory commands)
         "commands": [{"command": "show interfaces", "template": "templates/cisco_ios/show_interfaces.ttp"}],

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class Faults:
 
 class CliSimulator:
     def __init__(self, platform: str, *, recording: str | Path | None = None,
-                 outputs: dict[str, str | Path] | None = None, hostname: str = "lab-r1",
+                 outputs: dict[str, str | Path | Callable[[], str]] | None = None, hostname: str = "lab-r1",
                  username: str = "lab", password: str = "lab", host_key: asyncssh.SSHKey | None = None,
                  faults: Faults | None = None, client_keys: list[asyncssh.SSHKey] | None = None) -> None:
         if platform not in PROMPTS:
@@ -62,7 +63,10 @@ class CliSimulator:
         self.platform, self.hostname = platform, hostname
         self.username, self.password = username, password
         self.recording = Recording.open(recording) if recording else None
-        self.outputs = {k: Path(v) for k, v in (outputs or {}).items()}
+        # a command answers from a file, or from a callable computing the text when asked (the lab's
+        # device state, so the text matches what its other sources answer at that moment)
+        self.outputs: dict[str, Path | Callable[[], str]] = {
+            k: v if callable(v) else Path(v) for k, v in (outputs or {}).items()}
         self.host_key = host_key or asyncssh.generate_private_key("ssh-ed25519")
         self.faults = faults or Faults()
         self.client_keys = [k.export_public_key("openssh") for k in client_keys or []]
@@ -81,8 +85,11 @@ class CliSimulator:
         return f"[{host}]:{self.port} {pub}\n"
 
     def output_for(self, command: str) -> str | None:
-        if command in self.outputs:
-            return self.outputs[command].read_text(encoding="utf-8", errors="replace")
+        answer = self.outputs.get(command)
+        if callable(answer):
+            return answer()
+        if answer is not None:
+            return answer.read_text(encoding="utf-8", errors="replace")
         if self.recording is not None:
             path = self.recording.find(command, "cli")
             if path is not None:

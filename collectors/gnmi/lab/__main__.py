@@ -1,7 +1,7 @@
 """Run the gNMI simulator as a process (tests kill and restart it; users try rulebooks on it).
 
     python -m netrosetta.collectors.gnmi.lab --port 50051 [--interfaces 4] [--native srl]
-        [--replay RESPONSES.json] [--tls-cert C --tls-key K [--client-ca CA]] [--user U --password P]
+        [--replay RESPONSES.json] [--state STATE.json] [--tls-cert C --tls-key K [--client-ca CA]] [--user U --password P]
 
 Prints ``listening 127.0.0.1:PORT`` once ready; stops on SIGTERM/SIGINT.
 """
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replay", type=Path)
     ap.add_argument("--replay-loop", type=float, default=None, help="STREAM: resend the recording every N s")
     ap.add_argument("--snmp-walk", type=Path, help="mirror the interfaces and counters of an snmprec walk")
+    ap.add_argument("--state", type=Path, help="serve the device a state file describes (the lab's shared device)")
     ap.add_argument("--tls-cert", type=Path)
     ap.add_argument("--tls-key", type=Path)
     ap.add_argument("--client-ca", type=Path)
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--password")
     ap.add_argument("--start", type=float, default=None, help="epoch seconds the counters started at")
     args = ap.parse_args(argv)
-    device = (SimDevice.from_snmp_walk(args.snmp_walk) if args.snmp_walk
+    device = (SimDevice.from_state(args.state) if args.state
+              else SimDevice.from_snmp_walk(args.snmp_walk) if args.snmp_walk
               else SimDevice.generated(args.interfaces, native=args.native))
     if args.start is not None:
         device.start = args.start

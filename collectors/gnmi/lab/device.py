@@ -66,6 +66,10 @@ class SimDevice:
     native: str | None = None          # "srl" / "eos" / "xr" / "xe" / "sros": native counters too
     start: float = field(default_factory=time.time)
     frozen: bool = False               # counters stay at their base values (parity tests)
+    # a device state from a file (from_state): counters follow wall-clock time to the fraction of
+    # a second and gauges hold the state's values, so another source's simulator of the same state
+    # answers the same numbers (the lab's cross-source reconciliation)
+    gauges: dict[str, Any] | None = None
 
     @classmethod
     def generated(cls, n: int = 4, name: str = "sim1", native: str | None = None) -> SimDevice:
@@ -129,6 +133,25 @@ class SimDevice:
             ifs.append(it)
         return cls(name=name, interfaces=ifs, frozen=True)
 
+    @classmethod
+    def from_state(cls, path: str | Path) -> SimDevice:
+        """The device a state file describes (service/lab/state.py writes it)."""
+        import json
+
+        doc = json.loads(Path(path).read_text())
+        ifs = [Interface(i["name"], int(i["ifindex"]), {k: int(v) for k, v in i["base"].items()},
+                         {k: int(v) for k, v in i["rate"].items()}, i.get("oper_status", "UP"),
+                         description=i.get("description", ""), speed_bps=int(i.get("speed_bps", 10**10)))
+               for i in doc["interfaces"]]
+        gauges = {"cpu": doc.get("cpu", {}), "temperature": doc.get("temperature", {}),
+                  "memory": doc.get("memory", {})}
+        return cls(name=doc.get("name", "sim1"), interfaces=ifs, start=float(doc["start"]), gauges=gauges)
+
+    def counter(self, it: Interface, name: str, now: float | None = None) -> int:
+        if self.gauges is not None:
+            return it.base.get(name, 0) + int(it.rate.get(name, 0) * ((now or time.time()) - self.start))
+        return it.base.get(name, 0) + it.rate.get(name, 0) * self.elapsed(now)
+
     def elapsed(self, now: float | None = None) -> int:
         return 0 if self.frozen else int((now or time.time()) - self.start)
 
@@ -145,8 +168,8 @@ class SimDevice:
             out.append((oc, f"{st}/oper-status", k, it.oper_status))
             out.append((oc, f"{st}/admin-status", k, it.admin_status))
             out.append((oc, f"{st}/description", k, it.description))
-            for c, base in it.base.items():
-                out.append((oc, f"{st}/counters/{c}", k, base + it.rate.get(c, 0) * t))
+            for c in it.base:
+                out.append((oc, f"{st}/counters/{c}", k, self.counter(it, c, now)))
             out.append((oc, "/interfaces/interface/ethernet/state/port-speed", k, "SPEED_10GB"))
             if self.native == "srl":
                 nk: Keys = (("interface", "name", it.name),)
@@ -165,7 +188,9 @@ class SimDevice:
                 for c, src in (("inOctets", "in-octets"), ("outOctets", "out-octets"),
                                ("inUcastPkts", "in-unicast-pkts"), ("outUcastPkts", "out-unicast-pkts")):
                     out.append(("eos_native", f"{smash}/{c}", (), it.base.get(src, 0) + it.rate.get(src, 0) * t))
-        if not self.frozen:
+        if self.gauges is not None:
+            out += self._state_gauges()
+        elif not self.frozen:
             cpu = 20 + int(10 * math.sin(t / 30))
             ck: Keys = (("component", "name", "CPU0"),)
             out.append((oc, "/components/component/cpu/utilization/state/instant", ck, cpu))
@@ -174,4 +199,20 @@ class SimDevice:
                         Dec(400 + (t % 20), 1)))
             out.append((oc, "/system/memory/state/physical", (), 8 * 2 ** 30))
             out.append((oc, "/system/memory/state/used", (), 3 * 2 ** 30 + 4096 * (t % 100)))
+        return out
+
+    def _state_gauges(self) -> list[SimLeaf]:
+        g = self.gauges or {}
+        oc = "openconfig"
+        out: list[SimLeaf] = []
+        for name, pct in g.get("cpu", {}).items():
+            out.append((oc, "/components/component/cpu/utilization/state/instant",
+                        (("component", "name", f"CPU{name}"),), int(pct)))
+        for name, celsius in g.get("temperature", {}).items():
+            out.append((oc, "/components/component/state/temperature/instant",
+                        (("component", "name", name),), Dec(round(float(celsius) * 10), 1)))
+        mem = g.get("memory", {})
+        if mem:
+            out.append((oc, "/system/memory/state/physical", (), int(mem["physical"])))
+            out.append((oc, "/system/memory/state/used", (), int(mem["used"])))
         return out
