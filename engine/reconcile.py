@@ -73,6 +73,7 @@ class Sample:
     attrs: tuple[tuple[str, Any], ...]
     value: float
     time_ns: int
+    source: str = ""         # snmp | gnmi | cli | ... (the scope's netrosetta.source)
 
 
 class InterfaceNames:
@@ -145,7 +146,8 @@ def samples_of(translations: Iterable[DeviceTranslation], time_ns: int | None = 
                 stamps = m.timestamps
                 for i, (attrs, value) in enumerate(m.points):
                     t = stamps[i] if stamps is not None and i < len(stamps) and stamps[i] else (time_ns or tr.time_ns)
-                    out.append(Sample(tr.resource, m.name, m.instrument, m.unit, attrs, float(value), t))
+                    out.append(Sample(tr.resource, m.name, m.instrument, m.unit, attrs, float(value), t,
+                                      scope.source))
     return out
 
 

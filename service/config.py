@@ -29,6 +29,8 @@ from netrosetta.collectors.snmp.traps import TrapConfig
 from netrosetta.engine.yaml_source import load_yaml, validate
 from netrosetta.errors import NetrosettaError
 
+from .reconcile_live import ReconcileConfig
+
 try:
     from netrosetta.collectors.flow.config import FlowListenerConfig
 except ImportError:  # pragma: no cover
@@ -206,6 +208,8 @@ class ServiceConfig(_Strict):
     health: Health = Health()
     self_telemetry: SelfTelemetry = SelfTelemetry()
     cluster: Cluster | None = None
+    reconcile: ReconcileConfig = Field(ReconcileConfig(), description="opt-in: compare a device's series "
+                                       "across the sources it is collected over (README: reconcile)")
 
     @model_validator(mode="after")
     def _unique_names(self) -> ServiceConfig:

@@ -44,6 +44,7 @@ def status_json(svc: Service) -> dict[str, Any]:
         "cluster": svc.cluster_status(),
         "flows": svc.flows.status() if svc.flows is not None else None,
         "traps": svc.traps.status_json() if svc.traps is not None else None,
+        "reconcile": svc.reconciler.status_json() if svc.reconciler is not None else None,
     }
 
 

@@ -38,6 +38,7 @@ from .health import checks
 from .outputs import build_sinks
 from .poller import Poller
 from .ports import EveryTarget, Ownership, Publisher, Series
+from .reconcile_live import ReconcilingEmitter, live_reconciler
 from .route import Router
 from .scheduler import Scheduler
 from .sources import Source
@@ -96,7 +97,9 @@ class Service:
         if publisher is None:
             publisher = self.cluster   # None: single instance, batches go straight to the outputs
         self.router = Router(self.outputs, publisher, record)
-        self.emitter = Emitter(self.router)
+        self.reconciler = live_reconciler(cfg.reconcile)   # None unless enabled
+        self.emitter = (Emitter(self.router) if self.reconciler is None
+                        else ReconcilingEmitter(self.router, self.reconciler))
         status: dict[str, TargetStatus] = {}
         self.poller = Poller(status, lambda: self.rulebooks, self.emitter)
         self.scheduler = Scheduler(cfg.defaults, ownership, self.poller.poll_once, status)
@@ -174,6 +177,9 @@ class Service:
             extra.update(self.cluster.counters())
             extra["netrosetta.cluster.publish.fallbacks"] = {(): self.router.fallbacks}
             gauges = self.cluster.gauges()
+        if self.reconciler is not None:
+            extra.update(self.reconciler.counters())
+            gauges = {**gauges, **self.reconciler.gauges()}
         return self_translation(self.instance, self.started_ns, self.status.values(), self.deliveries,
                                 self.translated_points, extra, gauges,
                                 health=[(c.name, c.ok) for c in checks(self)], orphans=self.orphans)

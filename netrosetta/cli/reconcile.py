@@ -53,6 +53,8 @@ def otlp_samples(path: Path) -> list[Sample]:
         for rm in doc.get("resourceMetrics", []):
             res = {a["key"]: str(_attr_value(a.get("value", {}))) for a in rm.get("resource", {}).get("attributes", [])}
             for sm in rm.get("scopeMetrics", []):
+                scope_attrs = {a["key"]: _attr_value(a.get("value", {})) for a in sm.get("scope", {}).get("attributes", [])}
+                source = str(scope_attrs.get("netrosetta.source", ""))
                 for m in sm.get("metrics", []):
                     if "sum" in m:
                         body, instrument = m["sum"], "counter" if m["sum"].get("isMonotonic") else "updowncounter"
@@ -66,7 +68,7 @@ def otlp_samples(path: Path) -> list[Sample]:
                             continue
                         attrs = tuple((a["key"], _attr_value(a.get("value", {}))) for a in dp.get("attributes", []))
                         out.append(Sample(res, m["name"], instrument, m.get("unit", ""), attrs, value,
-                                          int(dp.get("timeUnixNano", 0))))
+                                          int(dp.get("timeUnixNano", 0)), source))
     return out
 
 
@@ -101,12 +103,15 @@ def _read_time_ns(path: Path) -> int:
     return int(max((p.stat().st_mtime for p in files), default=0) * 1e9)
 
 
-def load_side(path: Path, args: argparse.Namespace, platform: str | None, when_ns: int | None) -> list[Sample]:
+def load_side(path: Path, args: argparse.Namespace, platform: str | None, when_ns: int | None,
+              source: str | None = None) -> list[Sample]:
     if not path.exists():
         raise NetrosettaError("no such file or folder", file=str(path))
     if _is_otlp(path):
-        return otlp_samples(path)
-    return _translated(path, args, platform, when_ns if when_ns is not None else _read_time_ns(path))
+        got = otlp_samples(path)
+    else:
+        got = _translated(path, args, platform, when_ns if when_ns is not None else _read_time_ns(path))
+    return [s for s in got if s.source == source] if source else got
 
 
 def load_settings(path: str | None) -> ReconcileSettings:
@@ -172,8 +177,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         names = InterfaceNames(interface_table(sorted({p for p in (pa, pb) if p})))
         a_path, b_path = Path(args.a), Path(args.b)
         apart = None if args.apart is None else int(args.apart * 1e9)
-        a = load_side(a_path, args, pa, 0 if apart is not None else None)
-        b = load_side(b_path, args, pb, apart)
+        a = load_side(a_path, args, pa, 0 if apart is not None else None, args.a_source)
+        b = load_side(b_path, args, pb, apart, args.b_source)
         if not a or not b:
             raise NetrosettaError(f"{'A' if not a else 'B'} has no data point to compare")
     except NetrosettaError as exc:
@@ -200,6 +205,9 @@ def register(sub: Any) -> None:
     p.add_argument("--apart", type=float, metavar="SECONDS",
                    help="seconds between the two reads (default: the files' modification times; OTLP JSON "
                         "carries its own)")
+    p.add_argument("--a-source", metavar="KIND", help="only A's series from this source (snmp, gnmi, cli...): "
+                   "one OTLP JSON file holding several sources, e.g. the lab's metrics.jsonl")
+    p.add_argument("--b-source", metavar="KIND", help="the same for B")
     p.add_argument("--all", action="store_true", help="table: list every series only one source has")
     p.add_argument("--settings", metavar="FILE.yaml", help="tolerances (the service's reconcile: section)")
     add_rulebook_args(p)
