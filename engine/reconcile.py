@@ -57,6 +57,9 @@ class ReconcileSettings(BaseModel):
     default_rate_bound: float = Field(1e6, ge=0, description="the same for units not listed")
     gauge: GaugeTolerance = Field(default_factory=GaugeTolerance)
     gauges: dict[str, GaugeTolerance] = Field(default_factory=dict, description="metric -> tolerance")
+    ignore_metrics: list[str] = Field(
+        default_factory=lambda: ["netrosetta.session.", "netrosetta.gnmi."],
+        description="metric name prefixes not compared: each source's own collection health")
     local_attributes: list[str] = Field(default_factory=lambda: ["hw.id"],
                                         description="left out of the pairing key when both sides carry hw.name")
 
@@ -145,7 +148,10 @@ def samples_of(translations: Iterable[DeviceTranslation], time_ns: int | None = 
             for m in scope.metrics.values():
                 stamps = m.timestamps
                 for i, (attrs, value) in enumerate(m.points):
-                    t = stamps[i] if stamps is not None and i < len(stamps) and stamps[i] else (time_ns or tr.time_ns)
+                    if stamps is not None and i < len(stamps) and stamps[i]:
+                        t = stamps[i]
+                    else:
+                        t = tr.time_ns if time_ns is None else time_ns
                     out.append(Sample(tr.resource, m.name, m.instrument, m.unit, attrs, float(value), t,
                                       scope.source))
     return out
@@ -162,12 +168,16 @@ SeriesMap = dict[str, dict[str, dict[Key, _Series]]]
 RawNames = dict[tuple[str, str], set[str]]
 
 
-def _series(samples: Iterable[Sample], identity: Sequence[str], names: InterfaceNames) -> tuple[SeriesMap, RawNames]:
+def _series(samples: Iterable[Sample], identity: Sequence[str], names: InterfaceNames,
+            ignore: Sequence[str] = ()) -> tuple[SeriesMap, RawNames]:
     """device -> metric -> canonical attributes -> series (latest read, rate from the one before),
     and (device, canonical interface name) -> the names the source printed."""
     reads: dict[tuple[str, str, Key], list[Sample]] = defaultdict(list)
     raw: RawNames = defaultdict(set)
+    ignored = tuple(ignore)
     for s in samples:
+        if ignored and s.metric.startswith(ignored):
+            continue
         dev = "/".join(str(s.resource.get(k, "")) for k in identity)
         pairs = []
         for k, v in s.attrs:
@@ -260,8 +270,8 @@ def reconcile(a: Iterable[Sample], b: Iterable[Sample], *, names: InterfaceNames
     """Line up two sources' samples of the same devices and report what does not agree."""
     settings = settings or ReconcileSettings()
     names = names or InterfaceNames()
-    sa, raw_a = _series(a, settings.identity, names)
-    sb, raw_b = _series(b, settings.identity, names)
+    sa, raw_a = _series(a, settings.identity, names, settings.ignore_metrics)
+    sb, raw_b = _series(b, settings.identity, names, settings.ignore_metrics)
     report = Report()
     for dev in sorted(set(sa) | set(sb)):
         ma, mb = sa.get(dev, {}), sb.get(dev, {})

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .devices import Lab, LabDevice
+from .state import DeviceState
 
 __all__ = ["Lab", "LabDevice", "lab_config", "simulators", "start_lab"]
 
@@ -37,10 +38,11 @@ def _snmp(stack: contextlib.ExitStack, lab: Lab) -> None:
     from .make_snmprec import write_state
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-snmp-")))
-    walk = write_state(lab.state, tmp / "lab-r1.snmprec")
+    state = lab.state_for("snmp")
+    walk = write_state(state, tmp / f"{state.name}.snmprec")
     agent = stack.enter_context(snmpsim_agent({LAB_COMMUNITY: walk}))
-    lab.devices.append(LabDevice("snmp", lab.state.name, f"127.0.0.1:{agent.port}", {
-        "name": lab.state.name, "host": "127.0.0.1", "port": agent.port, "version": "2c",
+    lab.devices.append(LabDevice("snmp", state.name, f"127.0.0.1:{agent.port}", {
+        "name": state.name, "host": "127.0.0.1", "port": agent.port, "version": "2c",
         "credentials": {"community": f"literal:{LAB_COMMUNITY}"}, "timeout": 1.0, "retries": 1,
     }))
 
@@ -57,8 +59,9 @@ def simulators() -> dict[str, Starter]:
 
 
 @contextlib.contextmanager
-def start_lab(only: list[str] | None = None) -> Iterator[Lab]:
-    lab = Lab()
+def start_lab(only: list[str] | None = None, overrides: dict[str, DeviceState] | None = None) -> Iterator[Lab]:
+    """The lab's simulators; ``overrides``: a source kind serving another state than the shared one."""
+    lab = Lab(overrides=dict(overrides or {}))
     with contextlib.ExitStack() as stack:
         for name, start in simulators().items():
             if only and name not in only:

@@ -25,6 +25,11 @@ class Lab:
     missing: dict[str, str] = field(default_factory=dict)   # simulator -> why it is not running
     # the one device SNMP, gNMI and CLI serve (service/lab/state.py), so its sources agree
     state: DeviceState = field(default_factory=lab_device)
+    # source kind -> the state that source serves instead (tests corrupt one source this way)
+    overrides: dict[str, DeviceState] = field(default_factory=dict)
+
+    def state_for(self, kind: str) -> DeviceState:
+        return self.overrides.get(kind, self.state)
 
     def targets(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}

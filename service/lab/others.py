@@ -24,7 +24,8 @@ def _gnmi(stack: contextlib.ExitStack, lab: Lab) -> None:
     from pathlib import Path
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-gnmi-")))
-    state = lab.state.write_gnmi(tmp / "state.json")
+    gstate = lab.state_for("gnmi")
+    state = gstate.write_gnmi(tmp / "state.json")
     proc = subprocess.Popen([sys.executable, "-m", "netrosetta.collectors.gnmi.lab", "--port", "0",
                              "--state", str(state)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL, start_new_session=True, text=True)
@@ -46,8 +47,8 @@ def _gnmi(stack: contextlib.ExitStack, lab: Lab) -> None:
     if not line or not line[0].startswith("listening "):
         raise RuntimeError(f"gNMI simulator did not start within {START_TIMEOUT:g}s")
     address = line[0].split()[1]
-    lab.devices.append(LabDevice("gnmi", lab.state.name, address, {
-        "name": lab.state.name, "address": address, "tls": {"enabled": False}, "mode": "stream",
+    lab.devices.append(LabDevice("gnmi", gstate.name, address, {
+        "name": gstate.name, "address": address, "tls": {"enabled": False}, "mode": "stream",
         "subscriptions": [{"path": "/interfaces/interface/state/counters", "mode": "sample", "sample_interval": 5},
                           {"path": "/interfaces/interface/state/oper-status", "mode": "on_change"},
                           {"path": "/components/component/state/temperature", "mode": "sample", "sample_interval": 5},
@@ -101,7 +102,7 @@ def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
     from .ios_cli import show_interfaces
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-cli-")))
-    state = lab.state
+    state = lab.state_for("cli")
     sim = CliSimulator("cisco_ios", outputs={"show interfaces": lambda: show_interfaces(state)},
                        hostname=state.name, username="lab", password="lab")
     _in_thread(stack, "CLI", sim.start, lambda: None, sim.stop)   # nothing to refresh: answers are computed

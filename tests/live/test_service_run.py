@@ -116,7 +116,7 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
         backend.stop()
     assert res.returncode == 0, res.stderr[-2000:]
     ok_lines = [line for line in res.stdout.splitlines() if " ok " in line]
-    for key in ("snmp/lab-switch-1", "gnmi/lab-gnmi-1", "cli/lab-r1", "api/lab-eos-1", "netconf/lab-mx-1"):
+    for key in ("snmp/lab-r1", "gnmi/lab-r1", "cli/lab-r1", "api/lab-eos-1", "netconf/lab-mx-1"):
         assert any(key in line for line in ok_lines), f"{key} never polled ok:\n{res.stdout[-1500:]}"
     assert (tmp_path / "flows.jsonl").read_text().count("NETFLOW_V5") > 10   # synthetic exporter → listener
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
@@ -131,7 +131,7 @@ def test_lab_run_is_make_run(tmp_path: Path) -> None:
               if m["name"] == "netrosetta.session.logins" for dp in m["sum"]["dataPoints"]]
     assert len(logins) >= 4 and set(logins) == {1}, logins
     got = backend.received.points()
-    assert any(m == "hw.network.io" and d == "lab-switch-1" for d, m, *_ in got)
+    assert any(m == "hw.network.io" and d == "lab-r1" for d, m, *_ in got)
 
 
 def test_targets_file_add_and_remove_without_restart(tmp_path: Path) -> None:

@@ -1,0 +1,163 @@
+"""engine/reconcile.py and `netrosetta reconcile`: pairing, interface names, counter windows, gauges.
+
+Offline inputs come from the lab's device state (service/lab/state.py): an SNMP walk as recorded
+at one moment and an IOS `show interfaces` recording three seconds later, translated by the real
+rulebooks. The expected numbers are the state's own (base + rate * t), never the code's output.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netrosetta.engine.reconcile import InterfaceNames, ReconcileSettings, Sample, reconcile
+from netrosetta.service.lab.ios_cli import show_interfaces
+from netrosetta.service.lab.make_snmprec import write_state
+from netrosetta.service.lab.state import lab_device
+
+IF = "network.interface.name"
+T0 = 1_790_000_000
+RES = {"host.name": "r1"}
+
+
+def s(metric: str, value: float, t: float, instrument: str = "counter", unit: str = "By", **attrs: str) -> Sample:
+    return Sample(RES, metric, instrument, unit, tuple((k.replace("_", "."), v) for k, v in attrs.items()),
+                  value, int(t * 1e9))
+
+
+def io(name: str, value: float, t: float) -> Sample:
+    return Sample(RES, "hw.network.io", "counter", "By", ((IF, name), ("network.io.direction", "receive")),
+                  value, int(t * 1e9))
+
+
+CISCO = InterfaceNames({"GigabitEthernet": ["Gi"], "TenGigabitEthernet": ["Te"]})
+
+
+def test_abbreviated_names_pair_and_unknown_ones_are_reported() -> None:
+    a = [io("Gi0/1", 1000, 0), io("Te1/1", 5, 0), io("Fa0/9", 1, 0)]
+    b = [io("GigabitEthernet0/1", 1000, 0), io("TenGigabitEthernet1/1", 5, 0), io("FastEthernet0/9", 1, 0)]
+    rep = reconcile(a, b, names=CISCO)
+    assert rep.paired == 2 and rep.agreed == 2
+    assert sorted((d, x, y) for d, x, y in rep.renamed) == [("r1", "Gi0/1", "GigabitEthernet0/1"),
+                                                          ("r1", "Te1/1", "TenGigabitEthernet1/1")]
+    # Fa is in no table: both spellings are reported, once each, as interfaces without a partner
+    assert sorted((f.attrs[IF], f.why) for f in rep.of("interface")) == [
+        ("Fa0/9", "only in source A"), ("FastEthernet0/9", "only in source B")]
+    assert rep.disagreements == 2 and not rep.of("only_a") and not rep.of("only_b")
+
+
+def test_counter_window_uses_the_measured_rate() -> None:
+    # A grows 100/s (two reads); B read 2 s after A's last: 200 more is explained, 200 + slack*100 too
+    a = [io("e1", 1000, 0), io("e1", 2000, 10)]
+    settings = ReconcileSettings(slack_seconds=0.5)
+    assert reconcile(a, [io("e1", 2250, 12)], settings=settings).disagreements == 0
+    rep = reconcile(a, [io("e1", 2251, 12)], settings=settings)
+    (f,) = rep.of("value")
+    assert (f.a, f.b, f.allowed) == (2000, 2251, 250) and "measured rate 100/s" in f.why
+
+
+def test_counter_without_rate_is_bounded_by_interface_speed() -> None:
+    speed = [s("hw.network.bandwidth.limit", 1000, 0, "gauge", "By/s", network_interface_name="e1")]
+    a = [io("e1", 0, 0), *speed]
+    ok = reconcile(a, [io("e1", 3000, 2)], settings=ReconcileSettings(slack_seconds=1))
+    assert ok.disagreements == 0                     # 1000 B/s x (2 s + 1 s)
+    bad = reconcile(a, [io("e1", 3001, 2)], settings=ReconcileSettings(slack_seconds=1))
+    assert [f.allowed for f in bad.of("value")] == [3000] and "interface speed" in bad.of("value")[0].why
+
+
+def test_gauges_within_relative_or_absolute_tolerance_per_metric() -> None:
+    def temp(v: float) -> Sample:
+        return s("hw.temperature", v, 0, "gauge", "Cel", hw_name="Inlet")
+    loose = ReconcileSettings(gauges={"hw.temperature": {"relative": 0.0, "absolute": 2.0}})
+    assert reconcile([temp(40)], [temp(42)], settings=loose).disagreements == 0
+    assert len(reconcile([temp(40)], [temp(42.5)], settings=loose).of("value")) == 1
+    # default: 5 % of the larger value
+    assert reconcile([temp(40)], [temp(42)]).disagreements == 0
+    assert reconcile([temp(40)], [temp(42.2)]).disagreements == 1
+
+
+def test_pairing_keys_are_what_both_sources_say() -> None:
+    # CLI adds hw.type=network to errors, SNMP does not; component ids are source-local when named
+    a = [s("hw.errors", 3, 0, unit="{error}", network_interface_name="e1", network_io_direction="receive"),
+         s("hw.temperature", 40, 0, "gauge", "Cel", hw_id="2", hw_name="Inlet")]
+    b = [s("hw.errors", 3, 0, unit="{error}", network_interface_name="e1", network_io_direction="receive",
+           hw_type="network"),
+         s("hw.temperature", 40, 0, "gauge", "Cel", hw_id="TEMP-Inlet", hw_name="Inlet")]
+    rep = reconcile(a, b)
+    assert (rep.paired, rep.agreed, rep.findings) == (2, 2, [])
+
+
+def test_series_only_one_source_has_are_reported_not_counted() -> None:
+    rep = reconcile([io("e1", 1, 0), s("system.uptime", 5, 0, "gauge", "s")], [io("e1", 1, 0)])
+    assert [f.metric for f in rep.of("only_a")] == ["system.uptime"] and rep.disagreements == 0
+    assert rep.as_dict()["consistent"] is True
+
+
+def test_devices_are_told_apart_by_identity() -> None:
+    other = Sample({"host.name": "r2"}, "hw.network.io", "counter", "By", ((IF, "e1"),), 9e12, 0)
+    rep = reconcile([io("e1", 1, 0)], [other])
+    assert rep.paired == 0 and {f.device for f in rep.findings} == {"r1", "r2"}
+
+
+# -- the command, on recordings made from the lab's device state ---------------------------------
+
+def _nr(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "netrosetta", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def recordings(tmp_path: Path) -> tuple[Path, Path]:
+    state = lab_device(start=T0)
+    walk = write_state(state, tmp_path / "lab-r1.snmprec", at=T0 + 100)
+    cli = tmp_path / "cli"
+    cli.mkdir()
+    (cli / "show_interfaces.txt").write_text(show_interfaces(state, T0 + 103))
+    return walk, cli
+
+
+def test_reconcile_command_consistent(recordings: tuple[Path, Path]) -> None:
+    walk, cli = recordings
+    res = _nr("reconcile", str(walk), str(cli), "--platform", "cisco_ios", "--name", "lab-r1", "--apart", "3",
+              "--format", "json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["consistent"] and out["counts"]["value"] == 0 and out["counts"]["interface"] == 0
+    # 4 ports x (rx/tx bytes, rx unicast/multicast/broadcast, rx/tx errors, rx/tx drops, up) = 40
+    assert out["paired"] == out["agreed"] == 40
+    assert {(r["a"], r["b"]) for r in out["renamed"]} == {(f"Gi0/{i}", f"GigabitEthernet0/{i}") for i in range(1, 5)}
+
+
+def test_reconcile_command_shows_a_corrupted_source(tmp_path: Path) -> None:
+    state = lab_device(start=T0)
+    walk = write_state(state, tmp_path / "lab-r1.snmprec", at=T0 + 100)
+    # the CLI source lies: port 1 received 10^10 more bytes, port 3 is called Gi0/7
+    bad = state.with_port(1, base={**state.ports[0].base, "in-octets": state.ports[0].base["in-octets"] + 10**10})
+    bad = bad.with_port(3, name="GigabitEthernet0/7")
+    cli = tmp_path / "cli"
+    cli.mkdir()
+    (cli / "show_interfaces.txt").write_text(show_interfaces(bad, T0 + 103))
+    res = _nr("reconcile", str(walk), str(cli), "--platform", "cisco_ios", "--name", "lab-r1", "--apart", "3",
+              "--format", "json")
+    assert res.returncode == 1, res.stderr
+    out = json.loads(res.stdout)
+    wrong = [f for f in out["findings"] if f["kind"] in ("value", "interface")]
+    assert [(f["kind"], f.get("metric"), f["attrs"].get(IF), f["attrs"].get("network.io.direction"))
+            for f in wrong] == [("interface", None, "Gi0/3", None), ("interface", None, "GigabitEthernet0/7", None),
+                                ("value", "hw.network.io", "Gi0/1", "receive")]
+    v = wrong[2]
+    assert v["b"] - v["a"] == 10**10 + 3 * state.ports[0].rate["in-octets"]
+
+
+def test_reconcile_command_errors_exit_2(tmp_path: Path) -> None:
+    res = _nr("reconcile", str(tmp_path / "nope.snmprec"), str(tmp_path), "--format", "json")
+    assert res.returncode == 2 and "no such file" in res.stderr and "Traceback" not in res.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resourceMetrics": [\n')
+    res = _nr("reconcile", str(bad), str(bad))
+    assert res.returncode == 2 and "bad.json" in res.stderr and "Traceback" not in res.stderr
+    res = _nr("reconcile", str(bad), str(bad), "--platform", "no_such_os")
+    assert res.returncode == 2 and "unknown platform no_such_os" in res.stderr
