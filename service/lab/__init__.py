@@ -86,6 +86,8 @@ def lab_config(lab: Lab, *, json_path: Path, spill_dir: Path | None, http_listen
         "outputs": {"otlp_json": [{"path": str(json_path), "signals": ["metrics"]}], "from_env": True},
         "http": {"listen": http_listen},
         "self_telemetry": {"interval": max(interval * 3, 15.0)},
+        # lab-r1 is one device over SNMP, gNMI and CLI: the status page shows its sources agreeing
+        "reconcile": {"enabled": True, "interval": max(interval * 3, 15.0)},
     }
     if spill_dir is not None:
         cfg["delivery"] = {"spill_dir": str(spill_dir)}
