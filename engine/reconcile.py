@@ -9,7 +9,8 @@ Pure: it sees only samples (Resource, metric, attributes, value, time), so `netr
 - values that disagree beyond what the time between the two reads explains. Counters:
   |a - b| <= rate * (|tA - tB| + slack) + absolute, the rate estimated from two reads of the
   series when either source has them, else bounded by the interface's speed
-  (hw.network.bandwidth.limit) or the unit's bound in the settings. Gauges: within
+  (hw.network.bandwidth.limit) or the unit's bound in the settings; a 32-bit counter (the
+  translation marks them) is compared modulo 2^32. Gauges: within
   max(absolute, relative * max(|a|, |b|)), per metric.
 
 Pairing: a metric's series are keyed by the attribute keys both sources use for that metric (one
@@ -34,6 +35,7 @@ IFNAME = "network.interface.name"
 SPEED_METRIC = "hw.network.bandwidth.limit"
 # smallest Ethernet frame on the wire (64 B + preamble 8 + gap 12): packets/s at a given byte rate
 MIN_FRAME_BYTES = 84
+WRAP32 = 2 ** 32
 KINDS = ("value", "interface", "only_a", "only_b")
 
 
@@ -49,7 +51,8 @@ class ReconcileSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     identity: list[str] = Field(default_factory=lambda: ["host.name"],
                                 description="Resource attributes that say two sources read one device")
-    slack_seconds: float = Field(1.0, ge=0, description="how imprecise a read's timestamp may be (poll duration)")
+    slack_seconds: float = Field(1.0, ge=0, description="how much earlier than its timestamp a value may have "
+                                 "been read (an SNMP poll stamps its points when the walk ends)")
     counter_absolute: float = Field(0.0, ge=0, description="counters: allowed difference on top of the rate window")
     rate_bounds: dict[str, float] = Field(
         default_factory=lambda: {"By": 1.25e9, "{packet}": 1.5e7, "{error}": 1.5e7},
@@ -77,6 +80,7 @@ class Sample:
     value: float
     time_ns: int
     source: str = ""         # snmp | gnmi | cli | ... (the scope's netrosetta.source)
+    counter32: bool = False  # a 32-bit counter: it equals the true count modulo 2^32
 
 
 class InterfaceNames:
@@ -147,13 +151,14 @@ def samples_of(translations: Iterable[DeviceTranslation], time_ns: int | None = 
         for scope in tr.scopes:
             for m in scope.metrics.values():
                 stamps = m.timestamps
+                narrow = m.counter32 or ()
                 for i, (attrs, value) in enumerate(m.points):
                     if stamps is not None and i < len(stamps) and stamps[i]:
                         t = stamps[i]
                     else:
                         t = tr.time_ns if time_ns is None else time_ns
                     out.append(Sample(tr.resource, m.name, m.instrument, m.unit, attrs, float(value), t,
-                                      scope.source))
+                                      scope.source, attrs in narrow))
     return out
 
 
@@ -251,6 +256,9 @@ def _compare(a: _Series, b: _Series, key: Key, speeds: Mapping[str, float],
              settings: ReconcileSettings) -> tuple[bool, float, str]:
     va, vb = a.sample.value, b.sample.value
     diff = abs(va - vb)
+    if a.sample.instrument == "counter" and (a.sample.counter32 or b.sample.counter32):
+        # a 32-bit counter against a 64-bit one (ifInOctets vs a CLI's count): equal modulo 2^32
+        diff = min(diff % WRAP32, WRAP32 - diff % WRAP32)
     if a.sample.instrument == "counter":
         dt = abs(a.sample.time_ns - b.sample.time_ns) / 1e9
         rates = [r for r in (a.rate, b.rate) if r is not None]

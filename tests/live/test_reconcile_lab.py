@@ -32,7 +32,8 @@ def _run(tmp_path: Path, overrides: dict[str, DeviceState] | None = None) -> tup
         cfg = lab_config(lab, json_path=json_path, spill_dir=None, interval=2.0)
         cfg["outputs"]["from_env"] = False
         cfg["self_telemetry"] = {"interval": 3.0}
-        cfg["reconcile"] = {"enabled": True, "interval": 3.0}
+        # slack: a loaded machine stretches a poll; the corruption below is far outside any window
+        cfg["reconcile"] = {"enabled": True, "interval": 3.0, "slack_seconds": 2.0}
         svc = ServiceProcess(write_yaml(tmp_path / "config.yaml", cfg), tmp_path / "service.log").start()
         try:
             def checked() -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,3 +162,60 @@ def test_reconcile_command_errors_exit_2(tmp_path: Path) -> None:
     assert res.returncode == 2 and "bad.json" in res.stderr and "Traceback" not in res.stderr
     res = _nr("reconcile", str(bad), str(bad), "--platform", "no_such_os")
     assert res.returncode == 2 and "unknown platform no_such_os" in res.stderr
+
+
+def test_a_32_bit_counter_is_compared_modulo_2_32() -> None:
+    true = 5 * 2**32 + 1000
+    narrow = Sample(RES, "hw.network.io", "counter", "By", ((IF, "e1"),), 1000 + 50, 0, counter32=True)
+    wide = Sample(RES, "hw.network.io", "counter", "By", ((IF, "e1"),), true, 0)
+    settings = ReconcileSettings(slack_seconds=0, counter_absolute=100)
+    assert reconcile([narrow], [wide], settings=settings).disagreements == 0
+    far = Sample(RES, "hw.network.io", "counter", "By", ((IF, "e1"),), 1000 + 500, 0, counter32=True)
+    assert reconcile([far], [wide], settings=settings).disagreements == 1
+
+
+def _translation(name: str, source: str, value: int, t_s: float) -> Any:
+    from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
+
+    mp = MetricPoints("hw.network.io", "counter", "By", "bytes", [(((IF, "Gi0/1"), ("network.io.direction", "receive")), value)])
+    scope = ScopeBatch("x/y", "1.0.0", source, {mp.name: mp})
+    return DeviceTranslation({"host.name": name}, [scope], int(t_s * 1e9))
+
+
+def test_otlp_json_reads_back_what_the_exporter_wrote(tmp_path: Path) -> None:
+    from netrosetta.cli.reconcile import otlp_samples
+    from netrosetta.engine.reconcile import samples_of
+    from netrosetta.exporter.otlp import build_request
+    from netrosetta.exporter.otlp_json import write_json_line
+
+    trs = [_translation("r1", "snmp", 1000, 10), _translation("r1", "cli", 1500, 12)]
+    path = tmp_path / "m.jsonl"
+    with path.open("w") as f:
+        for tr in trs:
+            write_json_line(build_request([tr]), f)
+    got = otlp_samples(path)
+    assert [(g.resource["host.name"], g.metric, g.instrument, g.attrs, g.value, g.time_ns, g.source) for g in got] == [
+        ("r1", "hw.network.io", "counter", ((IF, "Gi0/1"), ("network.io.direction", "receive")), v, t, src)
+        for v, t, src in ((1000.0, 10 * 10**9, "snmp"), (1500.0, 12 * 10**9, "cli"))]
+    assert [(s.value, s.time_ns, s.source) for s in samples_of(trs)] == [(g.value, g.time_ns, g.source) for g in got]
+
+
+def test_live_reconciler_checks_devices_over_two_sources_and_forgets_idle_ones() -> None:
+    from netrosetta.service.reconcile_live import LiveReconciler, ReconcileConfig
+
+    live = LiveReconciler(ReconcileConfig(enabled=True, interval=10, forget_after=100, slack_seconds=0))
+    live.observe([_translation("r1", "snmp", 1000, 0)], now=0)
+    assert live.checks == 0                      # one source: nothing to compare
+    live.observe([_translation("r1", "snmp", 2000, 10)], now=1)
+    live.observe([_translation("r1", "snmp", 3000, 20)], now=2)   # three reads kept as two
+    assert [len(q) for q in live.reads["r1"]["snmp"].values()] == [2]
+    live.observe([_translation("r1", "cli", 3100, 21)], now=3)      # 100 B/s x 1 s later: agrees
+    assert live.checks == 1 and live.status_json()["disagreements"] == 0
+    live.observe([_translation("r1", "cli", 9999, 22)], now=5)      # within interval: not checked again
+    assert live.checks == 1
+    live.observe([_translation("r1", "cli", 9999, 23)], now=13)
+    assert live.checks == 2 and live.status_json()["disagreements"] == 1
+    key = (("netrosetta.device", "r1"), ("netrosetta.sources", "cli+snmp"), ("kind", "value"))
+    assert live.gauges()["netrosetta.reconcile.disagreements"][key] == 1
+    live.observe([_translation("r2", "snmp", 1, 0)], now=200)       # r1 silent for 187 s > 100
+    assert set(live.reads) == {"r2"} and live.status_json()["pairs"] == []
