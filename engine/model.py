@@ -290,6 +290,8 @@ class DeviceRule(_Sourced):
 
     where: list[Condition] = Field(default_factory=list)
     transforms: list[Transform] = Field(default_factory=list)
+    fallback: DeviceRule | None = Field(
+        None, description="read when this finds nothing (the key another OS release uses)")
 
 
 DeviceAttr = Annotated[Scalar | DeviceRule, Field(union_mode="left_to_right")]
