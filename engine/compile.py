@@ -81,6 +81,14 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
         def base(run: Run, idx: Index) -> Any:
             return run.dataset.column(col_ref).get(idx)
         sig = ("field", col_ref)
+    elif ref.rank is not None:
+        group_ref = sel.field_ref(ref.rank, ctx)
+        refs.add(group_ref)
+
+        def base(run: Run, idx: Index) -> Any:
+            v = run.dataset.column(group_ref).get(idx)
+            return None if v is None else run.groups(group_ref)[to_text(v)].index(idx) + 1
+        sig = ("rank", group_ref)
     elif ref.concat is not None:
         compiled = [compile_ref(r, sel, ctx, refs) for r in ref.concat]
         parts = [p for p, _ in compiled]

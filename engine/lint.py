@@ -198,6 +198,8 @@ def mib_unit(text: str) -> str | None:
 def _ref_fields(ref: Any) -> Iterable[str]:
     if ref.field is not None:
         yield ref.field
+    if ref.rank is not None:
+        yield ref.rank
     if ref.lookup is not None:
         yield ref.lookup.field
         if ref.lookup.match is not None:
