@@ -81,7 +81,7 @@ def test_fixture_translates_to_the_hand_computed_values(case: Path) -> None:
 
 
 def test_every_driver_and_getter_has_a_fixture() -> None:
-    drivers = {"nxos", "nxos_ssh", "ios", "junos"}
+    drivers = {"nxos", "nxos_ssh", "ios", "junos", "iosxr"}
     have = {(c.relative_to(ROOT).parts[0], c.relative_to(ROOT).parts[1]) for c in CASES}
     missing = [(d, g) for d in sorted(drivers) for g in ("test_get_environment", "test_get_facts")
                if (d, g) not in have]
