@@ -89,7 +89,7 @@ def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset
                 ds.errors[path.stem] = str(exc)
                 continue
             for key in keys:
-                ds.documents.setdefault(key, root)
+                xml_agent.file_under(ds.documents, key, root)
             continue
         if path.suffix != ".xml" or path.name == "server_capabilities.xml":
             continue

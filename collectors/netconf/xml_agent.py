@@ -6,12 +6,15 @@ after its request with every character outside ``[A-Za-z0-9]`` made ``_``, and t
 carries whatever whitespace the driver's source has, so the file name cannot identify the question
 reliably. The reply can: each document is keyed by the containers it answers
 (``Operational/Interfaces``, ``AdminOperational/MemorySummary``), which a rule names as its
-``rpc``; the same XPath selector as NETCONF reads it.
+``rpc``; the same XPath selector as NETCONF reads it. Replies answering the same container (one
+EnvironmentalMonitoring request per slot) are gathered under one ``<Responses>`` element.
 """
 
 from __future__ import annotations
 
+import copy
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -38,3 +41,11 @@ def reply_keys(root: etree._Element) -> list[str]:
     if not keys:
         raise ValueError("XML agent response without data")
     return keys
+
+
+def file_under(documents: dict[str, Any], key: str, root: etree._Element) -> None:
+    """Add a reply to the document of ``key``: every reply of a key sits under one <Responses>."""
+    doc = documents.get(key)
+    if doc is None:
+        doc = documents[key] = etree.Element("Responses")
+    doc.append(copy.deepcopy(root) if root.getparent() is not None else root)
