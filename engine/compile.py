@@ -85,9 +85,14 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
         group_ref = sel.field_ref(ref.rank, ctx)
         refs.add(group_ref)
 
+        rank_key = ("rank-positions", group_ref)
+
         def base(run: Run, idx: Index) -> Any:
-            v = run.dataset.column(group_ref).get(idx)
-            return None if v is None else run.groups(group_ref)[to_text(v)].index(idx) + 1
+            ranks = run.attr_values.get(rank_key)
+            if ranks is None:       # once per poll: each row's place within its group
+                ranks = run.attr_values[rank_key] = {
+                    i: n for rows in run.groups(group_ref).values() for n, i in enumerate(rows, 1)}
+            return ranks.get(idx)
         sig = ("rank", group_ref)
     elif ref.concat is not None:
         compiled = [compile_ref(r, sel, ctx, refs) for r in ref.concat]
