@@ -81,6 +81,19 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
         def base(run: Run, idx: Index) -> Any:
             return run.dataset.column(col_ref).get(idx)
         sig = ("field", col_ref)
+    elif ref.rank is not None:
+        group_ref = sel.field_ref(ref.rank, ctx)
+        refs.add(group_ref)
+
+        rank_key = ("rank-positions", group_ref)
+
+        def base(run: Run, idx: Index) -> Any:
+            ranks = run.attr_values.get(rank_key)
+            if ranks is None:       # once per poll: each row's place within its group
+                ranks = run.attr_values[rank_key] = {
+                    i: n for rows in run.groups(group_ref).values() for n, i in enumerate(rows, 1)}
+            return ranks.get(idx)
+        sig = ("rank", group_ref)
     elif ref.concat is not None:
         compiled = [compile_ref(r, sel, ctx, refs) for r in ref.concat]
         parts = [p for p, _ in compiled]

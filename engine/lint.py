@@ -198,6 +198,8 @@ def mib_unit(text: str) -> str | None:
 def _ref_fields(ref: Any) -> Iterable[str]:
     if ref.field is not None:
         yield ref.field
+    if ref.rank is not None:
+        yield ref.rank
     if ref.lookup is not None:
         yield ref.lookup.field
         if ref.lookup.match is not None:
@@ -291,8 +293,11 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
         for attr, spec in lb.book.device.items():
             if attr not in schema.resource:
                 problems.append(lb.doc.problem(("device", attr), f"{attr!r} is not a Resource attribute of the schema"))
-            if isinstance(spec, DeviceRule):
-                _check_names(lb, ("device", attr), spec.selector, _device_names(spec), ctx, problems)
+            where: tuple[Any, ...] = ("device", attr)
+            dev: DeviceRule | None = spec if isinstance(spec, DeviceRule) else None
+            while dev is not None:
+                _check_names(lb, where, dev.selector, _device_names(dev), ctx, problems)
+                dev, where = dev.fallback, (*where, "fallback")
         for kind, attrs in lb.book.defaults.items():
             probe = _probe_selector(kind)
             for attr, ref in attrs.items():

@@ -139,6 +139,8 @@ class AttrRef(Strict):
     field: str | None = Field(None, description="another field of the same row (SNMP: column at the same index)")
     lookup: Lookup | None = None
     concat: list[AttrRef] | None = Field(None, description="text of several references joined with `sep` (empty ones left out)")
+    rank: str | None = Field(None, description="the row's 1-based position among the rows with the same value of "
+                                               "this field, in the device's order (sensor 2 of module 1)")
     sep: str = Field(" ", description="with concat: the separator")
     transforms: list[Transform] = Field(default_factory=list)
     fallback: AttrRef | None = Field(None, description="used when this reference yields nothing")
@@ -158,9 +160,9 @@ class AttrRef(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> AttrRef:
-        kinds = [k for k in ("const", "index", "key", "field", "lookup", "concat") if getattr(self, k) is not None]
+        kinds = [k for k in ("const", "index", "key", "field", "lookup", "concat", "rank") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("an attribute takes exactly one of const, index, key, field, lookup, concat "
+            raise ValueError("an attribute takes exactly one of const, index, key, field, lookup, concat, rank "
                              f"(got {kinds or 'none'})")
         if self.concat is not None and not self.concat:
             raise ValueError("concat needs at least one reference")
@@ -290,6 +292,8 @@ class DeviceRule(_Sourced):
 
     where: list[Condition] = Field(default_factory=list)
     transforms: list[Transform] = Field(default_factory=list)
+    fallback: DeviceRule | None = Field(
+        None, description="read when this finds nothing (the key another OS release uses)")
 
 
 DeviceAttr = Annotated[Scalar | DeviceRule, Field(union_mode="left_to_right")]

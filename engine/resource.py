@@ -23,6 +23,7 @@ class DeviceProgram(NamedTuple):
     where: list[Check]
     chain: Callable[[Any], Any] | None
     prefilter: tuple[ColumnRef, tuple[str, ...]] | None
+    fallback: DeviceProgram | None = None
 
 
 def compile_device(spec: DeviceAttr, ctx: BindContext, keys: Keys,
@@ -33,8 +34,9 @@ def compile_device(spec: DeviceAttr, ctx: BindContext, keys: Keys,
     sel = spec.selector
     refs.add(sel.value_ref(ctx))
     where = [compile_condition(c, sel, ctx, refs, keys)[0] for c in spec.where]
+    fallback = compile_device(spec.fallback, ctx, keys, refs) if spec.fallback is not None else None
     return DeviceProgram(spec.kind, sel.value_ref(ctx), where, compile_chain(spec.transforms),
-                         prefilter(spec.where, sel, ctx))
+                         prefilter(spec.where, sel, ctx), fallback if isinstance(fallback, DeviceProgram) else None)
 
 
 def _index_order(idx: Index) -> Any:
@@ -59,26 +61,35 @@ def build_resource(device_rules: list[tuple[str, str | DeviceProgram]], run: Run
         if isinstance(spec, str):
             res[attr] = spec
             continue
-        if spec.kind != run.dataset.kind:
-            continue
-        col = run.dataset.column(spec.value_ref)
-        candidates: Iterable[Index] = col
-        if spec.prefilter is not None:
-            groups = run.groups(spec.prefilter[0])
-            candidates = [i for v in spec.prefilter[1] for i in groups.get(v, ()) if i in col]
-        for idx in sorted(candidates, key=_index_order):
-            if not all(c(run, idx) for c in spec.where):
-                continue
-            v = col[idx]
-            if spec.chain is not None:
-                v = spec.chain(v)
-                if v is SKIP:
-                    continue
-            text = to_text(v) if v is not None else ""
+        program: DeviceProgram | None = spec
+        while program is not None:
+            text = _first_value(program, run) if program.kind == run.dataset.kind else ""
             if text:
                 res[attr] = text
                 break
+            program = program.fallback
     return res
+
+
+def _first_value(spec: DeviceProgram, run: Run) -> str:
+    """The first non-empty value of a device rule's column (rows in index order), or ""."""
+    col = run.dataset.column(spec.value_ref)
+    candidates: Iterable[Index] = col
+    if spec.prefilter is not None:
+        groups = run.groups(spec.prefilter[0])
+        candidates = [i for v in spec.prefilter[1] for i in groups.get(v, ()) if i in col]
+    for idx in sorted(candidates, key=_index_order):
+        if not all(c(run, idx) for c in spec.where):
+            continue
+        v = col[idx]
+        if spec.chain is not None:
+            v = spec.chain(v)
+            if v is SKIP:
+                continue
+        text = to_text(v) if v is not None else ""
+        if text:
+            return text
+    return ""
 
 
 def memo_resource(device_rules: list[tuple[str, str | DeviceProgram]], device_refs: tuple[ColumnRef, ...],

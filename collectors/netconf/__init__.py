@@ -1,5 +1,5 @@
 """NETCONF collector (ncclient over SSH). Registered as source kind ``netconf``, selector ``xpath``,
-with recorded sessions (one ``.xml`` per RPC, NAPALM's layout)."""
+with recorded sessions (one ``.xml`` per RPC, NAPALM's layout; IOS-XR XML-agent replies too)."""
 
 from typing import Any
 
@@ -13,5 +13,11 @@ def _session(spec: Any) -> list[Any]:
     return session_metrics(spec)
 
 
+def _recognise(names: list[str]) -> bool:
+    """NETCONF replies (.xml), or IOS-XR XML-agent replies under NAPALM's request file names."""
+    from netrosetta.collectors.netconf.xml_agent import is_request_file
+    return any(n.endswith(".xml") or is_request_file(n) for n in names)
+
+
 register(request_kind("netconf", "xpath", __name__, "NetconfTarget", order=30, extensions=(".xml",),
-                      recognise=lambda names: any(n.endswith(".xml") for n in names), health=_session))
+                      recognise=_recognise, health=_session))

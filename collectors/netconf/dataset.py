@@ -6,6 +6,7 @@ from typing import Any
 
 from lxml import etree
 
+from netrosetta.collectors.netconf import xml_agent
 from netrosetta.collectors.platforms import platforms
 from netrosetta.collectors.recording import DeviceFacts, Recording, SourceDataset
 
@@ -80,6 +81,16 @@ def from_recording(rec: Recording, platform: str | None = None) -> SourceDataset
     ds = SourceDataset("netconf", rec.path.name, platform or rec.platform)
     strip = strips_namespaces(ds.platform)
     for path in rec.files():
+        if xml_agent.is_request_file(path.name):      # IOS-XR XML agent (NAPALM's iosxr driver)
+            try:
+                root = parse_reply(path.read_bytes())
+                keys = xml_agent.reply_keys(root)
+            except ValueError as exc:
+                ds.errors[path.stem] = str(exc)
+                continue
+            for key in keys:
+                xml_agent.file_under(ds.documents, key, root)
+            continue
         if path.suffix != ".xml" or path.name == "server_capabilities.xml":
             continue
         try:

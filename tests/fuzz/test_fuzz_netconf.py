@@ -140,6 +140,23 @@ def test_fuzz_netconf_reply_iosxr() -> None:
     harness.assert_clean(rep)
 
 
+def test_fuzz_xml_agent_reply_iosxr() -> None:
+    """IOS-XR XML-agent replies (NAPALM iosxr recordings): keyed by their containers (a reply that
+    is no agent response is the file's counted ValueError), then read by the rulebook's rules."""
+    from netrosetta.collectors.netconf import xml_agent
+
+    seeds = _files(Path(__file__).parents[1] / "golden" / "napalm_fixtures" / "iosxr", "*.txt")
+    rpcs = sorted({k for data in seeds.values() for k in xml_agent.reply_keys(ncd.parse_reply(data))})
+    translate_reply = xml_target("cisco_xr", rpcs)
+
+    def target(data: bytes) -> None:
+        with contextlib.suppress(ValueError):       # ReplyError or not an agent response: counted
+            xml_agent.reply_keys(ncd.parse_reply(data))
+        translate_reply(data)
+    rep = harness.fuzz("xml-agent-reply-iosxr", target, [*seeds.values(), *SMALL_XML], allowed=(ncd.ReplyError,))
+    harness.assert_clean(rep)
+
+
 # -- API JSON through the JSON selectors ---------------------------------------------------------
 
 def test_fuzz_api_json_eos() -> None:
