@@ -111,13 +111,16 @@ def _print_walks(report: dict[str, Any]) -> None:
 
     devices = report["devices"]
     scored = any("librenms" in d for d in devices.values())
-    cols = ["device", "rulebook", "families (data points)"] + (["LibreNMS os", "cpu", "mem", "temp"] if scored else [])
+    cols = ["device", "rulebook", "families (data points)", "not read (values per MIB)"] + \
+        (["LibreNMS os", "cpu", "mem", "temp"] if scored else [])
     t = Table(*cols, title=f"Coverage of {len(devices)} walks")
     for name, d in devices.items():
         fams = d["error"] if d.get("error") else \
             ", ".join(f"{f} {d['families'][f]}" for f in FAMILIES if f in d["families"]) or "(nothing)"
         rb = d["rulebook"] + (" (fallback)" if d["fallback"] else "")
-        row = [name, rb, fams]
+        unused = d.get("unused", {})
+        left = ", ".join(f"{mod} {sum(objs.values())}" for mod, objs in list(unused.items())[:3])
+        row = [name, rb, fams, left + (f" (+{len(unused) - 3} MIBs)" if len(unused) > 3 else "")]
         if scored:
             ln = d.get("librenms", {})
             row += [ln.get("os", ""), *(_mark(ln, c) for c in ("cpu", "memory", "temperature"))]
