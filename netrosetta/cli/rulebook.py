@@ -86,7 +86,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.profiles]
     out = Path(args.out)
     context = [] if args.no_context else [Path(p) for p in args.context or []] or [MAPPINGS]
-    res = import_profiles(paths, out, args.flavor, context)
+    mib = None
+    if args.mibs:
+        from netrosetta.engine.mib_index import MibIndex
+        mib = MibIndex.load(args.mibs)
+    res = import_profiles(paths, out, args.flavor, context, mib)
     reasons = res.reasons()
     print(f"{len(res.written)} rulebook(s) written to {out}: "
           f"{sum(c.schema_rules for c in res.converted)} unified-schema rules, "
@@ -115,4 +119,6 @@ def register(sub: Any) -> None:
     q.add_argument("--context", action="append", help=f"rulebooks the imported ones will run beside: a match "
                    f"entry one of them has is left out (default {MAPPINGS})")
     q.add_argument("--no-context", action="store_true", help="import as if no other rulebook were loaded")
+    q.add_argument("--mibs", metavar="DIR", help="a compiled MIB index (`mibs compile` output) to take counter vs "
+                   "gauge and UNITS from where a profile gives no metric type (default: the shipped mibs/)")
     q.set_defaults(func=cmd_import)

@@ -161,8 +161,9 @@ def _tag_attributes(tags: list[Any], by_name: dict[str, str], ctx: _Ctx, where: 
         if not isinstance(t, dict):
             ctx.skip(f"{where}: metric tag {t!r} is not a mapping")
             continue
-        col = t.get("column") if isinstance(t.get("column"), dict) else None
-        tag = t.get("tag") or (col or {}).get("name") or t.get("symbol")
+        # Datadog spells a tag column `column:` or `symbol:`
+        col = next((t[k] for k in ("column", "symbol") if isinstance(t.get(k), dict)), None)
+        tag = t.get("tag") or (col or {}).get("name")
         if t.get("index_transform") is not None or t.get("match") is not None or t.get("tags") is not None:
             ctx.skip(f"{where}: tag {tag!r} (index_transform / regex match tags) not supported")
             continue
@@ -363,6 +364,8 @@ def convert_device(profile: Profile, ctx: _Ctx) -> dict[str, Any]:
     return device
 
 
+# top-level keys the conversion reads (name: a profile's own label; the rulebook id is its file name)
+READ_TOP = {"extends", "sysobjectid", "sysObjectID", "metrics", "metric_tags", "metadata", "device", "matches", "name"}
 IGNORED_TOP = {
     "provider": "ktranslate's entity type for its backend",
     "traps": "trap definitions (netrosetta decodes traps by MIB)",
@@ -383,6 +386,8 @@ def convert(profile: Profile, flavor: str, root: Path | None, parents: list[Prof
     for key, why in IGNORED_TOP.items():
         if profile.data.get(key):
             ctx.skip(f"{key}: {why}")
+    for key in sorted(set(map(str, profile.data)) - READ_TOP - set(IGNORED_TOP)):
+        ctx.skip(f"top-level key {key!r} not understood")
     book: dict[str, Any] = {"id": rid, "version": "1.0.0", "schema": "unified/v1",
                             "description": f"imported from {flavor} profile {profile.file_name}"}
     if parents:

@@ -29,6 +29,7 @@ metrics:
 DEVICE = """\
 extends: [base.yml]
 sysobjectid: [1.3.6.1.4.1.99998.1.*]
+static_tags: ["site:lab"]
 matches:
   "^widget pro": widget-pro.yml
 metadata:
@@ -51,7 +52,7 @@ metrics:
       - {OID: 1.3.6.1.4.1.99998.4.1.1.6, name: wPsuFlags, metric_type: flag_stream}
     metric_tags:
       - {index: 1, tag: psu_slot}
-      - column: {OID: 1.3.6.1.4.1.99998.4.1.1.2, name: wPsuName}
+      - symbol: {OID: 1.3.6.1.4.1.99998.4.1.1.2, name: wPsuName}
         tag: psu_name
       - {tag: psu_mac, column: {OID: 1.3.6.1.4.1.99998.4.1.1.7, name: wPsuMac}, index_transform: [{start: 1, end: 2}]}
 """
@@ -128,7 +129,7 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     res = import_profiles([_profiles(tmp_path)], out, "datadog", context=[])
     lines = {cv.rulebook_id: cv.not_kept for cv in res.converted}
     widget = " | ".join(lines["datadog/widget"])
-    for said in ("trailing tab removed on line(s) 15", "bogus_field: no Resource attribute",
+    for said in ("trailing tab removed on line(s) 16", "top-level key 'static_tags' not understood", "bogus_field: no Resource attribute",
                  "wPsuState: a text value sent as the number 1", "'flag_stream' has no netrosetta instrument",
                  "tag 'psu_mac' (index_transform"):
         assert said in widget, said
@@ -136,6 +137,7 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     assert any("tag alias: not kept" in line for line in lines["datadog/base"])
     report = (out / REPORT).read_text()
     assert "3 profile(s): 2 unified-schema rule(s), 4 vendor extension rule(s)" in report
+    assert "7 item(s) not kept" in report
     assert sum(len(v) for v in lines.values()) == int(report.split("rule(s), ")[-1].split(" item")[0])
 
 
