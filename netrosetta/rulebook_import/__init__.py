@@ -29,6 +29,7 @@ from .profiles import Profile, ProfileSet, load_profile, profile_files
 
 FLAVORS = ("ktranslate", "datadog")
 REPORT = "IMPORT-REPORT.md"
+ENTERPRISE_ARCS = 7       # 1.3.6.1.4.1.<enterprise>
 
 
 @dataclass
@@ -71,6 +72,9 @@ def _match_entries(p: Profile, redirects: dict[str, list[tuple[str, list[str]]]]
         except ValueError:
             notes.append(f"sysobjectid {oid!r}: not an OID pattern")
             continue
+        if len([c for c in oid.split(".") if c != "*"]) < ENTERPRISE_ARCS:
+            notes.append(f"sysobjectid {oid}: wider than one enterprise, so this rulebook takes every device "
+                         "no vendor rulebook matches, before the generic fallback")
         entries.append({"sys_object_id": oid})
     for regex, oids in redirects.get(p.file_name, []):
         for oid in oids or [None]:  # type: ignore[list-item]
@@ -186,8 +190,8 @@ def _write(result: ImportResult, out_dir: Path, flavor: str) -> None:
              f"{len(result.converted)} profile(s): "
              f"{sum(c.schema_rules for c in result.converted)} unified-schema rule(s), "
              f"{sum(c.extension_rules for c in result.converted)} vendor extension rule(s), "
-             f"{sum(len(c.not_kept) for c in result.converted)} item(s) not kept.", "",
-             "## Not kept, by reason", ""]
+             f"{sum(len(c.not_kept) for c in result.converted)} item(s) not kept or to review.", "",
+             "## Not kept or to review, by reason", ""]
     lines += [f"- {n} x {why}" for why, n in result.reasons().most_common()]
     lines += ["", "## Per profile", ""]
     for cv in result.converted:
