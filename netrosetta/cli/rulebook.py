@@ -95,7 +95,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"{len(res.written)} rulebook(s) written to {out}: "
           f"{sum(c.schema_rules for c in res.converted)} unified-schema rules, "
           f"{sum(c.extension_rules for c in res.converted)} vendor extension rules; "
-          f"{sum(reasons.values())} item(s) not kept (see {out / REPORT})", file=sys.stderr)
+          f"{sum(reasons.values())} item(s) not kept or to review (see {out / REPORT})", file=sys.stderr)
     for why, n in reasons.most_common(10):
         print(f"  {n:6d} x {why}", file=sys.stderr)
     return 0

@@ -49,7 +49,9 @@ class ImportResult:
 def _reason(line: str) -> str:
     head, _, why = line.rpartition(": ")
     why = why if head else line
-    return re.sub(r"'[^']*'|\d+(\.\d+)*", "…", why)
+    why = re.sub(r"'[^']*'|\d+(\.\d+)*", "…", why)
+    why = re.sub(r"…(, …)+", "…", why)
+    return re.sub(r"already matched by \S+;", "already matched by one of the context rulebooks;", why)
 
 
 def _roots(paths: list[Path]) -> list[Path]:

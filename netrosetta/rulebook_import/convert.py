@@ -25,6 +25,12 @@ _INSTRUMENTS = {"gauge": "gauge", "percent": "gauge", "counter": "counter", "rat
 # rules making one series keep the first, as the agents ship the one that answers)
 _UNDERSTOOD = {"name", "OID", "oid", "help", "tag", "enum", "type", "format", "forced_type", "metric_type",
                "scale_factor", "condition", "extract_value", "conversion", "description", "allow_duplicate"}
+_ENTRY_KEYS = {"MIB", "table", "symbols", "symbol", "metric_tags", "forced_type", "metric_type"}
+# ktranslate's table-level keys netrosetta has no counterpart for
+_ENTRY_HINTS = {
+    "is_interface": "ktranslate files the metrics of this table under the interfaces of the device (not expressed)",
+    "walk_full_table": "a polling hint (netrosetta walks what its rules read)",
+}
 WHOLE_INDEX = (0, 128)
 
 
@@ -193,7 +199,7 @@ def _tag_attributes(tags: list[Any], by_name: dict[str, str], ctx: _Ctx, where: 
                 attrs[schema_attr] = ref
                 continue
         else:
-            ctx.skip(f"{where}: tag {tag!r} is neither a column with an OID nor an index")
+            ctx.skip(f"{where}: tag {tag or t!r} is neither a column with an OID nor an index")
             continue
         attrs[f"vendor.{ctx.vendor}.{snake(tag or 'tag')}"] = ref
     return attrs
@@ -285,6 +291,13 @@ def convert_metrics(profile: Profile, ctx: _Ctx) -> list[dict[str, Any]]:
         if not syms:
             ctx.skip(f"{where_e}: no symbol to read")
             continue
+        # Datadog's older form puts the metric type beside `symbol:`; it applies to its symbols
+        shared = {k: entry[k] for k in ("forced_type", "metric_type") if k in entry and "symbols" not in entry}
+        syms = [{**shared, **s} for s in syms]
+        if "oid" not in entry and "OID" not in entry:
+            for key in sorted(set(map(str, entry)) - _ENTRY_KEYS):
+                ctx.skip(f"{where_e}: {key}: {_ENTRY_HINTS[key]}" if key in _ENTRY_HINTS
+                         else f"{where_e}: key {key!r} not understood")
         by_name = {str(s.get("name")): oid_text(s.get("OID")) or "" for s in syms}
         tag_attrs = {} if scalar else _tag_attributes(entry.get("metric_tags") or [], by_name, ctx, where_e)
         if scalar and entry.get("metric_tags"):
@@ -370,7 +383,7 @@ IGNORED_TOP = {
     "provider": "ktranslate's entity type for its backend",
     "traps": "trap definitions (netrosetta decodes traps by MIB)",
     "mibs": "a list of MIB names (documentation)",
-    "no_use_bulkwalkall": "a polling hint",
+    "no_use_bulkwalkall": "a polling hint (netrosetta walks what its rules read)",
     "sysmap": "a sysObjectID -> model table for ktranslate's own device naming",
     "matches_list": "an ordered list of sysDescr redirects",
 }

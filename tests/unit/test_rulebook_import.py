@@ -42,7 +42,9 @@ metrics:
   - MIB: WIDGET-MIB
     symbol: {OID: 1.3.6.1.4.1.99998.3.1.0, name: wCpuBusy, tag: CPU}
   - MIB: WIDGET-MIB
-    symbol: {OID: 1.3.6.1.4.1.99998.3.2.0, name: wSessions, metric_type: gauge}\t
+    symbol: {OID: 1.3.6.1.4.1.99998.3.2.0, name: wSessions}\t
+    forced_type: gauge
+    options: {placement: 2}
   - MIB: WIDGET-MIB
     table: {OID: 1.3.6.1.4.1.99998.4.1, name: wPsuTable}
     symbols:
@@ -129,7 +131,7 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     res = import_profiles([_profiles(tmp_path)], out, "datadog", context=[])
     lines = {cv.rulebook_id: cv.not_kept for cv in res.converted}
     widget = " | ".join(lines["datadog/widget"])
-    for said in ("trailing tab removed on line(s) 16", "top-level key 'static_tags' not understood", "bogus_field: no Resource attribute",
+    for said in ("trailing tab removed on line(s) 16", "metrics[1]: key 'options' not understood", "top-level key 'static_tags' not understood", "bogus_field: no Resource attribute",
                  "wPsuState: a text value sent as the number 1", "'flag_stream' has no netrosetta instrument",
                  "tag 'psu_mac' (index_transform"):
         assert said in widget, said
@@ -137,7 +139,7 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     assert any("tag alias: not kept" in line for line in lines["datadog/base"])
     report = (out / REPORT).read_text()
     assert "3 profile(s): 2 unified-schema rule(s), 4 vendor extension rule(s)" in report
-    assert "7 item(s) not kept" in report
+    assert "8 item(s) not kept" in report
     assert sum(len(v) for v in lines.values()) == int(report.split("rule(s), ")[-1].split(" item")[0])
 
 
