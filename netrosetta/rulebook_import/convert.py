@@ -352,7 +352,11 @@ def convert_device(profile: Profile, ctx: _Ctx) -> dict[str, Any]:
     vendor = (profile.data.get("device") or {}).get("vendor") if isinstance(profile.data.get("device"), dict) else None
     if vendor:
         device["device.manufacturer"] = str(vendor)
-    fields = ((profile.data.get("metadata") or {}).get("device") or {}).get("fields") or {}
+    raw_meta = profile.data.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    for section in sorted(set(map(str, meta)) - {"device"}):
+        ctx.skip(f"metadata.{section}: only device metadata becomes Resource attributes")
+    fields = (meta.get("device") or {}).get("fields") or {}
     for key, spec in fields.items() if isinstance(fields, dict) else ():
         attr = known()["metadata"].get(key)
         if attr is None or not isinstance(spec, dict):
@@ -361,14 +365,23 @@ def convert_device(profile: Profile, ctx: _Ctx) -> dict[str, Any]:
         if spec.get("value") is not None:
             device[attr] = str(spec["value"])
             continue
-        sym = spec.get("symbol") or next(iter(spec.get("symbols") or []), None) or {}
+        raw_more = spec.get("symbols")
+        more: list[Any] = raw_more if isinstance(raw_more, list) else []
+        sym = spec.get("symbol") or next(iter(more), None) or {}
+        if len(more) > 1:
+            ctx.skip(f"metadata.device.fields.{key}: only the first of {len(more)} symbols is read")
         oid = oid_text(sym.get("OID")) if isinstance(sym, dict) else None
         if oid is None or not oid.endswith(".0"):
             ctx.skip(f"metadata.device.fields.{key}: only a value or a scalar symbol is supported")
             continue
         rule: dict[str, Any] = {"snmp": {"value": oid[:-2]}}
-        if sym.get("extract_value"):
-            rule["transforms"] = [{"regex": str(sym["extract_value"])}]
+        # a regex whose first group is the value: extract_value, or match_pattern with match_value $1
+        regex = sym.get("extract_value") or (sym.get("match_pattern") if str(sym.get("match_value")) == "$1" else None)
+        if sym.get("match_pattern") and regex is None:
+            ctx.skip(f"metadata.device.fields.{key}: match_value {sym.get('match_value')!r} (only $1 is supported)")
+            continue
+        if regex:
+            rule["transforms"] = [{"regex": str(regex)}]
         device.setdefault(attr, rule)
     for t in profile.data.get("metric_tags") or []:
         label = t.get("tag") or (t.get("column") or {}).get("name") or t.get("symbol") if isinstance(t, dict) else t

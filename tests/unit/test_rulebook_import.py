@@ -38,6 +38,12 @@ metadata:
       vendor: {value: Widgetco}
       serial_number: {symbol: {OID: 1.3.6.1.4.1.99998.2.1.0, name: wSerial}}
       bogus_field: {value: x}
+      version:
+        symbols:
+          - {OID: 1.3.6.1.2.1.1.1.0, name: sysDescr, match_pattern: 'Pro (\\d+)', match_value: $1}
+          - {OID: 1.3.6.1.4.1.99998.2.2.0, name: wVersion}
+  interface:
+    fields: {alias: {symbol: {OID: 1.3.6.1.2.1.31.1.1.1.18, name: ifAlias}}}
 metrics:
   - MIB: WIDGET-MIB
     symbol: {OID: 1.3.6.1.4.1.99998.3.1.0, name: wCpuBusy, tag: CPU}
@@ -104,7 +110,8 @@ def test_profiles_become_rulebooks_that_lint_and_translate(tmp_path: Path) -> No
     # the sysDescr redirect is the target's own, more specific entry (agents lower-case sysDescr)
     assert pro["match"] == {"snmp": [{"sys_object_id": "1.3.6.1.4.1.99998.1.*", "sys_descr": "(?i)^widget pro"}]}
     assert widget["device"] == {"device.manufacturer": "Widgetco",
-                                "netrosetta.device.serial_number": {"snmp": {"value": "1.3.6.1.4.1.99998.2.1"}}}
+                                "netrosetta.device.serial_number": {"snmp": {"value": "1.3.6.1.4.1.99998.2.1"}},
+                                "os.version": {"snmp": {"value": "1.3.6.1.2.1.1.1"}, "transforms": [{"regex": r"Pro (\d+)"}]}}
     ext = widget["extensions"]
     assert ext["vendor.widgetco.w_psu_packets"]["instrument"] == "counter"
     assert ext["vendor.widgetco.w_sessions"]["instrument"] == "gauge"
@@ -124,6 +131,7 @@ def test_profiles_become_rulebooks_that_lint_and_translate(tmp_path: Path) -> No
         ("vendor.widgetco.w_pro_thing", (), 5),
     }
     assert t.resource["netrosetta.device.serial_number"] == "SN123"
+    assert t.resource["os.version"] == "3000"
 
 
 def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
@@ -131,7 +139,8 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     res = import_profiles([_profiles(tmp_path)], out, "datadog", context=[])
     lines = {cv.rulebook_id: cv.not_kept for cv in res.converted}
     widget = " | ".join(lines["datadog/widget"])
-    for said in ("trailing tab removed on line(s) 16", "metrics[1]: key 'options' not understood", "top-level key 'static_tags' not understood", "bogus_field: no Resource attribute",
+    for said in ("trailing tab removed on line(s) 22", "metadata.interface: only device metadata",
+                 "fields.version: only the first of 2 symbols is read", "metrics[1]: key 'options' not understood", "top-level key 'static_tags' not understood", "bogus_field: no Resource attribute",
                  "wPsuState: a text value sent as the number 1", "'flag_stream' has no netrosetta instrument",
                  "tag 'psu_mac' (index_transform"):
         assert said in widget, said
@@ -139,7 +148,7 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     assert any("tag alias: not kept" in line for line in lines["datadog/base"])
     report = (out / REPORT).read_text()
     assert "3 profile(s): 2 unified-schema rule(s), 4 vendor extension rule(s)" in report
-    assert "8 item(s) not kept" in report
+    assert "10 item(s) not kept" in report
     assert sum(len(v) for v in lines.values()) == int(report.split("rule(s), ")[-1].split(" item")[0])
 
 
