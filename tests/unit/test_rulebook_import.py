@@ -181,3 +181,23 @@ def _walk(tmp_path: Path) -> Path:
     p = tmp_path / "w.snmprec"
     p.write_text(WALK)
     return p
+
+
+def test_coverage_compare_walk_by_walk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`coverage --compare`: the imported set alone against ours on the same walk."""
+    import json
+
+    out = tmp_path / "out"
+    import_profiles([_profiles(tmp_path)], out, "datadog", context=[])
+    walks = tmp_path / "walks"
+    walks.mkdir()
+    _walk(walks)
+    assert main(["coverage", "--walk", str(walks), "--compare", str(out), "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    row = got["devices"]["w"]
+    assert row["imported"]["rulebook"] == "datadog/widget-pro"
+    assert row["imported"]["families"] == {"cpu": 1, "interfaces": 1, "extensions": 4}
+    assert row["ours"]["rulebook"] == "generic/snmp (fallback)" and "extensions" not in row["ours"]["families"]
+    assert row["closer"] == ""                     # no LibreNMS decode given: nothing scored
+    # the one exact sysObjectID pattern of the profiles is a wildcard: counted apart
+    assert got["sys_object_ids"] == {"oids": 0, "matched": 0, "subtree": 0, "wildcards": 1}
