@@ -111,3 +111,21 @@ def test_extension_metrics_translate_and_export(tmp_path: Path) -> None:
     assert metrics["vendor.acme.fw.packets"].unit == "{packet}"
     assert [p.as_int or p.as_double for p in metrics["vendor.acme.fw.sessions"].gauge.data_points] == [12, 30]
     assert family("vendor.acme.fw.packets") == "extensions"
+
+
+def test_extension_instrument_is_checked_against_the_mib(tmp_path: Path) -> None:
+    """As for schema metrics: a Counter64 column under a gauge extension is reported, with its line."""
+    (tmp_path / "c.yaml").write_text("""\
+id: acme/counted
+version: 1.0.0
+match: {snmp: [{sys_object_id: 1.3.6.1.4.1.99999.5}]}
+extensions:
+  vendor.acme.octets: {instrument: gauge, unit: By, description: octets read as a gauge}
+  vendor.acme.octets_total: {instrument: counter, unit: By, description: octets as a counter}
+rules:
+  - {name: wrong, metric: vendor.acme.octets, snmp: {value: IF-MIB::ifHCInOctets}}
+  - {name: right, metric: vendor.acme.octets_total, snmp: {value: IF-MIB::ifHCInOctets}}
+""")
+    problems = lint_paths([tmp_path])
+    assert [(p.line, p.severity) for p in problems] == [(8, "warning")], problems
+    assert "a counter, but vendor.acme.octets is a gauge" in problems[0].message
