@@ -147,6 +147,7 @@ def import_profiles(paths: list[Path], out_dir: Path, flavor: str, context: list
     mib = mib if mib is not None else MibIndex.default()
     result = ImportResult()
     declared: dict[str, dict[str, dict[str, Any]]] = {}     # rulebook id -> its extensions, inherited too
+    rules_of: dict[str, dict[str, str]] = {}                # rulebook id -> rule name -> column read
 
     def id_of(p: Profile) -> str:
         return f"{flavor}/{slug(p.stem)}" if pset.unique(p) else f"{flavor}/{slug(p.path.parent.name)}-{slug(p.stem)}"
@@ -163,16 +164,19 @@ def import_profiles(paths: list[Path], out_dir: Path, flavor: str, context: list
             taken[key] = id_of(p)
             entries.append(e)
         inherited: dict[str, dict[str, Any]] = {}
+        parent_rules: dict[str, str] = {}
         for q in parents:
             inherited.update(declared.get(id_of(q), {}))
+            parent_rules.update(rules_of.get(id_of(q), {}))
         p_root = next((r for r in roots if r in p.path.resolve().parents), root)
         cv = convert(p, flavor, p_root, parents, inherited, entries if _sysobjectids(p) or entries else [],
-                     mib, id_of)
+                     mib, id_of, parent_rules)
         if _sysobjectids(p) and not entries:
             cv.book.pop("abstract", None)
             cv.book["match"] = {"snmp": []}
         cv.not_kept[:0] = notes
         declared[cv.rulebook_id] = {**inherited, **cv.book.get("extensions", {})}
+        rules_of[cv.rulebook_id] = {**parent_rules, **{r["name"]: r["snmp"]["value"] for r in cv.book["rules"]}}
         result.converted.append(cv)
     _write(result, out_dir, flavor)
     return result

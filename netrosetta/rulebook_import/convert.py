@@ -74,14 +74,18 @@ class _Ctx:
     extensions: dict[str, dict[str, Any]]               # this rulebook's declarations
     inherited: dict[str, dict[str, Any]]                # declared by its parents
     names: set[str] = field(default_factory=set)
+    # rule name -> the column it reads, of the parents' rules: the same name in a child overrides
+    # the parent's rule, which is right only when both read the same object
+    parent_rules: dict[str, str] = field(default_factory=dict)
 
     def skip(self, what: str) -> None:
         self.out.not_kept.append(what)
 
-    def rule_name(self, base: str) -> str:
-        name, n = slug(base) or "rule", 2
-        while name in self.names:
-            name, n = f"{slug(base)}-{n}", n + 1
+    def rule_name(self, base: str, value: str) -> str:
+        stem = snake(base).replace("_", "-")          # ifHCInOctets -> if-hc-in-octets
+        name, n = stem, 2
+        while name in self.names or self.parent_rules.get(name, value) != value:
+            name, n = f"{stem}-{n}", n + 1
         self.names.add(name)
         return name
 
@@ -207,7 +211,7 @@ def _tag_attributes(tags: list[Any], by_name: dict[str, str], ctx: _Ctx, where: 
 
 def _schema_rule(spec: dict[str, Any], value: str, extra_where: list[dict[str, Any]], scalar: bool,
                  tag_attrs: dict[str, Any], name: str, ctx: _Ctx) -> dict[str, Any]:
-    rule: dict[str, Any] = {"name": ctx.rule_name(name), "metric": spec["metric"], "snmp": {"value": value}}
+    rule: dict[str, Any] = {"name": ctx.rule_name(name, value), "metric": spec["metric"], "snmp": {"value": value}}
     where = list(spec.get("where", [])) + extra_where
     if where:
         rule["where"] = where
@@ -244,7 +248,7 @@ def _extension_rule(sym: dict[str, Any], metric_name: str, value: str, extra_whe
     attrs = sorted(set(decl.get("attributes", [])) | set(tag_attrs))
     ctx.extensions[name] = {"instrument": inst, "unit": unit, "description": decl.get("description", desc),
                             "attributes": attrs}
-    rule: dict[str, Any] = {"name": ctx.rule_name(metric_name), "metric": name, "snmp": {"value": value}}
+    rule: dict[str, Any] = {"name": ctx.rule_name(metric_name, value), "metric": name, "snmp": {"value": value}}
     if mib_name:
         rule["description"] = f"{mib_name}::{sym.get('name')}"
     if extra_where:
@@ -404,11 +408,13 @@ IGNORED_TOP = {
 
 def convert(profile: Profile, flavor: str, root: Path | None, parents: list[Profile],
             inherited: dict[str, dict[str, Any]], match: list[dict[str, str]],
-            mib: MibIndex | None, id_of: Callable[[Profile], str]) -> Converted:
+            mib: MibIndex | None, id_of: Callable[[Profile], str],
+            parent_rules: dict[str, str] | None = None) -> Converted:
     rid = id_of(profile)
     out = Converted(profile.path, rid, {})
     out.not_kept.extend(profile.notes)
-    ctx = _Ctx(flavor, vendor_of(profile.path, root), mib, out, {}, inherited)
+    ctx = _Ctx(flavor, vendor_of(profile.path, root), mib, out, {}, inherited,
+               parent_rules=dict(parent_rules or {}))
     for key, why in IGNORED_TOP.items():
         if profile.data.get(key):
             ctx.skip(f"{key}: {why}")

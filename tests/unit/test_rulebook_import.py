@@ -201,3 +201,22 @@ def test_coverage_compare_walk_by_walk(tmp_path: Path, capsys: pytest.CaptureFix
     assert row["closer"] == ""                     # no LibreNMS decode given: nothing scored
     # the one exact sysObjectID pattern of the profiles is a wildcard: counted apart
     assert got["sys_object_ids"] == {"oids": 0, "matched": 0, "subtree": 0, "wildcards": 1}
+
+
+def test_a_child_symbol_named_like_a_parents_keeps_both(tmp_path: Path) -> None:
+    """Same name, another object: the child's rule gets its own name, so it does not override
+    (and silently drop) the parent's; same name and object: the child's rule is the parent's."""
+    root = tmp_path / "p" / "acme"
+    root.mkdir(parents=True)
+    (root / "parent.yml").write_text("metrics:\n"
+                                     "  - {MIB: A, symbol: {OID: 1.3.6.1.4.1.99996.1.0, name: aTemp, metric_type: gauge}}\n"
+                                     "  - {MIB: A, symbol: {OID: 1.3.6.1.4.1.99996.2.0, name: aFan, metric_type: gauge}}\n")
+    (root / "child.yml").write_text("extends: [parent.yml]\nsysobjectid: [1.3.6.1.4.1.99996.9]\nmetrics:\n"
+                                    "  - {MIB: A, symbol: {OID: 1.3.6.1.4.1.99996.3.0, name: aTemp, metric_type: gauge}}\n"
+                                    "  - {MIB: A, symbol: {OID: 1.3.6.1.4.1.99996.2.0, name: aFan, metric_type: gauge}}\n")
+    out = tmp_path / "out"
+    import_profiles([tmp_path / "p"], out, "datadog", context=[])
+    rb = RulebookSet.from_paths([out]).resolve("datadog/child")
+    assert sorted((r.name, r.snmp.value) for r in rb.rules if r.snmp is not None) == [
+        ("a-fan", "1.3.6.1.4.1.99996.2"), ("a-temp", "1.3.6.1.4.1.99996.1"), ("a-temp-2", "1.3.6.1.4.1.99996.3")]
+    assert lint_paths([out]) == []
