@@ -58,6 +58,10 @@ metrics:
       - {OID: 1.3.6.1.4.1.99998.4.1.1.4, name: wPsuPackets, forced_type: monotonic_count}
       - {OID: 1.3.6.1.4.1.99998.4.1.1.5, name: wPsuState, conversion: to_one}
       - {OID: 1.3.6.1.4.1.99998.4.1.1.6, name: wPsuFlags, metric_type: flag_stream}
+      - OID: 1.3.6.1.4.1.99998.4.1.1.8
+        name: wPsuDoor
+        metric_type: gauge
+        enum: {null: -1, open: 0, closed: 1}
     metric_tags:
       - {index: 1, tag: psu_slot}
       - symbol: {OID: 1.3.6.1.4.1.99998.4.1.1.2, name: wPsuName}
@@ -115,6 +119,8 @@ def test_profiles_become_rulebooks_that_lint_and_translate(tmp_path: Path) -> No
     ext = widget["extensions"]
     assert ext["vendor.widgetco.w_psu_packets"]["instrument"] == "counter"
     assert ext["vendor.widgetco.w_sessions"]["instrument"] == "gauge"
+    # a `null:` enum name (YAML null as a key) is a name, as the agents read it
+    assert ext["vendor.widgetco.w_psu_door"]["description"].endswith("(-1 null, 0 open, 1 closed)")
     assert ext["vendor.widgetco.w_psu_watts"]["attributes"] == ["vendor.widgetco.psu_name", "vendor.widgetco.psu_slot"]
 
     t, _ = translate_walk(_walk(tmp_path), RulebookSet.from_paths([out]))
@@ -147,7 +153,7 @@ def test_what_is_left_out_is_reported(tmp_path: Path) -> None:
     # ifAlias is a tag the schema metric hw.network.io has no attribute for
     assert any("tag alias: not kept" in line for line in lines["datadog/base"])
     report = (out / REPORT).read_text()
-    assert "3 profile(s): 2 unified-schema rule(s), 4 vendor extension rule(s)" in report
+    assert "3 profile(s): 2 unified-schema rule(s), 5 vendor extension rule(s)" in report
     assert "10 item(s) not kept" in report
     assert sum(len(v) for v in lines.values()) == int(report.split("rule(s), ")[-1].split(" item")[0])
 
