@@ -5,7 +5,8 @@ metric does not define or requires but does not get, selector names that do not 
 they appear (value, fallback, attributes, lookups, where, row operands and pow10 fields, nested
 operands' own steps), units that do not end where the catalog says (from conversions, a declared
 unit, YANG units, MIB UNITS or TimeTicks), MIB syntax against the instrument both ways, rulebook ids
-used twice, extends/remove errors, and match entries that tie between two rulebooks.
+used twice, extends/remove errors, match entries that tie between two rulebooks, and vendor
+extension metrics (namespaced name that shadows no schema metric, UCUM unit, attribute names).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from netrosetta.errors import NetrosettaError
 
+from .extensions import attribute_problem, name_problem, unit_problem, with_extensions
 from .matching import entry_key, snmp_conflicts
 from .model import DeviceRule, Rule, Transform
 from .resolve import LoadedRulebook, LoadedRulebooks
@@ -71,7 +73,8 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
     if metric is None:
         close = _close(rule.metric, schema.metrics)
         out.append(doc.problem(_rule_loc(lb, i, "metric", "__value__"),
-                               f"unknown unified metric {rule.metric!r}" + (f" (did you mean {close}?)" if close else "")))
+                               f"unknown unified metric {rule.metric!r}" + (f" (did you mean {close}?)" if close else "")
+                               + (" (a vendor metric is declared under `extensions:`)" if rule.metric.startswith("vendor.") else "")))
         return
     allowed = set(metric.attributes.required) | set(metric.attributes.optional)
     for name in rule.attributes:
@@ -265,6 +268,20 @@ def _close(name: str, options: Iterable[str]) -> str | None:
     return hits[0] if hits else None
 
 
+def _check_extensions(lb: LoadedRulebook, schema: UnifiedSchema, out: list[Problem]) -> None:
+    """Vendor extension metrics: namespaced name that shadows no schema metric, a UCUM unit,
+    attribute names like the schema's (the instrument is checked against the MIB per rule)."""
+    for name, ext in lb.book.extensions.items():
+        for loc, msg in ((("extensions", name), name_problem(name, schema)),
+                         (("extensions", name, "unit"), unit_problem(ext.unit))):
+            if msg:
+                out.append(lb.doc.problem(loc, msg))
+        for j, attr in enumerate(ext.attributes):
+            msg = attribute_problem(attr)
+            if msg:
+                out.append(lb.doc.problem(("extensions", name, "attributes", j), msg))
+
+
 def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
                context_paths: Iterable[str | Path] = ()) -> list[Problem]:
     """Lint the rulebooks in ``paths``; ``context_paths`` are loaded too (for extends) but not reported."""
@@ -282,9 +299,11 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
         except NetrosettaError as exc:
             problems.append(lb.doc.problem(("schema", "__value__"), exc.message))
             continue
+        _check_extensions(lb, schema, problems)
         try:
             resolved = rs.resolve(rid)
             defaults = resolved.defaults
+            schema = with_extensions(schema, resolved.extensions)
         except NetrosettaError as exc:
             problems.append(Problem(exc.file or lb.path, exc.line or 1, exc.column or 1, exc.message))
             defaults = {}

@@ -362,6 +362,16 @@ class Match(Strict):
     generic: bool = Field(False, description="used for any device no vendor rulebook matches")
 
 
+class ExtensionMetric(Strict):
+    """A vendor metric outside the unified schema (``vendor.<vendor>.<name>``): the rulebook says
+    what the schema would, so it is linted, exported and shown in coverage like a schema metric."""
+
+    instrument: Literal["counter", "updowncounter", "gauge"]
+    unit: str = Field(description="UCUM unit, e.g. 1, By, s, Cel, {session}")
+    description: str = Field(min_length=1)
+    attributes: list[str] = Field(default_factory=list, description="the attributes its points may carry")
+
+
 class Rulebook(Strict):
     id: str = Field(description="unique id, conventionally <vendor>/<family>")
     version: str = Field(description="semantic version of this rulebook")
@@ -378,6 +388,8 @@ class Rulebook(Strict):
                     "that does not set them itself (e.g. how this vendor names interfaces); "
                     "children override per attribute")
     rules: list[Rule] = Field(default_factory=list)
+    extensions: dict[str, ExtensionMetric] = Field(
+        default_factory=dict, description="vendor metrics outside the unified schema, named vendor.<vendor>.<name>")
 
     @field_validator("version")
     @classmethod

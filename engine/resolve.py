@@ -17,7 +17,7 @@ from typing import Self
 from netrosetta.errors import NetrosettaError
 from netrosetta.paths import MAPPINGS
 
-from .model import AttrRef, DeviceAttr, Rule, Rulebook
+from .model import AttrRef, DeviceAttr, ExtensionMetric, Rule, Rulebook
 from .yaml_source import InvalidDocument, Problem, YamlDoc, load_yaml, validate
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class ResolvedRulebook:
     device: dict[str, DeviceAttr]
     chain: list[str] = field(default_factory=list)   # ids, most derived first
     defaults: dict[str, dict[str, AttrRef]] = field(default_factory=dict)
+    extensions: dict[str, ExtensionMetric] = field(default_factory=dict)   # inherited ones too
 
     @property
     def id(self) -> str:
@@ -144,6 +145,7 @@ class LoadedRulebooks:
         origin: dict[str, str] = {}
         device: dict[str, DeviceAttr] = {}
         defaults: dict[str, dict[str, AttrRef]] = {}
+        extensions: dict[str, ExtensionMetric] = {}
         chain: list[str] = [rid]
         for i, parent_id in enumerate(book.extends):
             if parent_id not in self.loaded:
@@ -156,6 +158,7 @@ class LoadedRulebooks:
             device.update(parent.device)
             for kind, attrs in parent.defaults.items():
                 defaults.setdefault(kind, {}).update(attrs)
+            extensions.update(parent.extensions)
             chain.extend(c for c in parent.chain if c not in chain)
         for i, name in enumerate(book.remove):
             if name not in rules:
@@ -174,6 +177,7 @@ class LoadedRulebooks:
         device.update(book.device)
         for kind, attrs in book.defaults.items():
             defaults.setdefault(kind, {}).update(attrs)
-        res = ResolvedRulebook(book, lb.path, list(rules.values()), origin, device, chain, defaults)
+        extensions.update(book.extensions)
+        res = ResolvedRulebook(book, lb.path, list(rules.values()), origin, device, chain, defaults, extensions)
         self._resolved[rid] = res
         return res

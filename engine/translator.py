@@ -11,6 +11,7 @@ import time
 
 from .compile import CompiledRule, Keys, compile_rule
 from .emit import emit
+from .extensions import with_extensions
 from .facts import DeviceFacts
 from .matching import MatchResult
 from .planner import build_plan, device_key, memo_plan
@@ -30,7 +31,7 @@ class Translator:
     def __init__(self, rb: ResolvedRulebook, schema: UnifiedSchema | None = None,
                  ctx: BindContext | None = None) -> None:
         self.rulebook = rb
-        self.schema = schema or load_schema(rb.book.schema_)
+        self.schema = with_extensions(schema or load_schema(rb.book.schema_), rb.extensions)
         self.ctx = ctx or BindContext()
         keys = Keys()
         self.rules: list[CompiledRule] = [compile_rule(r, rb, self.schema, self.ctx, keys) for r in rb.rules]

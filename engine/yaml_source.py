@@ -103,8 +103,9 @@ class _Builder:
     every command, and the pure-Python round-trip loaders are ~10x slower.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, null_key: str | None = None) -> None:
         self.path = path
+        self.null_key = null_key          # what a `null:` key stands for, where a format allows one
         self.positions: dict[Loc, tuple[int, int]] = {}
         self.scalars = _Scalars()
         self._seen: set[int] = set()      # ids of composed nodes built at least once
@@ -159,6 +160,8 @@ class _Builder:
                         merged.setdefault(k, v)
                 continue
             key = self.scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None and self.null_key is not None and isinstance(key_node, yaml.ScalarNode):
+                key = self.null_key
             if key is None or isinstance(key, list | dict):
                 raise self._error(key_node, "keys must be plain scalars")
             if key in out:
@@ -175,7 +178,9 @@ class _Builder:
                                column=node.start_mark.column + 1)
 
 
-def load_yaml_text(text: str, path: str = "<string>") -> YamlDoc:
+def load_yaml_text(text: str, path: str = "<string>", *, null_key: str | None = None) -> YamlDoc:
+    """``null_key``: read a ``null:`` mapping key as this text (other formats' files, e.g. SNMP
+    profiles' enums, use it as a name) instead of rejecting it."""
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -193,7 +198,7 @@ def load_yaml_text(text: str, path: str = "<string>") -> YamlDoc:
         raise NetrosettaError(f"invalid YAML: {exc}", file=path) from None
     if node is None:
         return YamlDoc(path, None, {})
-    builder = _Builder(path)
+    builder = _Builder(path, null_key)
     try:
         data = builder.build(node, ())
     except yaml.constructor.ConstructorError as exc:

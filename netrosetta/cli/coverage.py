@@ -24,6 +24,9 @@ def register(sub: Any) -> None:
     p.add_argument("--walk", type=Path, metavar="DIR", help="folder of SNMP walks to translate")
     p.add_argument("--expected", type=Path, metavar="DIR",
                    help="folder of LibreNMS decodes (NAME.json per walk NAME) to score agreement")
+    p.add_argument("--compare", type=Path, metavar="DIR",
+                   help="with --walk: compare with the rulebooks in DIR alone (e.g. `rulebook import` output), "
+                        "walk by walk: rulebook chosen, families only one side gives, closer to LibreNMS")
     add_format_arg(p, machine="json", choices=("table", "json", "markdown"))
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report here")
     add_rulebook_args(p)
@@ -37,7 +40,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         raise NetrosettaError("--expected needs --walk DIR (the walks LibreNMS decoded)")
     if args.expected and not args.expected.is_dir():
         raise NetrosettaError("not a folder of LibreNMS decodes", file=str(args.expected))
+    if args.compare and not args.walk:
+        raise NetrosettaError("--compare needs --walk DIR (the walks both rulebook sets translate)")
     rulebooks = load_rulebooks(args)
+    if args.compare:
+        return _compare(args, rulebooks)
     report = _walk_report(args, rulebooks) if args.walk else _matrix_report(rulebooks)
     text = json.dumps(report, indent=1, sort_keys=True)
     if args.json:
@@ -54,6 +61,26 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         _print_walks(report)
     else:
         _print_matrix(report)
+    return 0
+
+
+def _compare(args: argparse.Namespace, rulebooks: Any) -> int:
+    from dataclasses import asdict
+
+    from netrosetta.coverage.compare import as_json, compare, markdown, oid_coverage
+    from netrosetta.engine.rulebooks import RulebookSet
+
+    theirs = RulebookSet.from_paths([args.compare])
+    rows = compare(args.walk, rulebooks, theirs, args.expected)
+    oids = oid_coverage(rulebooks, theirs)
+    report = {**as_json(rows), "sys_object_ids": asdict(oids)}
+    text = json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False)
+    if args.json:
+        args.json.write_text(text + "\n")
+    if output_format(args) == "json":
+        print(text)
+    else:
+        print(markdown(rows, "the rulebooks imported from ktranslate's profiles", oids), end="")
     return 0
 
 
@@ -84,13 +111,16 @@ def _print_walks(report: dict[str, Any]) -> None:
 
     devices = report["devices"]
     scored = any("librenms" in d for d in devices.values())
-    cols = ["device", "rulebook", "families (data points)"] + (["LibreNMS os", "cpu", "mem", "temp"] if scored else [])
+    cols = ["device", "rulebook", "families (data points)", "not read (values per MIB)"] + \
+        (["LibreNMS os", "cpu", "mem", "temp"] if scored else [])
     t = Table(*cols, title=f"Coverage of {len(devices)} walks")
     for name, d in devices.items():
         fams = d["error"] if d.get("error") else \
             ", ".join(f"{f} {d['families'][f]}" for f in FAMILIES if f in d["families"]) or "(nothing)"
         rb = d["rulebook"] + (" (fallback)" if d["fallback"] else "")
-        row = [name, rb, fams]
+        unused = d.get("unused", {})
+        left = ", ".join(f"{mod} {sum(objs.values())}" for mod, objs in list(unused.items())[:3])
+        row = [name, rb, fams, left + (f" (+{len(unused) - 3} MIBs)" if len(unused) > 3 else "")]
         if scored:
             ln = d.get("librenms", {})
             row += [ln.get("os", ""), *(_mark(ln, c) for c in ("cpu", "memory", "temperature"))]

@@ -1,4 +1,4 @@
-"""`netrosetta rulebook lint|test|schema`."""
+"""`netrosetta rulebook lint|test|schema|import`."""
 
 from __future__ import annotations
 
@@ -81,9 +81,29 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from netrosetta.rulebook_import import REPORT, import_profiles
+    paths = [Path(p) for p in args.profiles]
+    out = Path(args.out)
+    context = [] if args.no_context else [Path(p) for p in args.context or []] or [MAPPINGS]
+    mib = None
+    if args.mibs:
+        from netrosetta.engine.mib_index import MibIndex
+        mib = MibIndex.load(args.mibs)
+    res = import_profiles(paths, out, args.flavor, context, mib)
+    reasons = res.reasons()
+    print(f"{len(res.written)} rulebook(s) written to {out}: "
+          f"{sum(c.schema_rules for c in res.converted)} unified-schema rules, "
+          f"{sum(c.extension_rules for c in res.converted)} vendor extension rules; "
+          f"{sum(reasons.values())} item(s) not kept or to review (see {out / REPORT})", file=sys.stderr)
+    for why, n in reasons.most_common(10):
+        print(f"  {n:6d} x {why}", file=sys.stderr)
+    return 0
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("rulebook", help="lint, test or describe rulebooks")
-    rsub = p.add_subparsers(dest="rulebook_command", metavar="lint|test|schema", required=True)
+    rsub = p.add_subparsers(dest="rulebook_command", metavar="lint|test|schema|import", required=True)
     q = rsub.add_parser("lint", help="report every problem with file:line:column")
     q.add_argument("paths", nargs="*", help=f"rulebook files or folders (default {MAPPINGS})")
     q.set_defaults(func=cmd_lint)
@@ -92,3 +112,13 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_test)
     q = rsub.add_parser("schema", help="print the rulebook JSON Schema (for editors)")
     q.set_defaults(func=cmd_schema)
+    q = rsub.add_parser("import", help="convert ktranslate / Datadog SNMP profiles into rulebooks")
+    q.add_argument("flavor", choices=["ktranslate", "datadog"])
+    q.add_argument("profiles", nargs="+", help="profile files or folders (extends resolve within the folder)")
+    q.add_argument("out", help="folder the rulebooks and IMPORT-REPORT.md are written to")
+    q.add_argument("--context", action="append", help=f"rulebooks the imported ones will run beside: a match "
+                   f"entry one of them has is left out (default {MAPPINGS})")
+    q.add_argument("--no-context", action="store_true", help="import as if no other rulebook were loaded")
+    q.add_argument("--mibs", metavar="DIR", help="a compiled MIB index (`mibs compile` output) to take counter vs "
+                   "gauge and UNITS from where a profile gives no metric type (default: the shipped mibs/)")
+    q.set_defaults(func=cmd_import)

@@ -141,7 +141,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         con.print(rt)
         unused = getattr(ds, "unused_report", None)
         if unused is None and ds.kind == "snmp":
-            unused = _snmp_unused(ds)
+            from netrosetta.collectors.snmp.unused import unused_objects
+            unused = unused_objects(ds)
         if unused:
             # what the middle column holds depends on the source: an OID, a gNMI origin, or "-"
             where = {"snmp": "OID", "gnmi": "origin"}.get(ds.kind, "")
@@ -157,35 +158,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def _facts_of(t: DeviceTranslation, ds: Any) -> DeviceFacts:
     from netrosetta.collectors.snmp.facts import snmp_facts
     return snmp_facts(ds)
-
-
-def _snmp_unused(ds: Any) -> list[tuple[str, str, int]]:
-    """Group the walk's OIDs that no rule read by MIB table (or object)."""
-    from collections import Counter
-
-    from netrosetta.engine.mib_index import MibIndex
-
-    used = tuple(f"{u}." for u in ds.used)
-    counts: Counter[tuple[str, str]] = Counter()
-    mibs = MibIndex.default()
-    for oid in ds.oids():
-        if oid.startswith(used):
-            continue
-        hit = mibs.lookup_oid(oid)
-        if hit is None:
-            counts[("(unknown)", ".".join(oid.split(".")[:9]))] += 1
-            continue
-        sym, _suffix = hit
-        if sym.table:
-            tsym = mibs.resolve(f"{sym.module}::{sym.table}")
-            counts[(f"{sym.module}::{sym.table}", str(tsym.oid))] += 1
-        else:
-            # scalars: grouped by their parent node (e.g. the IP-MIB icmp group)
-            parent = str(sym.oid).rsplit(".", 1)[0]
-            node = mibs.lookup_oid(parent)
-            label = f"{sym.module}::{node[0].name}" if node else f"{sym.module} scalars"
-            counts[(label, parent)] += 1
-    return [(name, oid, n) for (name, oid), n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
 
 def register(sub: Any) -> None:

@@ -29,9 +29,12 @@ FAMILY_OF: dict[str, str] = {
 }
 
 FAMILIES = ("cpu", "memory", "temperature", "fan", "power", "voltage", "current", "humidity", "battery",
-            "state", "optics", "radio", "interfaces", "uptime", "other")
+            "state", "optics", "radio", "interfaces", "uptime", "extensions", "other")
 
 
 def family(metric: str) -> str:
-    """The family of a unified metric; a vendor extension metric (outside the schema) is 'other'."""
+    """The family of a unified metric; a vendor extension metric (``vendor.*``, outside the schema)
+    is 'extensions'."""
+    if metric.startswith("vendor."):
+        return "extensions"
     return FAMILY_OF.get(metric, "other")

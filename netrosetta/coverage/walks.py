@@ -1,5 +1,6 @@
 """Coverage of a folder of recorded SNMP walks: per device, the rulebook that matched (a vendor one
-or the generic fallback), the metric families that came out, and - given LibreNMS's decode of
+or the generic fallback), the metric families that came out, the MIB tables the walk held that no
+rule read (by MIB module: what to write next), and - given LibreNMS's decode of
 the same walks - whether CPU, memory and temperature agree with it.
 
 A walk is ``NAME.snmprec`` (snmpsim) or ``NAME.walk`` / ``NAME.snmpwalk`` / ``NAME.txt``
@@ -18,6 +19,7 @@ from typing import Any
 from netrosetta.collectors.snmp.dataset import SnmpDataset
 from netrosetta.collectors.snmp.facts import snmp_facts
 from netrosetta.collectors.snmp.snmpwalk_text import looks_like_snmpwalk, read_snmpwalk
+from netrosetta.collectors.snmp.unused import by_module, unused_objects
 from netrosetta.collectors.snmp.varbind import WalkFile, read_snmprec
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
@@ -52,9 +54,14 @@ def read_walk(path: Path) -> WalkFile:
 
 
 def translate_walk(path: Path, rulebooks: RulebookSet) -> tuple[DeviceTranslation, WalkFile]:
+    t, walk, _ds = _translate(path, rulebooks)
+    return t, walk
+
+
+def _translate(path: Path, rulebooks: RulebookSet) -> tuple[DeviceTranslation, WalkFile, SnmpDataset]:
     walk = read_walk(path)
     ds = SnmpDataset(walk.varbinds)
-    return translate(ds, snmp_facts(ds), rulebooks, time_ns=TIME_NS), walk
+    return translate(ds, snmp_facts(ds), rulebooks, time_ns=TIME_NS), walk, ds
 
 
 @dataclass
@@ -68,11 +75,15 @@ class DeviceCoverage:
     librenms_os: str = ""
     agree: dict[str, bool] = field(default_factory=dict)      # class -> fully right vs LibreNMS
     librenms_has: dict[str, bool] = field(default_factory=dict)
+    # what the walk held that no rule of the chosen rulebook read: MIB module -> table/group -> values
+    unused: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"rulebook": self.rulebook, "fallback": self.fallback, "families": self.families}
         if self.skipped_lines:
             out["skipped_lines"] = self.skipped_lines
+        if self.unused:
+            out["unused"] = self.unused
         if self.error:
             out["error"] = self.error
         if self.agree:
@@ -97,11 +108,12 @@ def chosen_rulebook(t: DeviceTranslation) -> tuple[str, bool]:
 def cover_device(path: Path, rulebooks: RulebookSet, expected_dir: Path | None = None) -> DeviceCoverage:
     """One device's coverage; a walk that cannot be read or translated is a result with its error."""
     try:
-        t, walk = translate_walk(path, rulebooks)
+        t, walk, ds = _translate(path, rulebooks)
     except NetrosettaError as exc:
         return DeviceCoverage(path.stem, "-", True, error=str(exc))
     rid, fell_back = chosen_rulebook(t)
-    dc = DeviceCoverage(path.stem, rid, fell_back, families_of(t), len(walk.skipped))
+    dc = DeviceCoverage(path.stem, rid, fell_back, families_of(t), len(walk.skipped),
+                        unused=by_module(unused_objects(ds)))
     if expected_dir is not None:
         exp = expected_dir / f"{path.stem}.json"
         if exp.is_file():

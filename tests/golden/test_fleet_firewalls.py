@@ -38,3 +38,13 @@ def test_panos_entity_sensors() -> None:
     assert ours == sorted(float(s["sensor_current"]) for s in sensors(lnms, "temperature"))
     fans = sorted(v for _a, v in pts.series("hw.fan.speed"))
     assert fans == sorted(float(s["sensor_current"]) for s in sensors(lnms, "fanspeed"))
+
+
+def test_ftd_connections_as_a_vendor_extension_metric() -> None:
+    """cfwConnectionStatValue protoIp(40).currentInUse(6) of the walk, read by the project's own
+    snmprec parser, is the one point of cisco/asa's extension metric (LibreNMS has no such class)."""
+    name = "ftd_4115"
+    assert fleet_rulebook(name) == "cisco/asa"
+    want = fleet_walk(name).get("1.3.6.1.4.1.9.9.147.1.2.2.2.1.5.40.6")
+    assert want == 26960
+    assert [v for _a, v in fleet_points(name).series("vendor.cisco.firewall.connections")] == [want]

@@ -74,3 +74,25 @@ def test_family_identity(walk: str, lnms_os: str, rulebook: str, manufacturer: s
     else:
         assert res["os.version"] == version and version in descr
 
+
+
+# families whose sysDescr names no vendor: matched by their product OIDs (ESW) or enterprise
+# subtree + model word (Hyperion); walk, LibreNMS os, rulebook, Resource attributes, model text
+NAMELESS = [
+    ("ciscosb_esw540-8p", "ciscosb", "cisco/esw", {"device.manufacturer": "Cisco", "os.name": "ESW",
+                                                   "device.model.identifier": "ESW-540-8P-K9"}),
+    ("hyperion", "hyperion", "hyperion/hyperion", {"os.name": "Hyperion", "device.model.identifier": "Hyperion-200"}),
+]
+
+
+@pytest.mark.parametrize(("walk", "lnms_os", "rulebook", "resource"), NAMELESS)
+def test_family_identity_without_a_vendor_in_sysdescr(walk: str, lnms_os: str, rulebook: str,
+                                                      resource: dict[str, str]) -> None:
+    lnms = fleet_expected(walk)
+    assert lnms["os"]["discovery"]["devices"][0]["os"] == lnms_os, "LibreNMS files the walk under another family"
+    assert fleet_rulebook(walk) == rulebook
+    res = fleet_resource(walk)
+    assert {k: res.get(k) for k in resource} == resource
+    # the hyperion agent names no manufacturer anywhere in its walk: none is invented
+    if "device.manufacturer" not in resource:
+        assert "device.manufacturer" not in res

@@ -1,5 +1,6 @@
 """`netrosetta coverage` pieces that need no corpus: metric families, the rulebook matrix, the
-snmpwalk text reader on net-snmp's documented output forms, and clear errors for bad input."""
+snmpwalk text reader on net-snmp's documented output forms, what a walk held that no rule read, and
+clear errors for bad input."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from netrosetta.collectors.snmp.varbind import (
     TAG_TIMETICKS,
 )
 from netrosetta.coverage.families import FAMILIES, FAMILY_OF
+from netrosetta.coverage.walks import cover_device
+from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.schema import load_schema
 
 
@@ -93,3 +96,27 @@ def test_coverage_bad_input_is_one_clear_error(tmp_path: Path, capsys: pytest.Ca
     assert dev["rulebook"] == "generic/snmp" and dev["families"] == {"uptime": 1}
     assert "broken.json:1: not JSON" in dev["error"] and "librenms" not in dev
     assert report["summary"]["cpu"] == {"right": 0, "of": 0, "where_librenms_has_it": {"right": 0, "of": 0}}
+
+
+UNREAD_WALK = """\
+1.3.6.1.2.1.1.1.0|4|Linux box 5.10
+1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.8072.3.2.10
+1.3.6.1.2.1.1.3.0|67|1000
+1.3.6.1.2.1.25.3.8.1.2.1|4|/
+1.3.6.1.2.1.25.3.8.1.2.2|4|/boot
+1.3.6.1.2.1.25.3.8.1.3.1|4|remote
+1.3.6.1.4.1.99997.7.1.0|2|5
+1.3.6.1.4.1.99997.7.2.0|2|6
+"""
+
+
+def test_walk_coverage_names_what_no_rule_read(tmp_path: Path) -> None:
+    """hrFSTable (filesystems: the generic fallback reads RAM-type storage only) and an enterprise
+    subtree no compiled MIB knows are listed per MIB module with their value counts; the system
+    group the Resource and matching read is not."""
+    walks = tmp_path / "walks"
+    walks.mkdir()
+    (walks / "box.snmprec").write_text(UNREAD_WALK)
+    dc = cover_device(walks / "box.snmprec", RulebookSet.from_paths())
+    assert dc.unused == {"HOST-RESOURCES-MIB": {"hrFSTable": 3}, "(unknown)": {"1.3.6.1.4.1.99997.7": 2}}
+    assert dc.as_json()["unused"] == dc.unused
