@@ -7,6 +7,7 @@ which we turn back into ``file:line:column`` through the positions recorded here
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -283,9 +284,13 @@ class InvalidDocument(NetrosettaError):
         self.problems = problems
 
 
-def validate(doc: YamlDoc, model: type[M]) -> M:
-    """Validate a document against a pydantic model; raise InvalidDocument listing all problems."""
+def validate(doc: YamlDoc, model: type[M], positions: Callable[[], dict[Loc, tuple[int, int]]] | None = None) -> M:
+    """Validate a document against a pydantic model; raise InvalidDocument listing all problems.
+    ``positions``: the document's key positions, fetched only when there is a problem to locate
+    (a document parsed elsewhere carries them as a blob that is costly to unpack)."""
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
+        if positions is not None:
+            doc.positions = positions()
         raise InvalidDocument(validation_problems(doc, exc)) from None

@@ -7,6 +7,7 @@ secret is a SecretStr that never prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,7 +27,7 @@ from netrosetta.collectors.schedule import Schedule
 from netrosetta.collectors.snmp.credentials import Secret, SecretRefError, resolve_secret
 from netrosetta.collectors.snmp.target import SnmpTargetSpec
 from netrosetta.collectors.snmp.traps import TrapConfig
-from netrosetta.engine.yaml_source import load_yaml, validate
+from netrosetta.engine.yaml_source import YamlDoc, load_yaml, validate
 from netrosetta.errors import NetrosettaError
 
 try:
@@ -279,11 +280,15 @@ def load_config(path: str | Path) -> ServiceConfig:
 
 
 def load_targets_file(path: str | Path) -> TargetsBase:
+    return targets_from_doc(load_yaml(path))
+
+
+def targets_from_doc(doc: YamlDoc, positions: Callable[[], dict[Any, tuple[int, int]]] | None = None) -> TargetsBase:
+    """A targets file's parsed document, validated (``positions``: see ``validate``)."""
     targets_file = _models(registry.generation())[1]
-    doc = load_yaml(path)
     if doc.data is None:
         return targets_file().targets
-    return validate(doc, targets_file).targets
+    return validate(doc, targets_file, positions).targets
 
 
 def json_schema() -> dict[str, Any]:
