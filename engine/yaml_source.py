@@ -245,10 +245,11 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(x for x in loc if isinstance(x, int | str) and not str(x).startswith("function-"))
 
 
-def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
+def validation_problems(doc: YamlDoc, exc: ValidationError | list[Any]) -> list[Problem]:
+    """pydantic's errors (a ValidationError, or errors gathered from several) located in ``doc``."""
     problems = []
     seen = set()
-    for err in exc.errors():
+    for err in exc.errors() if isinstance(exc, ValidationError) else exc:
         loc = _clean_loc(tuple(err.get("loc", ())))
         # drop loc elements that are not keys of the document (pydantic's union tags)
         real: list[int | str] = []
