@@ -150,10 +150,10 @@ class SimDevice:
             out.append((oc, "/interfaces/interface/name", k, it.name))
             out.append((oc, f"{st}/name", k, it.name))
             out.append((oc, f"{st}/ifindex", k, it.ifindex))
+            out.append((oc, f"{st}/type", k, f"iana-if-type:{it.if_type}"))
             out.append((oc, f"{st}/oper-status", k, it.oper_status))
             out.append((oc, f"{st}/admin-status", k, it.admin_status))
             out.append((oc, f"{st}/description", k, it.description))
-            out.append((oc, f"{st}/type", k, f"iana-if-type:{it.if_type}"))
             for c, base in it.base.items():
                 out.append((oc, f"{st}/counters/{c}", k, base + it.rate.get(c, 0) * t))
             out.append((oc, "/interfaces/interface/ethernet/state/port-speed", k, "SPEED_10GB"))
