@@ -49,6 +49,7 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
     """AttrRef -> (resolver(run, index) giving the raw value or None, its signature)."""
     base: Resolver
     sig: Hashable
+    named: ColumnRef | None = None     # the column whose schema names `format: enum` values
     if ref.const is not None:
         c = ref.const
         base, sig = (lambda run, idx: c), ("const", _scalar(c))
@@ -75,7 +76,7 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
             return parts[pos] if pos < len(parts) else None
         sig = ("key", pos)
     elif ref.field is not None:
-        col_ref = sel.field_ref(ref.field, ctx)
+        col_ref = named = sel.field_ref(ref.field, ctx)
         refs.add(col_ref)
 
         def base(run: Run, idx: Index) -> Any:
@@ -106,7 +107,7 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
     else:
         assert ref.lookup is not None
         lk = ref.lookup
-        target = sel.field_ref(lk.field, ctx)
+        target = named = sel.field_ref(lk.field, ctx)
         refs.add(target)
         by, by_sig = compile_ref(lk.by, sel, ctx, refs)
         if lk.match is not None:
@@ -127,7 +128,8 @@ def compile_ref(ref: AttrRef, sel: Selector, ctx: BindContext,
                     return None
                 return run.dataset.column(target).get(run.dataset.index_for(key))
             sig = ("lookup", target, by_sig)
-    chain = compile_chain(ref.transforms)
+    wants_names = named is not None and any(t.format == "enum" for t in ref.transforms)
+    chain = compile_chain(ref.transforms, sel.enum_names(named, ctx) if wants_names else None)
     fallback, fallback_sig = compile_ref(ref.fallback, sel, ctx, refs) if ref.fallback else (None, None)
     default = ref.default
     if chain is None and fallback is None and default is None:
@@ -303,6 +305,24 @@ class CompiledRule:
     split_repeats: bool = False
 
 
+def with_defaults(r: Rule, defaults: dict[str, AttrRef], required: set[str],
+                  optional: set[str]) -> dict[str, AttrRef]:
+    """The rule's attributes with the rulebook's defaults filled in. A required attribute the rule
+    does not give comes from the defaults; an optional one (ifAlias, ifType) only when the rule
+    takes its required ones from the defaults too: a rule that names its interface itself reads
+    other rows, where the defaults' columns would describe a different interface, and a metric
+    that needs none of them (a sensor) is not about the defaults' rows at all."""
+    attributes = dict(r.attributes)
+    needed = [name for name in defaults if name in required]
+    own_rows = bool(needed) and not any(name in attributes for name in needed)
+    for name, ref in defaults.items():
+        if name in attributes:
+            continue
+        if name in required or (own_rows and name in optional):
+            attributes[name] = ref
+    return attributes
+
+
 def compile_rule(r: Rule, rb: ResolvedRulebook, schema: UnifiedSchema, ctx: BindContext,
                  keys: Keys) -> CompiledRule:
     metric = schema.metric(r.metric)
@@ -316,10 +336,7 @@ def compile_rule(r: Rule, rb: ResolvedRulebook, schema: UnifiedSchema, ctx: Bind
     resolvers = []
     dynamic: list[tuple[str, Hashable, bool]] = []
     required = set(metric.attributes.required)
-    attributes = dict(r.attributes)
-    for name, ref in rb.defaults.get(r.kind, {}).items():
-        if name in required and name not in attributes:
-            attributes[name] = ref
+    attributes = with_defaults(r, rb.defaults.get(r.kind, {}), required, set(metric.attributes.optional))
     for name, ref in attributes.items():
         if ref.const is not None and not ref.transforms:
             consts.append((name, ref.const if isinstance(ref.const, str) else to_text(ref.const)))

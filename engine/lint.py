@@ -114,6 +114,8 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
                 sel.field_ref(field_name, ctx)
             except NetrosettaError as exc:
                 out.append(doc.problem(_rule_loc(lb, i, "attributes", name), exc.message))
+        for msg in _enum_problems(ref, sel, ctx):
+            out.append(doc.problem(_rule_loc(lb, i, "attributes", name), msg))
         if ref.key is not None:
             try:
                 sel.key_position(ref.key, ctx)
@@ -126,6 +128,9 @@ def _check_rule(lb: LoadedRulebook, i: int, rule: Rule, schema: UnifiedSchema, c
             except NetrosettaError as exc:
                 out.append(doc.problem(_rule_loc(lb, i, "where", j), exc.message))
     for j, t in enumerate(rule.transforms):
+        if t.format == "enum":
+            out.append(doc.problem(_rule_loc(lb, i, "transforms", j),
+                                   "format: enum names an attribute's field values; a metric's value stays a number"))
         for f in _row_fields(t):
             try:
                 sel.field_ref(f, ctx)
@@ -225,6 +230,25 @@ def _device_names(spec: DeviceRule) -> list[str]:
     return names
 
 
+def _enum_problems(ref: Any, sel: Any, ctx: BindContext) -> Iterable[str]:
+    """``format: enum`` needs the field (or lookup field) whose schema names the numbers; without
+    one the number would pass through as if it were a name."""
+    if ref.fallback is not None:
+        yield from _enum_problems(ref.fallback, sel, ctx)
+    if not any(t.format == "enum" for t in ref.transforms):
+        return
+    name = ref.field if ref.field is not None else (ref.lookup.field if ref.lookup is not None else None)
+    if name is None:
+        yield "format: enum names the values of a field: use it on a `field:` or `lookup:` reference"
+        return
+    try:
+        col = sel.field_ref(name, ctx)
+    except NetrosettaError:
+        return                           # reported by the name check
+    if sel.enum_names(col, ctx) is None:
+        yield f"format: enum: {name} has no enumeration in its source's schema (an SNMP INTEGER with named values)"
+
+
 def _probe_selector(kind: str) -> Any:
     """A selector to resolve absolute names with (SNMP names do not depend on the rule's row)."""
     if kind == "snmp":
@@ -322,6 +346,8 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
             for attr, ref in attrs.items():
                 if probe is not None:
                     _check_names(lb, ("defaults", kind, attr), probe, list(_ref_fields(ref)), ctx, problems)
+                    for msg in _enum_problems(ref, probe, ctx):
+                        problems.append(lb.doc.problem(("defaults", kind, attr), msg))
     for a, b, key in snmp_conflicts(rs):
         what = f"sys_object_id {key[0] or '-'}, sys_descr {key[1] or '-'}"
         for rid, other in ((a, b), (b, a)):

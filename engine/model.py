@@ -37,7 +37,7 @@ Conversion = Literal[
     "centiseconds_to_seconds", "ma_to_a", "ua_to_a", "mv_to_v", "kb_to_bytes", "kib_to_bytes",
     "mib_to_bytes", "status_to_up", "minutes_to_seconds", "kw_to_w", "wh_to_j", "kwh_to_j", "dv_to_v",
 ]
-Format = Literal["auto", "ascii", "hex", "mac", "ip", "oid", "index_string", "int"]
+Format = Literal["auto", "ascii", "hex", "mac", "ip", "oid", "index_string", "int", "enum"]
 
 
 class Replace(Strict):
@@ -71,7 +71,7 @@ class Transform(Strict):
     skip: list[Scalar] | None = Field(None, description="drop the data point when the value is one of these")
     min: float | None = Field(None, description="drop values below (sensor sentinels)")
     max: float | None = Field(None, description="drop values above")
-    format: Format | None = Field(None, description="render bytes as text: ascii, hex, mac, ip, oid...")
+    format: Format | None = Field(None, description="render bytes as text: ascii, hex, mac, ip, oid...; enum: an attribute field's number as its name in the source's schema (SNMP: the MIB enumeration, IANAifType 6 -> ethernetCsmacd)")
     replace: Replace | None = None
     strip: bool | None = None
     lower: bool | None = None

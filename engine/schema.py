@@ -38,6 +38,9 @@ class AttributeDef(_Strict):
     description: str
     semconv: str
     values: list[str] | None = None
+    describes: bool = Field(False, description=(
+        "describes what the series is about (an interface's description or type) without telling "
+        "series apart: two rules' points that differ only in such attributes are one series"))
 
 
 class UnifiedSchema(_Strict):
@@ -50,6 +53,11 @@ class UnifiedSchema(_Strict):
 
     def metric(self, name: str) -> MetricDef | None:
         return self.metrics.get(name)
+
+    @property
+    def describing(self) -> frozenset[str]:
+        """The attributes marked ``describes``."""
+        return frozenset(k for k, a in self.attributes.items() if a.describes)
 
     def allowed_attributes(self, name: str) -> set[str]:
         m = self.metrics[name]

@@ -65,13 +65,20 @@ def _fallback_pair(a: Rule, b: Rule) -> bool:
     return only_without(b, value(a)) or only_without(a, value(b))
 
 
-def drop_repeated_series(mp: MetricPoints, stats: Mapping[str, RuleStat], plans: Mapping[str, RowPlan]) -> None:
+def drop_repeated_series(mp: MetricPoints, stats: Mapping[str, RuleStat], plans: Mapping[str, RowPlan],
+                         describing: frozenset[str] = frozenset()) -> None:
     """One series per metric and attribute set: a point whose attributes an earlier rule of the
     same metric already produced is dropped (rule order is precedence) and counted on its rule,
     so a device streaming OpenConfig and native paths for one counter exports it once. Points
     repeated within one rule are left as they are (interface rules never repeat: their plan
-    gives such rows netrosetta.interface.index, see split_repeated)."""
+    gives such rows netrosetta.interface.index, see split_repeated). ``describing``: attributes
+    left out of the comparison (the OpenConfig point has the interface's description and type,
+    the native leaf's rule has not: still the same counter)."""
     points, ts = mp.points, mp.timestamps
+
+    def key(attrs: Attrs) -> frozenset[tuple[str, Any]]:
+        return frozenset(a for a in attrs if a[0] not in describing)
+    keyed = key if describing else frozenset
     seen: set[frozenset[tuple[str, Any]]] = set()
     keep: list[int] | None = None          # None while nothing is dropped
     start = 0
@@ -82,10 +89,10 @@ def drop_repeated_series(mp: MetricPoints, stats: Mapping[str, RuleStat], plans:
         if plan is not None and len(plan.attrs) == n:
             # every row made one point: the plan's attribute sets, kept while the plan is reused
             if plan.series_keys is None:
-                plan.series_keys = list(map(frozenset, plan.attrs))
+                plan.series_keys = list(map(keyed, plan.attrs))
             mine = plan.series_keys
         else:
-            mine = list(map(frozenset, map(_attrs_of, points[start:start + n])))
+            mine = list(map(keyed, map(_attrs_of, points[start:start + n])))
         if seen.isdisjoint(mine):          # the common case, checked in C
             if keep is not None:
                 keep.extend(range(start, start + n))

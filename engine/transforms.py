@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .model import Transform
@@ -183,7 +183,7 @@ def _guarded(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     return step
 
 
-def compile_step(t: Transform) -> Fn:
+def compile_step(t: Transform, enums: Mapping[int, str] | None = None) -> Fn:
     if is_row_step(t):
         raise ValueError("row-aware steps (multiply_by, divide_by, subtract_from, add) only go in rule transforms")
     if t.scale is not None:
@@ -241,6 +241,8 @@ def compile_step(t: Transform) -> Fn:
             return _numeric(int)
         if fmt == "oid":
             return lambda v: str(v).lstrip(".")
+        if fmt == "enum":
+            return _enum_name(enums or {})
         return lambda v: to_text(v, fmt)
     if t.replace is not None:
         rx = re.compile(t.replace.pattern)
@@ -256,9 +258,20 @@ def compile_step(t: Transform) -> Fn:
     raise AssertionError(f"unhandled transform {t}")
 
 
-def compile_chain(steps: Sequence[Transform]) -> Fn | None:
-    """None when there is nothing to do (the caller then skips the call entirely)."""
-    fns = [compile_step(t) for t in steps]
+def _enum_name(names: Mapping[int, str]) -> Fn:
+    """A number as its enumeration name; one the schema does not name (a newer IANA value) stays
+    the number, and a value that is already text (gNMI identities) stays as it is."""
+    def name(v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return names.get(v, str(v))
+        return v
+    return name
+
+
+def compile_chain(steps: Sequence[Transform], enums: Mapping[int, str] | None = None) -> Fn | None:
+    """None when there is nothing to do (the caller then skips the call entirely). ``enums``:
+    the names ``format: enum`` gives, from the schema of the column the value came from."""
+    fns = [compile_step(t, enums) for t in steps]
     if not fns:
         return None
     if len(fns) == 1:

@@ -50,6 +50,7 @@ class Translator:
         self.device_refs = {kind: tuple(refs) for kind, refs in device_refs.items()}   # what the Resource reads
         self.memo = PlanMemo()
         self._overlaps = overlapping_metrics((cr.rule, cr.consts) for cr in self.rules)
+        self._describing = self.schema.describing
         # per kind, the columns kept between polls: compared whole (filters, attributes, operands,
         # Resource) and compared by row indexes only (values)
         self._memo_refs: dict[str, tuple[tuple[ColumnRef, ...], tuple[ColumnRef, ...]]] = {}
@@ -89,7 +90,7 @@ class Translator:
         for metric in overlaps or ():
             mp = scope.metrics.get(metric)
             if mp is not None and len(mp.rules) > 1:
-                drop_repeated_series(mp, stats, plans)
+                drop_repeated_series(mp, stats, plans, self._describing)
         if memo is None or check is None:
             resource = build_resource(self.device_rules, run, facts)
         else:

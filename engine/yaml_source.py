@@ -7,6 +7,7 @@ which we turn back into ``file:line:column`` through the positions recorded here
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -249,10 +250,11 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(x for x in loc if isinstance(x, int | str) and not str(x).startswith("function-"))
 
 
-def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
+def validation_problems(doc: YamlDoc, exc: ValidationError | list[Any]) -> list[Problem]:
+    """pydantic's errors (a ValidationError, or errors gathered from several) located in ``doc``."""
     problems = []
     seen = set()
-    for err in exc.errors():
+    for err in exc.errors() if isinstance(exc, ValidationError) else exc:
         loc = _clean_loc(tuple(err.get("loc", ())))
         # drop loc elements that are not keys of the document (pydantic's union tags)
         real: list[int | str] = []
@@ -288,9 +290,13 @@ class InvalidDocument(NetrosettaError):
         self.problems = problems
 
 
-def validate(doc: YamlDoc, model: type[M]) -> M:
-    """Validate a document against a pydantic model; raise InvalidDocument listing all problems."""
+def validate(doc: YamlDoc, model: type[M], positions: Callable[[], dict[Loc, tuple[int, int]]] | None = None) -> M:
+    """Validate a document against a pydantic model; raise InvalidDocument listing all problems.
+    ``positions``: the document's key positions, fetched only when there is a problem to locate
+    (a document parsed elsewhere carries them as a blob that is costly to unpack)."""
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
+        if positions is not None:
+            doc.positions = positions()
         raise InvalidDocument(validation_problems(doc, exc)) from None

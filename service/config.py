@@ -7,6 +7,7 @@ secret is a SecretStr that never prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
     create_model,
     field_validator,
     model_validator,
@@ -26,7 +28,7 @@ from netrosetta.collectors.schedule import Schedule
 from netrosetta.collectors.snmp.credentials import Secret, SecretRefError, resolve_secret
 from netrosetta.collectors.snmp.target import SnmpTargetSpec
 from netrosetta.collectors.snmp.traps import TrapConfig
-from netrosetta.engine.yaml_source import load_yaml, validate
+from netrosetta.engine.yaml_source import InvalidDocument, YamlDoc, load_yaml, validate, validation_problems
 from netrosetta.errors import NetrosettaError
 
 from .reconcile_live import ReconcileConfig
@@ -283,11 +285,52 @@ def load_config(path: str | Path) -> ServiceConfig:
 
 
 def load_targets_file(path: str | Path) -> TargetsBase:
+    return targets_from_doc(load_yaml(path))
+
+
+_CHUNK = 1000     # targets validated per pydantic call
+
+
+def targets_from_doc(doc: YamlDoc, positions: Callable[[], dict[Any, tuple[int, int]]] | None = None) -> TargetsBase:
+    """A targets file's parsed document, validated (``positions``: see ``validate``). A large file
+    is validated a chunk of targets at a time: one pydantic call holds the GIL throughout, so a
+    thread validating 30,000 targets in one call stalled the event loop beside it."""
     targets_file = _models(registry.generation())[1]
-    doc = load_yaml(path)
-    if doc.data is None:
+    data = doc.data
+    if data is None:
         return targets_file().targets
-    return validate(doc, targets_file).targets
+    lists = data.get("targets") if isinstance(data, dict) else None
+    if not isinstance(lists, dict) or sum(len(v) for v in lists.values() if isinstance(v, list)) <= _CHUNK:
+        return validate(doc, targets_file, positions).targets
+    skeleton = {**data, "targets": {k: [] if isinstance(v, list) else v for k, v in lists.items()}}
+    errors: list[Any] = []
+    try:
+        targets_file.model_validate(skeleton)
+    except ValidationError as exc:
+        errors += exc.errors()
+    valid: dict[str, list[Any]] = {}
+    for kind, items in lists.items():
+        for start in range(0, len(items) if isinstance(items, list) else 0, _CHUNK):
+            try:
+                part = targets_file.model_validate({"targets": {kind: items[start:start + _CHUNK]}})
+            except ValidationError as exc:
+                errors += [_shift(e, start) for e in exc.errors()]
+                continue
+            valid.setdefault(kind, []).extend(getattr(part.targets, kind))
+    if errors:
+        if positions is not None:
+            doc.positions = positions()
+        raise InvalidDocument(validation_problems(doc, errors))
+    # validated models pass through as they are: this last call only assembles
+    return targets_file.model_validate({**skeleton, "targets": {**skeleton["targets"], **valid}}).targets
+
+
+def _shift(err: Any, start: int) -> Any:
+    """A chunk's error located in the whole list: ("targets", kind, i, ...) -> i + start."""
+    loc = tuple(err.get("loc", ()))
+    if len(loc) > 2 and isinstance(loc[2], int):
+        err = {**err, "loc": (*loc[:2], loc[2] + start, *loc[3:])}
+    return err
 
 
 def json_schema() -> dict[str, Any]:

@@ -44,6 +44,7 @@ from .scheduler import Scheduler
 from .sources import Source
 from .spill import Orphan
 from .status import TargetStatus
+from .targets_read import read_targets_file
 from .telemetry import self_translation
 
 if TYPE_CHECKING:
@@ -58,11 +59,14 @@ def load_rulebook_set(cfg: ServiceConfig) -> RulebookSet:
     return RulebookSet.from_paths([MAPPINGS, *cfg.rulebooks])
 
 
-def all_targets(cfg: ServiceConfig) -> dict[str, tuple[str, Any]]:
-    """key -> (kind, spec) from the config and the watched targets file."""
+def all_targets(cfg: ServiceConfig, from_file: TargetsBase | None = None) -> dict[str, tuple[str, Any]]:
+    """key -> (kind, spec) from the config and the watched targets file (``from_file``: its
+    targets already read, else read here)."""
     out: dict[str, tuple[str, Any]] = {}
     sets = [cfg.targets]
-    if cfg.targets_file is not None and cfg.targets_file.exists():
+    if from_file is not None:
+        sets.append(from_file)
+    elif cfg.targets_file is not None and cfg.targets_file.exists():
         sets.append(load_targets_file(cfg.targets_file))
     for targets in sets:
         for kind, spec in targets.items():
@@ -195,9 +199,11 @@ class Service:
                 continue
             last = mtime
             cfg = self.cfg
+            log.info("targets file %s changed: reading it", path)
             try:
-                # parsed in a thread: a large or hostile file must not stall polls or the HTTP server
-                wanted = await asyncio.to_thread(all_targets, cfg)
+                # parsed in a child process, validated in a thread: a large or hostile file must
+                # not stall polls or the HTTP server
+                wanted = all_targets(cfg, await read_targets_file(path))
             except NetrosettaError as exc:  # a bad edit keeps the current targets
                 log.error("targets file not applied: %s", exc)
                 continue
@@ -222,13 +228,14 @@ class Service:
         try:
             # parsing rulebooks takes a second or two: off the event loop, polls go on meanwhile
             cfg, rulebooks = await asyncio.to_thread(load)
+            wanted = all_targets(cfg, await read_targets_file(cfg.targets_file) if cfg.targets_file else None)
         except NetrosettaError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             return
         if cfg.outputs != self.cfg.outputs or cfg.cluster != self.cfg.cluster:
             log.warning("outputs/cluster changes need a restart; other changes applied")
         self.cfg, self.rulebooks = cfg, rulebooks
-        self.apply_targets(all_targets(cfg))
+        self.apply_targets(wanted)
         log.info("reloaded %s: %d rulebooks", self.config_path, len(rulebooks.ids()))
 
     # -- lifecycle ---------------------------------------------------------------------------

@@ -72,6 +72,11 @@ class Selector(BaseModel):
         goes down is taken for a wrap; any other decrease is a reset."""
         return None
 
+    def enum_names(self, ref: ColumnRef, ctx: BindContext) -> Mapping[int, str] | None:
+        """The names the source's schema gives the column's numbers (an SNMP INTEGER's
+        enumeration), for ``format: enum``; None when the source has none."""
+        return None
+
 
 @runtime_checkable
 class Dataset(Protocol):

@@ -6,7 +6,8 @@ it (collectors/snmp/dataset.py) maps the instance suffix after it to the value.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -66,13 +67,22 @@ class SnmpSelector(Selector):
 
     def counter_width(self, ref: ColumnRef, ctx: BindContext) -> int | None:
         """From the compiled MIB index: the column's SMI syntax (a numeric OID too, when known)."""
-        try:
-            hit = ctx.mib_index().lookup_oid(str(ref))
-        except NetrosettaError:
-            return None
-        if hit is None or hit[1]:
-            return None
-        return _WIDTHS.get(hit[0].syntax or "")
+        sym = _column_symbol(ref, ctx)
+        return None if sym is None else _WIDTHS.get(sym.syntax or "")
+
+    def enum_names(self, ref: ColumnRef, ctx: BindContext) -> Mapping[int, str] | None:
+        """The column's INTEGER enumeration from the MIB index (IANAifType for ifType)."""
+        sym = _column_symbol(ref, ctx)
+        return (sym.enums or None) if sym is not None else None
+
+
+def _column_symbol(ref: ColumnRef, ctx: BindContext) -> Any:
+    """The MIB column a column reference is exactly (not a row below it), or None."""
+    try:
+        hit = ctx.mib_index().lookup_oid(str(ref))
+    except NetrosettaError:
+        return None
+    return None if hit is None or hit[1] else hit[0]
 
 
 _WIDTHS = {"Counter32": 32, "Counter64": 64}

@@ -16,8 +16,14 @@ def decode(case: str, name: str):  # type: ignore[no-untyped-def]
     return res, parse_line_protocol(d / "expected.out")
 
 
+# which interface a point is about, apart from what it counts
+_INTERFACE = {"network.interface.name", "netrosetta.interface.type", "netrosetta.interface.description"}
+# IANAifType values the corpus' samples carry (IANAifType-MIB)
+_IANA_IF_TYPES = {6: "ethernetCsmacd"}
+
+
 def points(t):  # type: ignore[no-untyped-def]
-    return {(m.name, tuple(sorted((k, v) for k, v in a.items() if k != "network.interface.name"))): v
+    return {(m.name, tuple(sorted((k, v) for k, v in a.items() if k not in _INTERFACE))): v
             for _, m, a, v in t.iter_points()}
 
 
@@ -27,6 +33,9 @@ def test_counter_sample_becomes_if_mib_metrics() -> None:
     [t] = translate_counters(res.counters)
     p = points(t)
     assert {a["network.interface.name"] for _, _, a, _ in t.iter_points()} == {e["port_name"]}
+    # the generic counters' ifType, by its IANA name, on every point (as SNMP's ifType gives it)
+    assert {a.get("netrosetta.interface.type") for _, _, a, _ in t.iter_points()} \
+        == {_IANA_IF_TYPES[e["interface_type"]]}
     assert p[("hw.network.io", (("network.io.direction", "receive"),))] == e["in_bytes"]
     assert p[("hw.network.io", (("network.io.direction", "transmit"),))] == e["out_bytes"]
     assert p[("hw.network.packets", (("netrosetta.packet.cast", "unicast"),

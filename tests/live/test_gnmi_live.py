@@ -304,8 +304,10 @@ async def test_gnmi_device_translates_streamed_data(sim: SimServer) -> None:
     t = translate(dev.dataset, facts, RulebookSet.from_paths())
     pts = {(m.name, frozenset(a.items())): v for _s, m, a, v in t.iter_points()}
     it = sim.cfg.device.interfaces[2]
-    key = ("hw.network.io", frozenset({("network.interface.name", it.name), ("network.io.direction", "receive")}))
-    assert pts[key] == it.base["in-octets"]
+    # the simulator's interfaces have a type (state/type) and no description: no attribute for it
+    key = ("hw.network.io", frozenset({("network.interface.name", it.name), ("network.io.direction", "receive"),
+                                       ("netrosetta.interface.type", it.if_type)}))
+    assert not it.description and pts[key] == it.base["in-octets"]
     assert dev.take_ended() == []
 
 

@@ -71,6 +71,13 @@ async def test_snmp_and_gnmi_give_the_same_unified_points() -> None:
     # and the numbers are the walk's own: Ethernet1 ifHCInOctets (1.3.6.1.2.1.31.1.1.1.6.<ifIndex>)
     ifname = {oid.rsplit(".", 1)[1]: v for oid, _t, v in walk.varbinds if oid.startswith("1.3.6.1.2.1.31.1.1.1.1.")}
     idx = next(i for i, n in ifname.items() if n == b"Ethernet1")
-    raw = next(v for oid, _t, v in walk.varbinds if oid == f"1.3.6.1.2.1.31.1.1.1.6.{idx}")
-    key = ("hw.network.io", frozenset({("network.interface.name", "Ethernet1"), ("network.io.direction", "receive")}))
+    row = {oid: v for oid, _t, v in walk.varbinds if oid.endswith(f".{idx}")}
+    raw = row[f"1.3.6.1.2.1.31.1.1.1.6.{idx}"]
+    # its description (ifAlias) and type (ifType 6 is IANAifType ethernetCsmacd) as attributes on
+    # both sides: gNMI's state/description and state/type carry the same
+    alias = row[f"1.3.6.1.2.1.31.1.1.1.18.{idx}"].decode().strip()
+    assert alias and row[f"1.3.6.1.2.1.2.2.1.3.{idx}"] == 6
+    key = ("hw.network.io", frozenset({("network.interface.name", "Ethernet1"), ("network.io.direction", "receive"),
+                                       ("netrosetta.interface.description", alias),
+                                       ("netrosetta.interface.type", "ethernetCsmacd")}))
     assert g[key] == (raw, "By") == s[key]

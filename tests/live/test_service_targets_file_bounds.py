@@ -1,8 +1,9 @@
-"""Issue 12 item 7: a watched targets file is parsed off the event loop, within bounds.
+"""Issue 12 item 7 / issue 15: a watched targets file is parsed off the event loop, within bounds.
 
 A real `netrosetta run` polls a real snmpsim agent while its targets file is replaced by a large
-file (seconds of parsing) and then by an alias bomb: every status request during the bad reloads
-answers within a bounded wait, the error names file:line, the running target keeps polling."""
+file (seconds of parsing) and then by an alias bomb: status requests are answered while each bad
+file is being read (between the service's "reading" and "not applied" log lines - no timing
+threshold), the error names file:line, the running target keeps polling."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from tests.unit.test_yaml_alias_bomb import bomb
 
 pytestmark = pytest.mark.live
 
-ANSWER_WITHIN = 2.0   # seconds one status request may wait: a blocked event loop misses it
+# generous: the test asserts that answers come *during* a reload, not how fast they come
+REQUEST_TIMEOUT = 30.0
+READING = "changed: reading it"
 
 
 def _big_bad_targets(n: int = 30_000) -> tuple[str, int]:
@@ -31,19 +34,27 @@ def _big_bad_targets(n: int = 30_000) -> tuple[str, int]:
     return "\n".join(lines) + "\n", len(lines)
 
 
-def _answers_while_loading(svc: ServiceProcess, log: Path, needle: str, probes: int = 600) -> str:
-    """Ask /status.json until the log reports `needle`; each answer must come within ANSWER_WITHIN."""
+def _answers_while_loading(svc: ServiceProcess, log: Path, needle: str, at_least: int, probes: int = 600) -> str:
+    """Ask /status.json until the log reports `needle`. At least `at_least` requests must have been sent
+    after the service logged that it started reading the file and answered before it logged the
+    outcome: the event loop kept serving while the file was read and validated."""
     start = log.stat().st_size
-    for _ in range(probes):
-        with urllib.request.urlopen(f"http://127.0.0.1:{svc.http_port}/status.json", timeout=ANSWER_WITHIN) as r:
-            assert r.status == 200 and json.loads(r.read())["targets"]
+
+    def logged() -> str:
         with open(log, "rb") as f:
             f.seek(start)
-            text = f.read().decode(errors="replace")
-        hits = [line for line in text.splitlines() if needle in line]
+            return f.read().decode(errors="replace")
+    during = 0
+    for _ in range(probes):
+        reading = READING in logged()
+        with urllib.request.urlopen(f"http://127.0.0.1:{svc.http_port}/status.json", timeout=REQUEST_TIMEOUT) as r:
+            assert r.status == 200 and json.loads(r.read())["targets"]
+        hits = [line for line in logged().splitlines() if needle in line]
         if hits:
+            assert during >= at_least, f"only {during} status answers while the file was read"
             return hits[0]
-        time.sleep(0.1)
+        during += reading
+        time.sleep(0.05)
     raise AssertionError(f"no {needle!r} in the log after {probes} status requests")
 
 
@@ -60,12 +71,12 @@ def test_bad_targets_files_do_not_stall_the_service(tmp_path: Path) -> None:
 
             text, last_line = _big_bad_targets()
             tf.write_text(text)
-            line = _answers_while_loading(svc, log, "targets file not applied")
+            line = _answers_while_loading(svc, log, "targets file not applied", at_least=2)
             assert f"{tf}:{last_line}:" in line and "'host'" in line, line
 
             before = svc.target("snmp/a")["polls_ok"]
             tf.write_text("targets:\n  snmp: []\n" + bomb())
-            line = _answers_while_loading(svc, log, "alias bomb")
+            line = _answers_while_loading(svc, log, "alias bomb", at_least=0)   # refused quickly
             assert f"{tf}:" in line and "targets file not applied" in line, line
             assert "Traceback" not in log.read_text()
 

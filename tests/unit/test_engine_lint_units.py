@@ -98,3 +98,45 @@ def test_mib_units_syntax_and_every_reference(tmp_path: Path) -> None:
     assert not {28, 29, 30} & lines                                # degrees Celsius is Cel
     assert any(line == 32 and "Counter64, a counter" in m for line, _s, m in found), found
     assert any(line == 39 and "entPhySensorScal" in m for line, _s, m in found), found
+
+
+ENUM_BOOK = """\
+id: test/enum-names
+version: 1.0.0
+match: {platform: [test_enum_names]}
+rules:
+  - name: named-type
+    metric: hw.network.up
+    snmp: {value: IF-MIB::ifOperStatus}
+    attributes:
+      network.interface.name: {field: IF-MIB::ifDescr}
+      netrosetta.interface.type: {field: IF-MIB::ifType, transforms: [{format: enum}]}
+  - name: counter-has-no-names
+    metric: hw.network.up
+    snmp: {value: IF-MIB::ifOperStatus}
+    attributes:
+      network.interface.name: {field: IF-MIB::ifDescr}
+      netrosetta.interface.type: {field: IF-MIB::ifInOctets, transforms: [{format: enum}]}
+  - name: not-on-a-field
+    metric: hw.network.up
+    snmp: {value: IF-MIB::ifOperStatus}
+    attributes:
+      network.interface.name: {field: IF-MIB::ifDescr}
+      netrosetta.interface.type: {index: 0, transforms: [{format: enum}]}
+  - name: not-on-a-value
+    metric: hw.network.up
+    snmp: {value: IF-MIB::ifOperStatus}
+    attributes: {network.interface.name: {field: IF-MIB::ifDescr}}
+    transforms: [{format: enum}]
+"""
+
+
+def test_format_enum_needs_a_named_field(tmp_path: Path) -> None:
+    """`format: enum` where no schema names the values would pass a number off as a name: lint
+    says so at the attribute (a MIB column without enumeration, a non-field reference) or the
+    rule's transforms; ifType, an IANAifType, is clean."""
+    (tmp_path / "b.yaml").write_text(ENUM_BOOK)
+    found = {p.line: p.message for p in lint_paths([tmp_path]) if "format: enum" in p.message}
+    assert set(found) == {16, 22, 27}, found
+    assert "IF-MIB::ifInOctets has no enumeration" in found[16]
+    assert "`field:` or `lookup:`" in found[22] and "stays a number" in found[27]

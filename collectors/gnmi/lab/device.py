@@ -57,6 +57,7 @@ class Interface:
     admin_status: str = "UP"
     speed_bps: int = 10_000_000_000
     description: str = ""
+    if_type: str = "ethernetCsmacd"                          # IANAifType name (state/type)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class SimDevice:
     def from_snmp_walk(cls, path: str | Path, name: str = "sim1") -> SimDevice:
         """The same interfaces and counter values as a recorded SNMP walk (for parity tests)."""
         from netrosetta.collectors.snmp.varbind import read_snmprec
+        from netrosetta.engine.mib_index import MibIndex
 
         walk = read_snmprec(path)
         cols: dict[str, dict[int, Any]] = {}
@@ -98,7 +100,8 @@ class SimDevice:
                  "1.3.6.1.2.1.31.1.1.1.8": "in-multicast-pkts",
                  "1.3.6.1.2.1.31.1.1.1.12": "out-multicast-pkts",
                  "1.3.6.1.2.1.31.1.1.1.9": "in-broadcast-pkts",
-                 "1.3.6.1.2.1.31.1.1.1.13": "out-broadcast-pkts"}
+                 "1.3.6.1.2.1.31.1.1.1.13": "out-broadcast-pkts", "1.3.6.1.2.1.31.1.1.1.18": "alias",
+                 "1.3.6.1.2.1.2.2.1.3": "type"}
         # 32-bit ifTable columns stand in where a row has no 64-bit ifXTable counter, as the
         # device itself would report one value per counter
         fallback = {"1.3.6.1.2.1.2.2.1.10": "in-octets", "1.3.6.1.2.1.2.2.1.16": "out-octets",
@@ -117,6 +120,7 @@ class SimDevice:
             for idx, v in rows.items():
                 cols.setdefault(name, {}).setdefault(idx, v)
         oper = {1: "UP", 2: "DOWN", 3: "TESTING", 4: "UNKNOWN", 5: "DORMANT", 6: "NOT_PRESENT", 7: "LOWER_LAYER_DOWN"}
+        iana_types = MibIndex.default().resolve("IF-MIB::ifType").enums
         ifs = []
         for idx, ifname in sorted(cols.get("ifName", {}).items()):
             text = ifname.decode("utf-8", "replace") if isinstance(ifname, bytes) else str(ifname)
@@ -130,6 +134,10 @@ class SimDevice:
             it.oper_status = oper.get(op, "UNKNOWN") if isinstance(op, int) else "UNKNOWN"
             ad = cols.get("admin", {}).get(idx)
             it.admin_status = {1: "UP", 2: "DOWN", 3: "TESTING"}.get(ad, "UP") if isinstance(ad, int) else "UP"
+            alias = cols.get("alias", {}).get(idx)
+            it.description = alias.decode("utf-8", "replace") if isinstance(alias, bytes) else str(alias or "")
+            code = cols.get("type", {}).get(idx)
+            it.if_type = iana_types.get(code, str(code)) if isinstance(code, int) else it.if_type
             ifs.append(it)
         return cls(name=name, interfaces=ifs, frozen=True)
 
@@ -165,6 +173,7 @@ class SimDevice:
             out.append((oc, "/interfaces/interface/name", k, it.name))
             out.append((oc, f"{st}/name", k, it.name))
             out.append((oc, f"{st}/ifindex", k, it.ifindex))
+            out.append((oc, f"{st}/type", k, f"iana-if-type:{it.if_type}"))
             out.append((oc, f"{st}/oper-status", k, it.oper_status))
             out.append((oc, f"{st}/admin-status", k, it.admin_status))
             out.append((oc, f"{st}/description", k, it.description))
