@@ -30,7 +30,7 @@ from netrosetta.collectors.flow.decoder import DecodeResult, DecodeStats, FlowDe
 from netrosetta.collectors.flow.names import NameTables
 from netrosetta.collectors.flow.sampling import SamplingTable
 from netrosetta.collectors.flow.templates import Template, TemplateCache
-from netrosetta.collectors.flow.udp import BatchReader, open_socket, udp_sockets
+from netrosetta.collectors.flow.udp import make_reader, open_socket, udp_sockets
 
 log = logging.getLogger(__name__)
 SAVE_EVERY_S = 5.0
@@ -110,25 +110,25 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
     import socket as _socket
 
     assert isinstance(sock, _socket.socket)
-    reader = BatchReader(sock, cfg.batch_datagrams)
-    wait = cfg.batch_wait_ms / 1000
+    reader = make_reader(sock, cfg.batch_datagrams)
+    wait, linger = cfg.batch_wait_ms / 1000, cfg.batch_linger_ms / 1000
     last_save = last_poll = time.monotonic()
     last_err = 0.0
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if beat is not None:  # liveness: the service's /readyz sees a wedged loop
             beat()
-        buf, offs, lens, srcs, stamps = reader.read(wait)
-        if len(offs):
-            ids = np.fromiter((dec.exporter_id(a[0]) for a in srcs), dtype=np.int64, count=len(srcs))
-            ports = np.fromiter((a[1] for a in srcs), dtype=np.int64, count=len(srcs))
+        got = reader.read(wait, linger)
+        if len(got):
+            # exporter identity per datagram: one lookup per distinct sender address in the batch
+            ids = np.array([dec.exporter_id(a) for a in got.addrs], dtype=np.int64)[got.addr_index]
             try:
-                res = bulk.decode_buffer(dec, buf, offs, lens, ids, ports, stamps)
+                res = bulk.decode_buffer(dec, got.buf, got.offs, got.lens, ids, got.ports, got.stamps)
             except Exception as exc:  # a decoder bug must not end the listener: count, log, go on
-                dec.stats.malformed += len(offs)
+                dec.stats.malformed += len(got)
                 if time.monotonic() - last_err > 10.0:
                     last_err = time.monotonic()
                     log.warning("flow batch of %d datagrams not decoded: %s: %s",
-                                len(offs), type(exc).__name__, exc)
+                                len(got), type(exc).__name__, exc)
             else:
                 last_err = _emit_guarded(emit, res, dec, last_err)
         now = time.monotonic()
