@@ -27,6 +27,9 @@ OVER = 1 << 16  # overflow stride: page-aligned, so a used overflow area can be 
 MSG_DONTWAIT = 0x40
 MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)  # Linux's value; Python names it only on some builds
 EAGAIN_ERRNOS = (11, 4)  # EAGAIN/EWOULDBLOCK, EINTR
+# while a batch lingers, take what arrived every LINGER_STEP: the batch fills in our slots, not in
+# the kernel queue (a long queue holds its buffers cold and slows the delivering side)
+LINGER_STEP = 0.002
 
 
 def open_socket(bind: str, port: int, rcvbuf: int, reuseport: bool = True) -> socket.socket:
@@ -113,7 +116,7 @@ class BatchReader:
                     left = end - time.monotonic()
                     if left <= 0:
                         break
-                    time.sleep(min(left, linger_s / 4))
+                    time.sleep(min(left, LINGER_STEP))
                     now = time.time_ns()
             if n < 0:
                 break
@@ -225,7 +228,7 @@ class MmsgReader:
                 left = end - time.monotonic()
                 if left <= 0:
                     break
-                time.sleep(min(left, linger_s / 4))  # sleep, not poll: poll would wake per datagram
+                time.sleep(min(left, LINGER_STEP))  # sleep, not poll: poll would wake per datagram
                 n += self._call(n)
         lens = self._lens[:n].astype(np.int64)
         # copy out only each slot's first `width` bytes (the batch's longest datagram, capped at
