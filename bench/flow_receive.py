@@ -1,21 +1,46 @@
-"""Receive path: flows/s sustained from a UDP replayer on loopback with zero socket drops.
+"""Flows at line rate: netrosetta's listener vs pmacct nfacctd over UDP, same stream, same socket buffer.
 
-The replayer (a separate process) sends pmacct's IOS XR NetFlow v9 datagrams (101-*: template
-once, then the data datagrams in a loop) to 127.0.0.1 at a paced datagram rate; the listener
-(SO_REUSEPORT workers, 32 MiB receive buffers) decodes into columns and counts flows. Each step
-runs ``--seconds``; kernel drops come from /proc/net/udp. The result is the highest step with
-zero drops and every flow decoded. The peer in the same run is a plain Python recvfrom loop that
-only counts datagrams (no decoding): the ceiling of a Python socket reader on this machine.
+The stream: pmacct's IOS XR NetFlow v9 capture (101-*: a template datagram, then 39 data
+datagrams carrying 51 flows). The sender is bench/flow_sender.c, compiled with gcc into a temp
+dir at run time, run as ``SENDERS`` processes sharing ``SOURCES`` sockets (own source ports, so
+SO_REUSEPORT can spread them; on loopback a sender's system call also carries the kernel's
+delivery, so one process alone can be the ceiling), each
+sending the template first and then whole cycles of the data datagrams, ``sendmmsg`` in batches,
+paced to the offered rate. Its achieved rate is reported, and a step where it fell short is
+marked sender-limited.
 
-    python -m bench.flow_receive [--seconds S] [--workers N]
+Receivers, a fresh process per step, fed the identical stream:
+- netrosetta: ``python -m bench.flow_receive --serve PORT --workers N``: ``FlowListener`` with the
+  default ``FlowListenerConfig`` (only port and workers set), counting decoded flows;
+- nfacctd (/usr/sbin/nfacctd): print plugin aggregating with the ``flows`` primitive; its flow
+  count is the sum of the FLOWS column it writes when stopped (checked, never assumed).
+
+Same socket buffer: both ask for the listener's default ``receive_buffer``; the kernel caps
+nfacctd's SO_RCVBUF at net.core.rmem_max, so the bench raises nfacctd's socket with
+SO_RCVBUFFORCE (as the listener does for itself) on a copy of its descriptor (pidfd_getfd). Both
+sockets' SO_RCVBUF are read back the same way and reported.
+
+CPU: utime+stime from /proc of the receiver's whole process tree (nfacctd core + plugin; the
+listener + its workers), read the same way for both: whole process (from exec, start-up
+included) and after start-up (from 1 s after its sockets are bound to the stream drained).
+Kernel drops: /proc/net/udp drops column of each receiving socket.
+
+    python -m bench.flow_receive [--seconds S] [--rates 50000,100000,...] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
-import multiprocessing as mp
-import threading
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,10 +49,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE = ROOT.parent / "shared" / "corpus" / "flow" / "pmacct" / "101-NFv9-CISCO-cust_primitives" / "traffic-00.pcap"
 RESULTS = Path(__file__).resolve().parent / "results" / "flow_receive.json"
-RATES = [20_000, 40_000, 80_000, 120_000, 160_000]
-# the capture's 39 data datagrams carry 51 flows (the `netflow` package's count too, see flow_decode)
+SENDER_C = Path(__file__).resolve().parent / "flow_sender.c"
+NFACCTD = "/usr/sbin/nfacctd"
+RATES = [50_000, 100_000, 150_000, 200_000]
+SOURCES = 4
+SENDERS = 2  # sender processes (SOURCES split between them)
+# the capture's 39 data datagrams carry 51 flows (the `netflow` package's and nfacctd's count too)
 FLOWS_PER_CYCLE, DATAGRAMS_PER_CYCLE = 51, 39
-FLOWS_PER_DATAGRAM = FLOWS_PER_CYCLE / DATAGRAMS_PER_CYCLE
+CLK = os.sysconf("SC_CLK_TCK")
+SYS_PIDFD_GETFD = 438  # same number on every Linux architecture (the unified syscall table)
 
 
 def datagrams() -> list[bytes]:
@@ -35,127 +65,305 @@ def datagrams() -> list[bytes]:
     return [p.payload for p in read_pcap(CAPTURE)]
 
 
-def _sender(port: int, rate: float, seconds: float, src_port: int, out: Any) -> None:
-    from netrosetta.collectors.flow.simulator import FlowReplayer
-
-    ds = datagrams()
-    r = FlowReplayer(port, source_port=src_port)
-    data = ds[1:]
-    cycles = max(1, round(rate * seconds / len(data)))  # whole cycles: the flow count is exact
-    rep = r.send([ds[0], *(d for _ in range(cycles) for d in data)], rate)
-    out.put((rep.datagrams, rep.seconds))
-    r.close()
+def build_sender(tmp: Path) -> Path | None:
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        return None
+    exe = tmp / "flow_sender"
+    subprocess.run([gcc, "-O2", "-Wall", "-o", str(exe), str(SENDER_C)], check=True)
+    return exe
 
 
-def step_listener(rate: float, seconds: float, workers: int) -> dict[str, Any]:
+def tree(pid: int) -> list[int]:
+    """The process and its descendants (from /proc/<pid>/task/*/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return out
+
+
+def tree_cpu(pid: int) -> float:
+    """utime + stime (seconds) of a process tree, from /proc/<pid>/stat."""
+    total = 0
+    for p in tree(pid):
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        f = stat[stat.rindex(")") + 2:].split()
+        total += int(f[11]) + int(f[12])
+    return total / CLK
+
+
+def _port_rows(port: int) -> list[list[str]]:
+    from netrosetta.collectors.flow.udp import _proc_udp_rows
+    return _proc_udp_rows(port)
+
+
+def _socket_fds(pid: int, port: int) -> list[tuple[int, int]]:
+    """(pid, fd) of each socket bound to ``port``, once per socket (a forked worker inherits its
+    parent's descriptors too)."""
+    inodes = {f"socket:[{r[9]}]" for r in _port_rows(port)}
+    found: dict[str, tuple[int, int]] = {}
+    for p in tree(pid):
+        for fd in Path(f"/proc/{p}/fd").glob("*"):
+            try:
+                link = os.readlink(fd)
+            except OSError:
+                continue
+            if link in inodes:
+                found.setdefault(link, (p, int(fd.name)))
+    return list(found.values())
+
+
+def socket_buffers(pid: int, port: int, force: int | None = None) -> list[int]:
+    """SO_RCVBUF of each socket the tree has on ``port`` (through a pidfd_getfd copy of the
+    descriptor); with ``force``, first set it with SO_RCVBUFFORCE."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    sizes = []
+    for p, fd in _socket_fds(pid, port):
+        pidfd = os.pidfd_open(p)
+        try:
+            dup = libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+            if dup < 0:
+                raise OSError(ctypes.get_errno(), "pidfd_getfd")
+            s = socket.socket(fileno=dup)
+            try:
+                if force is not None:
+                    s.setsockopt(socket.SOL_SOCKET, 33, force)  # SO_RCVBUFFORCE
+                sizes.append(s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+            finally:
+                s.close()  # closes our copy only
+        finally:
+            os.close(pidfd)
+    return sizes
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_bound(port: int, sockets: int, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    from netrosetta.collectors.flow.udp import udp_sockets
+    end = time.monotonic() + timeout
+    while udp_sockets(port) < sockets:
+        if proc.poll() is not None or time.monotonic() > end:
+            raise RuntimeError(f"receiver did not bind {sockets} socket(s) on {port}")
+        time.sleep(0.05)
+
+
+def wait_drained(pid: int, port: int, timeout: float = 30) -> None:
+    """Until the sockets' receive queues are empty and the tree's CPU stops moving."""
+    end = time.monotonic() + timeout
+    last = -1.0
+    while time.monotonic() < end:
+        queued = sum(int(r[4].split(":")[1], 16) for r in _port_rows(port))
+        cpu = tree_cpu(pid)
+        if not queued and cpu == last:
+            return
+        last = cpu
+        time.sleep(0.3)
+
+
+class Ours:
+    name = "netrosetta"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.name = f"netrosetta workers={workers}"
+
+    def start(self, port: int, rcvbuf: int, tmp: Path) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "bench.flow_receive", "--serve", str(port),
+                                 "--workers", str(self.workers)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+    def sockets(self) -> int:
+        return self.workers
+
+    def force(self) -> int | None:
+        return None  # the listener sets its own buffer
+
+    def finish(self, proc: subprocess.Popen[str], tmp: Path) -> dict[str, Any]:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+class Nfacctd:
+    name = "nfacctd"
+
+    def start(self, port: int, rcvbuf: int, tmp: Path) -> subprocess.Popen[str]:
+        self.out = tmp / "nfacctd.csv"
+        self.out.unlink(missing_ok=True)
+        self.log = tmp / "nfacctd.log"
+        conf = tmp / "nfacctd.conf"
+        conf.write_text(
+            "daemonize: false\n"
+            "nfacctd_ip: 127.0.0.1\n"
+            f"nfacctd_port: {port}\n"
+            f"nfacctd_pipe_size: {rcvbuf}\n"
+            "plugins: print[p]\n"
+            "plugin_pipe_size[p]: 268435456\n"  # roomy core -> plugin pipe: loss here would be ours to blame
+            "plugin_buffer_size[p]: 65536\n"
+            f"print_output_file[p]: {self.out}\n"
+            "print_output[p]: csv\n"
+            "aggregate[p]: src_host,dst_host,src_port,dst_port,proto,flows\n"
+            "print_refresh_time[p]: 3600\n"
+        )
+        with self.log.open("w") as log:
+            return subprocess.Popen([NFACCTD, "-f", str(conf)], stdout=log, stderr=subprocess.STDOUT, text=True)
+
+    def sockets(self) -> int:
+        return 1
+
+    def force(self) -> int | None:
+        from netrosetta.collectors.flow.config import FlowListenerConfig
+        return FlowListenerConfig().receive_buffer
+
+    def finish(self, proc: subprocess.Popen[str], tmp: Path) -> dict[str, Any]:
+        proc.send_signal(signal.SIGINT)  # nfacctd purges its cache to the file on the way out
+        proc.wait(timeout=60)
+        flows = packets = 0
+        if self.out.exists():
+            lines = self.out.read_text().splitlines()
+            cols = lines[0].split(",") if lines else []
+            fi, pi = cols.index("FLOWS"), cols.index("PACKETS")
+            for line in lines[1:]:
+                f = line.split(",")
+                flows += int(f[fi])
+                packets += int(f[pi])
+        log = self.log.read_text()
+        return {"flows": flows, "packets": packets, "missing_data_warnings": log.count("missing data")}
+
+
+def step(recv: Ours | Nfacctd, sender: Path, dgfile: Path, rate: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    from netrosetta.collectors.flow.config import FlowListenerConfig
+    from netrosetta.collectors.flow.udp import udp_drops_per_socket
+
+    rcvbuf = FlowListenerConfig().receive_buffer
+    port = free_port()
+    proc = recv.start(port, rcvbuf, tmp)
+    try:
+        wait_bound(port, recv.sockets(), proc)
+        buffers = socket_buffers(proc.pid, port, recv.force())
+        time.sleep(1.0)  # start-up finishes (imports, worker forks, plugin set-up)
+        drops0 = udp_drops_per_socket(port)
+        cpu0 = tree_cpu(proc.pid)
+        cycles = max(1, round(rate * seconds / DATAGRAMS_PER_CYCLE / SOURCES))
+        # SENDERS processes, SOURCES/SENDERS sockets each: on loopback the sender's system call
+        # also carries the kernel's delivery, so one process alone can be the ceiling
+        procs = [subprocess.Popen([str(sender), "127.0.0.1", str(port), str(dgfile), str(rate / SENDERS),
+                                   str(cycles), str(SOURCES // SENDERS)], stdout=subprocess.PIPE, text=True)
+                 for _ in range(SENDERS)]
+        reports = [json.loads(p.communicate(timeout=seconds * 10 + 60)[0]) for p in procs]
+        sent = {"datagrams": sum(r["datagrams"] for r in reports), "seconds": max(r["seconds"] for r in reports),
+                "send_errors": sum(r["send_errors"] for r in reports),
+                "cpu_s": round(sum(r["cpu_s"] for r in reports), 3)}
+        wait_drained(proc.pid, port)
+        cpu1 = tree_cpu(proc.pid)
+        drops = [b - a for a, b in zip(drops0, udp_drops_per_socket(port), strict=False)]
+        got = recv.finish(proc, tmp)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    expected = SOURCES * cycles * FLOWS_PER_CYCLE
+    achieved = sent["datagrams"] / sent["seconds"]
+    after, whole = cpu1 - cpu0, cpu1
+    flows = int(got["flows"])
+    return {"offered_dgram_s": rate, "achieved_dgram_s": round(achieved), "sender_limited": achieved < 0.95 * rate,
+            "sent": sent["datagrams"], "send_errors": sent["send_errors"], "sender_cpu_s": sent["cpu_s"],
+            "expected_flows": expected,
+            "flows": flows, "drops_per_socket": drops, "rcvbuf_per_socket": buffers,
+            "cpu_s_after_startup": round(after, 3), "cpu_s_whole_process": round(whole, 3),
+            "flows_per_cpu_s_after_startup": round(flows / after) if after else None,
+            "flows_per_cpu_s_whole_process": round(flows / whole) if whole else None,
+            **{k: v for k, v in got.items() if k != "flows"}}
+
+
+def serve(port: int, workers: int) -> int:
+    """The measured netrosetta process: the listener with the default configuration."""
     from netrosetta.collectors.flow.config import FlowListenerConfig
     from netrosetta.collectors.flow.listener import FlowListener
-    from netrosetta.collectors.flow.udp import udp_drops
 
     flows = [0]
-    lst = FlowListener(FlowListenerConfig(port=0, workers=workers, batch_datagrams=2048, batch_wait_ms=20),
+    lst = FlowListener(FlowListenerConfig(port=port, workers=workers),
                        lambda r: flows.__setitem__(0, flows[0] + len(r.flows)))
-    t = threading.Thread(target=lst.serve, kwargs={"duration": seconds * 4 + 60}, daemon=True)
-    t.start()
-    lst.ready.wait(30)
-    drops0 = udp_drops(lst.port)
-    q: mp.Queue = mp.get_context("fork").Queue()
-    # several source ports so SO_REUSEPORT can spread exporters over workers
-    senders = []
-    per = rate / workers
-    for _ in range(workers):
-        p = mp.get_context("fork").Process(target=_sender, args=(lst.port, per, seconds, 0, q))
-        p.start()
-        senders.append(p)
-    reports = [q.get(timeout=seconds * 4 + 30) for _ in senders]
-    sent = sum(r[0] for r in reports)
-    elapsed = max(r[1] for r in reports)  # the achieved rate, not the nominal one
-    for p in senders:
-        p.join()
-    expected = (sent - workers) // DATAGRAMS_PER_CYCLE * FLOWS_PER_CYCLE
-    deadline = time.monotonic() + 5
-    while flows[0] < expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    drops = udp_drops(lst.port) - drops0
-    lst.stop()
-    t.join(10)
-    achieved = sent / elapsed
-    return {"rate_dgram_s": rate, "achieved_dgram_s": round(achieved), "sender_limited": achieved < 0.9 * rate,
-            "sent": sent, "flows": flows[0], "expected_flows": round(expected),
-            "drops": drops, "send_seconds": round(elapsed, 3), "flows_per_s": round(flows[0] / elapsed)}
+    signal.signal(signal.SIGTERM, lambda *_: lst.stop())
+    lst.serve()
+    st = lst.stats()
+    print(json.dumps({"flows": flows[0], "datagrams": st.datagrams, "malformed": st.malformed,
+                      "template_missing": st.template_missing}), flush=True)
+    return 0
 
 
-def step_plain(rate: float, seconds: float) -> dict[str, Any]:
-    from netrosetta.collectors.flow.udp import open_socket, udp_drops
-
-    sock = open_socket("127.0.0.1", 0, 32 << 20)
-    port = sock.getsockname()[1]
-    count = [0]
-    stop = threading.Event()
-
-    def loop() -> None:
-        sock.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                sock.recvfrom(65535)
-                count[0] += 1
-            except TimeoutError:
-                continue
-
-    t = threading.Thread(target=loop, daemon=True)
-    t.start()
-    drops0 = udp_drops(port)
-    q: mp.Queue = mp.get_context("fork").Queue()
-    p = mp.get_context("fork").Process(target=_sender, args=(port, rate, seconds, 0, q))
-    p.start()
-    sent, elapsed = q.get(timeout=seconds * 4 + 30)
-    p.join()
-    time.sleep(0.5)
-    stop.set()
-    t.join()
-    drops = udp_drops(port) - drops0
-    sock.close()
-    return {"rate_dgram_s": rate, "achieved_dgram_s": round(sent / elapsed), "sent": sent,
-            "received": count[0], "drops": drops}
+def ratio(ours: dict[str, Any], peer: dict[str, Any], key: str) -> float | None:
+    a, b = ours.get(key), peer.get(key)
+    return round(a / b, 2) if a and b else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.flow_receive")
-    ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--rates", default=",".join(map(str, RATES)))
+    ap.add_argument("--workers", default="1,2", help="listener worker counts to measure (1 is the default)")
+    ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(list(argv) if argv is not None else None)
+    if args.serve is not None:
+        return serve(args.serve, int(args.workers.split(",")[0]))
     if not CAPTURE.exists():
         print(f"bench.flow_receive: {CAPTURE} is absent; skipped")
         return 0
-    results: dict[str, Any] = {"capture": str(CAPTURE.relative_to(ROOT.parent)), "seconds": args.seconds,
-                               "listener": {}, "plain_recvfrom": []}
-    for w in args.workers:
-        steps = []
-        for rate in RATES:
-            s = step_listener(rate, args.seconds, w)
-            steps.append(s)
-            print(f"listener workers={w} rate={rate:>7}/s achieved={s['achieved_dgram_s']:>7}/s "
-                  f"flows={s['flows']:>8} of {s['expected_flows']:>8} drops={s['drops']}", flush=True)
-            if s["drops"] or s["flows"] != s["expected_flows"] or s["sender_limited"]:
-                break  # lost data, or the replayer itself cannot go faster on this machine
-        clean = [s for s in steps if not s["drops"] and s["flows"] == s["expected_flows"]]
-        results["listener"][str(w)] = {"steps": steps, "max_clean_flows_per_s": max(
-            (s["flows_per_s"] for s in clean), default=0)}
-    for rate in RATES:
-        s = step_plain(rate, args.seconds)
-        results["plain_recvfrom"].append(s)
-        if s["drops"] or s["received"] < s["sent"] or s["achieved_dgram_s"] < 0.9 * rate:
-            break
-    clean_plain = [s for s in results["plain_recvfrom"] if not s["drops"] and s["received"] >= s["sent"]]
-    results["plain_recvfrom_max_clean_dgram_s"] = max((s["achieved_dgram_s"] for s in clean_plain), default=0)
+    rates = [int(r) for r in args.rates.split(",")]
+    receivers: list[Ours | Nfacctd] = [Ours(int(w)) for w in args.workers.split(",")]
+    if Path(NFACCTD).exists():
+        receivers.append(Nfacctd())
+    with tempfile.TemporaryDirectory(prefix="flowrecv.") as tmpname:
+        tmp = Path(tmpname)
+        sender = build_sender(tmp)
+        if sender is None:
+            print("bench.flow_receive: gcc is absent (the sendmmsg sender is built with it); skipped")
+            return 0
+        dgfile = tmp / "datagrams.bin"
+        dgfile.write_bytes(b"".join(struct.pack("<I", len(d)) + d for d in datagrams()))
+        results: dict[str, Any] = {"capture": str(CAPTURE.relative_to(ROOT.parent)), "seconds": args.seconds,
+                                   "sources": SOURCES, "sender_processes": SENDERS,
+                                   "load_average_at_start": os.getloadavg()[0],
+                                   "receivers": {}}
+        for rate in rates:
+            for recv in receivers:
+                s = step(recv, sender, dgfile, rate, args.seconds, tmp)
+                results["receivers"].setdefault(recv.name, []).append(s)
+                print(f"{recv.name:<22} offered={rate:>7}/s sent={s['achieved_dgram_s']:>7}/s "
+                      f"flows={s['flows']:>9} of {s['expected_flows']:>9} drops={s['drops_per_socket']} "
+                      f"cpu={s['cpu_s_after_startup']:.2f}s/{s['cpu_s_whole_process']:.2f}s "
+                      f"rcvbuf={s['rcvbuf_per_socket']}", flush=True)
+    peer = results["receivers"].get("nfacctd")
+    if peer:
+        for name, steps in results["receivers"].items():
+            if name == "nfacctd":
+                continue
+            for s, p in zip(steps, peer, strict=True):
+                s["vs_nfacctd_flows_per_cpu_s_after_startup"] = ratio(s, p, "flows_per_cpu_s_after_startup")
+                s["vs_nfacctd_flows_per_cpu_s_whole_process"] = ratio(s, p, "flows_per_cpu_s_whole_process")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"{'receiver':<22} {'max zero-drop flows/s':>22}")
-    for w, r in results["listener"].items():
-        limited = " (replayer-limited)" if r["steps"] and r["steps"][-1]["sender_limited"] else ""
-        print(f"{'netrosetta workers=' + w:<22} {r['max_clean_flows_per_s']:>22,}{limited}")
-    plain = results["plain_recvfrom_max_clean_dgram_s"] * FLOWS_PER_DATAGRAM
-    print(f"{'plain recvfrom (count)':<22} {round(plain):>22,}  (datagrams x flows/datagram, no decode)")
+    print(f"\n{'receiver':<22} {'offered':>8} {'sent/s':>8} {'flows':>9} {'lost':>7} {'drops':>7} "
+          f"{'flows/cpu-s':>12} {'(whole)':>9} {'vs nfacctd':>10}")
+    for name, steps in results["receivers"].items():
+        for s in steps:
+            vs = s.get("vs_nfacctd_flows_per_cpu_s_after_startup")
+            print(f"{name:<22} {s['offered_dgram_s']:>8} {s['achieved_dgram_s']:>8} {s['flows']:>9} "
+                  f"{s['expected_flows'] - s['flows']:>7} {sum(s['drops_per_socket']):>7} "
+                  f"{s['flows_per_cpu_s_after_startup'] or 0:>12,} {s['flows_per_cpu_s_whole_process'] or 0:>9,} "
+                  f"{'' if vs is None else f'{vs:.2f}x':>10}")
     return 0
 
 

@@ -30,7 +30,7 @@ from netrosetta.collectors.flow.decoder import DecodeResult, DecodeStats, FlowDe
 from netrosetta.collectors.flow.names import NameTables
 from netrosetta.collectors.flow.sampling import SamplingTable
 from netrosetta.collectors.flow.templates import Template, TemplateCache
-from netrosetta.collectors.flow.udp import BatchReader, open_socket, udp_sockets
+from netrosetta.collectors.flow.udp import Datagrams, ReadAhead, make_reader, open_socket, udp_sockets
 
 log = logging.getLogger(__name__)
 SAVE_EVERY_S = 5.0
@@ -104,33 +104,49 @@ def _emit_guarded(emit: Callable[[DecodeResult], None], res: DecodeResult, dec: 
     return last_err
 
 
+def _decode(dec: FlowDecoder, got: Datagrams, emit: Callable[[DecodeResult], None], last_err: float) -> float:
+    # exporter identity per datagram: one lookup per distinct sender address in the batch
+    ids = np.array([dec.exporter_id(a) for a in got.addrs], dtype=np.int64)[got.addr_index]
+    try:
+        res = bulk.decode_buffer(dec, got.buf, got.offs, got.lens, ids, got.ports, got.stamps)
+    except Exception as exc:  # a decoder bug must not end the listener: count, log, go on
+        dec.stats.malformed += len(got)
+        if time.monotonic() - last_err > 10.0:
+            log.warning("flow batch of %d datagrams not decoded: %s: %s", len(got), type(exc).__name__, exc)
+            return time.monotonic()
+        return last_err
+    return _emit_guarded(emit, res, dec, last_err)
+
+
 def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: Callable[[DecodeResult], None],
                  stop: threading.Event | mp.synchronize.Event, deadline: float | None,
                  sharing: TemplateSharing | None = None, beat: Callable[[], None] | None = None) -> None:
     import socket as _socket
 
     assert isinstance(sock, _socket.socket)
-    reader = BatchReader(sock, cfg.batch_datagrams)
-    wait = cfg.batch_wait_ms / 1000
+    reader = ReadAhead(make_reader(sock, cfg.batch_datagrams), cfg.batch_wait_ms / 1000, cfg.batch_linger_ms / 1000)
+    try:
+        _receive(dec, reader, emit, stop, deadline, sharing, beat)
+    finally:
+        reader.close()
+    last_err = 0.0
+    for got in reader.leftovers():  # read before the stop: decoded, not lost
+        last_err = _decode(dec, got, emit, last_err)
+    if dec.templates.dirty:
+        dec.templates.save()
+
+
+def _receive(dec: FlowDecoder, reader: ReadAhead, emit: Callable[[DecodeResult], None],
+             stop: threading.Event | mp.synchronize.Event, deadline: float | None,
+             sharing: TemplateSharing | None, beat: Callable[[], None] | None) -> None:
     last_save = last_poll = time.monotonic()
     last_err = 0.0
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         if beat is not None:  # liveness: the service's /readyz sees a wedged loop
             beat()
-        buf, offs, lens, srcs, stamps = reader.read(wait)
-        if len(offs):
-            ids = np.fromiter((dec.exporter_id(a[0]) for a in srcs), dtype=np.int64, count=len(srcs))
-            ports = np.fromiter((a[1] for a in srcs), dtype=np.int64, count=len(srcs))
-            try:
-                res = bulk.decode_buffer(dec, buf, offs, lens, ids, ports, stamps)
-            except Exception as exc:  # a decoder bug must not end the listener: count, log, go on
-                dec.stats.malformed += len(offs)
-                if time.monotonic() - last_err > 10.0:
-                    last_err = time.monotonic()
-                    log.warning("flow batch of %d datagrams not decoded: %s: %s",
-                                len(offs), type(exc).__name__, exc)
-            else:
-                last_err = _emit_guarded(emit, res, dec, last_err)
+        got = reader.get()
+        if len(got):
+            last_err = _decode(dec, got, emit, last_err)
         now = time.monotonic()
         # shared between workers: publish at once; look for others' templates while data waits
         if dec.templates.dirty and (sharing is not None or now - last_save > SAVE_EVERY_S):
@@ -144,8 +160,6 @@ def receive_loop(cfg: FlowListenerConfig, sock: object, dec: FlowDecoder, emit: 
                 res = dec.adopt(found)
                 if len(res.flows) or res.options or res.counters:
                     last_err = _emit_guarded(emit, res, dec, last_err)
-    if dec.templates.dirty:
-        dec.templates.save()
 
 
 def _worker(cfg_json: str, worker: int, port: int, q: mp.Queue, stop: mp.synchronize.Event,

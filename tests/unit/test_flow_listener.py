@@ -8,7 +8,7 @@ import pytest
 
 from netrosetta.collectors.flow.config import FlowListenerConfig
 from netrosetta.collectors.flow.listener import FlowListener
-from netrosetta.collectors.flow.udp import BatchReader, open_socket, udp_drops, udp_sockets
+from netrosetta.collectors.flow.udp import BatchReader, MmsgReader, open_socket, udp_drops, udp_sockets
 
 
 def test_fixed_port_held_by_another_reuseport_socket_is_refused() -> None:
@@ -34,18 +34,19 @@ def test_port_zero_gets_a_port_of_its_own() -> None:
         b.sock.close()
 
 
-def test_batch_reader_drains_queued_datagrams() -> None:
+@pytest.mark.parametrize("reader", [BatchReader, MmsgReader])
+def test_batch_reader_drains_queued_datagrams(reader: type[BatchReader] | type[MmsgReader]) -> None:
     rx = open_socket("127.0.0.1", 0, 1 << 20)
     port = rx.getsockname()[1]
     tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     payloads = [bytes([i]) * (i + 1) for i in range(20)]
     for p in payloads:
         tx.sendto(p, ("127.0.0.1", port))
-    buf, offs, lens, srcs, stamps = BatchReader(rx, 64).read(1.0)
-    got = [buf[o:o + n] for o, n in zip(offs.tolist(), lens.tolist(), strict=True)]
-    assert got == payloads and {s[1] for s in srcs} == {tx.getsockname()[1]} and len(stamps) == 20
+    got = reader(rx, 64).read(1.0)
+    data = [got.buf[o:o + n] for o, n in zip(got.offs.tolist(), got.lens.tolist(), strict=True)]
+    assert data == payloads and got.addrs == ["127.0.0.1"] and len(got.stamps) == 20
+    assert set(got.ports.tolist()) == {tx.getsockname()[1]} and got.addr_index.tolist() == [0] * 20
     assert udp_drops(port) == 0
-    empty = BatchReader(rx, 64).read(0.05)
-    assert len(empty[1]) == 0
+    assert len(reader(rx, 64).read(0.05)) == 0
     tx.close()
     rx.close()
