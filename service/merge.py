@@ -46,7 +46,10 @@ def worker_checks(views: Sequence[WorkerView]) -> list[dict[str, Any]]:
 
 
 def _owner_first(entry: dict[str, Any]) -> int:
-    return 0 if entry.get("state") != "not-owned" else 1
+    """Polled by this worker, then not polled yet (every worker lists every target), then not-owned."""
+    if entry.get("polls_ok") or entry.get("polls_failed"):
+        return 0
+    return 2 if entry.get("state") == "not-owned" else 1
 
 
 def merge_status(instance: str, version: str, uptime_s: float, views: Sequence[WorkerView]) -> dict[str, Any]:

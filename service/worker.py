@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,15 +64,24 @@ def _loader(index: int) -> Callable[[Path], ServiceConfig]:
 
 
 def _stop_when_parent_goes(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    """The supervisor holds our stdin open: EOF means it died (even by kill -9), so stop too."""
-    def watch() -> None:
+    """The supervisor holds our stdin (a pipe) open: EOF means it died (even by kill -9), so stop too."""
+    fd = sys.stdin.fileno()
+    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        return   # started by hand, not by a supervisor
+
+    def readable() -> None:
         try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-        loop.call_soon_threadsafe(stop.set)
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(fd)
+            log.warning("the supervisor is gone: stopping")
+            stop.set()
+    os.set_blocking(fd, False)
+    loop.add_reader(fd, readable)
 
 
 async def run_worker(config_path: Path, index: int, count: int, instance: str, restarts: int) -> None:

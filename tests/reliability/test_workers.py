@@ -48,7 +48,7 @@ def _agents() -> Iterator[dict[str, int]]:
 def _config(path: Path, ports: dict[str, int], backend: GrpcReceiver, **extra: Any) -> Path:
     return write_yaml(path, {
         "defaults": {"interval": INTERVAL, "jitter": 0.5, "poll_timeout": INTERVAL},
-        "targets": {"snmp": [snmp_target(d, ports[d], timeout=1.0) for d in DEVICES]},
+        "targets": {"snmp": [snmp_target(d, port, timeout=1.0) for d, port in ports.items()]},
         "outputs": {"otlp_grpc": [{"endpoint": backend.endpoint, "tls": {"insecure": True}, "timeout": 2}],
                     "from_env": False},
         "delivery": {"spill_dir": str(path.parent / f"spill-{path.stem}"), "retry_initial": 0.2, "retry_max": 1},
@@ -148,11 +148,17 @@ def test_two_workers_poll_each_target_once_and_a_killed_worker_comes_back(tmp_pa
             assert _restarts(backend.received).get("lab/w0", 0) == 0
             assert all(len(p) == 1 for p in _pollers(backend.received).values()), "still one poller each"
 
+            # SIGHUP reaches every worker: a target removed from the config leaves the whole instance
+            _config(cfg, {d: p for d, p in ports.items() if d != "dev3"}, backend, workers=2, instance="lab")
+            svc.signal(signal.SIGHUP)
+            wait_for(lambda: [t["key"] for t in svc.status()["targets"]] == ["snmp/dev0", "snmp/dev1", "snmp/dev2"],  # type: ignore[union-attr]
+                     60, "every worker to reload without snmp/dev3")
+
             pids = [w["pid"] for w in svc.status()["workers"]]
             assert svc.stop(60) == 0
             assert not [p for p in pids if _alive(p)], "SIGTERM stopped every worker"
         log = (tmp_path / "service.log").read_text()
-        assert "Traceback" not in log
+        assert "Traceback" not in log and "Fatal Python error" not in log
     finally:
         if svc is not None:
             with contextlib.suppress(AssertionError):
@@ -190,8 +196,12 @@ def test_workers_and_instances_agree_on_owners(tmp_path: Path) -> None:
                     lambda: (lambda ts: {t["key"]: t["worker"] for t in ts}
                              if len(ts) == len(DEVICES) and all(t["state"] == "ok" for t in ts) else None)(
                                  static.status()["targets"]), 60, "every target polled")
+                # a worker whose supervisor dies (kill -9: no SIGTERM forwarded) stops by itself
+                pids = [w["pid"] for w in static.status()["workers"]]
+                static.kill9()
+                wait_for(lambda: not [p for p in pids if _alive(p)], 60, "the orphaned workers to stop")
             finally:
-                assert static.stop(60) == 0
+                static.stop(60)
             for run, layout in (("nats workers", [{"workers": 2, "instance": "fleet"}]),
                                 ("nats instances", [{"instance": f"fleet/w{k}"} for k in range(2)])):
                 nats = NatsServer(tmp_path / run.replace(" ", "-")).start()

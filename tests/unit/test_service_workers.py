@@ -72,8 +72,9 @@ def _status(targets: list[dict[str, Any]], ready: bool = True) -> dict[str, Any]
 
 
 def test_merge_status_shows_each_target_as_its_owner_reports_it() -> None:
-    a = _status([{"key": "snmp/a", "state": "ok"}, {"key": "snmp/b", "state": "not-owned"}])
-    b = _status([{"key": "snmp/a", "state": "not-owned"}, {"key": "snmp/b", "state": "failed"}], ready=False)
+    a = _status([{"key": "snmp/a", "state": "ok", "polls_ok": 1}, {"key": "snmp/b", "state": "pending"}])
+    b = _status([{"key": "snmp/a", "state": "not-owned"}, {"key": "snmp/b", "state": "failed", "polls_failed": 1}],
+                ready=False)
     m = merge_status("lab", "1", 1.0, [_view("lab/w0", a), _view("lab/w1", b)])
     assert [(t["key"], t["state"], t["worker"]) for t in m["targets"]] == [
         ("snmp/a", "ok", "lab/w0"), ("snmp/b", "failed", "lab/w1")]
