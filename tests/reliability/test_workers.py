@@ -14,21 +14,18 @@ import os
 import signal
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netrosetta.collectors.snmp.lab import snmpsim_agent
-
 from .harness import (
-    LAB_SNMPREC,
     GrpcReceiver,
     NatsServer,
     Received,
     ServiceProcess,
     snmp_target,
+    snmpsim_devices,
     wait_for,
     write_yaml,
 )
@@ -37,12 +34,6 @@ pytestmark = pytest.mark.reliability
 
 INTERVAL = 2.0
 DEVICES = [f"dev{i}" for i in range(4)]
-
-
-@contextlib.contextmanager
-def _agents() -> Iterator[dict[str, int]]:
-    with contextlib.ExitStack() as stack:
-        yield {d: stack.enter_context(snmpsim_agent({"lab": LAB_SNMPREC})).port for d in DEVICES}
 
 
 def _config(path: Path, ports: dict[str, int], backend: GrpcReceiver, **extra: Any) -> Path:
@@ -65,24 +56,18 @@ def _polls(rx: Received) -> dict[str, list[int]]:
     return {d: sorted(v) for d, v in by.items()}
 
 
+def _attrs(text: str) -> dict[str, str]:
+    return dict(kv.split("=", 1) for kv in text.split(",") if kv)
+
+
 def _pollers(rx: Received) -> dict[str, set[str]]:
-    """target -> the members (self-telemetry's service.instance.id) that report good polls of it."""
+    """target -> the members that report good polls of it in their self-telemetry (its Resource's
+    host.name is ``netrosetta/<member>``)."""
     out: dict[str, set[str]] = defaultdict(set)
-    with rx.lock:
-        reqs = list(rx.requests)
-    for req in reqs:
-        for rm in req.resource_metrics:
-            res = {kv.key: kv.value.string_value for kv in rm.resource.attributes}
-            if res.get("service.name") != "netrosetta":
-                continue
-            for sm in rm.scope_metrics:
-                for m in sm.metrics:
-                    if m.name != "netrosetta.polls":
-                        continue
-                    for dp in m.sum.data_points:
-                        a = {x.key: x.value.string_value for x in dp.attributes}
-                        if a.get("outcome") == "ok" and dp.as_int > 0:
-                            out[a["netrosetta.target"]].add(res["service.instance.id"])
+    for host, m, attrs, _s, _t, v in rx.points(self_telemetry=True):
+        a = _attrs(attrs)
+        if m == "netrosetta.polls" and a.get("outcome") == "ok" and v > 0:
+            out[a["netrosetta.target"]].add(host.removeprefix("netrosetta/"))
     return out
 
 
@@ -91,7 +76,7 @@ def _restarts(rx: Received) -> dict[str, int]:
     out: dict[str, int] = {}
     for _dev, m, attrs, _s, _t, v in rx.points(self_telemetry=True):
         if m == "netrosetta.worker.restarts":
-            w = attrs.split("netrosetta.worker=", 1)[1].split(",", 1)[0]
+            w = _attrs(attrs)["netrosetta.worker"]
             out[w] = max(out.get(w, 0), int(v))
     return out
 
@@ -108,7 +93,7 @@ def test_two_workers_poll_each_target_once_and_a_killed_worker_comes_back(tmp_pa
     backend = GrpcReceiver().start()
     svc: ServiceProcess | None = None
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             cfg = _config(tmp_path / "workers.yaml", ports, backend, workers=2, instance="lab")
             svc = ServiceProcess(cfg, tmp_path / "service.log").start(120)
             st = svc.status()
@@ -188,7 +173,7 @@ def test_workers_and_instances_agree_on_owners(tmp_path: Path) -> None:
     backend = GrpcReceiver().start()
     found: dict[str, dict[str, str]] = {}
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             static = ServiceProcess(_config(tmp_path / "static.yaml", ports, backend, workers=2, instance="fleet"),
                                     tmp_path / "static.log").start(120)
             try:
