@@ -25,6 +25,8 @@ async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None,
                       **service_kw: Any) -> Service:
     """``banner``: the start line's prefix; ``service_kw``: passed to ``Service`` (a worker's
     instance name, ownership and config loader)."""
+    if cfg.worker_count() > 1:   # the supervisor (workers.py) is `netrosetta run`'s, not this entry's
+        log.warning("workers: %d is applied by `netrosetta run`; running as one process", cfg.worker_count())
     svc = Service(cfg, config_path=config_path, **service_kw)
     loop = asyncio.get_running_loop()
     stop = until or asyncio.Event()
