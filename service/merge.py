@@ -35,7 +35,8 @@ def worker_checks(views: Sequence[WorkerView]) -> list[dict[str, Any]]:
     out = []
     for v in views:
         if not v.alive:
-            why = f"not running (last exit {v.last_exit}, {v.restarts} restarts); restarting"
+            why = ("starting" if v.last_exit is None else
+                   f"not running (last exit {v.last_exit}, {v.restarts} restarts); restarting")
             out.append({"name": f"worker {v.name}", "ok": False, "reason": why})
         elif v.status is None:
             out.append({"name": f"worker {v.name}", "ok": False, "reason": "starting or not answering"})

@@ -103,8 +103,9 @@ class Supervisor:
                 w.http_port = int(line.rsplit("http_port=", 1)[1].split()[0])
                 log.info("worker %s running (pid %d)", w.name, proc.pid)
                 continue
-            sys.stdout.write(line)
-            sys.stdout.flush()
+            with contextlib.suppress(OSError):   # our stdout gone: the worker runs on regardless
+                sys.stdout.write(line)
+                sys.stdout.flush()
 
     def _signal_all(self, sig: int) -> None:
         for w in self.workers:
