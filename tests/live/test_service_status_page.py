@@ -103,3 +103,43 @@ def test_status_page_in_chromium(tmp_path: Path) -> None:
             svc.stop()
             silent.close()
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_status_page_of_an_instance_with_workers(tmp_path: Path) -> None:
+    """`workers: 2`: the supervisor's page shows every target as its worker reports it, the workers
+    table and each worker's checks."""
+    silent = UdpAgent(lambda _d: None)
+    profile = tempfile.mkdtemp(prefix="nr-chromium-")
+    with snmpsim_agent({"lab": LAB_SNMPREC}) as agent:
+        cfg = write_yaml(tmp_path / "config.yaml", {
+            "defaults": {"interval": 2.0, "poll_timeout": 1.5},
+            "targets": {"snmp": [snmp_target("lab-switch-1", agent.port), snmp_target("dead-switch", silent.port)]},
+            "outputs": {"from_env": False}, "http": {"listen": "127.0.0.1:0"},
+            "self_telemetry": {"enabled": False}, "workers": 2, "instance": "page",
+        })
+        svc = ServiceProcess(cfg, tmp_path / "service.log").start(120)
+        driver = None
+        try:
+            wait_for(lambda: svc.target("snmp/lab-switch-1")["state"] == "ok"
+                     and svc.target("snmp/dead-switch")["state"] == "failed", 60, "both targets polled")
+            driver = _browser(profile)
+            driver.set_page_load_timeout(20)
+            driver.get(f"http://127.0.0.1:{svc.http_port}/status")
+            from selenium.webdriver.common.by import By
+
+            def rows(css: str) -> list[list[str]]:
+                return [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                        for tr in driver.find_elements(By.CSS_SELECTOR, css)]
+
+            targets = wait_for(lambda: (r := rows("#targets tbody tr")) and len(r) == 2 and r, 15, "the targets")
+            assert sorted(r[2] for r in targets) == ["failed", "ok"]
+            workers = wait_for(lambda: (r := rows("#workers tbody tr")) and len(r) == 2 and r, 15, "the workers")
+            assert [(w[0], w[2]) for w in workers] == [("page/w0", "yes"), ("page/w1", "yes")]
+            checks = {tr.get_attribute("data-check") for tr in driver.find_elements(By.CSS_SELECTOR, "#checks tbody tr")}
+            assert {"worker page/w0", "worker page/w1", "page/w0: polls", "page/w1: polls"} <= checks
+        finally:
+            if driver is not None:
+                driver.quit()
+            svc.stop()
+            silent.close()
+            shutil.rmtree(profile, ignore_errors=True)
