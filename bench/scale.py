@@ -13,7 +13,7 @@ path); snmp_exporter formats its Prometheus text (its realistic path). The snmp_
 spreads N scrapes per interval with up to 256 in flight, as a Prometheus server would; both sides
 are checked for doing the work (points translated > 0 per poll; samples per scrape > 0).
 
-    python -m bench.scale [--sizes 50,500,1000,2000] [--interval 30] [--window 60]
+    python -m bench.scale [--sizes 50,500,1000,2000] [--interval 30] [--window 60] [--workers N]
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class Fleet:
 
 
 # -- netrosetta ------------------------------------------------------------------------------------
-def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) -> dict[str, Any]:
+def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path, workers: int = 1) -> dict[str, Any]:
     from tests.reliability.harness import ServiceProcess, write_yaml
 
     sink = subprocess.Popen([sys.executable, "-m", "bench._otlp_sink"], stdout=subprocess.PIPE, text=True)
@@ -137,13 +137,18 @@ def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) ->
         "outputs": {"otlp_grpc": [{"endpoint": f"127.0.0.1:{sink_port}", "tls": {"insecure": True}}],
                     "from_env": False},
         "http": {"listen": "127.0.0.1:0"},
-    })
+    } | ({"workers": workers} if workers > 1 else {}))
     svc = ServiceProcess(cfg, tmp / f"scale-{n}.log", verbose=1)
     try:
         svc.launch().wait_started(120)
         assert svc.proc is not None
-        pid = svc.proc.pid
+        # workers: the supervisor and every worker process, summed
+        pids = [svc.proc.pid, *(w["pid"] for w in svc.status().get("workers", []))]
         time.sleep(interval + 5)                     # every target's first poll (jitter: 1 interval)
+
+        def usage() -> tuple[float, float]:
+            got = [proc_usage(p) for p in pids]
+            return sum(c for c, _ in got), sum(r for _, r in got)
 
         def counts() -> tuple[int, int, int]:
             st = svc.status()
@@ -151,10 +156,10 @@ def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) ->
             ok = sum(t["polls_ok"] for t in st["targets"])
             return polls, ok, int(st["translated_points"])
         p0, ok0, pts0 = counts()
-        cpu0, _ = proc_usage(pid)
+        cpu0, _ = usage()
         time.sleep(window)
         p1, ok1, pts1 = counts()
-        cpu1, rss = proc_usage(pid)
+        cpu1, rss = usage()
         durations = [t["duration"] for t in svc.status()["targets"] if t.get("duration") is not None]
     finally:
         if svc.proc is not None:
@@ -162,7 +167,7 @@ def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path) ->
         sink.kill()
     polls = p1 - p0
     due = n * window / interval
-    return {"polls_done": polls, "polls_ok": ok1 - ok0, "polls_due": round(due), "done": round(polls / due, 3),
+    return {"workers": workers, "polls_done": polls, "polls_ok": ok1 - ok0, "polls_due": round(due), "done": round(polls / due, 3),
             "cpu_per_poll_ms": round((cpu1 - cpu0) / max(1, polls) * 1000, 3), "rss_mib": round(rss, 1),
             "points_per_poll": round((pts1 - pts0) / max(1, polls), 1),
             "median_poll_s": round(statistics.median(durations), 3) if durations else None}
@@ -235,6 +240,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sizes", default="50,500,1000,2000")
     ap.add_argument("--interval", type=float, default=30.0)
     ap.add_argument("--window", type=float, default=60.0, help="measured seconds per side and size")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="netrosetta's `workers:` (CPU and RSS summed over the supervisor and its workers)")
     args = ap.parse_args(argv)
     if not WALK.exists():
         raise SystemExit(f"{WALK} is absent (the shared corpus is not beside this clone)")
@@ -242,7 +249,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = []
     with tempfile.TemporaryDirectory() as d, Fleet(Path(d)) as fleet:
         for n in sizes:
-            ours = _netrosetta(n, fleet.port, args.interval, args.window, Path(d))
+            ours = _netrosetta(n, fleet.port, args.interval, args.window, Path(d), args.workers)
             peer = _exporter(n, fleet.port, args.interval, args.window)
             ratio = round(ours["cpu_per_poll_ms"] / peer["cpu_per_poll_ms"], 2) if peer["cpu_per_poll_ms"] else None
             rows.append({"devices": n, "netrosetta": ours, "snmp_exporter": peer, "cpu_per_poll_ratio": ratio})
@@ -251,7 +258,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                   f"{peer['rss_mib']:.0f} MiB; ratio {ratio}", flush=True)
     result = {"interval_s": args.interval, "window_s": args.window, "walk": WALK.name, "tables": list(KEEP),
               "cpu_count": os.cpu_count(), "rows": rows}
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    out = RESULTS if args.workers == 1 else RESULTS.with_name(f"scale-workers{args.workers}.json")
+    out.write_text(json.dumps(result, indent=1) + "\n")
     return result
 
 

@@ -49,6 +49,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 
 from .config import Cluster as ClusterConfig
 from .ports import Exporter, OwnershipListener, TargetsView
+from .shard import rendezvous
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,6 @@ DURABLE = "exporters"
 
 def lease_key(target: str) -> str:
     return "t." + hashlib.sha1(target.encode()).hexdigest()[:20]
-
-
-def rendezvous(members: list[str], target: str) -> str | None:
-    """Highest-random-weight owner: stable, and only 1/N of targets move when a member joins/leaves."""
-    if not members:
-        return None
-    return max(members, key=lambda m: hashlib.sha1(f"{m}\0{target}".encode()).digest())
 
 
 def _lease_value(entry: Any) -> dict[str, Any]:

@@ -7,10 +7,11 @@ secret is a SecretStr that never prints.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -212,6 +213,19 @@ class ServiceConfig(_Strict):
     cluster: Cluster | None = None
     reconcile: ReconcileConfig = Field(ReconcileConfig(), description="opt-in: compare a device's series "
                                        "across the sources it is collected over (README: reconcile)")
+    instance: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+        description="this instance's id: self-telemetry's service.instance.id, its workers' prefix "
+        "(default: cluster.instance, else hostname-pid)")
+    workers: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = Field(
+        1, description="worker processes sharing nothing, each polling its shard of the targets "
+        "(rendezvous over <instance>/w0..w<N-1>, as instances in a NATS cluster); 'auto': one per CPU; "
+        "flow listeners and traps run in worker 0")
+
+    def worker_count(self) -> int:
+        if self.workers == "auto":
+            return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        return self.workers
 
     @model_validator(mode="after")
     def _unique_names(self) -> ServiceConfig:

@@ -7,6 +7,7 @@ every few seconds; nothing secret is in the JSON (credentials are never part of 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -49,35 +50,50 @@ def status_json(svc: Service) -> dict[str, Any]:
 
 
 def make_app(svc: Service) -> web.Application:
+    async def readiness() -> tuple[bool, list[dict[str, Any]]]:
+        ok, checks = ready(svc)
+        return ok, [c.as_json() for c in checks if not c.ok]
+
+    async def status() -> dict[str, Any]:
+        return status_json(svc)
+
+    async def metrics() -> str:
+        return render_prometheus([st.latest for st in svc.status.values() if st.latest is not None]
+                                 + [svc.self_translation()])
+
+    return app_from(status, readiness, metrics)
+
+
+def app_from(status: Callable[[], Awaitable[dict[str, Any]]],
+             readiness: Callable[[], Awaitable[tuple[bool, list[dict[str, Any]]]]],
+             metrics: Callable[[], Awaitable[str]]) -> web.Application:
+    """The endpoints over three views: one service's, or a supervisor's merge of its workers'."""
     page = resources.files("netrosetta.service").joinpath("status.html").read_text(encoding="utf-8")
 
     async def healthz(_r: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     async def readyz(_r: web.Request) -> web.Response:
-        ok, checks = ready(svc)
-        failing = [c.as_json() for c in checks if not c.ok]
+        ok, failing = await readiness()
         return web.json_response({"ready": ok, "failing": failing}, status=200 if ok else 503)
 
-    async def status(_r: web.Request) -> web.Response:
+    async def status_page(_r: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html")
 
     async def status_j(_r: web.Request) -> web.Response:
-        return web.json_response(status_json(svc))
+        return web.json_response(await status())
 
-    async def metrics(_r: web.Request) -> web.Response:
-        text = render_prometheus([st.latest for st in svc.status.values() if st.latest is not None]
-                                 + [svc.self_translation()])
-        return web.Response(text=text, content_type="text/plain", charset="utf-8",
+    async def metrics_text(_r: web.Request) -> web.Response:
+        return web.Response(text=await metrics(), content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/", status)
-    app.router.add_get("/status", status)
+    app.router.add_get("/", status_page)
+    app.router.add_get("/status", status_page)
     app.router.add_get("/status.json", status_j)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/metrics", metrics_text)
     return app
 
 
@@ -87,7 +103,12 @@ def split_listen(listen: str) -> tuple[str, int]:
 
 
 async def start_http(svc: Service, listen: str) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(make_app(svc), access_log=None)
+    return await serve(make_app(svc), listen)
+
+
+async def serve(app: web.Application, listen: str) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``listen``; returns the runner and the port bound (port 0: the kernel's)."""
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = split_listen(listen)
     site = web.TCPSite(runner, host, port)

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -20,8 +21,13 @@ log = logging.getLogger(__name__)
 
 async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None, *,
                       on_started: Callable[[Service, int | None], Awaitable[None] | None] | None = None,
-                      until: asyncio.Event | None = None) -> Service:
-    svc = Service(cfg, config_path=config_path)
+                      until: asyncio.Event | None = None, banner: str = "netrosetta: running",
+                      **service_kw: Any) -> Service:
+    """``banner``: the start line's prefix; ``service_kw``: passed to ``Service`` (a worker's
+    instance name, ownership and config loader)."""
+    if cfg.worker_count() > 1:   # the supervisor (workers.py) is `netrosetta run`'s, not this entry's
+        log.warning("workers: %d is applied by `netrosetta run`; running as one process", cfg.worker_count())
+    svc = Service(cfg, config_path=config_path, **service_kw)
     loop = asyncio.get_running_loop()
     stop = until or asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -41,7 +47,7 @@ async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None,
             prom, pport = await start_http(svc, cfg.outputs.prometheus.listen)
             log.info("Prometheus scrape endpoint on port %d /metrics", pport)
         # machine-readable start line: tests and scripts wait for it
-        print(f"netrosetta: running instance={svc.instance} http_port={port or 0}", flush=True)
+        print(f"{banner} instance={svc.instance} http_port={port or 0}", flush=True)
         if on_started is not None:
             res = on_started(svc, port)
             if res is not None:

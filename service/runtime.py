@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,11 @@ def load_rulebook_set(cfg: ServiceConfig) -> RulebookSet:
     return RulebookSet.from_paths([MAPPINGS, *cfg.rulebooks])
 
 
+def instance_name(cfg: ServiceConfig) -> str:
+    """The configured instance id, else the cluster's, else hostname-pid."""
+    return cfg.instance or (cfg.cluster.instance if cfg.cluster else None) or f"{socket.gethostname()}-{os.getpid()}"
+
+
 def all_targets(cfg: ServiceConfig, from_file: TargetsBase | None = None) -> dict[str, tuple[str, Any]]:
     """key -> (kind, spec) from the config and the watched targets file (``from_file``: its
     targets already read, else read here)."""
@@ -77,15 +82,19 @@ def all_targets(cfg: ServiceConfig, from_file: TargetsBase | None = None) -> dic
 class Service:
     """``ownership``/``publisher``: the cluster's two interfaces (default: built from ``cfg.cluster``,
     or a single instance). ``record``: a sink that sees every batch made, before delivery (default:
-    ``cluster.record_file``)."""
+    ``cluster.record_file``). ``instance``: this process's member name (a worker's
+    ``<instance>/w<k>``; default from the config). ``loader``: reads the config on SIGHUP (a worker
+    derives its own from the file)."""
 
     def __init__(self, cfg: ServiceConfig, *, config_path: str | Path | None = None,
                  sinks: list[Sink] | None = None, ownership: Ownership | None = None,
-                 publisher: Publisher | None = None, record: Sink | None = None) -> None:
+                 publisher: Publisher | None = None, record: Sink | None = None,
+                 instance: str | None = None,
+                 loader: Callable[[Path], ServiceConfig] = load_config) -> None:
         self.cfg = cfg
         self.config_path = Path(config_path) if config_path else None
-        self.instance = (cfg.cluster.instance if cfg.cluster and cfg.cluster.instance
-                         else f"{socket.gethostname()}-{os.getpid()}")
+        self.instance = instance or instance_name(cfg)
+        self._loader = loader
         self.rulebooks = load_rulebook_set(cfg)
         self.started_ns = time.time_ns()
         self.ready = False
@@ -111,6 +120,7 @@ class Service:
         self.traps: TrapListener | None = None
         self._handoff: LoopHandoff | None = None
         self._bg: list[asyncio.Task[Any]] = []
+        self.own_counters: Series = {}   # set by whoever runs the service (a worker: its restarts)
 
     # -- views for the status page, health and self-telemetry --------------------------------
     @property
@@ -173,7 +183,7 @@ class Service:
             self.emit(self.self_translation())
 
     def self_translation(self) -> DeviceTranslation:
-        extra: Series = {}
+        extra: Series = dict(self.own_counters)
         gauges: Series = {}
         if self.flows is not None:
             extra.update(self.flows.counters())
@@ -222,7 +232,7 @@ class Service:
 
     async def _reload(self, path: Path) -> None:
         def load() -> tuple[ServiceConfig, RulebookSet]:
-            cfg = load_config(path)
+            cfg = self._loader(path)
             return cfg, load_rulebook_set(cfg)
 
         try:

@@ -14,9 +14,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from netrosetta.service.config import load_config
     from netrosetta.service.main import run_service
 
+    if args.worker:   # one of an instance's worker processes, started by its supervisor
+        from netrosetta.service.worker import run_worker
+        index, count = _worker_spec(args.worker)
+        asyncio.run(run_worker(Path(args.config), index, count, args.instance, args.worker_restarts))
+        return 0
     cfg = load_config(args.config)
+    if cfg.worker_count() > 1:
+        from netrosetta.service.workers import Supervisor
+        asyncio.run(Supervisor(cfg, Path(args.config), cfg.worker_count(), args.verbose).run())
+        return 0
     asyncio.run(run_service(cfg, args.config))
     return 0
+
+
+def _worker_spec(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise SystemExit(f"netrosetta run: --worker takes K/N with K < N, not {text!r}")
+    return int(index), int(count)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -64,6 +80,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("run", help="run the collector service (polling, translation, export)")
     p.add_argument("--config", "-c", required=True, metavar="FILE", help="service config (YAML)")
+    # set by the supervisor of an instance with `workers: N` for each worker process it starts
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--instance", help=argparse.SUPPRESS)
+    p.add_argument("--worker-restarts", type=int, default=0, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
     c = sub.add_parser("config", help="check a service config or print its JSON Schema")
     csub = c.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)

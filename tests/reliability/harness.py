@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,6 +343,16 @@ def batches_in_log(log: Path) -> tuple[list[str], list[str]]:
         elif m := DROPPED.search(line):
             dropped.append(m.group(1))
     return made, dropped
+
+
+@contextlib.contextmanager
+def snmpsim_devices(names: Iterable[str]) -> Iterator[dict[str, int]]:
+    """device name -> port of its own snmpsim serving the lab walk (community ``lab``): snmpsim
+    answers several communities noticeably slower than one."""
+    from netrosetta.collectors.snmp.lab import snmpsim_agent
+
+    with contextlib.ExitStack() as stack:
+        yield {d: stack.enter_context(snmpsim_agent({"lab": LAB_SNMPREC})).port for d in names}
 
 
 def snmp_target(name: str, port: int, community: str = "lab", **kw: Any) -> dict[str, Any]:

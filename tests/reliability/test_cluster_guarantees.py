@@ -20,21 +20,18 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netrosetta.collectors.snmp.lab import snmpsim_agent
-
 from .harness import (
-    LAB_SNMPREC,
     GrpcReceiver,
     NatsServer,
     Received,
     ServiceProcess,
     snmp_target,
+    snmpsim_devices,
     wait_for,
     write_yaml,
 )
@@ -46,12 +43,6 @@ INTERVAL = 3.0
 LEASE = 3.0
 OUTAGE = 16.0
 DEVICES = [f"dev{i}" for i in range(4)]
-
-
-@contextlib.contextmanager
-def _agents() -> Iterator[dict[str, int]]:
-    with contextlib.ExitStack() as stack:
-        yield {d: stack.enter_context(snmpsim_agent({"lab": LAB_SNMPREC})).port for d in DEVICES}
 
 
 def _record(tmp: Path, i: int) -> Path:
@@ -205,7 +196,7 @@ def test_nats_outage_keeps_polling_and_loses_nothing(tmp_path: Path) -> None:
     backend = GrpcReceiver().start()
     svcs: list[ServiceProcess] = []
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             svcs = _start(tmp_path, ports, backend, nats, 2, self_telemetry=True)
             wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
             wait_for(lambda: len(_polls(backend.received)) == len(DEVICES), 20, "data from every device")
@@ -290,7 +281,7 @@ def test_instance_loss_loses_nothing_it_published(tmp_path: Path) -> None:
     gate = _gate(backend.received)
     svcs: list[ServiceProcess] = []
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             svcs = _start(tmp_path, ports, backend, nats, 3)
             owners = wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
             time.sleep(2 * INTERVAL)
@@ -331,7 +322,7 @@ def test_partitioned_instance_conflicts_settle_by_rendezvous(tmp_path: Path) -> 
     proxies = [TcpProxy(nats.port) for _ in range(2)]
     svcs: list[ServiceProcess] = []
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             svcs = _start(tmp_path, ports, backend, nats, 2, [p.url for p in proxies])
             owners = wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
             cut_name = max(["i0", "i1"], key=lambda i: sum(1 for o in owners.values() if o == i))

@@ -8,22 +8,19 @@ import contextlib
 import itertools
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netrosetta.collectors.snmp.lab import snmpsim_agent
-
 from .harness import (
-    LAB_SNMPREC,
     GrpcReceiver,
     NatsServer,
     Received,
     ServiceProcess,
     free_tcp_port,
     snmp_target,
+    snmpsim_devices,
     wait_for,
     write_yaml,
 )
@@ -33,13 +30,6 @@ pytestmark = pytest.mark.reliability
 INTERVAL = 3.0
 LEASE = 3.0
 DEVICES = [f"dev{i}" for i in range(4)]
-
-
-@contextlib.contextmanager
-def _agents() -> Iterator[dict[str, int]]:
-    """One snmpsim per device: snmpsim answers several communities noticeably slower than one."""
-    with contextlib.ExitStack() as stack:
-        yield {d: stack.enter_context(snmpsim_agent({"lab": LAB_SNMPREC})).port for d in DEVICES}
 
 
 def _configs(tmp: Path, ports: dict[str, int], backend: GrpcReceiver, nats_urls: list[str], n: int,
@@ -98,7 +88,7 @@ def test_kill9_moves_targets_within_a_lease(tmp_path: Path) -> None:
     backend = GrpcReceiver().start()
     svcs: list[ServiceProcess] = []
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             svcs = _start_all(_configs(tmp_path, ports, backend, [nats.url], 3), tmp_path)
             owners = wait_for(lambda: _owners(svcs), 30, "every target owned by exactly one instance")
             assert len(set(owners.values())) >= 2, "targets spread over the instances"
@@ -145,7 +135,7 @@ def _run_with_nats_fault(tmp: Path, servers: list[NatsServer], fault: Any, repli
     backend = GrpcReceiver().start()
     svcs: list[ServiceProcess] = []
     try:
-        with _agents() as ports:
+        with snmpsim_devices(DEVICES) as ports:
             cfgs = _configs(tmp, ports, backend, [s.url for s in servers], 2, replicas)
             svcs = _start_all(cfgs, tmp)
             wait_for(lambda: _owners(svcs), 30, "leases settled")
