@@ -1,9 +1,9 @@
 """Interface description (and type where the source names an IANA type) from the NETCONF, CLI and
-API rulebooks, on the NAPALM drivers' real recordings: every interface's description is what the
-recording's own text says, read here with the standard library (json / ElementTree / a regex over
-the CLI text), never the translator's output; an empty or absent description gives no attribute.
-Our own fixtures with descriptions are checked by test_napalm_fixtures.py (hand-written
-expectations)."""
+API rulebooks, on real captures (NAPALM's recordings, ntc-templates' CLI captures): every
+interface's description is what the capture's own text says, read here with the standard library
+(json / ElementTree / a regex over the CLI text), never the translator's output; an empty or
+absent description gives no attribute. Our own fixtures with descriptions are checked by
+test_napalm_fixtures.py (hand-written expectations)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ import pytest
 from netrosetta.cli.record import guess_kind
 from netrosetta.collectors import registry
 from netrosetta.collectors.recording import Recording, engine_facts
+from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
+from tests.golden.test_cli_corpus import from_capture
 from tests.golden.test_netconf_napalm import rulebooks
 
 pytestmark = pytest.mark.golden
@@ -30,13 +32,14 @@ INTERFACE_METRICS = ("hw.network.io", "hw.network.packets", "hw.errors", "system
 EOS_IANA = {"ethernet": "ethernetCsmacd", "portChannel": "ieee8023adLag", "loopback": "softwareLoopback"}
 
 
-def _described(case: Path, platform: str) -> dict[str, tuple[str | None, str | None]]:
+def _described(case: Path, platform: str, t: DeviceTranslation | None = None) -> dict[str, tuple[str | None, str | None]]:
     """interface -> (description, type) over every interface metric; one interface must not carry
     two descriptions."""
-    rec = Recording.open(case)
-    kind = registry.recording_of(guess_kind(rec.path))
-    src = kind.replay(rec, platform, rulebooks(), None)
-    t = translate(kind.to_engine(src), engine_facts(src), rulebooks())
+    if t is None:
+        rec = Recording.open(case)
+        kind = registry.recording_of(guess_kind(rec.path))
+        src = kind.replay(rec, platform, rulebooks(), None)
+        t = translate(kind.to_engine(src), engine_facts(src), rulebooks())
     out: dict[str, tuple[str | None, str | None]] = {}
     for _s, m, attrs, _v in t.iter_points():
         if m.name not in INTERFACE_METRICS:
@@ -71,22 +74,37 @@ def test_junos_netconf_description() -> None:
         assert kind is None, f"{name}: Junos gives no IANA type name"
 
 
+def cli_descriptions(text: str) -> dict[str, list[str | None]]:
+    """interface -> the description of each of its blocks in order (a capture may hold two devices'
+    output, so one name can have two blocks): the text after `Description:` to the end of the line."""
+    want: dict[str, list[str | None]] = {}
+    current: str | None = None
+    seen: str | None = None
+    for line in [*text.splitlines(), "END is over"]:
+        head = re.match(r"^(\S+) is ", line)
+        if head:
+            if current is not None:
+                want.setdefault(current, []).append(seen)
+            current, seen = head.group(1), None
+        elif current and re.match(r"^\s+Description:", line):
+            seen = line.split("Description:", 1)[1].strip() or None
+    return want
+
+
+def block(want: dict[str, list[str | None]], name: str) -> str | None:
+    """The description of the block a translated name stands for: the engine keeps a name seen
+    twice in one document as `name#1` (its second block)."""
+    base, _, nth = name.partition("#")
+    return want[base][int(nth or 0)]
+
+
 def test_ios_cli_description() -> None:
     case = need_shared("corpus", "napalm", "ios", "test_get_interfaces_counters", "normal")
-    text = (case / "show_interfaces.txt").read_text()
-    want: dict[str, str | None] = {}
-    current = None
-    for line in text.splitlines():
-        head = re.match(r"^(\S+) is .*, line protocol is ", line)
-        if head:
-            current = head.group(1)
-            want[current] = None
-        elif current and line.strip().startswith("Description:"):
-            want[current] = line.split("Description:", 1)[1].strip() or None
+    want = cli_descriptions((case / "show_interfaces.txt").read_text())
     got = _described(case, "cisco_ios")
-    assert set(got) <= set(want)
+    assert got
     for name, (desc, kind) in got.items():
-        assert desc == want[name], name
+        assert desc == block(want, name), name
         assert kind is None, name
 
 
@@ -98,3 +116,36 @@ def test_iosxr_netconf_description() -> None:
             for el in root.iter(f"{ns}interface")}
     for name, (desc, _kind) in _described(case, "cisco_xr").items():
         assert desc == want[name], name
+
+
+# ntc-templates' real captures of `show interface(s)` for the CLI rulebooks that read it
+NTC = {"cisco_ios": ("show_interfaces", "show interfaces"), "cisco_nxos": ("show_interface", "show interface"),
+       "arista_eos": ("show_interfaces", "show interfaces"), "cisco_xr": ("show_interfaces", "show interfaces")}
+
+
+def _ntc_captures() -> list[tuple[str, str]]:
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cli"
+    out = []
+    for platform, (folder, _cmd) in sorted(NTC.items()):
+        names = sorted(p.name for p in (shared / platform / folder).glob("*.raw"))
+        out += [(platform, n) for n in names] or [(platform, f"{platform}_missing.raw")]
+    return out
+
+
+@pytest.mark.parametrize("platform, capture", _ntc_captures())
+def test_cli_description_matches_the_capture(platform: str, capture: str) -> None:
+    """ntc-templates' real captures: the description is the text of the interface's Description
+    line (quotes included: EOS prints a description given in quotes with them, where ntc-templates'
+    parse drops them)."""
+    folder, command = NTC[platform]
+    raw = need_shared("corpus", "cli", platform, folder, capture)
+    want = cli_descriptions(raw.read_text())
+    try:
+        got = _described(raw, platform, from_capture(platform, command, raw))
+    except AssertionError as exc:
+        if "no interface points" in str(exc):
+            pytest.skip("no interface counters in this capture")
+        raise
+    for name, (desc, kind) in got.items():
+        assert desc == block(want, name), name
+        assert kind is None, f"{name}: the CLI names no IANA type"
