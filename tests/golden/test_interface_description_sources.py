@@ -20,7 +20,7 @@ from netrosetta.collectors.recording import Recording, engine_facts
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.translate import translate
 from tests.conftest import need_shared
-from tests.golden.test_cli_corpus import from_capture
+from tests.golden.test_cli_corpus import captures, from_capture
 from tests.golden.test_netconf_napalm import rulebooks
 
 pytestmark = pytest.mark.golden
@@ -123,16 +123,7 @@ NTC = {"cisco_ios": ("show_interfaces", "show interfaces"), "cisco_nxos": ("show
        "arista_eos": ("show_interfaces", "show interfaces"), "cisco_xr": ("show_interfaces", "show interfaces")}
 
 
-def _ntc_captures() -> list[tuple[str, str]]:
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cli"
-    out = []
-    for platform, (folder, _cmd) in sorted(NTC.items()):
-        names = sorted(p.name for p in (shared / platform / folder).glob("*.raw"))
-        out += [(platform, n) for n in names] or [(platform, f"{platform}_missing.raw")]
-    return out
-
-
-@pytest.mark.parametrize("platform, capture", _ntc_captures())
+@pytest.mark.parametrize("platform, capture", captures(NTC))
 def test_cli_description_matches_the_capture(platform: str, capture: str) -> None:
     """ntc-templates' real captures: the description is the text of the interface's Description
     line (quotes included: EOS prints a description given in quotes with them, where ntc-templates'
