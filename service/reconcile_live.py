@@ -56,8 +56,11 @@ class LiveReconciler:
     def observe(self, translations: Sequence[DeviceTranslation], now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         touched: set[str] = set()
+        ignored = tuple(self.cfg.ignore_metrics)
         for s in samples_of(translations):
-            if s.source == SELF_SOURCE:
+            # a collector's own health (NETCONF's session series under source `netconf`, beside
+            # its data under `xpath`) is never compared: kept, it would be a source of its own
+            if s.source == SELF_SOURCE or s.metric.startswith(ignored):
                 continue
             dev = "/".join(str(s.resource.get(k, "")) for k in self.cfg.identity)
             q = self.reads.setdefault(dev, {}).setdefault(s.source, {}).get((s.metric, s.attrs))

@@ -2,9 +2,9 @@
 
 Each simulator is optional: one that cannot start (its collector not written yet, a missing
 package) is reported in one line and the lab runs with the others. SNMP (snmpsim) is always there.
-SNMP, gNMI and CLI serve one device, `lab-r1` (state.py), so its sources agree with each other
-(`netrosetta reconcile` shows no disagreement); lab-switch.snmprec stays for the tests that want
-a fixed walk.
+SNMP, gNMI and CLI serve one device, `lab-r1` (state.py); SNMP and eAPI serve `lab-eos-1`, SNMP
+and NETCONF `lab-mx-1`; so each device's sources agree with each other (`netrosetta reconcile`
+shows no disagreement); lab-switch.snmprec stays for the tests that want a fixed walk.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 LAB_SNMPREC = HERE / "lab-switch.snmprec"
 LAB_COMMUNITY = "lab"
+# SNMP community of each device beside lab-r1 (one snmpsim agent serves all three walks)
+OTHER_COMMUNITIES = {"eos": "lab-eos", "junos": "lab-mx"}
 
 
 Starter = Callable[[contextlib.ExitStack, Lab], None]
@@ -38,13 +40,15 @@ def _snmp(stack: contextlib.ExitStack, lab: Lab) -> None:
     from .make_snmprec import write_state
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-snmp-")))
-    state = lab.state_for("snmp")
-    walk = write_state(state, tmp / f"{state.name}.snmprec")
-    agent = stack.enter_context(snmpsim_agent({LAB_COMMUNITY: walk}))
-    lab.devices.append(LabDevice("snmp", state.name, f"127.0.0.1:{agent.port}", {
-        "name": state.name, "host": "127.0.0.1", "port": agent.port, "version": "2c",
-        "credentials": {"community": f"literal:{LAB_COMMUNITY}"}, "timeout": 1.0, "retries": 1,
-    }))
+    served = {LAB_COMMUNITY: lab.state_for("snmp")}
+    served.update({c: lab.state_for("snmp", getattr(lab, k)) for k, c in OTHER_COMMUNITIES.items()})
+    walks = {c: write_state(s, tmp / f"{s.name}.snmprec") for c, s in served.items()}
+    agent = stack.enter_context(snmpsim_agent(walks))
+    for community, state in served.items():
+        lab.devices.append(LabDevice("snmp", state.name, f"127.0.0.1:{agent.port}", {
+            "name": state.name, "host": "127.0.0.1", "port": agent.port, "version": "2c",
+            "credentials": {"community": f"literal:{community}"}, "timeout": 1.0, "retries": 1,
+        }))
 
 
 def simulators() -> dict[str, Starter]:
@@ -86,7 +90,8 @@ def lab_config(lab: Lab, *, json_path: Path, spill_dir: Path | None, http_listen
         "outputs": {"otlp_json": [{"path": str(json_path), "signals": ["metrics"]}], "from_env": True},
         "http": {"listen": http_listen},
         "self_telemetry": {"interval": max(interval * 3, 15.0)},
-        # lab-r1 is one device over SNMP, gNMI and CLI: the status page shows its sources agreeing
+        # lab-r1 (SNMP, gNMI, CLI), lab-eos-1 (SNMP, eAPI) and lab-mx-1 (SNMP, NETCONF): the
+        # status page shows each device's sources agreeing
         "reconcile": {"enabled": True, "interval": max(interval * 3, 15.0)},
     }
     if spill_dir is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .state import DeviceState, lab_device
+from .state import DeviceState, lab_device, lab_eos, lab_junos
 
 
 @dataclass
@@ -23,13 +23,20 @@ class Lab:
     devices: list[LabDevice] = field(default_factory=list)
     flow: list[dict[str, Any]] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)   # simulator -> why it is not running
-    # the one device SNMP, gNMI and CLI serve (service/lab/state.py), so its sources agree
+    # the devices the lab serves over more than one source (service/lab/state.py), so their
+    # sources agree: lab-r1 over SNMP, gNMI and CLI; lab-eos-1 over SNMP and eAPI; lab-mx-1 over
+    # SNMP and NETCONF
     state: DeviceState = field(default_factory=lab_device)
-    # source kind -> the state that source serves instead (tests corrupt one source this way)
+    eos: DeviceState = field(default_factory=lab_eos)
+    junos: DeviceState = field(default_factory=lab_junos)
+    # source kind -> the state that source serves instead of the device of that name (tests
+    # corrupt one source of one device this way)
     overrides: dict[str, DeviceState] = field(default_factory=dict)
 
-    def state_for(self, kind: str) -> DeviceState:
-        return self.overrides.get(kind, self.state)
+    def state_for(self, kind: str, device: DeviceState | None = None) -> DeviceState:
+        device = self.state if device is None else device
+        other = self.overrides.get(kind)
+        return other if other is not None and other.name == device.name else device
 
     def targets(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}

@@ -20,9 +20,10 @@ def show_interfaces(state: DeviceState, now: float | None = None) -> str:
         bcast, mcast = c["in-broadcast-pkts"] + c["in-multicast-pkts"], c["in-multicast-pkts"]
         rate = p.rate["in-octets"]
         state_word = "up" if p.up else "down"
+        # IOS prints no Description line for an interface without one
+        desc = f"\n  Description: {p.description}" if p.description else ""
         out.append(f"""{p.name} is {state_word}, line protocol is {state_word}
-  Hardware is iGbE, address is 5254.{p.index:04x}.0001 (bia 5254.{p.index:04x}.0001)
-  Description: {p.description}
+  Hardware is iGbE, address is 5254.{p.index:04x}.0001 (bia 5254.{p.index:04x}.0001){desc}
   MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec,
      reliability 255/255, txload 1/255, rxload 1/255
   Encapsulation ARPA, loopback not set

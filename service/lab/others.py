@@ -2,6 +2,8 @@
 gNMI (generated OpenConfig counters), CLI over SSH (synthetic IOS `show interfaces`), HTTPS eAPI
 (synthetic EOS JSON), NETCONF over SSH (synthetic Junos replies), and a flow exporter (synthetic
 NetFlow v5 over UDP). Every fixture is generated here, seeded; nothing is copied from recordings.
+The interface answers of gNMI, CLI, eAPI and NETCONF are computed from the lab's device states
+(state.py) when asked, so they agree with the SNMP agent serving the same device.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
     state = lab.state_for("cli")
     sim = CliSimulator("cisco_ios", outputs={"show interfaces": lambda: show_interfaces(state)},
                        hostname=state.name, username="lab", password="lab")
-    _in_thread(stack, "CLI", sim.start, lambda: None, sim.stop)   # nothing to refresh: answers are computed
+    _in_thread(stack, "CLI", sim.start, sim.stop)
     known = tmp / "known_hosts"
     known.write_text(sim.known_hosts_line())
     lab.devices.append(LabDevice("cli", state.name, f"127.0.0.1:{sim.port}", {
@@ -116,8 +118,8 @@ def _cli(stack: contextlib.ExitStack, lab: Lab) -> None:
     }))
 
 
-def _in_thread(stack: contextlib.ExitStack, name: str, start: Any, tick: Any, stop_sim: Any) -> None:
-    """Run an asyncio simulator in its own thread and loop; ``tick`` every 2 s refreshes its data."""
+def _in_thread(stack: contextlib.ExitStack, name: str, start: Any, stop_sim: Any) -> None:
+    """Run an asyncio simulator in its own thread and loop until the lab stops."""
     import asyncio
 
     loop = asyncio.new_event_loop()
@@ -135,12 +137,11 @@ def _in_thread(stack: contextlib.ExitStack, name: str, start: Any, tick: Any, st
             return
         started.set()
 
-        async def refresh() -> None:
+        async def serve() -> None:
             while not stop.is_set():
-                await asyncio.sleep(2)
-                tick()
+                await asyncio.sleep(0.2)
 
-        loop.run_until_complete(refresh())
+        loop.run_until_complete(serve())
         loop.run_until_complete(stop_sim())
         loop.close()
 
@@ -157,7 +158,8 @@ def _in_thread(stack: contextlib.ExitStack, name: str, start: Any, tick: Any, st
 
 
 def _api(stack: contextlib.ExitStack, lab: Lab) -> None:
-    """The API collector's HTTPS simulator (eAPI) serving a synthetic EOS recording folder."""
+    """The API collector's HTTPS simulator (eAPI) answering `show interfaces` from lab-eos-1's
+    state at the moment it is asked (`show version` from a fixed file)."""
     import tempfile
     from pathlib import Path
 
@@ -165,19 +167,22 @@ def _api(stack: contextlib.ExitStack, lab: Lab) -> None:
 
     from . import eos_api
 
+    state = lab.state_for("api", lab.eos)
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-api-")))
-    eos_api.write(folder)
-    sim = ApiSimulator(folder, username="lab", password="lab")
-    _in_thread(stack, "API", sim.start, lambda: eos_api.write(folder), sim.stop)
-    lab.devices.append(LabDevice("api", "lab-eos-1", f"127.0.0.1:{sim.port}", {
-        "name": "lab-eos-1", "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
+    eos_api.write(folder, state)
+    sim = ApiSimulator(folder, username="lab", password="lab",
+                       computed={"show interfaces": lambda: eos_api.show_interfaces(state)})
+    _in_thread(stack, "API", sim.start, sim.stop)
+    lab.devices.append(LabDevice("api", state.name, f"127.0.0.1:{sim.port}", {
+        "name": state.name, "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
         "platform": "arista_eos", "api": "eapi", "ca_file": str(sim.cert), "timeout": 10,
         "commands": [{"command": "show version"}, {"command": "show interfaces"}],
     }))
 
 
 def _netconf(stack: contextlib.ExitStack, lab: Lab) -> None:
-    """The NETCONF collector's SSH simulator serving synthetic Junos RPC replies."""
+    """The NETCONF collector's SSH simulator answering Junos RPCs from lab-mx-1's state at the
+    moment they are asked."""
     import tempfile
     from pathlib import Path
 
@@ -185,15 +190,17 @@ def _netconf(stack: contextlib.ExitStack, lab: Lab) -> None:
 
     from . import junos_netconf
 
+    state = lab.state_for("netconf", lab.junos)
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nr-lab-netconf-")))
-    junos_netconf.write(folder)
-    sim = NetconfSimulator(folder, username="lab", password="lab", platform="juniper_junos")
-    _in_thread(stack, "NETCONF", sim.start, lambda: junos_netconf.write(folder), sim.stop)
+    sim = NetconfSimulator(folder, username="lab", password="lab", platform="juniper_junos", computed={
+        "get-interface-information": lambda: junos_netconf.interface_information(state),
+        "get-route-engine-information": lambda: junos_netconf.route_engine_information(state)})
+    _in_thread(stack, "NETCONF", sim.start, sim.stop)
     known = folder.parent / f"{folder.name}.known_hosts"
     known.write_text(sim.known_hosts_line())
     stack.callback(lambda: known.unlink(missing_ok=True))
-    lab.devices.append(LabDevice("netconf", "lab-mx-1", f"127.0.0.1:{sim.port}", {
-        "name": "lab-mx-1", "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
+    lab.devices.append(LabDevice("netconf", state.name, f"127.0.0.1:{sim.port}", {
+        "name": state.name, "host": "127.0.0.1", "port": sim.port, "username": "lab", "password": "literal:lab",
         "platform": "juniper_junos", "known_hosts": str(known), "timeout": 10, "connect_timeout": 5,
         "requests": [{"rpc": "<get-interface-information><extensive/></get-interface-information>"},
                      {"rpc": "<get-route-engine-information/>"}],

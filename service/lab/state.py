@@ -3,8 +3,10 @@
 Counters are linear in wall-clock time — ``base + rate * (now - start)`` — so each simulator
 computes the value at the moment it answers, and two sources read a second apart differ by what a
 second of traffic explains (what `netrosetta reconcile` allows). Gauges (CPU, memory,
-temperature) hold still. Interfaces are IOS-style: SNMP's ifName prints the short form (`Gi0/1`)
-as IOS does, gNMI and the CLI the long one — the abbreviation reconcile has to see through.
+temperature) hold still. `lab-r1`'s interfaces are IOS-style: SNMP's ifName prints the short form
+(`Gi0/1`) as IOS does, gNMI and the CLI the long one — the abbreviation reconcile has to see
+through. `lab-eos-1` (SNMP + eAPI) and `lab-mx-1` (SNMP + NETCONF) are two more devices named as
+EOS and Junos name their ports, which print one spelling everywhere.
 Seeded: the same seed gives the same device.
 """
 
@@ -67,7 +69,16 @@ class DeviceState:
         return path
 
 
-def lab_device(name: str = "lab-r1", ports: int = 4, seed: int = 11, start: int | None = None) -> DeviceState:
+# port naming per platform: (name, SNMP ifName) of port i (1-based)
+NAMING = {
+    "ios": lambda i: (f"GigabitEthernet0/{i}", f"Gi0/{i}"),
+    "eos": lambda i: (f"Ethernet{i}", f"Ethernet{i}"),
+    "junos": lambda i: (f"ge-0/0/{i - 1}", f"ge-0/0/{i - 1}"),
+}
+
+
+def lab_device(name: str = "lab-r1", ports: int = 4, seed: int = 11, start: int | None = None,
+               naming: str = "ios") -> DeviceState:
     rnd = random.Random(seed)
     out = []
     for i in range(1, ports + 1):
@@ -80,7 +91,17 @@ def lab_device(name: str = "lab-r1", ports: int = 4, seed: int = 11, start: int 
                 "in-errors": 0, "out-errors": 0, "in-discards": 0, "out-discards": 0}
         base = {c: rnd.randint(10**8, 10**10) if "octets" in c else
                 rnd.randint(10**5, 10**7) if "pkts" in c else rnd.randint(0, 9) for c in COUNTERS}
-        out.append(Port(f"GigabitEthernet0/{i}", f"Gi0/{i}", i, up, f"lab port {i}", base, rate))
+        out.append(Port(*NAMING[naming](i), i, up, f"{name} port {i}" if i != 2 else "", base, rate))
     return DeviceState(name=name, start=int(time.time()) if start is None else start, ports=tuple(out),
                        cpu={"1": rnd.randint(5, 40)},
                        temperature={"Inlet": rnd.randint(220, 300) / 10, "CPU": rnd.randint(380, 560) / 10})
+
+
+def lab_eos(start: int | None = None) -> DeviceState:
+    """The lab's Arista device, served over SNMP and eAPI."""
+    return lab_device("lab-eos-1", seed=5, start=start, naming="eos")
+
+
+def lab_junos(start: int | None = None) -> DeviceState:
+    """The lab's Juniper device, served over SNMP and NETCONF."""
+    return lab_device("lab-mx-1", seed=3, start=start, naming="junos")

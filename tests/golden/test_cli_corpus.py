@@ -127,16 +127,17 @@ OTHER = {"cisco_nxos": ("show_interface", "show interface"), "cisco_xr": ("show_
          "huawei_vrp": ("display_interface", "display interface")}
 
 
-def _other_captures() -> list[tuple[str, str]]:
+def captures(table: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """(platform, capture file) for each platform's command folder in the shared CLI corpus."""
     shared = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cli"
     out = []
-    for platform, (folder, _cmd) in sorted(OTHER.items()):
+    for platform, (folder, _cmd) in sorted(table.items()):
         names = sorted(p.name for p in (shared / platform / folder).glob("*.raw"))
         out += [(platform, n) for n in names] or [(platform, f"{platform}_missing.raw")]
     return out
 
 
-@pytest.mark.parametrize("platform, capture", _other_captures())
+@pytest.mark.parametrize("platform, capture", captures(OTHER))
 def test_show_interfaces_matches_ntc_sample(platform: str, capture: str) -> None:
     folder, command = OTHER[platform]
     if not any(c.command == command for c in commands(platform)):

@@ -1,10 +1,11 @@
 """The lab agrees with itself: one device state behind its SNMP (snmpsim), gNMI (gRPC) and CLI (SSH)
-simulators, polled by the service with `reconcile: {enabled: true}` over the real sockets.
+simulators, and two more devices over SNMP + eAPI (HTTPS) and SNMP + NETCONF (SSH), polled by the
+service with `reconcile: {enabled: true}` over the real sockets.
 
 Consistent lab: the live check finds no disagreement, and `netrosetta reconcile` on the service's
 own OTLP/JSON output agrees for every source pair. Corrupted lab (the CLI serves a port that
-received 10^10 bytes more and a port renamed): exactly those show, in /status.json, in
-self-telemetry and offline.
+received 10^10 bytes more and a port renamed; eAPI a port that sent 10^10 bytes more and NETCONF
+one whose errors jumped): exactly those show, in /status.json, in self-telemetry and offline.
 """
 
 from __future__ import annotations
@@ -16,18 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from netrosetta.service.lab import lab_config, start_lab
-from netrosetta.service.lab.state import DeviceState, lab_device
+from netrosetta.service.lab.state import DeviceState, lab_device, lab_eos, lab_junos
 from tests.reliability.harness import ServiceProcess, wait_for, write_yaml
 
 IF = "network.interface.name"
 PAIRS = [("cli", "gnmi"), ("cli", "snmp"), ("gnmi", "snmp")]
 
 
-def _run(tmp_path: Path, overrides: dict[str, DeviceState] | None = None) -> tuple[dict[str, Any], Path]:
+# (device, source A, source B): sources are named by the rules' kind (eAPI's are `json`, NETCONF's
+# `xpath`); NETCONF's session health (source `netconf`) is never compared, so it pairs with nothing
+DEVICE_PAIRS = [("lab-eos-1", "json", "snmp"), ("lab-mx-1", "snmp", "xpath")]
+
+
+def _run(tmp_path: Path, overrides: dict[str, DeviceState] | None = None,
+         only: tuple[str, ...] = ("snmp", "gnmi", "cli"), pairs: int = 3) -> tuple[dict[str, Any], Path]:
     """The lab and the service for a few polls; the service's reconcile status once every source
     pair has been checked with two reads of each source (a measured rate)."""
     json_path = tmp_path / "metrics.jsonl"
-    with start_lab(["snmp", "gnmi", "cli"], overrides) as lab:
+    with start_lab(list(only), overrides) as lab:
         assert not lab.missing, lab.missing
         cfg = lab_config(lab, json_path=json_path, spill_dir=None, interval=2.0)
         cfg["outputs"]["from_env"] = False
@@ -39,8 +46,8 @@ def _run(tmp_path: Path, overrides: dict[str, DeviceState] | None = None) -> tup
             def checked() -> dict[str, Any] | None:
                 rec = svc.status()["reconcile"]
                 # gNMI samples every 5 s: after 12 s each source has at least two reads
-                return rec if rec["checks"] >= 4 and len(rec["pairs"]) == 3 else None
-            wait_for(checked, 60, "three source pairs reconciled")
+                return rec if rec["checks"] >= 4 and len(rec["pairs"]) == pairs else None
+            wait_for(checked, 60, f"{pairs} source pairs reconciled")
             wait_for(lambda: svc.status()["uptime_s"] > 13, 30, "two gNMI samples")
             rec = wait_for(checked, 30, "a check after the second gNMI sample")
             wait_for(lambda: "netrosetta.reconcile.disagreements" in json_path.read_text(), 20, "self-telemetry")
@@ -108,3 +115,38 @@ def test_a_corrupted_source_shows_exactly_its_disagreements(tmp_path: Path) -> N
     assert gauges[("gnmi+snmp", "value")] == 0
     code, out = _offline(json_path, "snmp", "cli")
     assert code == 1 and (out["counts"]["value"], out["counts"]["interface"]) == (1, 2)
+
+
+def test_api_and_netconf_devices_agree_with_their_snmp(tmp_path: Path) -> None:
+    rec, json_path = _run(tmp_path, only=("snmp", "api", "netconf"), pairs=2)
+    assert rec["disagreements"] == 0, json.dumps(rec["pairs"], indent=1)[:3000]
+    got = {(p["device"], p["a"], p["b"]): p for p in rec["pairs"]}
+    assert sorted(got) == DEVICE_PAIRS
+    for p in got.values():
+        # 4 ports x (octets 2, packets 6, errors 2, discards 2, up 1) on both sides
+        assert p["paired"] == p["agreed"] >= 52, p
+    gauges = _self_gauges(json_path)
+    assert {gauges[(f"{a}+{b}", k)] for _d, a, b in DEVICE_PAIRS for k in ("value", "interface")} == {0.0}
+    for _d, a, b in DEVICE_PAIRS:
+        code, out = _offline(json_path, a, b)
+        assert code == 0 and out["counts"]["value"] == out["counts"]["interface"] == 0, out["findings"][:5]
+        assert out["paired"] >= 52
+
+
+def test_corrupted_api_and_netconf_sources_show_their_disagreements(tmp_path: Path) -> None:
+    eos, junos = lab_eos(), lab_junos()
+    e2, j1 = eos.ports[1], junos.ports[0]
+    api = eos.with_port(2, base={**e2.base, "out-octets": e2.base["out-octets"] + 10**10})
+    netconf = junos.with_port(1, base={**j1.base, "in-errors": j1.base["in-errors"] + 5000})
+    rec, json_path = _run(tmp_path, {"api": api, "netconf": netconf}, only=("snmp", "api", "netconf"), pairs=2)
+    got = {(p["device"], p["a"], p["b"]): sorted(
+        (f["kind"], f.get("metric", ""), f["attrs"].get(IF, ""), f["attrs"].get("network.io.direction", ""))
+        for f in p["findings"] if f["kind"] in ("value", "interface")) for p in rec["pairs"]}
+    assert got == {("lab-eos-1", "json", "snmp"): [("value", "hw.network.io", "Ethernet2", "transmit")],
+                   ("lab-mx-1", "snmp", "xpath"): [("value", "hw.errors", "ge-0/0/0", "receive")]}, got
+    gauges = _self_gauges(json_path)
+    assert gauges[("json+snmp", "value")] == gauges[("snmp+xpath", "value")] == 1
+    assert gauges[("json+snmp", "interface")] == gauges[("snmp+xpath", "interface")] == 0
+    for a in ("json", "xpath"):
+        code, out = _offline(json_path, "snmp", a)
+        assert code == 1 and (out["counts"]["value"], out["counts"]["interface"]) == (1, 0), out["findings"][:5]

@@ -168,5 +168,7 @@ def test_lab_degrades_when_a_simulator_is_missing(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(others, "STARTERS", {**others.STARTERS, "gnmi": broken})
     with lab_mod.start_lab(["snmp", "gnmi"]) as lab:
-        assert [d.kind for d in lab.devices] == ["snmp"]
+        # SNMP serves the lab's three devices (lab-r1, and the eAPI and NETCONF devices' SNMP view)
+        assert [(d.kind, d.name) for d in lab.devices] == [("snmp", "lab-r1"), ("snmp", "lab-eos-1"),
+                                                           ("snmp", "lab-mx-1")]
         assert "No module named" in lab.missing["gnmi"]

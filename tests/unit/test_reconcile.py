@@ -174,10 +174,10 @@ def test_a_32_bit_counter_is_compared_modulo_2_32() -> None:
     assert reconcile([far], [wide], settings=settings).disagreements == 1
 
 
-def _translation(name: str, source: str, value: int, t_s: float) -> Any:
+def _translation(name: str, source: str, value: int, t_s: float, metric: str = "hw.network.io") -> Any:
     from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
 
-    mp = MetricPoints("hw.network.io", "counter", "By", "bytes", [(((IF, "Gi0/1"), ("network.io.direction", "receive")), value)])
+    mp = MetricPoints(metric, "counter", "By", "bytes", [(((IF, "Gi0/1"), ("network.io.direction", "receive")), value)])
     scope = ScopeBatch("x/y", "1.0.0", source, {mp.name: mp})
     return DeviceTranslation({"host.name": name}, [scope], int(t_s * 1e9))
 
@@ -219,3 +219,15 @@ def test_live_reconciler_checks_devices_over_two_sources_and_forgets_idle_ones()
     assert live.gauges()["netrosetta.reconcile.disagreements"][key] == 1
     live.observe([_translation("r2", "snmp", 1, 0)], now=200)       # r1 silent for 187 s > 100
     assert set(live.reads) == {"r2"} and live.status_json()["pairs"] == []
+
+
+def test_live_reconciler_makes_no_source_of_ignored_metrics() -> None:
+    """NETCONF's session series (scope source `netconf`, its data under `xpath`) are never
+    compared, so they make no pair of their own."""
+    from netrosetta.service.reconcile_live import LiveReconciler, ReconcileConfig
+
+    live = LiveReconciler(ReconcileConfig(enabled=True, interval=10, slack_seconds=0))
+    live.observe([_translation("mx", "snmp", 1000, 0), _translation("mx", "xpath", 1000, 0),
+                  _translation("mx", "netconf", 1, 0, metric="netrosetta.session.logins")], now=0)
+    assert set(live.reads["mx"]) == {"snmp", "xpath"}
+    assert [(p["a"], p["b"]) for p in live.status_json()["pairs"]] == [("snmp", "xpath")]

@@ -12,6 +12,7 @@ import contextlib
 import json
 import ssl
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,10 @@ class Faults:
 
 class ApiSimulator:
     def __init__(self, recording: str | Path, *, username: str = "lab", password: str = "lab",
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, computed: dict[str, Callable[[], Any]] | None = None) -> None:
         self.recording = Recording.open(recording)
+        # command -> its JSON reply made when asked (a lab device whose counters move)
+        self.computed = dict(computed or {})
         self.username, self.password = username, password
         self.faults = faults or Faults()
         self.port = 0
@@ -78,6 +81,8 @@ class ApiSimulator:
     async def _output(self, command: str, fmt: str = "json") -> Any:
         if command in self.faults.delay:
             await asyncio.sleep(self.faults.delay[command])
+        if command in self.computed and fmt != "text":
+            return self.computed[command]()
         if fmt == "text":
             return {"output": self.recording.read(command, "cli")}
         return json.loads(self.recording.read(command, "api"))

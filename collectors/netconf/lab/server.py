@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +46,11 @@ class NetconfSimulator:
     def __init__(self, recording: str | Path, *, username: str = "lab", password: str = "lab",
                  platform: str | None = None, chunked: bool = True,
                  host_key: asyncssh.SSHKey | None = None, faults: Faults | None = None,
-                 client_keys: list[asyncssh.SSHKey] | None = None) -> None:
+                 client_keys: list[asyncssh.SSHKey] | None = None,
+                 computed: dict[str, Callable[[], str]] | None = None) -> None:
         self.recording = Path(recording)
+        # vendor RPC name -> its reply body made when asked (a lab device whose counters move)
+        self.computed = dict(computed or {})
         self.username, self.password = username, password
         self.platform = platform
         self.chunked = chunked
@@ -168,11 +172,11 @@ class NetconfSimulator:
 
     async def _vendor(self, mid: str, name: str) -> bytes:
         path = self.recording / f"{name}.xml"
-        if not path.is_file():
+        if name not in self.computed and not path.is_file():
             return _error(mid, "operation-not-supported", "protocol", f"RPC {name} is not supported")
         if name in self.faults.delay:
             await asyncio.sleep(self.faults.delay[name])
-        body = path.read_text(encoding="utf-8", errors="replace")
+        body = self.computed[name]() if name in self.computed else path.read_text(encoding="utf-8", errors="replace")
         body = re.sub(r"^\s*<\?xml[^>]*\?>", "", body).strip()
         if body.startswith("<rpc-reply"):    # recorded whole: keep it, set our message-id
             body = re.sub(r'message-id="[^"]*"', "", body, count=1)
