@@ -341,9 +341,14 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
             while dev is not None:
                 _check_names(lb, where, dev.selector, _device_names(dev), ctx, problems)
                 dev, where = dev.fallback, (*where, "fallback")
+        known = set(schema.attributes).union(*(schema.allowed_attributes(m) for m in schema.metrics))
         for kind, attrs in lb.book.defaults.items():
             probe = _probe_selector(kind)
             for attr, ref in attrs.items():
+                if attr not in known:  # a default no metric takes would be dropped without a word
+                    close = _close(attr, known)
+                    problems.append(lb.doc.problem(("defaults", kind, attr), f"{attr!r} is not an attribute of the schema"
+                                                   + (f" (did you mean {close}?)" if close else "")))
                 if probe is not None:
                     _check_names(lb, ("defaults", kind, attr), probe, list(_ref_fields(ref)), ctx, problems)
                     for msg in _enum_problems(ref, probe, ctx):

@@ -140,3 +140,31 @@ def test_format_enum_needs_a_named_field(tmp_path: Path) -> None:
     assert set(found) == {16, 22, 27}, found
     assert "IF-MIB::ifInOctets has no enumeration" in found[16]
     assert "`field:` or `lookup:`" in found[22] and "stays a number" in found[27]
+
+
+DEFAULTS_BOOK = """\
+id: test/defaults
+version: 1.0.0
+match: {platform: [test_defaults]}
+defaults:
+  snmp:
+    network.interface.descripton: {field: IF-MIB::ifAlias}
+    netrosetta.interface.description: {field: IF-MIB::ifAlias}
+rules:
+  - name: up
+    metric: hw.network.up
+    snmp: {value: IF-MIB::ifOperStatus}
+    attributes: {network.interface.name: {field: IF-MIB::ifDescr}}
+"""
+
+
+def test_a_default_attribute_the_schema_does_not_know(tmp_path: Path) -> None:
+    """A misspelt attribute under `defaults:` would be left off every rule without a word (the
+    defaults give each rule only what its metric allows): lint names it at its line, with the
+    close match; a known attribute next to it is clean."""
+    (tmp_path / "b.yaml").write_text(DEFAULTS_BOOK)
+    found = [(p.line, p.message) for p in lint_paths([tmp_path]) if "not an attribute of the schema" in p.message]
+    assert len(found) == 1, found
+    line, msg = found[0]
+    assert line == 6 and "'network.interface.descripton'" in msg
+    assert "did you mean" in msg
