@@ -199,6 +199,9 @@ def _tag_attributes(tags: list[Any], by_name: dict[str, str], ctx: _Ctx, where: 
             if steps:
                 ref["transforms"] = steps
             schema_attr = known()["tag_columns"].get(oid)
+            if isinstance(schema_attr, dict):  # the schema's attribute wants its own steps (text, enum name)
+                attrs[schema_attr["attribute"]] = {"field": oid, "transforms": schema_attr["transforms"]}
+                continue
             if schema_attr is not None:
                 attrs[schema_attr] = ref
                 continue
