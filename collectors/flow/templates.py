@@ -159,7 +159,10 @@ def extract_columns(tpl: Template, arr: np.ndarray) -> dict[str, np.ndarray]:
         out[col] = conv(arr)
     for col, conv in tpl.fallbacks:
         first, other = out[col], conv(arr)
-        if first.dtype.kind == "V":
+        if first.dtype == ADDR:  # two words per address: cheaper than a bytes-wise any()
+            w = first.view(np.uint64).reshape(-1, 2)
+            unset = (w[:, 0] | w[:, 1]) == 0
+        elif first.dtype.kind == "V":
             unset = ~first.view(np.uint8).reshape(len(first), -1).any(axis=1)
         else:
             unset = first == 0
