@@ -9,11 +9,15 @@ mismatch) take the per-datagram Python walkers in netflow.py / sflow.py.
 Ordering: a template applies to data after it in the batch; data before any template of its key
 uses the template cached before the batch. A template inside a damaged datagram (slow path) only
 reaches data of later batches.
+
+``buf`` may be a buffer the caller reuses once this returns (the listener's read-ahead pool):
+nothing returned or kept refers into it (numpy gathers copy; the rare paths get ``bytes`` pieces).
 """
 
 from __future__ import annotations
 
 import bisect
+import mmap
 import struct
 import time
 from typing import TYPE_CHECKING
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 _ERRORS = (struct.error, IndexError, ValueError, OverflowError)
 
 
-def decode_buffer(dec: DecoderState, buf: bytes, offs: np.ndarray, lens: np.ndarray, exp_ids: np.ndarray,
+def decode_buffer(dec: DecoderState, buf: bytes | mmap.mmap, offs: np.ndarray, lens: np.ndarray, exp_ids: np.ndarray,
                   ports: np.ndarray, recv_ns: np.ndarray) -> DecodeResult:
     from netrosetta.collectors.flow.decoding import HDR_DT, Batch
 
@@ -123,7 +127,7 @@ def decode_buffer(dec: DecoderState, buf: bytes, offs: np.ndarray, lens: np.ndar
         set_id = int(i_all[j])
         batch.events.clear()
         try:
-            netflow.template_set(dec, batch, buf, s, e, kbase, netflow.LAYOUTS[v], set_id, now)
+            netflow.template_set(dec, batch, bytes(buf[s:e]), 0, e - s, kbase, netflow.LAYOUTS[v], set_id, now)
         except _ERRORS:
             dec.stats.malformed += 1
             cut[d] = j
@@ -177,7 +181,7 @@ def decode_buffer(dec: DecoderState, buf: bytes, offs: np.ndarray, lens: np.ndar
                     for j in js:
                         d = int(d_all[j])
                         s = int(p_all[j])
-                        dec.hold(key, buf[s + 4:s + int(l_all[j])], hdr(d), now)
+                        dec.hold(key, bytes(buf[s + 4:s + int(l_all[j])]), hdr(d), now)
                     continue
                 js = dec.fitting(tpl, js, l_all, domain_wide)
                 if tpl.is_options:  # may teach names, rates or init times: what came before uses the old ones
@@ -186,8 +190,9 @@ def decode_buffer(dec: DecoderState, buf: bytes, offs: np.ndarray, lens: np.ndar
                     for j in js:
                         d = int(d_all[j])
                         s = int(p_all[j])
+                        piece = bytes(buf[s + 4:s + int(l_all[j])])
                         try:
-                            netflow.data_flowset(dec, batch, tpl, buf, s + 4, s + int(l_all[j]), hidx(d))
+                            netflow.data_flowset(dec, batch, tpl, piece, 0, len(piece), hidx(d))
                         except _ERRORS:
                             dec.stats.malformed += 1
                     continue
@@ -197,7 +202,7 @@ def decode_buffer(dec: DecoderState, buf: bytes, offs: np.ndarray, lens: np.ndar
     # everything irregular: one datagram at a time
     for d in np.nonzero(~fast)[0].tolist():
         o = int(offs[d])
-        dec.decode_one_slow(batch, buf[o:o + int(lens[d])], exporters[exp_ids[d]], int(ports[d]),
+        dec.decode_one_slow(batch, bytes(buf[o:o + int(lens[d])]), exporters[exp_ids[d]], int(ports[d]),
                             int(recv_ns[d]), now)
     batch.parts.extend(p for p in parts if p is not None)
     return dec.finish(batch, now)
@@ -260,7 +265,7 @@ def _result_context(dec: DecoderState, tpl: Template) -> tuple[object, ...]:
     return (tuple(tpl.fields), version, named, rate, init)
 
 
-def _gather(buf: bytes, starts: np.ndarray, counts: np.ndarray, rl: int) -> np.ndarray:
+def _gather(buf: bytes | mmap.mmap, starts: np.ndarray, counts: np.ndarray, rl: int) -> np.ndarray:
     """The records (``counts[i]`` of ``rl`` bytes from ``starts[i]``) as one (records, rl) array:
     a row gather over a sliding-window view of the buffer, no Python step per flowset."""
     u8 = np.frombuffer(buf, dtype=np.uint8)
@@ -270,7 +275,7 @@ def _gather(buf: bytes, starts: np.ndarray, counts: np.ndarray, rl: int) -> np.n
     return rows[rec_starts]
 
 
-def _fixed(dec: DecoderState, tpl: Template, buf: bytes, js: np.ndarray, d_all: np.ndarray,
+def _fixed(dec: DecoderState, tpl: Template, buf: bytes | mmap.mmap, js: np.ndarray, d_all: np.ndarray,
            p_all: np.ndarray, l_all: np.ndarray, is9: np.ndarray, recv_ns: np.ndarray, exp_ids: np.ndarray,
            seq: np.ndarray, domain: np.ndarray, secs: np.ndarray, uptime: np.ndarray, hdr_dt: np.dtype):
     rl = tpl.record_len
