@@ -331,6 +331,7 @@ class ReadAhead:
             for _ in range(spare):
                 self.free.put(mmap.mmap(-1, reader.max * SLOT, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE))
         self.lent: mmap.mmap | None = None
+        self.unqueued: list[Datagrams] = []
         self.error: BaseException | None = None
         self.closed = threading.Event()
         self.thread = threading.Thread(target=self._run, name="flow-read-ahead", daemon=True)
@@ -346,7 +347,10 @@ class ReadAhead:
                 got = self.reader.read(self.wait_s, self.linger_s, into)
                 if into is not None and got.buf is not into:
                     self.free.put(into)  # not used (nothing read, or a long datagram in the batch)
-                while len(got) and not self.closed.is_set():
+                while len(got):
+                    if self.closed.is_set():  # read before the stop: handed over by leftovers()
+                        self.unqueued.append(got)
+                        break
                     try:
                         self.batches.put(got, timeout=self.wait_s)
                         break
@@ -376,13 +380,13 @@ class ReadAhead:
         self.thread.join(self.wait_s + self.linger_s + 5)
 
     def leftovers(self) -> list[Datagrams]:
-        """Batches read but not taken before ``close``."""
+        """Batches read but not taken before ``close``, in the order they were read."""
         out = []
         while True:
             try:
                 out.append(self.batches.get_nowait())
             except queue.Empty:
-                return out
+                return out + self.unqueued
 
 
 def _proc_udp_rows(port: int) -> list[list[str]]:
