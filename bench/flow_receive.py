@@ -25,7 +25,11 @@ listener + its workers), read the same way for both: whole process (from exec, s
 included) and after start-up (from 1 s after its sockets are bound to the stream drained).
 Kernel drops: /proc/net/udp drops column of each receiving socket.
 
-    python -m bench.flow_receive [--seconds S] [--rates 50000,100000,...] [--workers 1,2]
+Each rate is run ``--repeats`` times with the receivers interleaved (ours, nfacctd, ours, ...):
+the headline is the median per side with its min-max, and the ratio is taken per repetition
+(each pair ran back to back under the same machine load), then its median and spread.
+
+    python -m bench.flow_receive [--seconds S] [--rates 50000,100000,...] [--workers 1,2] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -309,11 +314,56 @@ def ratio(ours: dict[str, Any], peer: dict[str, Any], key: str) -> float | None:
     return round(a / b, 2) if a and b else None
 
 
+def spread(values: Sequence[float | None]) -> dict[str, float | None]:
+    """Median, min and max of the repetitions that have a value."""
+    got = sorted(v for v in values if v is not None)
+    if not got:
+        return {"median": None, "min": None, "max": None}
+    return {"median": statistics.median(got), "min": got[0], "max": got[-1]}
+
+
+RATE_KEYS = ("flows_per_cpu_s_after_startup", "flows_per_cpu_s_whole_process", "achieved_dgram_s",
+             "cpu_s_after_startup", "cpu_s_whole_process", "sender_cpu_s")
+
+
+def summarise(rate: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One receiver at one offered rate over its repetitions: medians (the headline figures) with
+    their spread, loss and drops summed over every repetition, each repetition kept."""
+    out: dict[str, Any] = {"offered_dgram_s": rate, "repetitions": len(runs)}
+    for key in RATE_KEYS:
+        sp = spread([r[key] for r in runs])
+        out[key] = sp["median"]
+        out[f"{key}_min"], out[f"{key}_max"] = sp["min"], sp["max"]
+    out["expected_flows_total"] = sum(r["expected_flows"] for r in runs)
+    out["flows_total"] = sum(r["flows"] for r in runs)
+    out["drops_total"] = sum(sum(r["drops_per_socket"]) for r in runs)
+    out["sender_limited_runs"] = sum(bool(r["sender_limited"]) for r in runs)
+    out["rcvbuf_per_socket"] = sorted({b for r in runs for b in r["rcvbuf_per_socket"]})
+    out["runs"] = runs
+    return out
+
+
+def compare(ours: dict[str, Any], peer: dict[str, Any]) -> None:
+    """Ratios to nfacctd: per repetition (the two ran back to back, under the same load), their
+    median and spread, and the ratio of the two medians."""
+    for when in ("after_startup", "whole_process"):
+        key = f"flows_per_cpu_s_{when}"
+        per = [ratio(a, b, key) for a, b in zip(ours["runs"], peer["runs"], strict=True)]
+        for a, r in zip(ours["runs"], per, strict=True):
+            a[f"vs_nfacctd_{key}"] = r
+        sp = spread(per)
+        ours[f"vs_nfacctd_{key}"] = sp["median"]
+        ours[f"vs_nfacctd_{key}_min"], ours[f"vs_nfacctd_{key}_max"] = sp["min"], sp["max"]
+        ours[f"vs_nfacctd_{key}_of_medians"] = ratio(ours, peer, key)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.flow_receive")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--rates", default=",".join(map(str, RATES)))
     ap.add_argument("--workers", default="1,2", help="listener worker counts to measure (1 is the default)")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="repetitions per rate, receivers interleaved; medians and spread are reported")
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(list(argv) if argv is not None else None)
     if args.serve is not None:
@@ -334,36 +384,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         dgfile = tmp / "datagrams.bin"
         dgfile.write_bytes(b"".join(struct.pack("<I", len(d)) + d for d in datagrams()))
         results: dict[str, Any] = {"capture": str(CAPTURE.relative_to(ROOT.parent)), "seconds": args.seconds,
-                                   "sources": SOURCES, "sender_processes": SENDERS,
+                                   "repeats": args.repeats, "sources": SOURCES, "sender_processes": SENDERS,
                                    "load_average_at_start": os.getloadavg()[0],
                                    "receivers": {}}
         for rate in rates:
+            runs: dict[str, list[dict[str, Any]]] = {r.name: [] for r in receivers}
+            for rep in range(args.repeats):
+                for recv in receivers:  # interleaved: each repetition's pair meets the same load
+                    s = step(recv, sender, dgfile, rate, args.seconds, tmp)
+                    runs[recv.name].append(s)
+                    print(f"{recv.name:<22} offered={rate:>7}/s #{rep + 1} sent={s['achieved_dgram_s']:>7}/s "
+                          f"flows={s['flows']:>9} of {s['expected_flows']:>9} drops={s['drops_per_socket']} "
+                          f"cpu={s['cpu_s_after_startup']:.2f}s/{s['cpu_s_whole_process']:.2f}s "
+                          f"rcvbuf={s['rcvbuf_per_socket']}", flush=True)
             for recv in receivers:
-                s = step(recv, sender, dgfile, rate, args.seconds, tmp)
-                results["receivers"].setdefault(recv.name, []).append(s)
-                print(f"{recv.name:<22} offered={rate:>7}/s sent={s['achieved_dgram_s']:>7}/s "
-                      f"flows={s['flows']:>9} of {s['expected_flows']:>9} drops={s['drops_per_socket']} "
-                      f"cpu={s['cpu_s_after_startup']:.2f}s/{s['cpu_s_whole_process']:.2f}s "
-                      f"rcvbuf={s['rcvbuf_per_socket']}", flush=True)
+                results["receivers"].setdefault(recv.name, []).append(summarise(rate, runs[recv.name]))
+        results["load_average_at_end"] = os.getloadavg()[0]
     peer = results["receivers"].get("nfacctd")
     if peer:
         for name, steps in results["receivers"].items():
-            if name == "nfacctd":
-                continue
-            for s, p in zip(steps, peer, strict=True):
-                s["vs_nfacctd_flows_per_cpu_s_after_startup"] = ratio(s, p, "flows_per_cpu_s_after_startup")
-                s["vs_nfacctd_flows_per_cpu_s_whole_process"] = ratio(s, p, "flows_per_cpu_s_whole_process")
+            if name != "nfacctd":
+                for s, p in zip(steps, peer, strict=True):
+                    compare(s, p)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\n{'receiver':<22} {'offered':>8} {'sent/s':>8} {'flows':>9} {'lost':>7} {'drops':>7} "
-          f"{'flows/cpu-s':>12} {'(whole)':>9} {'vs nfacctd':>10}")
+    print(f"\n{args.repeats} repetitions per step; medians [min-max]")
+    print(f"{'receiver':<22} {'offered':>8} {'sent/s':>8} {'lost':>6} {'drops':>6} "
+          f"{'flows/cpu-s after start-up':>30} {'(whole)':>9} {'vs nfacctd per repetition':>26}")
     for name, steps in results["receivers"].items():
         for s in steps:
             vs = s.get("vs_nfacctd_flows_per_cpu_s_after_startup")
-            print(f"{name:<22} {s['offered_dgram_s']:>8} {s['achieved_dgram_s']:>8} {s['flows']:>9} "
-                  f"{s['expected_flows'] - s['flows']:>7} {sum(s['drops_per_socket']):>7} "
-                  f"{s['flows_per_cpu_s_after_startup'] or 0:>12,} {s['flows_per_cpu_s_whole_process'] or 0:>9,} "
-                  f"{'' if vs is None else f'{vs:.2f}x':>10}")
+            vs_txt = "" if vs is None else (f"{vs:.2f}x [{s['vs_nfacctd_flows_per_cpu_s_after_startup_min']:.2f}-"
+                                            f"{s['vs_nfacctd_flows_per_cpu_s_after_startup_max']:.2f}]")
+            fr = s["flows_per_cpu_s_after_startup"] or 0
+            print(f"{name:<22} {s['offered_dgram_s']:>8} {s['achieved_dgram_s'] or 0:>8,.0f} "
+                  f"{s['expected_flows_total'] - s['flows_total']:>6} {s['drops_total']:>6} "
+                  f"{fr:>13,.0f} [{s['flows_per_cpu_s_after_startup_min'] or 0:,.0f}-"
+                  f"{s['flows_per_cpu_s_after_startup_max'] or 0:,.0f}] "
+                  f"{s['flows_per_cpu_s_whole_process'] or 0:>9,.0f} {vs_txt:>26}")
     return 0
 
 

@@ -42,6 +42,8 @@ from netrosetta.collectors.flow.templates import (
 
 log = logging.getLogger(__name__)
 
+# an address's second word (bytes 8-15): bytes 8-11 must read 00 00 ff ff for IPv4-mapped
+_V4_MASK, _V4_WORD = (np.frombuffer(b, dtype=np.uint64)[0] for b in (b"\xff" * 4 + bytes(4), b"\0\0\xff\xff" + bytes(4)))
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
 
 
@@ -347,8 +349,9 @@ def derive_columns(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if ipv is not None:
             cols["etype"] = np.where(ipv == 6, 0x86DD, 0x0800).astype(np.uint16)
         elif "src_addr" in cols:
-            raw = cols["src_addr"].view(np.uint8).reshape(-1, 16)
-            v4 = (raw[:, 10] == 0xFF) & (raw[:, 11] == 0xFF) & ~raw[:, :10].any(axis=1)
+            # IPv4-mapped (::ffff:a.b.c.d): bytes 0-9 zero, 10-11 0xff; compared as two words
+            w = cols["src_addr"].view(np.uint64).reshape(-1, 2)
+            v4 = (w[:, 0] == 0) & ((w[:, 1] & _V4_MASK) == _V4_WORD)
             cols["etype"] = np.where(v4, 0x0800, 0x86DD).astype(np.uint16)
     # label stack entries (3 bytes: 20-bit label, TC, bottom-of-stack bit): an entry counts
     # when it is non-zero and no earlier entry closed the stack

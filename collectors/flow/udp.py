@@ -51,7 +51,7 @@ class Datagrams:
     """One batch: datagram i is ``buf[offs[i]:offs[i] + lens[i]]``, sent from
     ``addrs[addr_index[i]]``:``ports[i]``, received at ``stamps[i]`` (ns)."""
 
-    buf: bytes
+    buf: bytes | mmap.mmap  # a mapping only from ReadAhead's pool: valid until its next get()
     offs: np.ndarray
     lens: np.ndarray
     addrs: list[str]
@@ -77,9 +77,10 @@ class BatchReader:
         self.buf = bytearray(max_datagrams * 2048 + MAX_DATAGRAM)
         self.view = memoryview(self.buf)
 
-    def read(self, wait_s: float, linger_s: float = 0.0) -> Datagrams:
+    def read(self, wait_s: float, linger_s: float = 0.0, into: mmap.mmap | None = None) -> Datagrams:
         """Block up to ``wait_s`` for the first datagram, then drain what is queued; with
-        ``linger_s``, keep draining that long after the first datagram while the batch is not full."""
+        ``linger_s``, keep draining that long after the first datagram while the batch is not full.
+        (``into`` is for MmsgReader's signature: this reader reads into its own buffer anyway.)"""
         sock = self.sock
         offs: list[int] = []
         lens: list[int] = []
@@ -141,6 +142,7 @@ class _Mmsghdr(ctypes.Structure):
 
 
 NAME = 28  # sizeof(struct sockaddr_in6), which also holds a sockaddr_in
+_NO_PORT = np.frombuffer(b"\xff\xff\0\0\xff\xff\xff\xff", dtype=np.uint64)[0]  # sockaddr_in: family, address
 
 
 def _recvmmsg() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
@@ -211,10 +213,12 @@ class MmsgReader:
         self._stamps[start:start + got] = time.time_ns()
         return int(got)
 
-    def read(self, wait_s: float, linger_s: float = 0.0) -> Datagrams:
+    def read(self, wait_s: float, linger_s: float = 0.0, into: mmap.mmap | None = None) -> Datagrams:
         """Take what is queued; if nothing is, wait up to ``wait_s`` for the first datagram. With
         ``linger_s``, keep taking that long after the first datagram while the batch is not full
-        (fewer, fuller batches: the decoder's cost per batch is mostly fixed)."""
+        (fewer, fuller batches: the decoder's cost per batch is mostly fixed). With ``into`` (at
+        least ``max_datagrams * SLOT`` bytes), the batch is copied there instead of into new
+        memory: a fresh multi-megabyte object per batch costs more in page faults than the copy."""
         n = self._call(0)
         if not n:
             if not self._poll.poll(max(0, int(wait_s * 1000))):
@@ -234,32 +238,47 @@ class MmsgReader:
         # copy out only each slot's first `width` bytes (the batch's longest datagram, capped at
         # SLOT): one contiguous copy, datagram i at i * width
         width = min(SLOT, int(lens.max()))
-        buf = self._slots[:n, :width].tobytes()
         offs = np.arange(n, dtype=np.int64) * width
         big = np.nonzero(lens > SLOT)[0]
-        if len(big):  # rare: a datagram longer than its slot continues in its overflow area
-            parts: list[bytes | memoryview] = [buf]
-            pos = len(buf)
-            slots = memoryview(self.main)
-            for i in big.tolist():
-                size = int(lens[i])
-                parts += [slots[i * SLOT:(i + 1) * SLOT], self.over[i * OVER:i * OVER + size - SLOT]]
-                offs[i] = pos
-                pos += size
-                # give the pages back: resident memory stays bounded by the usual datagram size
-                self.over.madvise(mmap.MADV_DONTNEED, i * OVER, OVER)
-            buf = b"".join(parts)
+        buf: bytes | mmap.mmap
+        if into is not None and not len(big):
+            np.copyto(np.frombuffer(into, dtype=np.uint8, count=n * width).reshape(n, width), self._slots[:n, :width])
+            buf = into
+        else:
+            head = self._slots[:n, :width].tobytes()
+            buf = head
+            if len(big):  # rare: a datagram longer than its slot continues in its overflow area
+                parts: list[bytes | memoryview] = [head]
+                pos = len(head)
+                slots = memoryview(self.main)
+                for i in big.tolist():
+                    size = int(lens[i])
+                    parts += [slots[i * SLOT:(i + 1) * SLOT], self.over[i * OVER:i * OVER + size - SLOT]]
+                    offs[i] = pos
+                    pos += size
+                    # give the pages back: resident memory stays bounded by the usual datagram size
+                    self.over.madvise(mmap.MADV_DONTNEED, i * OVER, OVER)
+                buf = b"".join(parts)
         names = self.names[:n]
         ports = (names[:, 2].astype(np.int64) << 8) | names[:, 3]
         # the address identity: family + address bytes (v4: 4 bytes at 4; v6: 16 bytes at 8, scope at 24)
         fam = names[:, :2].copy().view(np.uint16).ravel()  # sa_family, host byte order
-        key = np.zeros((n, 22), dtype=np.uint8)
-        key[:, :2] = names[:, :2]
         v4 = fam == socket.AF_INET
-        key[v4, 2:6] = names[v4, 4:8]
-        key[~v4, 2:22] = names[~v4, 8:28]
-        uniq, index = np.unique(key.view(np.dtype((np.void, 22))).ravel(), return_inverse=True)
-        addrs = [self._address(bytes(u)) for u in uniq]
+        if v4.all():  # the usual case: one integer per sender (sockaddr_in's first word, port masked)
+            word = np.ascontiguousarray(names[:, :8]).view(np.uint64).ravel() & _NO_PORT
+            _, index = np.unique(word, return_inverse=True)
+            index = index.reshape(-1)
+            first = np.zeros(int(index.max()) + 1, dtype=np.intp)
+            first[index[::-1]] = np.arange(n - 1, -1, -1)  # a row of each sender
+            uniq = [bytes(names[i, :2]) + bytes(names[i, 4:8]) + bytes(16) for i in first.tolist()]
+        else:
+            key = np.zeros((n, 22), dtype=np.uint8)
+            key[:, :2] = names[:, :2]
+            key[v4, 2:6] = names[v4, 4:8]
+            key[~v4, 2:22] = names[~v4, 8:28]
+            u_void, index = np.unique(key.view(np.dtype((np.void, 22))).ravel(), return_inverse=True)
+            uniq = [bytes(u) for u in u_void]
+        addrs = [self._address(u) for u in uniq]
         return Datagrams(buf, offs, lens, addrs, index.astype(np.int64).ravel(), ports, self._stamps[:n].copy())
 
     def _address(self, key: bytes) -> str:
@@ -296,11 +315,23 @@ def make_reader(sock: socket.socket, max_datagrams: int = 512) -> MmsgReader | B
 class ReadAhead:
     """Reads on in its own thread while the caller decodes: the socket is drained while a batch
     is being decoded (``recvmmsg`` and the linger sleep release the GIL), up to ``depth`` batches
-    ahead; past that the thread waits and the kernel buffer takes the excess (drops counted there)."""
+    ahead; past that the thread waits and the kernel buffer takes the excess (drops counted there).
 
-    def __init__(self, reader: MmsgReader | BatchReader, wait_s: float, linger_s: float, depth: int = 4) -> None:
+    Batches are copied into a small pool of reused buffers (``spare``; new memory when none is
+    free): a batch from ``get`` is valid until the next ``get``, which hands its buffer back.
+    The pool is a stack, so a caller that keeps up touches only two or three of them."""
+
+    def __init__(self, reader: MmsgReader | BatchReader, wait_s: float, linger_s: float, depth: int = 4,
+                 spare: int = 3) -> None:
         self.reader, self.wait_s, self.linger_s = reader, wait_s, linger_s
         self.batches: queue.Queue[Datagrams] = queue.Queue(maxsize=depth)
+        # anonymous mappings: address space only, pages committed where a batch is copied
+        self.free: queue.LifoQueue[mmap.mmap] = queue.LifoQueue()
+        if isinstance(reader, MmsgReader):
+            for _ in range(spare):
+                self.free.put(mmap.mmap(-1, reader.max * SLOT, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE))
+        self.lent: mmap.mmap | None = None
+        self.unqueued: list[Datagrams] = []
         self.error: BaseException | None = None
         self.closed = threading.Event()
         self.thread = threading.Thread(target=self._run, name="flow-read-ahead", daemon=True)
@@ -309,8 +340,17 @@ class ReadAhead:
     def _run(self) -> None:
         try:
             while not self.closed.is_set():
-                got = self.reader.read(self.wait_s, self.linger_s)
-                while len(got) and not self.closed.is_set():
+                try:
+                    into: mmap.mmap | None = self.free.get_nowait()
+                except queue.Empty:
+                    into = None
+                got = self.reader.read(self.wait_s, self.linger_s, into)
+                if into is not None and got.buf is not into:
+                    self.free.put(into)  # not used (nothing read, or a long datagram in the batch)
+                while len(got):
+                    if self.closed.is_set():  # read before the stop: handed over by leftovers()
+                        self.unqueued.append(got)
+                        break
                     try:
                         self.batches.put(got, timeout=self.wait_s)
                         break
@@ -320,26 +360,33 @@ class ReadAhead:
             self.error = exc
 
     def get(self) -> Datagrams:
-        """The next batch, or an empty one after ``wait_s`` without data."""
+        """The next batch, or an empty one after ``wait_s`` without data. The previous batch's
+        buffer goes back to the pool: the caller is done with it."""
+        if self.lent is not None:
+            self.free.put(self.lent)
+            self.lent = None
         try:
-            return self.batches.get(timeout=self.wait_s)
+            got = self.batches.get(timeout=self.wait_s)
         except queue.Empty:
             if self.error is not None:
                 raise self.error from None
             return _empty()
+        if isinstance(got.buf, mmap.mmap):
+            self.lent = got.buf
+        return got
 
     def close(self) -> None:
         self.closed.set()
         self.thread.join(self.wait_s + self.linger_s + 5)
 
     def leftovers(self) -> list[Datagrams]:
-        """Batches read but not taken before ``close``."""
+        """Batches read but not taken before ``close``, in the order they were read."""
         out = []
         while True:
             try:
                 out.append(self.batches.get_nowait())
             except queue.Empty:
-                return out
+                return out + self.unqueued
 
 
 def _proc_udp_rows(port: int) -> list[list[str]]:
