@@ -5,7 +5,8 @@ heard within one lease period are live. A target belongs to the live member that
 hashing on its key, and the lease ``t.<hash>`` (create-if-absent, renewed by revision) makes that
 exclusive during changes: a member that is not the winner releases its lease, the winner creates
 it. A dead member falls silent and its leases (bucket TTL = lease period) expire, so its targets
-move within one lease period (plus one lease tick).
+move within one lease period (plus one lease tick); a stopping member releases its leases and says
+it is leaving, so its targets move on the others' next lease tick.
 
 NATS outage (disconnected, reconnecting, or a lease round failing): leases are advisory until NATS is
 back. Every instance keeps the leases it holds and keeps polling those targets, takes no new ones,
@@ -220,7 +221,11 @@ class Cluster:
 
     async def _on_heartbeat(self, msg: Any) -> None:
         with contextlib.suppress(Exception):
-            self._heard[json.loads(msg.data)["instance"]] = time.monotonic()
+            beat = json.loads(msg.data)
+            if beat.get("leaving"):   # it released its leases: not a member from now on
+                self._heard.pop(beat["instance"], None)
+            else:
+                self._heard[beat["instance"]] = time.monotonic()
 
     def _live_members(self) -> list[str]:
         horizon = time.monotonic() - self.cfg.lease_seconds
@@ -418,6 +423,12 @@ class Cluster:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.kv.update(lease_key(key), self._released(key), last=rev), 1)
         self.owned.clear()
+        # without this the others count us live for a lease period more and leave the released
+        # leases alone until then (bench.cluster_sim: a stop took as long as a crash to rebalance)
+        with contextlib.suppress(Exception):
+            await self.nc.publish(f"{self.cfg.subject}.members",
+                                  json.dumps({"instance": self.instance, "leaving": True}).encode())
+            await self.nc.flush(timeout=1)
 
     async def stop(self, deadline: float) -> None:
         """Last step (after the router published what it had): export what is in the stream (ours or
