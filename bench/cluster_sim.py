@@ -6,14 +6,14 @@ its own NATS connection, hosted a few per worker process. Every instance sees th
 targets and polls nothing: what is measured is the coordination itself.
 
 Per case (T targets, M instances, lease period L):
-- cold start: all M start at once; time until every target is owned by exactly one instance and
-  the assignment holds still for a lease tick; messages the server took meanwhile;
+- cold start: all M start at once; time until every target is owned by exactly one instance, its
+  highest-random-weight winner (computed here, from the definition), and the assignment holds
+  still for a lease tick; messages the server took meanwhile;
 - steady state: messages and bytes per second in and out of the server (/varz), against the
   model in docs/scaling.md; CPU of the instances (their processes) and of nats-server;
-- leave (graceful stop), crash (connection dropped, leases left to expire) and join: time to a
-  stable exactly-once assignment again, how many targets moved (rendezvous: only the leaver's,
-  ≈ T/M; on a join only to the joiner), and that no target moved between two other instances;
-- the final assignment is checked against highest-random-weight hashing computed here.
+- leave (graceful stop), crash (connection dropped, leases left to expire) and join: time to that
+  state again over the new members, how many targets moved (rendezvous: only the leaver's, ≈ T/M;
+  on a join only to the joiner), and that no target moved between two other instances.
 Then JetStream: every instance publishes one realistic OTLP batch (a corpus device's poll, encoded
 by the exporter) after another, awaiting each ack as the service's router does, while the same
 instances' consumers export (to a sink that accepts) and ack; msgs/s and bytes/s the server took,
@@ -265,11 +265,17 @@ def hrw_owner(members: list[str], key: str) -> str:
     return weights[max(weights)]
 
 
+def hrw_map(members: set[str], n_targets: int) -> dict[int, str]:
+    ms = sorted(members)
+    return {i: hrw_owner(ms, k) for i, k in enumerate(target_keys(n_targets))}
+
+
 def converge(workers: Workers, n_targets: int, live: set[str], tick: float, timeout: float,
              since: float) -> dict[str, Any]:
-    """Sample ownership until it is exactly-once over the live instances and has held still for a
-    lease tick (+ a margin): the handover happens on ticks, so a state that survives one is final.
-    Converged at the first sample of that stable state."""
+    """Sample ownership until every target is held by exactly one instance, its highest-random-weight
+    winner among the live ones, and that has held still for a lease tick (+ a margin). Converged at
+    the first sample of that stable state."""
+    expected = hrw_map(live, n_targets)
     stable_since: float | None = None
     last: dict[int, str] | None = None
     max_double = 0
@@ -282,7 +288,7 @@ def converge(workers: Workers, n_targets: int, live: set[str], tick: float, time
         max_double = max(max_double, double)
         if seen_complete:
             max_unowned_after_first = max(max_unowned_after_first, unowned)
-        ok = (not double and not unowned and set(owner.values()) <= live)
+        ok = not double and not unowned and owner == expected
         seen_complete = seen_complete or ok
         if ok and owner == last:
             assert stable_since is not None
@@ -293,8 +299,10 @@ def converge(workers: Workers, n_targets: int, live: set[str], tick: float, time
             stable_since = now if ok else None
             last = owner if ok else None
         if now - since > timeout:
+            elsewhere = sum(1 for k, v in owner.items() if expected[k] != v)
             raise AssertionError(f"no stable exactly-once ownership {timeout:g}s after the change "
-                                 f"({double} targets owned twice, {unowned} by nobody)")
+                                 f"({double} targets owned twice, {unowned} by nobody, {elsewhere} not "
+                                 f"with their rendezvous winner)")
         time.sleep(0.2)
 
 
@@ -320,7 +328,6 @@ def run_case(mon: Monitor, url: str, n_targets: int, m: int, lease: float, procs
     tick = lease / 3
     names = [f"i{j:03d}" for j in range(m)]
     workers = Workers(procs, url, lease, n_targets)
-    keys = target_keys(n_targets)
     out: dict[str, Any] = {"targets": n_targets, "instances": m, "lease_s": lease, "processes": procs}
     try:
         s0 = mon.sample()
@@ -371,10 +378,9 @@ def run_case(mon: Monitor, url: str, n_targets: int, m: int, lease: float, procs
                 "instance": name, "moved": mv["moved"], "expected_about": round(n_targets / len(live if event == "join" else live | {name})),
                 "moved_between_others": sum(others.values()), "server_msgs": _delta(sa, mon.sample())}
             owner = c["owner"]
-        members = sorted(live)
-        wrong = sum(1 for i, k in enumerate(keys) if owner[i] != hrw_owner(members, k))
-        out["final"] = {"instances": len(members), "exactly_once": len(owner) == n_targets,
-                        "not_the_hrw_owner": wrong}
+        expected = hrw_map(live, n_targets)
+        out["final"] = {"instances": len(live), "exactly_once": len(owner) == n_targets,
+                        "not_the_hrw_owner": sum(1 for k, v in expected.items() if owner.get(k) != v)}
     finally:
         workers.close()
     return out
@@ -489,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--cases", default="10000x20,2000x50", help="TARGETSxINSTANCES,...")
     ap.add_argument("--lease", type=float, default=10.0, help="lease period in seconds (tick = lease/3)")
     ap.add_argument("--procs", type=int, default=2, help="worker processes hosting the instances")
-    ap.add_argument("--steady", type=float, default=20.0, help="measured steady-state seconds")
+    ap.add_argument("--steady", type=float, default=15.0, help="measured steady-state seconds")
     ap.add_argument("--publish", type=float, default=8.0, help="JetStream publish seconds")
     ap.add_argument("--publishers", type=int, default=16, help="instances publishing at once")
     args = ap.parse_args(argv)
