@@ -6,7 +6,8 @@ hashing on its key, and the lease ``t.<hash>`` (create-if-absent, renewed by rev
 exclusive during changes: a member that is not the winner releases its lease, the winner creates
 it. A dead member falls silent and its leases (bucket TTL = lease period) expire, so its targets
 move within one lease period (plus one lease tick); a stopping member releases its leases and says
-it is leaving, so its targets move on the others' next lease tick.
+it is leaving, so its targets move on the others' next lease tick. A starting member takes no lease
+during its first tick, while the others' heartbeats arrive.
 
 NATS outage (disconnected, reconnecting, or a lease round failing): leases are advisory until NATS is
 back. Every instance keeps the leases it holds and keeps polling those targets, takes no new ones,
