@@ -52,6 +52,7 @@ LAB_WALK = ROOT / "service" / "lab" / "lab-switch.snmprec"
 PREFIX = "sim"
 STREAM_MB = 256
 LEASES = "KV_netrosetta-leases"   # the bucket's stream (service.config.Cluster.bucket's default)
+REPLY_TIMEOUT_S = 300.0     # longest a worker command may take (a stop releasing many leases)
 FETCH_TIMEOUT_S = 1.0        # Cluster._consumer's fetch(timeout=1): one pull request per second when idle
 
 
@@ -109,42 +110,64 @@ async def _serve(conn: Connection, url: str, lease: float, n_targets: int) -> No
     clusters: dict[str, Any] = {}
     while True:
         cmd, arg = await loop.run_in_executor(None, conn.recv)
-        reply: Any = None
-        if cmd == "start":
-            async def start(name: str) -> None:
-                c = Cluster(name, cfg, sink)
-                await c.start(view)
-                clusters[name] = c
-            await asyncio.gather(*(start(n) for n in arg))
-        elif cmd == "owned":
-            reply = {n: [int(k[len(PREFIX):]) for k in c.owned] for n, c in clusters.items()}
-        elif cmd == "leave":          # a stop: leases released, the others take over at once
-            c = clusters.pop(arg)
-            await c.leave()
-            await c.stop(time.monotonic() + 2)
-        elif cmd == "crash":          # connection gone, leases left to expire (as after kill -9)
-            await clusters.pop(arg).stop(0.0)
-        elif cmd == "publish":
-            seconds, payload, points = arg
-            got = await asyncio.gather(*(_publish_for(c, seconds, payload, points) for c in clusters.values()))
-            reply = [sum(g[0] for g in got), sum(g[1] for g in got)]
-        elif cmd == "exported":
-            reply = sink.exported
-        elif cmd == "cpu":
-            reply = time.process_time()
-        elif cmd == "stop":
-            for c in clusters.values():
-                await c.leave()
-                await c.stop(time.monotonic() + 1)
-            conn.send(None)
+        try:
+            reply = await _command(cmd, arg, clusters, lambda name: Cluster(name, cfg, sink), view, sink)
+        except Exception as exc:   # told to the driver: a failed worker must not look like a hung one
+            conn.send(("error", f"{cmd}: {type(exc).__name__}: {exc}"))
+            continue
+        conn.send(("ok", reply))
+        if cmd == "stop":
             return
-        conn.send(reply)
+
+
+async def _command(cmd: str, arg: Any, clusters: dict[str, Any], make: Any, view: _Fleet, sink: _Accept) -> Any:
+    """One driver command on this worker's instances; returns the reply."""
+    reply: Any = None
+    if cmd == "start":
+        async def start(name: str) -> None:
+            c = make(name)
+            await c.start(view)
+            clusters[name] = c
+        await asyncio.gather(*(start(n) for n in arg))
+    elif cmd == "owned":
+        reply = {n: [int(k[len(PREFIX):]) for k in c.owned] for n, c in clusters.items()}
+    elif cmd == "leave":          # a stop: leases released, the others take over at once
+        c = clusters.pop(arg)
+        await c.leave()
+        await c.stop(time.monotonic() + 2)
+    elif cmd == "crash":          # connection gone, leases left to expire (as after kill -9)
+        await clusters.pop(arg).stop(0.0)
+    elif cmd == "publish":
+        seconds, payload, points = arg
+        got = await asyncio.gather(*(_publish_for(c, seconds, payload, points) for c in clusters.values()))
+        reply = [sum(g[0] for g in got), sum(g[1] for g in got)]
+    elif cmd == "exported":
+        reply = sink.exported
+    elif cmd == "cpu":
+        reply = time.process_time()
+    elif cmd == "stop":
+        for c in clusters.values():
+            await c.leave()
+            await c.stop(time.monotonic() + 1)
+    return reply
 
 
 def _worker(conn: Connection, url: str, lease: float, n_targets: int) -> None:
     # a crash is simulated by dropping the connection: its outage warnings are expected here
     logging.basicConfig(level=logging.ERROR)
     asyncio.run(_serve(conn, url, lease, n_targets))
+
+
+def _reply(conn: Connection, cmd: str) -> Any:
+    if not conn.poll(REPLY_TIMEOUT_S):
+        raise AssertionError(f"a worker gave no answer to {cmd!r} in {REPLY_TIMEOUT_S:g}s")
+    try:
+        status, value = conn.recv()
+    except EOFError:
+        raise AssertionError(f"a worker exited during {cmd!r}") from None
+    if status == "error":
+        raise AssertionError(f"a worker failed: {value}")
+    return value
 
 
 class Workers:
@@ -158,6 +181,7 @@ class Workers:
             ours, theirs = ctx.Pipe()
             p = ctx.Process(target=_worker, args=(theirs, url, lease, n_targets), daemon=True)
             p.start()
+            theirs.close()    # the child's end lives in the child only: its exit is an EOF here
             self.conns.append(ours)
             self.procs.append(p)
         self.where: dict[str, int] = {}
@@ -166,7 +190,7 @@ class Workers:
     def _all(self, cmd: str, args: Sequence[Any] | None = None) -> list[Any]:
         for i, c in enumerate(self.conns):
             c.send((cmd, args[i] if args is not None else None))
-        return [c.recv() for c in self.conns]
+        return [_reply(c, cmd) for c in self.conns]
 
     def start(self, names: list[str]) -> None:
         per: list[list[str]] = [[] for _ in self.conns]
@@ -181,7 +205,7 @@ class Workers:
     def one(self, cmd: str, name: str) -> None:
         c = self.conns[self.where.pop(name)]
         c.send((cmd, name))
-        c.recv()
+        _reply(c, cmd)
 
     def owned(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
@@ -332,7 +356,8 @@ def run_case(mon: Monitor, url: str, n_targets: int, m: int, lease: float, procs
     try:
         s0 = mon.sample()
         t0 = time.monotonic()
-        workers.start(names)
+        workers.start(names[:1])      # creates the bucket and stream; the others find them
+        workers.start(names[1:])
         live = set(names)
         c = converge(workers, n_targets, live, tick, 120 + n_targets * m / 2000, t0)
         s1 = mon.sample()
