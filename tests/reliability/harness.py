@@ -372,8 +372,10 @@ class NatsServer:
     """Debian's nats-server with JetStream on free loopback ports; optionally one node of a cluster."""
 
     def __init__(self, store: Path, *, name: str = "n1", port: int | None = None,
-                 cluster_port: int | None = None, routes: list[int] | None = None) -> None:
+                 cluster_port: int | None = None, routes: list[int] | None = None,
+                 monitor_port: int | None = None) -> None:
         self.store = store
+        self.monitor_port = monitor_port      # HTTP monitoring (/varz, /jsz) when given
         self.name = name
         self.port = port or free_tcp_port()
         self.cluster_port = cluster_port
@@ -387,6 +389,8 @@ class NatsServer:
     def start(self, timeout: float = 15) -> NatsServer:
         exe = "/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else "nats-server"
         args = [exe, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store), "-n", self.name]
+        if self.monitor_port:
+            args += ["-m", str(self.monitor_port)]
         if self.cluster_port:
             args += ["--cluster_name", "nr", "--cluster", f"nats://127.0.0.1:{self.cluster_port}",
                      "--routes", ",".join(f"nats://127.0.0.1:{p}" for p in self.routes)]
