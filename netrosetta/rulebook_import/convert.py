@@ -14,6 +14,7 @@ from typing import Any
 
 from netrosetta.engine.lint import mib_unit
 from netrosetta.engine.mib_index import MibIndex, MibSymbol
+from netrosetta.engine.schema import load_schema
 from netrosetta.engine.yaml_source import load_yaml
 
 from .profiles import Profile
@@ -224,6 +225,10 @@ def _schema_rule(spec: dict[str, Any], value: str, extra_where: list[dict[str, A
         text = next((r for a, r in tag_attrs.items() if a.startswith("vendor.") and "field" in r), None)
         if text is not None and not scalar:
             attrs["hw.name"] = text
+    allowed = load_schema().allowed_attributes(spec["metric"])
+    for a, ref in tag_attrs.items():   # tags that are schema attributes (ifAlias -> description)
+        if not a.startswith("vendor.") and a in allowed and a not in attrs:
+            attrs[a] = ref
     if attrs:
         rule["attributes"] = attrs
     if spec.get("transforms"):
@@ -339,7 +344,8 @@ def convert_metrics(profile: Profile, ctx: _Ctx) -> list[dict[str, Any]]:
             spec = objects.get(value) or names.get(str(sym.get("tag") or "")) or names.get(str(sym.get("name") or ""))
             if spec is not None and not (sym.get("scale_factor") or sym.get("conversion") or sym.get("extract_value")):
                 rules.append(_schema_rule(spec, value, extra, scalar, tag_attrs, label, ctx))
-                dropped_tags.update(a for a in tag_attrs if a.startswith("vendor.") and "hw.name" not in rules[-1].get("attributes", {}))
+                kept = rules[-1].get("attributes", {})
+                dropped_tags.update(a for a in tag_attrs if a not in kept and not (a.startswith("vendor.") and "hw.name" in kept))
                 continue
             steps = _value_transforms(sym, ctx, what)
             if steps is None:
