@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from netrosetta.collectors.snmp.varbind import TAG_END_OF_MIB, VarBind, oid_key
 from netrosetta.collectors.source import Polled, PollError, matched
+from netrosetta.engine.selectors.base import BareScalar
 from netrosetta.errors import NetrosettaError
 
 from .client import SnmpClient, make_client
@@ -92,7 +93,8 @@ class SnmpSource:
 
     def _roots_for(self, tr: Translator) -> list[str]:
         if self._roots is None or self._roots[0] is not tr:
-            self._roots = (tr, minimal_roots([str(r) for r in tr.requirements("snmp")]))
+            self._roots = (tr, minimal_roots([r.walk_root if isinstance(r, BareScalar) else str(r)
+                                              for r in tr.requirements("snmp")]))
         return self._roots[1]
 
     async def _present(self, client: SnmpClient, rulebooks: RulebookSet, facts: DeviceFacts) -> frozenset[str]:

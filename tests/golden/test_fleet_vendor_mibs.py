@@ -242,3 +242,16 @@ def test_iosxe_cores_beside_the_cpu_total() -> None:
     # LibreNMS lists the four cores ("Switch 1: Core N") in place of the CPU
     lnms_cores = sorted(float(p["processor_usage"]) for p in processors(fleet_expected(name)))
     assert sorted(v * 100 for k, v in want.items()) == pytest.approx(lnms_cores)
+
+
+def test_firebrick_memory_from_bare_scalars() -> None:
+    # fbTotalMem / fbFreeMem (KiB) are served without .0: read with the selector's instance: none
+    name = "firebrick_6000"
+    walk = fleet_walk(name)
+    total, free = walk.get("1.3.6.1.4.1.24693.100.4.1.1"), walk.get("1.3.6.1.4.1.24693.100.4.1.2")
+    assert walk.get("1.3.6.1.4.1.24693.100.4.1.1.0") is None
+    assert memory_pools(fleet_points(name)) == {"memory": {"used": (total - free) * 1024, "free": free * 1024,
+                                                          "limit": total * 1024}}
+    (pool,) = mempools(fleet_expected(name))
+    assert (pool["mempool_total"], pool["mempool_free"], pool["mempool_used"]) == \
+        (total * 1024, free * 1024, (total - free) * 1024)
