@@ -14,9 +14,11 @@ from typing import cast
 import pytest
 from pydantic import SecretStr
 
+from netrosetta.collectors.snmp.client import make_client
 from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
 from netrosetta.collectors.snmp.lab import snmpsim_agent
-from netrosetta.collectors.snmp.target import SnmpTargetSpec
+from netrosetta.collectors.snmp.target import SnmpTarget, SnmpTargetSpec
+from netrosetta.collectors.snmp.varbind import TAG_END_OF_MIB, read_snmprec
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.service.sources import make_source
 from tests.conftest import need_shared
@@ -121,3 +123,24 @@ async def test_probe_sent_once_and_the_match_holds() -> None:
 def test_ber_oid_is_x690() -> None:
     # 1.3.6.1.4.1.318 -> 2B 06 01 04 01 82 3E (318 = 2*128 + 62)
     assert ber_oid("1.3.6.1.4.1.318") == bytes.fromhex("06072b06010401823e")
+
+
+@pytest.mark.parametrize("prefer", ["native", "pysnmp"])
+@pytest.mark.parametrize("version", ["1", "2c"])
+async def test_get_next_of_both_clients(prefer: str, version: str) -> None:
+    # the probe's next varbind is the walk's first line under it; past the walk's last OID
+    # nothing follows (v2c endOfMibView, v1 noSuchName: both an empty or end answer, no error)
+    walk = need_shared("corpus", "snmp-fleet", "apc-epdu_epdu1132m.snmprec")
+    lines = sorted(read_snmprec(walk).varbinds, key=lambda vb: [int(p) for p in vb[0].split(".")])
+    first = next(vb for vb in lines if vb[0].startswith(PROBE + "."))
+    with agent_for("apc-epdu_epdu1132m.snmprec") as (host, port):
+        target = SnmpTarget(host=host, port=port, version=version,
+                            credentials=SnmpV2cCredentials(community=SecretStr("epdu")), timeout=10, retries=1)
+        client = make_client(target, prefer)  # type: ignore[arg-type]
+        try:
+            (got,) = await client.get_next([PROBE])
+            past = await client.get_next([lines[-1][0]])
+        finally:
+            await client.close()
+    assert got[0] == first[0] and got[2] == first[2]
+    assert past == [] or past[0][1] == TAG_END_OF_MIB
