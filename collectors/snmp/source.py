@@ -68,9 +68,18 @@ async def identify(client: SnmpClient, *, name: str | None = None, address: str 
 async def probe_present(client: SnmpClient, probes: list[str]) -> frozenset[str]:
     """The probe OIDs the agent serves something under: one GETNEXT each (one per request, so an
     SNMPv1 noSuchName for one probe does not hide the others)."""
+    from .errors import SnmpAuthError, SnmpError, SnmpTimeout
+
     served = []
     for oid in probes:
-        nxt = await client.get_next([oid])
+        try:
+            nxt = await client.get_next([oid])
+        except (SnmpTimeout, SnmpAuthError):
+            raise
+        except SnmpError as exc:
+            # an error status for one probe (genError...) says the agent does not serve it
+            log.debug("probe %s: %s", oid, exc)
+            continue
         if nxt and nxt[0][1] < TAG_END_OF_MIB and nxt[0][0].startswith(oid + "."):
             served.append(oid)
     return frozenset(served)
