@@ -13,6 +13,8 @@ class DeviceFacts:
     sys_descr: str | None = None         # SNMP (or equivalent free text)
     sys_uptime: int | None = None        # SNMP TimeTicks (1/100 s)
     sys_name: str | None = None
+    # match.snmp `present` probe OIDs the device serves (None: not probed)
+    present: frozenset[str] | None = None
     platform: str | None = None          # netmiko device_type, e.g. cisco_ios
     gnmi_models: list[str] = field(default_factory=list)       # "name" or "name@version"
     gnmi_organizations: list[str] = field(default_factory=list)

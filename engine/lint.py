@@ -354,7 +354,7 @@ def lint_paths(paths: Iterable[str | Path], ctx: BindContext | None = None,
                     for msg in _enum_problems(ref, probe, ctx):
                         problems.append(lb.doc.problem(("defaults", kind, attr), msg))
     for a, b, key in snmp_conflicts(rs):
-        what = f"sys_object_id {key[0] or '-'}, sys_descr {key[1] or '-'}"
+        what = f"sys_object_id {key[0] or '-'}, sys_descr {key[1] or '-'}" + (f", present {key[3]}" if key[3] else "")
         for rid, other in ((a, b), (b, a)):
             lb = rs.loaded[rid]
             if lb.path not in reported:

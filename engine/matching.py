@@ -1,8 +1,11 @@
 """Choosing the rulebook for a device.
 
-SNMP: every ``match.snmp`` entry is a sysObjectID pattern and/or a sysDescr regex (AND within an
-entry, OR across entries). The most specific matching entry wins: more fixed OID components
-first, then an exact OID over a wildcard, then an entry that also checks sysDescr. Two rulebooks
+SNMP: every ``match.snmp`` entry is a sysObjectID pattern, a sysDescr regex and/or a ``present``
+OID the device must serve (AND within an entry, OR across entries). The most specific matching
+entry wins: an entry checking the system group (sysObjectID/sysDescr) over one that only checks
+``present`` (agents whose system group says nothing: the fallback before generic), then more fixed
+OID components, an exact OID over a wildcard, an entry that also checks sysDescr, and one that
+also checks ``present`` (a longer probe OID first). Two rulebooks
 tied at the top is an ambiguity — ``rulebook lint`` reports it, and at run time the tie is broken
 by id with a warning. Other sources match by platform (netmiko device_type), gNMI models or
 NETCONF capabilities. When nothing matches, the ``generic`` rulebooks for that source apply.
@@ -13,15 +16,17 @@ from __future__ import annotations
 import logging
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .facts import DeviceFacts
 from .model import SnmpMatch, parse_model_spec
 from .resolve import LoadedRulebooks, ResolvedRulebook
+from .selectors.base import Dataset
 
 log = logging.getLogger(__name__)
 
-Score = tuple[int, int, int]
+# (checks the system group, fixed sysObjectID components, exact OID, checks sysDescr, present OID length)
+Score = tuple[int, ...]
 
 
 @dataclass
@@ -54,8 +59,17 @@ def oid_pattern_matches(pattern: str, oid: str) -> bool:
     return all(p == "*" or p == q for p, q in zip(pat, parts, strict=True))
 
 
+def identifies(entry: SnmpMatch) -> bool:
+    """The entry reads the system group (not only a `present` probe)."""
+    return entry.sys_object_id is not None or entry.sys_descr is not None
+
+
 def snmp_entry_score(entry: SnmpMatch, facts: DeviceFacts) -> Score | None:
-    fixed, exact = 0, 0
+    fixed, exact, probe = 0, 0, 0
+    if entry.present is not None:
+        if facts.present is None or entry.present not in facts.present:
+            return None
+        probe = entry.present.count(".") + 1
     if entry.sys_object_id is not None:
         if not facts.sys_object_id or not oid_pattern_matches(entry.sys_object_id, facts.sys_object_id):
             return None
@@ -67,7 +81,37 @@ def snmp_entry_score(entry: SnmpMatch, facts: DeviceFacts) -> Score | None:
         return None
     if entry.sys_descr_not is not None and re.search(entry.sys_descr_not, descr):
         return None
-    return (fixed, exact, 1 if entry.sys_descr is not None else 0)
+    return (int(identifies(entry)), fixed, exact, 1 if entry.sys_descr is not None else 0, probe)
+
+
+def snmp_probes(rulebooks: LoadedRulebooks, facts: DeviceFacts) -> list[str]:
+    """The `present` OIDs worth probing on this device: those of entries whose sysObjectID/sysDescr
+    parts match; entries with only `present` only when no system-group entry matches (they would
+    lose to it). Empty for most devices, so they cost no extra request."""
+    probes: set[str] = set()
+    fallback: set[str] = set()
+    identified = False
+    for rb in rulebooks.concrete():
+        if rb.book.match.generic:
+            continue
+        for e in rb.book.match.snmp:
+            served = DeviceFacts(sys_object_id=facts.sys_object_id, sys_descr=facts.sys_descr,
+                                 present=frozenset([e.present] if e.present else []))
+            if snmp_entry_score(e, served) is None:
+                continue
+            if e.present is None:
+                identified = True
+            else:
+                (probes if identifies(e) else fallback).add(e.present)
+    return sorted(probes if identified else probes | fallback)
+
+
+def with_served(rulebooks: LoadedRulebooks, facts: DeviceFacts, dataset: Dataset) -> DeviceFacts:
+    """The facts of a recorded SNMP walk with the `present` probes answered from the walk itself
+    (a live poll asks the agent instead: collectors/snmp/source.py)."""
+    if dataset.kind != "snmp" or facts.present is not None:
+        return facts
+    return replace(facts, present=frozenset(o for o in snmp_probes(rulebooks, facts) if dataset.column(o)))
 
 
 def why_not(entry: SnmpMatch, facts: DeviceFacts) -> str | None:
@@ -80,6 +124,9 @@ def why_not(entry: SnmpMatch, facts: DeviceFacts) -> str | None:
         return f"sysDescr does not match /{entry.sys_descr}/"
     if entry.sys_descr_not is not None and re.search(entry.sys_descr_not, descr):
         return f"sysDescr matches the exclusion /{entry.sys_descr_not}/"
+    if entry.present is not None and (facts.present is None or entry.present not in facts.present):
+        return f"the device does not serve {entry.present}" if facts.present is not None else \
+            f"{entry.present} not probed (not needed: a better entry matched, or a live GET only)"
     return None
 
 
@@ -102,7 +149,8 @@ def near_misses(rulebooks: LoadedRulebooks, facts: DeviceFacts) -> list[tuple[st
                 (e.sys_object_id is not None and not reason.startswith("sysObjectID")) or e.sys_object_id is None
             if related:
                 what = " and ".join(x for x in (f"sys_object_id {e.sys_object_id}" if e.sys_object_id else "",
-                                                f"sys_descr /{e.sys_descr}/" if e.sys_descr else "") if x)
+                                                f"sys_descr /{e.sys_descr}/" if e.sys_descr else "",
+                                                f"present {e.present}" if e.present else "") if x)
                 out.append((rid, what, reason))
     return out
 
@@ -153,7 +201,8 @@ def _source_candidates(rb: ResolvedRulebook, facts: DeviceFacts, source: str) ->
             if score is not None:
                 what = " and ".join(x for x in (
                     f"sysObjectID {facts.sys_object_id} ~ {entry.sys_object_id}" if entry.sys_object_id else "",
-                    f"sysDescr ~ /{entry.sys_descr}/" if entry.sys_descr else "") if x)
+                    f"sysDescr ~ /{entry.sys_descr}/" if entry.sys_descr else "",
+                    f"serves {entry.present}" if entry.present else "") if x)
                 out.append(Candidate(rb, score, what))
         return out
     if facts.platform and facts.platform in m.platform:
@@ -203,13 +252,13 @@ def match_rulebook(rulebooks: LoadedRulebooks, facts: DeviceFacts, source: str =
     return MatchResult(None, [], False, [], f"no {source} rulebook matches and none is generic")
 
 
-def entry_key(e: SnmpMatch) -> tuple[str, str, str]:
-    return ((e.sys_object_id or "").lstrip("."), e.sys_descr or "", e.sys_descr_not or "")
+def entry_key(e: SnmpMatch) -> tuple[str, str, str, str]:
+    return ((e.sys_object_id or "").lstrip("."), e.sys_descr or "", e.sys_descr_not or "", e.present or "")
 
 
-def snmp_conflicts(rulebooks: LoadedRulebooks) -> list[tuple[str, str, tuple[str, str, str]]]:
+def snmp_conflicts(rulebooks: LoadedRulebooks) -> list[tuple[str, str, tuple[str, str, str, str]]]:
     """Pairs of concrete rulebooks with an identical match entry (an unresolvable tie)."""
-    seen: dict[tuple[str, str, str], str] = {}
+    seen: dict[tuple[str, str, str, str], str] = {}
     out = []
     for rid in rulebooks.ids():
         book = rulebooks.loaded[rid].book

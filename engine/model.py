@@ -305,11 +305,27 @@ class SnmpMatch(Strict):
     sys_object_id: str | None = Field(None, description="OID, optionally ending in .* (prefix) or with * components")
     sys_descr: str | None = Field(None, description="regex searched in sysDescr")
     sys_descr_not: str | None = Field(None, description="regex that must NOT be found in sysDescr")
+    present: str | None = Field(None, description=(
+        "OID the device must serve (the object, or rows under it): for agents whose system group "
+        "says nothing; probed once per device, ranks below any sysObjectID/sysDescr match"))
+
+    @field_validator("present")
+    @classmethod
+    def _present(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        parts = v.strip().lstrip(".").split(".")
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"{v!r} is not a numeric OID")
+        if len(parts) < 8 or parts[:6] != ["1", "3", "6", "1", "4", "1"]:
+            # every agent serves the standard MIBs: only an object inside one enterprise identifies
+            raise ValueError(f"{v!r} is not an object inside one enterprise (1.3.6.1.4.1.<enterprise>.<n>...)")
+        return ".".join(parts)
 
     @model_validator(mode="after")
     def _check(self) -> SnmpMatch:
-        if self.sys_object_id is None and self.sys_descr is None:
-            raise ValueError("an SNMP match needs sys_object_id and/or sys_descr")
+        if self.sys_object_id is None and self.sys_descr is None and self.present is None:
+            raise ValueError("an SNMP match needs sys_object_id, sys_descr and/or present")
         if self.sys_object_id is not None:
             parts = self.sys_object_id.lstrip(".").split(".")
             if not all(p == "*" or p.isdigit() for p in parts):

@@ -35,7 +35,7 @@ MATCH_CACHE_MAX = 10_000
 
 def match_key(facts: DeviceFacts, kind: str) -> Hashable:
     """Everything matching reads of a device: devices with equal keys get the same rulebook."""
-    return (kind, facts.sys_object_id, facts.sys_descr, facts.platform, tuple(facts.gnmi_models),
+    return (kind, facts.sys_object_id, facts.sys_descr, facts.present, facts.platform, tuple(facts.gnmi_models),
             tuple(facts.gnmi_organizations), tuple(facts.netconf_capabilities))
 
 

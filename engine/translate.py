@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from .facts import DeviceFacts
-from .matching import MatchResult
+from .matching import MatchResult, with_served
 from .planner import device_key
 from .points import DeviceTranslation
 from .resolve import ResolvedRulebook
@@ -37,7 +37,9 @@ def cached_match(rulebooks: RulebookSet, facts: DeviceFacts, kind: str) -> Match
 
 def translate(dataset: Dataset, facts: DeviceFacts, rulebooks: RulebookSet, *,
               time_ns: int | None = None) -> DeviceTranslation:
-    """Match a rulebook for the device and translate its dataset."""
+    """Match a rulebook for the device and translate its dataset. A whole walk answers the rulebooks'
+    `present` probes itself (a live poll probes the agent: collectors/snmp/source.py)."""
+    facts = with_served(rulebooks, facts, dataset)
     m = rulebooks.match(facts, dataset.kind)
     if m.chosen is None:
         now = time_ns or time.time_ns()

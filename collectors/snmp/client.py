@@ -30,6 +30,10 @@ __all__ = ["SnmpAuthError", "SnmpClient", "SnmpError", "SnmpTimeout", "make_clie
 class SnmpClient(Protocol):
     async def get(self, oids: list[str]) -> list[VarBind]: ...
 
+    async def get_next(self, oids: list[str]) -> list[VarBind]:
+        """One GETNEXT: the varbind following each OID (endOfMibView past the last one)."""
+        ...
+
     async def walk(self, root: str) -> list[VarBind]:
         """Every varbind under ``root``: GETBULK for v2c/v3, GETNEXT for v1."""
         ...

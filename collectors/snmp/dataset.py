@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from netrosetta.engine.selectors.base import ColumnRef, Index
+from netrosetta.engine.selectors.base import BareScalar, ColumnRef, Index
 
 from .varbind import TAG_NO_SUCH_OBJECT, VarBind
 
@@ -48,6 +48,8 @@ class SnmpDataset:
 
     def column(self, ref: ColumnRef) -> Mapping[Index, Any]:
         col = self._columns.get(ref)
+        if col is None and isinstance(ref, BareScalar):
+            col = self._bare(ref)
         if col is None:
             lo, hi = self._span(ref)
             suffix = itemgetter(slice(len(str(ref)) + 1, None))     # the index: o[cut:], in C
@@ -55,6 +57,17 @@ class SnmpDataset:
             self._columns[ref] = col
             if col:
                 self.used.add(str(ref))
+        return col
+
+    def _bare(self, ref: BareScalar) -> dict[Index, Any]:
+        # the .0 instance when the agent serves it, else the bare OID (FireBrick's memory scalars)
+        col = dict(self.column(ref.oid))
+        if "0" not in col:
+            i = bisect_left(self._oids, ref.oid)
+            if i < len(self._oids) and self._oids[i] == ref.oid:
+                col = {"0": self._values[i]}
+                self.used.add(ref.oid)
+        self._columns[ref] = col
         return col
 
     def tag(self, ref: ColumnRef, index: Index) -> int | None:

@@ -294,6 +294,16 @@ class NativeClient:
             self._raise_status(status, index, oids)
         return vbs
 
+    async def get_next(self, oids: list[str]) -> list[VarBind]:
+        if not oids:
+            return []
+        status, index, vbs = await self._request(ber.PDU_GETNEXT, oids)
+        if status == 2 and self.target.version == "1":
+            return []       # v1 noSuchName: nothing follows (the v2c answer is endOfMibView)
+        if status:
+            self._raise_status(status, index, oids)
+        return vbs
+
     async def walk(self, root: str) -> list[VarBind]:
         return await self.walk_many([root])
 

@@ -123,18 +123,27 @@ class PysnmpClient:
             where = f" at {oids[i - 1]}" if 0 < i <= len(oids) else ""
             raise SnmpError(addr, f"agent answered {status.prettyPrint()}{where}")
 
-    async def get(self, oids: list[str]) -> list[VarBind]:
+    async def _one(self, cmd: Any, oids: list[str]) -> list[VarBind]:
+        """One GET or GETNEXT request for ``oids``."""
         if not oids:
             return []
         tt = await self._tt()
         try:
-            ind, status, index, vbs = await get_cmd(
+            ind, status, index, vbs = await cmd(
                 self._engine, self._auth, tt, self._context,
                 *(ObjectType(ObjectIdentity(o)) for o in oids), lookupMib=False)
         except Exception as exc:  # malformed OIDs surface as pyasn1/pysnmp exceptions
             raise SnmpError(self.target.address, f"request failed: {type(exc).__name__}") from None
+        if cmd is next_cmd and not ind and status and int(status) == 2 and self.target.version == "1":
+            return []       # v1 noSuchName: nothing follows
         self._check(ind, status, index, oids)
         return [to_varbind(o, v) for o, v in vbs]
+
+    async def get(self, oids: list[str]) -> list[VarBind]:
+        return await self._one(get_cmd, oids)
+
+    async def get_next(self, oids: list[str]) -> list[VarBind]:
+        return await self._one(next_cmd, oids)
 
     async def walk(self, root: str) -> list[VarBind]:
         root = root.strip().lstrip(".")

@@ -2,7 +2,8 @@
 
 The client socket, the matched rulebook (redone only when the rulebooks or the device's identity
 change) and the walk roots survive between polls, so a poll after the first is one GET and the
-same walks.
+same walks. A rulebook matching by `present` costs one GETNEXT per probe OID when the device is
+first seen, after a reload and when its sysObjectID/sysDescr change; the answer is kept with them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from netrosetta.collectors.snmp.varbind import VarBind, oid_key
+from netrosetta.collectors.snmp.varbind import TAG_END_OF_MIB, VarBind, oid_key
 from netrosetta.collectors.source import Polled, PollError, matched
+from netrosetta.engine.selectors.base import BareScalar
 from netrosetta.errors import NetrosettaError
 
 from .client import SnmpClient, make_client
@@ -63,6 +65,26 @@ async def identify(client: SnmpClient, *, name: str | None = None, address: str 
     return system, snmp_facts(SnmpDataset(system), name=name, address=address)
 
 
+async def probe_present(client: SnmpClient, probes: list[str]) -> frozenset[str]:
+    """The probe OIDs the agent serves something under: one GETNEXT each (one per request, so an
+    SNMPv1 noSuchName for one probe does not hide the others)."""
+    from .errors import SnmpAuthError, SnmpError, SnmpTimeout
+
+    served = []
+    for oid in probes:
+        try:
+            nxt = await client.get_next([oid])
+        except (SnmpTimeout, SnmpAuthError):
+            raise
+        except SnmpError as exc:
+            # an error status for one probe (genError...) says the agent does not serve it
+            log.debug("probe %s: %s", oid, exc)
+            continue
+        if nxt and nxt[0][1] < TAG_END_OF_MIB and nxt[0][0].startswith(oid + "."):
+            served.append(oid)
+    return frozenset(served)
+
+
 @dataclass
 class SnmpSource:
     key: str
@@ -71,6 +93,8 @@ class SnmpSource:
     _client: SnmpClient | None = None
     # the walk roots of the translator last used (a reload brings a new translator, so new roots)
     _roots: tuple[Translator, list[str]] | None = None
+    # the `present` probes answered: (rulebook set, sysObjectID, sysDescr, served OIDs)
+    _probed: tuple[RulebookSet, str | None, str | None, frozenset[str]] | None = None
 
     @property
     def address(self) -> str:
@@ -78,8 +102,18 @@ class SnmpSource:
 
     def _roots_for(self, tr: Translator) -> list[str]:
         if self._roots is None or self._roots[0] is not tr:
-            self._roots = (tr, minimal_roots([str(r) for r in tr.requirements("snmp")]))
+            self._roots = (tr, minimal_roots([r.walk_root if isinstance(r, BareScalar) else str(r)
+                                              for r in tr.requirements("snmp")]))
         return self._roots[1]
+
+    async def _present(self, client: SnmpClient, rulebooks: RulebookSet, facts: DeviceFacts) -> frozenset[str]:
+        p = self._probed
+        if p is None or p[0] is not rulebooks or p[1] != facts.sys_object_id or p[2] != facts.sys_descr:
+            from netrosetta.engine.matching import snmp_probes
+
+            served = await probe_present(client, snmp_probes(rulebooks, facts))
+            p = self._probed = (rulebooks, facts.sys_object_id, facts.sys_descr, served)
+        return p[3]
 
     async def poll(self, rulebooks: RulebookSet) -> Polled:
         from netrosetta.collectors.snmp.dataset import SnmpDataset
@@ -92,6 +126,8 @@ class SnmpSource:
             system, facts = await identify(client, name=self.spec.name, address=self.spec.host)
             if facts.sys_object_id is None and facts.sys_descr is None:
                 raise PollError(f"{self.address}: the agent answered without sysObjectID/sysDescr", "garbage")
+            if self.spec.rulebook is None:
+                facts = replace(facts, present=await self._present(client, rulebooks, facts))
             m = matched(rulebooks, facts, "snmp", self.address, self.spec.rulebook)   # the set remembers it per identity
             assert m.chosen is not None
             tr = rulebooks.translator(m.chosen)

@@ -16,10 +16,11 @@ def unused_objects(ds: Any, mibs: MibIndex | None = None) -> list[tuple[str, str
     """(MODULE::table or group, its OID, values) for the walk's OIDs no rule read, most values first.
     OIDs no compiled module knows are ``(unknown)`` under their first arcs."""
     used = tuple(f"{u}." for u in ds.used)
+    bare = set(ds.used)        # a scalar read without its instance (snmp `instance: none`)
     counts: Counter[tuple[str, str]] = Counter()
     mibs = mibs or MibIndex.default()
     for oid in ds.oids():
-        if oid.startswith(used):
+        if oid.startswith(used) or oid in bare:
             continue
         hit = mibs.lookup_oid(oid)
         if hit is None or hit[0].kind not in ("column", "scalar"):   # e.g. only `enterprises` is known

@@ -22,6 +22,23 @@ Index = Hashable
 ColumnRef = Hashable
 
 
+@dataclass(frozen=True)
+class BareScalar:
+    """An SNMP scalar some agents serve without its ``.0`` instance (``snmp: {instance: none}``):
+    the dataset answers it from ``<oid>.0`` when served, else from the bare ``<oid>``, as row "0".
+    A walk of the OID itself never returns the bare OID (GETNEXT moves past it), so the collector
+    walks the parent."""
+
+    oid: str
+
+    def __str__(self) -> str:
+        return self.oid
+
+    @property
+    def walk_root(self) -> str:
+        return self.oid.rsplit(".", 1)[0]
+
+
 class SelectorError(NetrosettaError):
     """A name in a selector or attribute that cannot be resolved (unknown symbol, bad path)."""
 

@@ -7,13 +7,13 @@ it (collectors/snmp/dataset.py) maps the instance suffix after it to the value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from netrosetta.errors import NetrosettaError
 
-from .base import BindContext, ColumnRef, Selector, SelectorError
+from .base import BareScalar, BindContext, ColumnRef, Selector, SelectorError
 
 
 def is_numeric_oid(text: str) -> bool:
@@ -36,6 +36,9 @@ class SnmpSelector(Selector):
 
     value: str = Field(description="column or scalar: MIB symbol (MODULE::name or name) or numeric OID")
     fallback: str | None = Field(None, description="column used where `value` has no row (e.g. ifInOctets for ifHCInOctets)")
+    instance: Literal["none"] | None = Field(None, description=(
+        "`none`: `value` is a scalar the agent may serve without its .0 instance (read <oid>.0 "
+        "where served, else the bare <oid>)"))
 
     @field_validator("value", "fallback")
     @classmethod
@@ -45,13 +48,23 @@ class SnmpSelector(Selector):
         return v
 
     def value_ref(self, ctx: BindContext) -> ColumnRef:
-        return resolve_oid(self.value, ctx)
+        oid = resolve_oid(self.value, ctx)
+        if self.instance is None:
+            return oid
+        if not is_numeric_oid(self.value) and ctx.mib_index().resolve(self.value).kind != "scalar":
+            raise SelectorError(f"instance: none is for scalars; {self.value} is a table column")
+        if oid.count(".") < 2:
+            raise SelectorError(f"instance: none needs an OID below a parent to walk, not {oid}")
+        return BareScalar(oid)
 
     def fallback_ref(self, ctx: BindContext) -> ColumnRef | None:
         return resolve_oid(self.fallback, ctx) if self.fallback else None
 
     def field_ref(self, name: str, ctx: BindContext) -> ColumnRef:
-        return resolve_oid(name, ctx)
+        # a scalar's row is "0", so its fields are scalars too: read them the same way (a table
+        # column named here still reads its rows - a bare OID is only ever a scalar's)
+        oid = resolve_oid(name, ctx)
+        return BareScalar(oid) if self.instance and oid.count(".") >= 2 else oid
 
     def key_position(self, name: str, ctx: BindContext) -> int:
         if is_numeric_oid(self.value):
@@ -63,7 +76,8 @@ class SnmpSelector(Selector):
         return names.index(name.split("::")[-1])
 
     def describe(self) -> str:
-        return self.value + (f" (fallback {self.fallback})" if self.fallback else "")
+        return self.value + (" (instance .0 or none)" if self.instance else "") + \
+            (f" (fallback {self.fallback})" if self.fallback else "")
 
     def counter_width(self, ref: ColumnRef, ctx: BindContext) -> int | None:
         """From the compiled MIB index: the column's SMI syntax (a numeric OID too, when known)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netrosetta.engine.facts import DeviceFacts
-from netrosetta.engine.matching import MatchResult, match_rulebook
+from netrosetta.engine.matching import MatchResult, match_rulebook, with_served
 from netrosetta.engine.points import DeviceTranslation
 from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.engine.selectors.base import Dataset
@@ -77,7 +77,7 @@ def _match(rs: RulebookSet, ds: Dataset, facts: DeviceFacts, forced: str | None)
         if forced not in rs:
             raise NetrosettaError(f"unknown rulebook {forced!r}; known: {', '.join(rs.ids())}")
         return MatchResult(rs.resolve(forced), [], False, [], f"{forced}: chosen with --rulebook")
-    return match_rulebook(rs, facts, ds.kind)
+    return match_rulebook(rs, with_served(rs, facts, ds), ds.kind)
 
 
 def _translate_all(args: argparse.Namespace) -> list[tuple[DeviceTranslation, MatchResult, Dataset]]:
@@ -120,7 +120,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             con.print(ct)
         if ds.kind == "snmp":
             from netrosetta.engine.matching import near_misses
-            misses = near_misses(load_rulebooks(args), _facts_of(t, ds))
+            rs = load_rulebooks(args)
+            misses = near_misses(rs, with_served(rs, _facts_of(t, ds), ds))
             if misses:
                 nt = Table("rulebook", "entry", "why it does not match", title="Rulebooks that did not match")
                 for row in misses:

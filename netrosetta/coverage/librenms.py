@@ -6,7 +6,9 @@
 
 * cpu - our system.cpu.utilization points, x100, equal LibreNMS's processors' processor_usage
   as a multiset within 0.5 (LibreNMS stores whole or rounded percent) - same count, so no CPU
-  is missing and none is invented.
+  is missing and none is invented. A CPU whose cores we report (cpu.logical_number) counts by
+  its cores, not its total: LibreNMS lists a CPU's cores in place of the CPU when the agent has
+  them (Cisco cpmCoreTable), so the total would be a processor it does not have.
 * memory - one pool of ours (hw.id) per LibreNMS mempool of class "system" (RAM) with total
   (system.memory.limit), used and free all equal within 0.5 % of the total or 1 byte (LibreNMS
   derives some from percentages and KiB units); same number of pools. LibreNMS's free is what is
@@ -72,7 +74,9 @@ def points(t: DeviceTranslation, metric: str) -> list[tuple[dict[str, str], Any]
 
 
 def cpu_right(t: DeviceTranslation, data: dict[str, Any]) -> bool:
-    ours = [float(v) * 100 for _a, v in points(t, "system.cpu.utilization")]
+    pts = points(t, "system.cpu.utilization")
+    with_cores = {a.get("hw.id") for a, _v in pts if "cpu.logical_number" in a}
+    ours = [float(v) * 100 for a, v in pts if "cpu.logical_number" in a or a.get("hw.id") not in with_cores]
     return any(_pair(ours, [float(r["processor_usage"]) for r in rows], 0.5)
                for rows in views(data, "processors", "processors"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.golden.fleet_gear import fleet_expected, fleet_resource, fleet_rulebook, fleet_walk
+from tests.golden.fleet_gear import fleet_expected, fleet_points, fleet_resource, fleet_rulebook, fleet_walk
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 
@@ -82,6 +82,8 @@ NAMELESS = [
     ("ciscosb_esw540-8p", "ciscosb", "cisco/esw", {"device.manufacturer": "Cisco", "os.name": "ESW",
                                                    "device.model.identifier": "ESW-540-8P-K9"}),
     ("hyperion", "hyperion", "hyperion/hyperion", {"os.name": "Hyperion", "device.model.identifier": "Hyperion-200"}),
+    # sysObjectID enterprises.0 and an empty sysDescr: matched by the tree it serves (`present`)
+    ("apc-epdu_epdu1132m", "apc-epdu", "apc/epdu", {"device.manufacturer": "APC", "os.version": "11.10"}),
 ]
 
 
@@ -96,3 +98,29 @@ def test_family_identity_without_a_vendor_in_sysdescr(walk: str, lnms_os: str, r
     # the hyperion agent names no manufacturer anywhere in its walk: none is invented
     if "device.manufacturer" not in resource:
         assert "device.manufacturer" not in res
+
+
+def test_apc_epdu_version_is_librenms_s_and_matched_by_present() -> None:
+    walk = "apc-epdu_epdu1132m"
+    lnms = fleet_expected(walk)["os"]["discovery"]["devices"][0]
+    w = fleet_walk(walk)
+    assert (lnms["sysObjectID"], lnms["sysDescr"]) == (".1.3.6.1.4.1.0", "")
+    assert fleet_resource(walk)["os.version"] == lnms["version"]
+    assert w.text(w.get("1.3.6.1.4.1.1.1.38.1")) == "Ver" + lnms["version"]
+
+
+# column, metric, unit text the agent appends, factor to the schema's unit
+EPDU_READINGS = [("1", "hw.voltage", "V", 1), ("2", "netrosetta.current", "A", 1), ("3", "hw.power", "kW", 1000),
+                 ("6", "netrosetta.power.factor", "", 1), ("7", "hw.energy", "kWh", 3_600_000),
+                 ("27", "netrosetta.frequency", "Hz", 1)]
+
+
+@pytest.mark.parametrize(("column", "metric", "unit", "factor"), EPDU_READINGS)
+def test_apc_epdu_readings_from_their_unit_text(column: str, metric: str, unit: str, factor: float) -> None:
+    # LibreNMS decodes no sensor of this walk; the expectation is the walk's own text
+    walk = "apc-epdu_epdu1132m"
+    w = fleet_walk(walk)
+    text = w.text(w.get(f"1.3.6.1.4.1.1.1.{column}.1"))
+    assert text.endswith(unit)
+    want = float(text.removesuffix(unit)) * factor if unit else float(text)
+    assert fleet_points(walk).one(metric, {"hw.id": "input.1"}) == pytest.approx(want)

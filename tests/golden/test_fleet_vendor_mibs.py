@@ -224,3 +224,34 @@ def test_cisco_ram_from_process_mib(name: str, row: str) -> None:
     assert memory_pools(fleet_points(name)) == {row: {"used": used, "free": free, "limit": used + free}}
     (pool,) = mempools(fleet_expected(name))
     assert (pool["mempool_used"], pool["mempool_free"], pool["mempool_total"]) == (used, free, used + free)
+
+
+def test_iosxe_cores_beside_the_cpu_total() -> None:
+    # CISCO-PROCESS-MIB cpmCoreTable {cpmCPUTotalIndex, cpmCoreIndex}: cpmCore5min per core; the
+    # CPU's cpmCPUTotal5minRev stays its own series (no cpu.logical_number)
+    name = "iosxe_c3650"
+    walk = fleet_walk(name)
+    cores = walk.column("1.3.6.1.4.1.9.9.109.1.1.2.1.5")
+    assert len(cores) == 4
+    pts = fleet_points(name).series("system.cpu.utilization")
+    ours = {(a["hw.id"], a.get("cpu.logical_number")): v for a, v in pts}
+    want = {tuple(k.split(".")): v / 100 for k, v in cores.items()}
+    total = walk.column("1.3.6.1.4.1.9.9.109.1.1.1.1.8")["1000"] / 100
+    assert ours == {**want, ("1000", None): total}
+    assert {a["hw.name"] for a, _v in pts} == {"Switch 1"}
+    # LibreNMS lists the four cores ("Switch 1: Core N") in place of the CPU
+    lnms_cores = sorted(float(p["processor_usage"]) for p in processors(fleet_expected(name)))
+    assert sorted(v * 100 for k, v in want.items()) == pytest.approx(lnms_cores)
+
+
+def test_firebrick_memory_from_bare_scalars() -> None:
+    # fbTotalMem / fbFreeMem (KiB) are served without .0: read with the selector's instance: none
+    name = "firebrick_6000"
+    walk = fleet_walk(name)
+    total, free = walk.get("1.3.6.1.4.1.24693.100.4.1.1"), walk.get("1.3.6.1.4.1.24693.100.4.1.2")
+    assert walk.get("1.3.6.1.4.1.24693.100.4.1.1.0") is None
+    assert memory_pools(fleet_points(name)) == {"memory": {"used": (total - free) * 1024, "free": free * 1024,
+                                                          "limit": total * 1024}}
+    (pool,) = mempools(fleet_expected(name))
+    assert (pool["mempool_total"], pool["mempool_free"], pool["mempool_used"]) == \
+        (total * 1024, free * 1024, (total - free) * 1024)
