@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from . import gc_stats
 from .config import ServiceConfig
 from .http import start_http
 from .runtime import Service
@@ -20,8 +21,12 @@ log = logging.getLogger(__name__)
 
 async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None, *,
                       on_started: Callable[[Service, int | None], Awaitable[None] | None] | None = None,
-                      until: asyncio.Event | None = None) -> Service:
+                      until: asyncio.Event | None = None, keep_latest: bool = False) -> Service:
+    """``keep_latest``: keep every target's last poll from the start (a live table reads them)."""
+    gc_stats.watch()
     svc = Service(cfg, config_path=config_path)
+    # a Prometheus output serves the last polls at any scrape, the first one too
+    svc.poller.keep_latest = keep_latest or cfg.outputs.prometheus is not None
     loop = asyncio.get_running_loop()
     stop = until or asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -86,6 +86,9 @@ def test_status_page_in_chromium(tmp_path: Path) -> None:
             assert "hw.network.io" in good_row[7] and "system.cpu.utilization" in good_row[7]
             assert int(good_row[5]) > 100
             assert dead_row[2] == "failed" and "timeout" in dead_row[8]
+            assert re.fullmatch(r"\d+ / \d+", good_row[9])                  # missed / late polls
+            sched = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#schedule tbody td")]
+            assert len(sched) == 6 and "collections" in sched[5] and sched[2].endswith(" s")
             checks = {tr.get_attribute("data-check"): [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
                       for tr in driver.find_elements(By.CSS_SELECTOR, "#checks tbody tr")}
             assert checks["started"][1] == "ok" and checks["polls"][1] == "ok"   # the Health table
