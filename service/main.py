@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None,
                       until: asyncio.Event | None = None, keep_latest: bool = False) -> Service:
     """``keep_latest``: keep every target's last poll from the start (a live table reads them)."""
     gc_stats.watch()
+    _raise_fd_limit()
     svc = Service(cfg, config_path=config_path)
     # a Prometheus output serves the last polls at any scrape, the first one too
     svc.poller.keep_latest = keep_latest or cfg.outputs.prometheus is not None
@@ -62,3 +64,14 @@ async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None,
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
     return svc
+
+
+def _raise_fd_limit() -> None:
+    """One socket per polled target: thousands of targets need more descriptors than the usual soft
+    limit (1024), so take the hard limit the system allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:   # e.g. a hard limit above the kernel's nr_open
+            log.warning("could not raise the open-files limit from %d: %s", soft, exc)
