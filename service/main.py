@@ -25,6 +25,7 @@ async def run_service(cfg: ServiceConfig, config_path: str | Path | None = None,
                       until: asyncio.Event | None = None, keep_latest: bool = False) -> Service:
     """``keep_latest``: keep every target's last poll from the start (a live table reads them)."""
     gc_stats.watch()
+    gc_stats.tune()
     _raise_fd_limit()
     svc = Service(cfg, config_path=config_path)
     # a Prometheus output serves the last polls at any scrape, the first one too
