@@ -11,9 +11,21 @@ Per N and per side: polls (scrapes) done against due in the measured window, CPU
 median poll duration. netrosetta exports OTLP/gRPC to a receiver in another process (realistic
 path); snmp_exporter formats its Prometheus text (its realistic path). The snmp_exporter driver
 spreads N scrapes per interval with up to 256 in flight, as a Prometheus server would; both sides
-are checked for doing the work (points translated > 0 per poll; samples per scrape > 0).
+are checked for doing the work (points translated > 0 per poll; samples per scrape > 0), and the
+proxy's share of a core is shown (near 1.0 it, not the poller, would set the pace).
+
+For netrosetta also, from its /status.json: missed and late polls and the largest lag (the
+scheduler's own counts), and the GC curve - collections and seconds spent collecting per minute,
+from gc.callbacks inside the service. RSS per device is the marginal cost since the previous size
+(once the bounded caches are full - the plan memo's row budget, ~40 MiB - that is the per-device
+state alone) and a least-squares slope over every size.
 
     python -m bench.scale [--sizes 50,500,1000,2000] [--interval 30] [--window 60] [--workers N]
+                          [--service-config '{"defaults": {"concurrency": 128}}']
+
+Issue 13's table, 50 to 5,000 devices at 60 s (~25 minutes, so not the `make bench` default):
+
+    python -m bench.scale --sizes 50,500,1000,2000,5000 --interval 60
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -31,11 +44,12 @@ import threading
 import time
 import urllib.request
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.soak import proc_usage
+from bench.soak import proc_usage, slope
 
 ROOT = Path(__file__).resolve().parent.parent
 WALK = ROOT.parent / "shared" / "corpus" / "snmp" / "iosxe_c9300.snmprec"
@@ -116,6 +130,13 @@ class Fleet:
         self.port = int(parent.recv())
         return self
 
+    def busy(self) -> Callable[[], float]:
+        """From now: a function giving the share of a core the proxy used since."""
+        pid = self._proc.pid
+        assert pid is not None
+        cpu0, t0 = proc_usage(pid)[0], time.monotonic()
+        return lambda: round((proc_usage(pid)[0] - cpu0) / (time.monotonic() - t0), 3)
+
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._proc.join(5)
@@ -123,13 +144,22 @@ class Fleet:
 
 
 # -- netrosetta ------------------------------------------------------------------------------------
-def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path, workers: int = 1) -> dict[str, Any]:
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` laid over ``base``, mappings merged key by key (the bench's own service settings)."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path,
+                extra: dict[str, Any]) -> dict[str, Any]:
     from tests.reliability.harness import ServiceProcess, write_yaml
 
     sink = subprocess.Popen([sys.executable, "-m", "bench._otlp_sink"], stdout=subprocess.PIPE, text=True)
     assert sink.stdout is not None
     sink_port = int(sink.stdout.readline())
-    cfg = write_yaml(tmp / f"scale-{n}.yaml", {
+    cfg = write_yaml(tmp / f"scale-{n}.yaml", _merged({
         "defaults": {"interval": interval, "jitter": 1.0, "poll_timeout": interval},
         "targets": {"snmp": [{"name": f"d{i:05d}", "host": "127.0.0.1", "port": port, "version": "2c",
                               "credentials": {"community": f"literal:{COMMUNITY}"}, "timeout": 5.0, "retries": 1}
@@ -137,40 +167,55 @@ def _netrosetta(n: int, port: int, interval: float, window: float, tmp: Path, wo
         "outputs": {"otlp_grpc": [{"endpoint": f"127.0.0.1:{sink_port}", "tls": {"insecure": True}}],
                     "from_env": False},
         "http": {"listen": "127.0.0.1:0"},
-    } | ({"workers": workers} if workers > 1 else {}))
+    }, extra))
     svc = ServiceProcess(cfg, tmp / f"scale-{n}.log", verbose=1)
     try:
         svc.launch().wait_started(120)
         assert svc.proc is not None
-        # workers: the supervisor and every worker process, summed
-        pids = [svc.proc.pid, *(w["pid"] for w in svc.status().get("workers", []))]
-        time.sleep(interval + 5)                     # every target's first poll (jitter: 1 interval)
+
+        def status() -> dict[str, Any]:
+            # thousands of targets on a busy machine: more than the harness's 5 s
+            with urllib.request.urlopen(f"http://127.0.0.1:{svc.http_port}/status.json", timeout=60) as r:
+                return json.loads(r.read())  # type: ignore[no-any-return]
+        # `workers:` in the service config: the supervisor and every worker process, summed
+        pids = [svc.proc.pid, *(w["pid"] for w in status().get("workers") or [])]
 
         def usage() -> tuple[float, float]:
             got = [proc_usage(p) for p in pids]
             return sum(c for c, _ in got), sum(r for _, r in got)
+        time.sleep(interval + 5)                     # every target's first poll (jitter: 1 interval)
 
-        def counts() -> tuple[int, int, int]:
-            st = svc.status()
+        def counts() -> tuple[int, int, int, dict[str, Any], dict[str, Any], float]:
+            st = status()
             polls = sum(t["polls_ok"] + t["polls_failed"] for t in st["targets"])
             ok = sum(t["polls_ok"] for t in st["targets"])
-            return polls, ok, int(st["translated_points"])
-        p0, ok0, pts0 = counts()
+            return polls, ok, int(st["translated_points"]), st["polls"], st["gc"], time.monotonic()
+        p0, ok0, pts0, sched0, gc0, t0 = counts()
         cpu0, _ = usage()
         time.sleep(window)
-        p1, ok1, pts1 = counts()
+        p1, ok1, pts1, sched1, gc1, t1 = counts()
         cpu1, rss = usage()
-        durations = [t["duration"] for t in svc.status()["targets"] if t.get("duration") is not None]
+        durations = [t["duration"] for t in status()["targets"] if t.get("duration") is not None]
     finally:
-        if svc.proc is not None:
-            svc.stop()
+        t_stop = time.monotonic()
+        try:
+            svc.stop(timeout=120)
+            stop_s: float | None = round(time.monotonic() - t_stop, 1)
+        except AssertionError:   # killed after 120 s: a finding to show, not a reason to lose the run
+            stop_s = None
         sink.kill()
     polls = p1 - p0
     due = n * window / interval
-    return {"workers": workers, "polls_done": polls, "polls_ok": ok1 - ok0, "polls_due": round(due), "done": round(polls / due, 3),
+    per_min = 60 / (t1 - t0)
+    return {"polls_done": polls, "polls_ok": ok1 - ok0, "polls_due": round(due), "done": round(polls / due, 3),
             "cpu_per_poll_ms": round((cpu1 - cpu0) / max(1, polls) * 1000, 3), "rss_mib": round(rss, 1),
             "points_per_poll": round((pts1 - pts0) / max(1, polls), 1),
-            "median_poll_s": round(statistics.median(durations), 3) if durations else None}
+            "median_poll_s": round(statistics.median(durations), 3) if durations else None,
+            "missed": sched1["missed"] - sched0["missed"], "late": sched1["late"] - sched0["late"],
+            "lag_max_s": sched1["lag_max_s"],
+            "gc_per_min": [round((b - a) * per_min, 1) for a, b in zip(gc0["collections"], gc1["collections"], strict=True)],
+            "gc_s_per_min": round((sum(gc1["seconds"]) - sum(gc0["seconds"])) * per_min, 3),
+            "stop_s": stop_s}
 
 
 # -- snmp_exporter ---------------------------------------------------------------------------------
@@ -240,24 +285,49 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sizes", default="50,500,1000,2000")
     ap.add_argument("--interval", type=float, default=30.0)
     ap.add_argument("--window", type=float, default=60.0, help="measured seconds per side and size")
+    ap.add_argument("--service-config", default="{}", type=json.loads,
+                    help="JSON laid over netrosetta's config (e.g. its defaults)")
     ap.add_argument("--workers", type=int, default=1,
-                    help="netrosetta's `workers:` (CPU and RSS summed over the supervisor and its workers)")
+                    help="netrosetta's `workers:` (CPU and RSS summed over the supervisor and its workers; "
+                         "results in scale-workersN.json)")
     args = ap.parse_args(argv)
+    if args.workers > 1:
+        args.service_config = {**args.service_config, "workers": args.workers}
     if not WALK.exists():
         raise SystemExit(f"{WALK} is absent (the shared corpus is not beside this clone)")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    rows = []
+    # one UDP socket per device on our side: the soft descriptor limit up to the hard one
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if max(sizes) + 256 > hard:
+        raise SystemExit(f"{max(sizes)} devices need more file descriptors than the hard limit {hard} (ulimit -n)")
+    rows: list[dict[str, Any]] = []
+    result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as d, Fleet(Path(d)) as fleet:
         for n in sizes:
-            ours = _netrosetta(n, fleet.port, args.interval, args.window, Path(d), args.workers)
+            busy = fleet.busy()
+            ours = _netrosetta(n, fleet.port, args.interval, args.window, Path(d), args.service_config)
+            ours["proxy_busy"] = busy()      # near 1.0: the devices, not the poller, set the pace
+            busy = fleet.busy()
             peer = _exporter(n, fleet.port, args.interval, args.window)
+            peer["proxy_busy"] = busy()
             ratio = round(ours["cpu_per_poll_ms"] / peer["cpu_per_poll_ms"], 2) if peer["cpu_per_poll_ms"] else None
+            if rows:   # the marginal memory of the devices added since the previous size
+                prev = rows[-1]
+                ours["rss_per_device_kib"] = round((ours["rss_mib"] - prev["netrosetta"]["rss_mib"]) * 1024
+                                                   / (n - prev["devices"]), 1)
             rows.append({"devices": n, "netrosetta": ours, "snmp_exporter": peer, "cpu_per_poll_ratio": ratio})
-            print(f"{n:6d} devices: netrosetta {ours['done']:.0%} of polls, {ours['cpu_per_poll_ms']:.2f} ms CPU/poll, "
-                  f"{ours['rss_mib']:.0f} MiB; snmp_exporter {peer['done']:.0%}, {peer['cpu_per_poll_ms']:.2f} ms, "
+            print(f"{n:6d} devices: netrosetta {ours['done']:.0%} of polls ({ours['missed']} missed, {ours['late']} late), "
+                  f"{ours['cpu_per_poll_ms']:.2f} ms CPU/poll, {ours['rss_mib']:.0f} MiB "
+                  f"({ours.get('rss_per_device_kib', '-')} KiB/device more), GC {ours['gc_per_min']}/min "
+                  f"{ours['gc_s_per_min']} s/min; snmp_exporter {peer['done']:.0%}, {peer['cpu_per_poll_ms']:.2f} ms, "
                   f"{peer['rss_mib']:.0f} MiB; ratio {ratio}", flush=True)
+    ns = [float(r["devices"]) for r in rows]
+    per_device = slope(ns, [r["netrosetta"]["rss_mib"] * 1024 for r in rows])
     result = {"interval_s": args.interval, "window_s": args.window, "walk": WALK.name, "tables": list(KEEP),
-              "cpu_count": os.cpu_count(), "rows": rows}
+              "cpu_count": os.cpu_count(), "service_config": args.service_config,
+              "rss_kib_per_device_fit": round(per_device, 1), "rows": rows}
     out = RESULTS if args.workers == 1 else RESULTS.with_name(f"scale-workers{args.workers}.json")
     out.write_text(json.dumps(result, indent=1) + "\n")
     return result

@@ -46,7 +46,7 @@ def proc_usage(pid: int) -> tuple[float, float]:
     return cpu, rss
 
 
-def _slope(xs: list[float], ys: list[float]) -> float:
+def slope(xs: list[float], ys: list[float]) -> float:
     if len(xs) < 2:
         return 0.0
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
@@ -87,7 +87,7 @@ def _summary(samples: list[dict[str, float]], warmup: float) -> dict[str, float]
     out = {
         "cpu_percent": round(100 * (steady[-1]["cpu_s"] - steady[0]["cpu_s"]) / dt, 2),
         "rss_mib_first": rss[0], "rss_mib_last": rss[-1], "rss_mib_max": max(rss),
-        "rss_growth_mib_per_hour": round(_slope(t, rss) * 3600, 2),
+        "rss_growth_mib_per_hour": round(slope(t, rss) * 3600, 2),
     }
     if "points" in steady[0]:
         out["points_per_s"] = round((steady[-1]["points"] - steady[0]["points"]) / dt, 1)

@@ -78,21 +78,18 @@ def _counter_points(mp: MetricPoints, key0: tuple[str, str, str], state: StartTi
                     prev: int | None, attr_cache: w.AttrCache) -> bytes:
     """Counters: each series' start time (and wrap offset) from the StartTimes state."""
     tss = mp.timestamps
-    counter, get, head, at = state.counter, attr_cache.heads.get, attr_cache.head, w.data_point_at
-    c32 = mp.counter32 or ()
-    if not tss:
-        attrs = list(map(_first, mp.points))
-        started = [counter((*key0, a), v, now, boot, prev, a in c32) for a, v in mp.points]
-        starts = set(map(_first, started))
-        if len(starts) == 1:       # the usual case: every series counts from the same start
-            return w.data_points(attr_cache, attrs, list(map(_second, started)), starts.pop(), now)
-        return b"".join([at(get(a) or head(a), start, now, v) for a, (start, v) in zip(attrs, started, strict=True)])
-    dps: list[bytes] = []
-    for i, (attrs, value) in enumerate(mp.points):
-        ts = (tss[i] or now) if tss else now
-        start, value = counter((*key0, attrs), value, ts, boot, prev, attrs in c32)
-        dps.append(at(get(attrs) or head(attrs), start, ts, value))
-    return b"".join(dps)
+    attrs = list(map(_first, mp.points))
+    values = list(map(_second, mp.points))
+    series = state.metric(*key0)
+    times: list[int] | int = [ts or now for ts in tss] if tss else now
+    starts, out = series.update(attrs, values, times, boot, prev, mp.counter32 or (), state.events)
+    if isinstance(starts, int):     # the usual case: every series counts from the same start
+        return w.data_points(attr_cache, attrs, list(out), starts, now)
+    get, head, at = attr_cache.heads.get, attr_cache.head, w.data_point_at
+    if isinstance(times, int):
+        return b"".join([at(get(a) or head(a), start, now, v) for a, start, v in zip(attrs, starts, out, strict=True)])
+    return b"".join([at(get(a) or head(a), start, ts, v)
+                     for a, start, ts, v in zip(attrs, starts, times, out, strict=True)])
 
 
 def _timestamped_points(mp: MetricPoints, start: int, now: int, attr_cache: w.AttrCache) -> bytes:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from netrosetta import __version__
 
+from . import gc_stats
 from .health import ready
 from .prometheus import render_prometheus
 
@@ -42,6 +43,8 @@ def status_json(svc: Service) -> dict[str, Any]:
         } for d in svc.deliveries],
         "orphaned_spill": [o.as_json() for o in svc.orphans],
         "translated_points": svc.translated_points,
+        "polls": svc.scheduler.timing.as_json(svc.status.values()),
+        "gc": gc_stats.STATS.as_json(),
         "cluster": svc.cluster_status(),
         "flows": svc.flows.status() if svc.flows is not None else None,
         "traps": svc.traps.status_json() if svc.traps is not None else None,
@@ -58,6 +61,7 @@ def make_app(svc: Service) -> web.Application:
         return status_json(svc)
 
     async def metrics() -> str:
+        svc.poller.want_latest()   # each device's next poll is kept for the next scrape
         return render_prometheus([st.latest for st in svc.status.values() if st.latest is not None]
                                  + [svc.self_translation()])
 

@@ -83,10 +83,34 @@ def merge_status(instance: str, version: str, uptime_s: float, views: Sequence[W
                     "owned": sorted({k for c in clusters.values() for k in c.get("owned", [])}),
                     "connected": all(c.get("connected") for c in clusters.values()),
                     "workers": clusters} if clusters else None,
+        "polls": _sum_polls([st["polls"] for _n, st in answered if st.get("polls")]),
+        "gc": _sum_gc([st["gc"] for _n, st in answered if st.get("gc")]),
         "flows": worker0.get("flows"),
         "traps": worker0.get("traps"),
         "workers": [v.as_json() for v in views],
     }
+
+
+def _sum_polls(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The scheduler's missed/late counts over the workers: sums, the largest lags, the histograms added."""
+    if not parts:
+        return None
+    lateness: dict[str, int] = {}
+    for p in parts:
+        for bucket, n in p.get("lateness", {}).items():
+            lateness[bucket] = lateness.get(bucket, 0) + n
+    return {"missed": sum(p["missed"] for p in parts), "late": sum(p["late"] for p in parts),
+            "late_after": parts[0].get("late_after"), "lag_s": max(p["lag_s"] for p in parts),
+            "lag_max_s": max(p["lag_max_s"] for p in parts), "lateness": lateness}
+
+
+def _sum_gc(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Garbage collections over the workers: per generation, counts and seconds added."""
+    if not parts:
+        return None
+    return {"collections": [sum(c) for c in zip(*(p["collections"] for p in parts), strict=True)],
+            "seconds": [round(sum(c), 6) for c in zip(*(p["seconds"] for p in parts), strict=True)],
+            "collected": sum(p["collected"] for p in parts), "uncollectable": sum(p["uncollectable"] for p in parts)}
 
 
 def merge_prometheus(texts: Sequence[str]) -> str:

@@ -3,6 +3,10 @@
 The source polls and translates with the rulebooks current at that moment (a SIGHUP reload swaps
 them between polls); the translation goes to Emit. Whatever fails is a counted failure of this
 poll with its reason, never the end of the target's schedule.
+
+A target's last poll is kept whole on its status (``latest``) only while something reads it: a
+Prometheus output (``keep_latest``), or /metrics and the live table asking for it
+(``want_latest``) - at thousands of devices it would be most of the memory.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from .status import TargetStatus
 
 log = logging.getLogger(__name__)
 
+# after a read of the last polls (/metrics, the live table), they are kept this long
+LATEST_WANTED_S = 900.0
+
 
 class Poller:
     def __init__(self, status: Mapping[str, TargetStatus], rulebooks: Callable[[], RulebookSet],
@@ -30,6 +37,12 @@ class Poller:
         self._rulebooks = rulebooks
         self._emitter = emitter
         self.translated_points = 0
+        self.keep_latest = False
+        self._wanted_until = 0.0
+
+    def want_latest(self, seconds: float = LATEST_WANTED_S) -> None:
+        """Someone reads the targets' last polls: keep them for the next ``seconds``."""
+        self._wanted_until = max(self._wanted_until, time.monotonic() + seconds)
 
     async def poll_once(self, src: Source, timeout: float) -> None:
         st = self._status[src.key]
@@ -59,7 +72,8 @@ class Poller:
             log.exception("%s: poll raised", src.key)
             return
         t = target_options.apply(polled.translation, getattr(src, "spec", None))   # tags, interface filter
-        st.record_ok(t, polled.match, time.monotonic() - t0, time.time())
+        keep = self.keep_latest or time.monotonic() < self._wanted_until
+        st.record_ok(t, polled.match, time.monotonic() - t0, time.time(), keep)
         self._emit(src.key, t)
 
     def _emit(self, key: str, t: DeviceTranslation) -> None:

@@ -4,6 +4,11 @@ A slow or dead device only ever holds its own task and, for at most ``poll_timeo
 one of ``concurrency`` slots. A target is polled only while ``Ownership`` says it is ours; the
 scheduler listens to ownership changes (a target taken over keeps its previous owner's phase) and
 shows the cluster which targets exist and when each last started (``TargetsView``).
+
+Falling behind is counted, never silent (``PollTiming``): a slot skipped because the target's
+previous poll was still running is *missed*; a poll that starts more than ``LATE_FRACTION`` of its
+interval after its slot (event loop busy, every concurrency slot taken) is *late*, and how late
+goes into a small histogram and the recent maximum (the lag).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from bisect import bisect_right
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from netrosetta.errors import NetrosettaError
@@ -25,6 +31,40 @@ from .status import TargetStatus
 log = logging.getLogger(__name__)
 
 Poll = Callable[[Source, float], Awaitable[None]]
+
+# a poll starting later than this fraction of its interval after its slot is counted late
+LATE_FRACTION = 0.1
+# lateness histogram bucket bounds, seconds (the last bucket is everything above)
+LAG_BOUNDS = (0.1, 1.0, 10.0, 60.0)
+
+
+class PollTiming:
+    """Per instance: how late polls start (histogram, largest). The missed and late counts are
+    the targets' own (TargetStatus), summed where shown."""
+
+    __slots__ = ("buckets", "lag_max")
+
+    def __init__(self) -> None:
+        self.lag_max = 0.0                      # the largest lateness since start, seconds
+        self.buckets = [0] * (len(LAG_BOUNDS) + 1)
+
+    def started(self, st: TargetStatus, lateness: float) -> None:
+        """A poll of ``st`` started ``lateness`` seconds after its slot."""
+        lateness = st.lag = max(0.0, lateness)
+        self.buckets[bisect_right(LAG_BOUNDS, lateness)] += 1
+        self.lag_max = max(self.lag_max, lateness)
+        if lateness > LATE_FRACTION * st.interval:
+            st.polls_late += 1
+
+    def as_json(self, targets: Iterable[TargetStatus]) -> dict[str, Any]:
+        missed = late = 0
+        lag = 0.0
+        for t in targets:
+            missed, late, lag = missed + t.polls_missed, late + t.polls_late, max(lag, t.lag)
+        names = [f"<{b:g}s" for b in LAG_BOUNDS] + [f">={LAG_BOUNDS[-1]:g}s"]
+        return {"missed": missed, "late": late, "late_after": f"{LATE_FRACTION:g} x interval",
+                "lag_s": round(lag, 3), "lag_max_s": round(self.lag_max, 3),
+                "lateness": dict(zip(names, self.buckets, strict=True))}
 
 
 class Scheduler:
@@ -42,6 +82,7 @@ class Scheduler:
         self._due: dict[str, float] = {}          # key -> loop time of the slot it is serving or awaiting
         self._closing: list[asyncio.Task[None]] = []   # sources of removed targets, closing
         self._sem = asyncio.Semaphore(defaults.concurrency)
+        self.timing = PollTiming()
         ownership.subscribe(self)
 
     # -- targets -----------------------------------------------------------------------------
@@ -67,6 +108,7 @@ class Scheduler:
             st = TargetStatus(key, kind, src.address, self._interval(spec))
             if prev is not None:  # keep counts across a change of the same target
                 st.polls_ok, st.polls_failed, st.points_total = prev.polls_ok, prev.polls_failed, prev.points_total
+                st.polls_missed, st.polls_late = prev.polls_missed, prev.polls_late
             self.status[key] = st
             self._tasks[key] = asyncio.create_task(self._target_loop(src, spec), name=f"poll-{key}")
         log.info("%d targets scheduled", len(self._tasks))
@@ -104,13 +146,16 @@ class Scheduler:
             self._due[src.key] = due  # health: a slot not served in time shows as overdue
             if owns(src.key) and time.time() >= self._not_before.get(src.key, 0.0):
                 async with self._sem:
+                    self.timing.started(self.status[src.key], loop.time() - due)
                     await self._poll(src, timeout)
             elif not owns(src.key):
                 self.status[src.key].state = "not-owned"
             due += interval
             now = loop.time()
-            if due < now:  # overran (slow device): skip the missed slots, keep the phase
-                due += ((now - due) // interval + 1) * interval
+            if due < now:  # overran (slow device): skip the missed slots, keep the phase, count them
+                missed = int((now - due) // interval + 1)
+                due += missed * interval
+                self.status[src.key].polls_missed += missed
             self._due[src.key] = due
             kick = self._kicks.setdefault(src.key, asyncio.Event())
             try:

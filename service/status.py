@@ -28,6 +28,9 @@ class TargetStatus:
     error_kind: str | None = None
     polls_ok: int = 0
     polls_failed: int = 0
+    polls_missed: int = 0           # slots skipped: the previous poll was still running
+    polls_late: int = 0             # polls started late (scheduler.PollTiming)
+    lag: float = 0.0                # seconds the latest poll started after its slot
     failures: Counter[str] = field(default_factory=Counter)
     points: int = 0                 # data points of the last good poll
     points_total: int = 0
@@ -36,13 +39,16 @@ class TargetStatus:
     match_reason: str | None = None
     fell_back: bool = False
     metrics: dict[str, int] = field(default_factory=dict)   # unified metric -> points last poll
+    # the last good poll whole (~150 KiB for a switch): kept only while something reads it (Poller)
     latest: DeviceTranslation | None = None
+    resource: dict[str, str] | None = None   # the device's resource attributes (for its traps)
     # values of the last good poll skipped as invalid (absurd numbers), and since start
     invalid_values: int = 0
     invalid_values_total: int = 0
     warning: str | None = None
 
-    def record_ok(self, t: DeviceTranslation, m: MatchResult, duration: float, now: float) -> None:
+    def record_ok(self, t: DeviceTranslation, m: MatchResult, duration: float, now: float,
+                  keep: bool = True) -> None:
         self.state, self.last_poll, self.duration = "ok", now, duration
         self.error = self.error_kind = None
         self.polls_ok += 1
@@ -53,7 +59,8 @@ class TargetStatus:
         self.match_reason, self.fell_back = m.reason, m.fell_back
         # metrics the rulebook defines but this device gave no data for are left out
         self.metrics = {name: len(mp.points) for s in t.scopes for name, mp in s.metrics.items() if mp.points}
-        self.latest = t
+        self.latest = t if keep else None
+        self.resource = t.resource
         skipped = t.skipped()
         self.invalid_values = sum(skipped.get(r, 0) for r in INVALID_REASONS)
         self.invalid_values_total += self.invalid_values
@@ -71,7 +78,8 @@ class TargetStatus:
             "key": self.key, "kind": self.kind, "address": self.address, "interval": self.interval,
             "state": self.state, "last_poll": self.last_poll, "duration": self.duration,
             "error": self.error, "error_kind": self.error_kind, "polls_ok": self.polls_ok,
-            "polls_failed": self.polls_failed, "failures": dict(self.failures), "points": self.points,
+            "polls_failed": self.polls_failed, "polls_missed": self.polls_missed,
+            "polls_late": self.polls_late, "lag": round(self.lag, 3), "failures": dict(self.failures), "points": self.points,
             "points_total": self.points_total, "rulebook": self.rulebook,
             "rulebook_version": self.rulebook_version, "match_reason": self.match_reason,
             "fell_back": self.fell_back, "metrics": self.metrics, "warning": self.warning,

@@ -10,6 +10,8 @@ from netrosetta import __version__
 from netrosetta.engine.points import DeviceTranslation, MetricPoints, ScopeBatch
 from netrosetta.exporter.otlp_wire import DROP_REASON, DROPPED
 
+from . import gc_stats
+
 if TYPE_CHECKING:
     from .delivery import Delivery
     from .spill import Orphan
@@ -41,11 +43,25 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
     checks = _mp("netrosetta.health", "gauge", "1", "1 when a readiness check passes, 0 when it fails")
     orphaned = _mp("netrosetta.spill.orphaned", "gauge", "By",
                    "disk usage of spill folders no configured output owns (not delivered)")
+    missed = _mp("netrosetta.poll.missed", "counter", "{poll}",
+                 "poll slots skipped because the target's previous poll was still running")
+    late = _mp("netrosetta.poll.late", "counter", "{poll}",
+               "polls started later than a tenth of their interval after their slot")
+    lag = _mp("netrosetta.poll.lag", "gauge", "s", "the largest delay of a target's latest poll start")
+    gc_n = _mp("netrosetta.gc.collections", "counter", "{collection}", "garbage collections per generation")
+    gc_s = _mp("netrosetta.gc.time", "counter", "s", "time spent in garbage collection per generation")
+    for g, (n, sec) in enumerate(zip(gc_stats.STATS.collections, gc_stats.STATS.seconds, strict=True)):
+        a = (("netrosetta.gc.generation", str(g)),)
+        gc_n.points.append((a, n))
+        gc_s.points.append((a, round(sec, 6)))
     for o in orphans:
         orphaned.points.append(((("netrosetta.spill.folder", o.folder.name),), o.bytes))
     for name, ok in health:
         checks.points.append(((("netrosetta.check", name),), int(ok)))
+    n_missed = n_late = 0
+    max_lag = 0.0
     for t in targets:
+        n_missed, n_late, max_lag = n_missed + t.polls_missed, n_late + t.polls_late, max(max_lag, t.lag)
         a = (("netrosetta.target", t.key),)
         polls.points.append(((*a, ("outcome", "ok")), t.polls_ok))
         polls.points.append(((*a, ("outcome", "failed")), t.polls_failed))
@@ -53,6 +69,9 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
             duration.points.append((a, round(t.duration, 6)))
         invalid.points.append((a, t.invalid_values_total))
     points.points.append(((), translated_points))
+    missed.points.append(((), n_missed))
+    late.points.append(((), n_late))
+    lag.points.append(((), round(max_lag, 6)))
     unencodable = sum(DROPPED.values())
     if unencodable:
         invalid.points.append(((("netrosetta.target", "-"), ("reason", DROP_REASON)), unencodable))
@@ -65,7 +84,8 @@ def self_translation(instance: str, started_ns: int, targets: Iterable[TargetSta
         if d.spill is not None:
             spill.points.append((a, d.spill.bytes))
     scope = ScopeBatch(SCOPE, __version__, "self")
-    for mp in (polls, duration, points, depth, errors, exported, drops, spill, invalid, checks, orphaned):
+    for mp in (polls, duration, points, depth, errors, exported, drops, spill, invalid, checks, orphaned,
+               missed, late, lag, gc_n, gc_s):
         scope.metrics[mp.name] = mp
     for name, series in (extra_counters or {}).items():
         mp = scope.metrics[name] = _mp(name, "counter", "1", name)

@@ -44,8 +44,8 @@ class TrapListener:
 
     def _resource(self, address: str) -> dict[str, Any]:
         for st in self.status.values():
-            if st.kind == "snmp" and st.address.rpartition(":")[0] == address and st.latest is not None:
-                return dict(st.latest.resource)
+            if st.kind == "snmp" and st.address.rpartition(":")[0] == address and st.resource is not None:
+                return dict(st.resource)
         return {"host.ip": address}
 
     def _notified(self, note: Notification) -> None:

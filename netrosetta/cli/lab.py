@@ -85,7 +85,7 @@ async def _run(cfg_data: dict[str, Any], json_path: Path, args: argparse.Namespa
               "lab: set OTEL_EXPORTER_OTLP_ENDPOINT to export to your own backend too", file=sys.stderr)
         live_task.append(asyncio.create_task(_live(svc, port, json_path, args, stop)))
 
-    await run_service(cfg, on_started=started, until=stop)
+    await run_service(cfg, on_started=started, until=stop, keep_latest=True)
     for t in live_task:
         t.cancel()
     return 0

@@ -104,6 +104,9 @@ def test_status_page_in_chromium(tmp_path: Path) -> None:
         assert "hw.network.io" in good_row[7] and "system.cpu.utilization" in good_row[7]
         assert int(good_row[5]) > 100
         assert dead_row[2] == "failed" and "timeout" in dead_row[8]
+        assert re.fullmatch(r"\d+ / \d+", good_row[9])                  # missed / late polls
+        sched = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#schedule tbody td")]
+        assert len(sched) == 6 and "collections" in sched[5] and sched[2].endswith(" s")
         checks = {tr.get_attribute("data-check"): [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
                   for tr in driver.find_elements(By.CSS_SELECTOR, "#checks tbody tr")}
         assert checks["started"][1] == "ok" and checks["polls"][1] == "ok"   # the Health table
@@ -133,3 +136,6 @@ def test_status_page_of_an_instance_with_workers(tmp_path: Path) -> None:
         assert [(w[0], w[2]) for w in workers] == [("page/w0", "yes"), ("page/w1", "yes")]
         checks = {tr.get_attribute("data-check") for tr in driver.find_elements(By.CSS_SELECTOR, "#checks tbody tr")}
         assert {"worker page/w0", "worker page/w1", "page/w0: polls", "page/w1: polls"} <= checks
+        # the schedule and GC table: the workers' missed/late counts and collections summed
+        sched = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#schedule tbody td")]
+        assert len(sched) == 6 and "collections" in sched[5], sched

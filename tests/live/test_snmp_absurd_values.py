@@ -90,6 +90,7 @@ async def test_a_400_digit_value_is_one_counted_skip_not_a_lost_poll(tmp_path: P
     t[f"{IF}.4.2"] = huge(TAG_INTEGER)           # Et2 ifMtu
     with Responder(t) as agent:
         svc, src, got = service(tmp_path, agent.port)
+        svc.poller.keep_latest = True               # the whole poll, for its skip counts below
         await svc.poll_once(src, 10)
         await src.close()
     st = svc.status[src.key]

@@ -55,6 +55,7 @@ class Responder:
         self.community = community
         self.started = time.monotonic()
         self.requests = 0
+        self.delay = 0.0            # seconds before each answer: a slow agent
         self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -85,6 +86,8 @@ class Responder:
             except OSError:
                 return
             reply = self.answer(data)
+            if self.delay:
+                time.sleep(self.delay)
             if reply is not None:
                 self.sock.sendto(reply, peer)
 
