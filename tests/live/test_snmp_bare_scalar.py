@@ -5,15 +5,10 @@ walks their parent) reads them. Expected values: the walk file's own lines (read
 from __future__ import annotations
 
 import pytest
-from pydantic import SecretStr
 
-from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
-from netrosetta.collectors.snmp.lab import snmpsim_agent
-from netrosetta.collectors.snmp.target import SnmpTargetSpec
 from netrosetta.collectors.snmp.varbind import read_snmprec
-from netrosetta.engine.rulebooks import RulebookSet
-from netrosetta.service.sources import make_source
 from tests.conftest import need_shared
+from tests.support.snmp_poll import poll_walk_once
 
 pytestmark = pytest.mark.live
 
@@ -24,15 +19,7 @@ async def test_bare_scalars_polled() -> None:
     walk = need_shared("corpus", "snmp-fleet", "firebrick_6000.snmprec")
     lines = {oid: v for oid, _t, v in read_snmprec(walk).varbinds}
     assert TOTAL + ".0" not in lines and TOTAL in lines          # served bare, as the test says
-    with snmpsim_agent({"fb": walk}) as agent:
-        spec = SnmpTargetSpec.model_validate({"host": agent.host, "port": agent.port, "version": "2c",
-                                              "credentials": SnmpV2cCredentials(community=SecretStr("fb")),
-                                              "timeout": 10, "retries": 1})
-        src = make_source("snmp", "snmp/fb", spec)
-        try:
-            polled = await src.poll(RulebookSet.from_paths())
-        finally:
-            await src.close()
+    polled = await poll_walk_once(walk, "fb")
     t = polled.translation
     assert t.matched is not None and t.matched.chosen is not None and t.matched.chosen.id == "firebrick/fb"
     mem = {(m.name, a.get("system.memory.state")): v for _s, m, a, v in t.iter_points()

@@ -6,17 +6,12 @@ its unit, description and instrument are those cisco/asa declares."""
 from __future__ import annotations
 
 import pytest
-from pydantic import SecretStr
 
-from netrosetta.collectors.snmp.credentials import SnmpV2cCredentials
-from netrosetta.collectors.snmp.lab import snmpsim_agent
-from netrosetta.collectors.snmp.target import SnmpTargetSpec
 from netrosetta.collectors.snmp.varbind import read_snmprec
 from netrosetta.collectors.source import Polled
-from netrosetta.engine.rulebooks import RulebookSet
 from netrosetta.exporter.otlp import build_request
-from netrosetta.service.sources import make_source
 from tests.conftest import need_shared
+from tests.support.snmp_poll import poll_walk_once
 
 pytestmark = pytest.mark.live
 
@@ -26,15 +21,7 @@ CONNECTIONS = "1.3.6.1.4.1.9.9.147.1.2.2.2.1.5.40.6"   # cfwConnectionStatValue 
 async def test_extension_metric_polled_and_exported() -> None:
     walk = need_shared("corpus", "snmp-fleet", "ftd_4115.snmprec")
     want = next(v for oid, _t, v in read_snmprec(walk).varbinds if oid == CONNECTIONS)
-    with snmpsim_agent({"ftd": walk}) as agent:
-        spec = SnmpTargetSpec.model_validate({"host": agent.host, "port": agent.port, "version": "2c",
-                                              "credentials": SnmpV2cCredentials(community=SecretStr("ftd")),
-                                              "timeout": 10, "retries": 1})
-        src = make_source("snmp", "snmp/ftd", spec)
-        try:
-            polled = await src.poll(RulebookSet.from_paths())
-        finally:
-            await src.close()
+    polled = await poll_walk_once(walk, "ftd")
     assert isinstance(polled, Polled)
     assert polled.translation.matched is not None and polled.translation.matched.chosen is not None
     assert polled.translation.matched.chosen.id == "cisco/asa"
