@@ -41,6 +41,7 @@ from typing import Any
 import nats
 from nats.js.api import ConsumerConfig, DiscardPolicy, KeyValueConfig, RetentionPolicy, StreamConfig
 from nats.js.errors import (
+    APIError,
     BucketNotFoundError,
     KeyDeletedError,
     KeyNotFoundError,
@@ -139,18 +140,26 @@ class Cluster:
                        asyncio.create_task(self._consumer(), name="consumer")]
 
     async def _ensure_objects(self) -> None:
+        # members starting together race to create the bucket and the stream: the loser's create is
+        # refused (e.g. "subjects overlap with an existing stream") while the winner's now exists
         try:
             self.kv = await self.js.key_value(self.cfg.bucket)
         except BucketNotFoundError:
-            self.kv = await self.js.create_key_value(KeyValueConfig(
-                bucket=self.cfg.bucket, ttl=self.cfg.lease_seconds, history=1, replicas=self.cfg.replicas))
+            try:
+                self.kv = await self.js.create_key_value(KeyValueConfig(
+                    bucket=self.cfg.bucket, ttl=self.cfg.lease_seconds, history=1, replicas=self.cfg.replicas))
+            except APIError:
+                self.kv = await self.js.key_value(self.cfg.bucket)   # another member made it
         try:
             await self.js.stream_info(self.cfg.stream)
         except NotFoundError:
-            await self.js.add_stream(StreamConfig(
-                name=self.cfg.stream, subjects=[self.cfg.subject], retention=RetentionPolicy.WORK_QUEUE,
-                max_bytes=int(self.cfg.stream_max_mb * 1024 * 1024), discard=DiscardPolicy.NEW,
-                num_replicas=self.cfg.replicas))
+            try:
+                await self.js.add_stream(StreamConfig(
+                    name=self.cfg.stream, subjects=[self.cfg.subject], retention=RetentionPolicy.WORK_QUEUE,
+                    max_bytes=int(self.cfg.stream_max_mb * 1024 * 1024), discard=DiscardPolicy.NEW,
+                    num_replicas=self.cfg.replicas))
+            except APIError:
+                await self.js.stream_info(self.cfg.stream)   # another member made it (else: raise)
 
     async def _disconnected(self) -> None:
         self.connected = False
