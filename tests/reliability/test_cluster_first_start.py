@@ -38,7 +38,7 @@ async def _create_together(url: str, n: int) -> list[BaseException | None]:
         try:
             await c._ensure_objects()
             return None
-        except Exception as exc:  # noqa: BLE001 - the test reports what a member met
+        except Exception as exc:
             return exc
         finally:
             await c.nc.close()
