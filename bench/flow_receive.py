@@ -51,6 +51,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.soak import proc_usage
+from netrosetta.collectors.snmp.lab import free_udp_port
+
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE = ROOT.parent / "shared" / "corpus" / "flow" / "pmacct" / "101-NFv9-CISCO-cust_primitives" / "traffic-00.pcap"
 RESULTS = Path(__file__).resolve().parent / "results" / "flow_receive.json"
@@ -61,7 +64,6 @@ SOURCES = 4
 SENDERS = 2  # sender processes (SOURCES split between them)
 # the capture's 39 data datagrams carry 51 flows (the `netflow` package's and nfacctd's count too)
 FLOWS_PER_CYCLE, DATAGRAMS_PER_CYCLE = 51, 39
-CLK = os.sysconf("SC_CLK_TCK")
 SYS_PIDFD_GETFD = 438  # same number on every Linux architecture (the unified syscall table)
 
 
@@ -94,16 +96,14 @@ def tree(pid: int) -> list[int]:
 
 
 def tree_cpu(pid: int) -> float:
-    """utime + stime (seconds) of a process tree, from /proc/<pid>/stat."""
-    total = 0
+    """utime + stime (seconds) of a process tree (each process read as bench.soak reads one)."""
+    total = 0.0
     for p in tree(pid):
         try:
-            stat = Path(f"/proc/{p}/stat").read_text()
-        except OSError:
+            total += proc_usage(p)[0]
+        except (OSError, ValueError):  # a process that ended meanwhile
             continue
-        f = stat[stat.rindex(")") + 2:].split()
-        total += int(f[11]) + int(f[12])
-    return total / CLK
+    return total
 
 
 def _port_rows(port: int) -> list[list[str]]:
@@ -148,12 +148,6 @@ def socket_buffers(pid: int, port: int, force: int | None = None) -> list[int]:
         finally:
             os.close(pidfd)
     return sizes
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_bound(port: int, sockets: int, proc: subprocess.Popen[str], timeout: float = 60) -> None:
@@ -253,7 +247,7 @@ def step(recv: Ours | Nfacctd, sender: Path, dgfile: Path, rate: int, seconds: f
     from netrosetta.collectors.flow.udp import udp_drops_per_socket
 
     rcvbuf = FlowListenerConfig().receive_buffer
-    port = free_port()
+    port = free_udp_port()
     proc = recv.start(port, rcvbuf, tmp)
     try:
         wait_bound(port, recv.sockets(), proc)
