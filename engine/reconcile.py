@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .points import DeviceTranslation
+from .schema import load_schema
 
 IFNAME = "network.interface.name"
 SPEED_METRIC = "hw.network.bandwidth.limit"
@@ -211,7 +212,9 @@ def _pair_keys(left: Iterable[Key], right: Iterable[Key],
                local: Sequence[str]) -> frozenset[str]:
     lk = {k for key in left for k, _ in key}
     rk = {k for key in right for k, _ in key}
-    common = lk & rk
+    # attributes the schema marks `describes` (an interface's description, type) say what a series
+    # is, not which one: two sources may spell them apart (quotes, trimming) for the same interface
+    common = (lk & rk) - load_schema().describing
     if "hw.name" in common:
         common -= set(local)
     return frozenset(common)

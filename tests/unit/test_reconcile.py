@@ -92,6 +92,16 @@ def test_pairing_keys_are_what_both_sources_say() -> None:
     assert (rep.paired, rep.agreed, rep.findings) == (2, 2, [])
 
 
+def test_describing_attributes_do_not_split_a_pair() -> None:
+    # EOS prints a quoted description with its quotes, SNMP's ifAlias has none: one interface
+    a = [s("hw.network.io", 7, 0, network_interface_name="e1", network_io_direction="receive",
+           netrosetta_interface_description="uplink")]
+    b = [s("hw.network.io", 7, 0, network_interface_name="e1", network_io_direction="receive",
+           netrosetta_interface_description='"uplink"')]
+    rep = reconcile(a, b)
+    assert (rep.paired, rep.agreed, rep.findings) == (1, 1, [])
+
+
 def test_series_only_one_source_has_are_reported_not_counted() -> None:
     rep = reconcile([io("e1", 1, 0), s("system.uptime", 5, 0, "gauge", "s")], [io("e1", 1, 0)])
     assert [f.metric for f in rep.of("only_a")] == ["system.uptime"] and rep.disagreements == 0
